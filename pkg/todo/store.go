@@ -1,0 +1,84 @@
+package todo
+
+import (
+	"context"
+	"time"
+)
+
+// UserStore keeps accounts. Every write is conditional, so two concurrent
+// registrations cannot create two accounts and no update is lost.
+type UserStore interface {
+	// CreateUser stores a new account with Version 1. It returns a Conflict
+	// error if an account with that e-mail address exists.
+	CreateUser(ctx context.Context, u *User) error
+	// User returns the account with that normalised address, or a NotFound
+	// error.
+	User(ctx context.Context, email string) (*User, error)
+	// UpdateUser replaces the account if its stored Version still equals
+	// u.Version, then sets u.Version to the new version. It returns a
+	// Conflict error if the account changed in between and NotFound if it is
+	// gone.
+	UpdateUser(ctx context.Context, u *User) error
+}
+
+// TodoStore keeps todos. Every method is scoped to one owner: a todo of
+// another user is reported as NotFound, never returned or changed.
+type TodoStore interface {
+	// CreateTodo stores a new todo with Version 1. It returns a Conflict error
+	// if the owner already has a todo with that ID.
+	CreateTodo(ctx context.Context, t *Todo) error
+	// Todo returns the owner's todo, or a NotFound error.
+	Todo(ctx context.Context, userID, id string) (*Todo, error)
+	// UpdateTodo replaces the todo if its stored Version still equals
+	// t.Version, then sets t.Version to the new version. It returns NotFound if
+	// the owner has no such todo and Conflict if it changed in between.
+	UpdateTodo(ctx context.Context, t *Todo) error
+	// DeleteTodo removes the owner's todo, or returns a NotFound error.
+	DeleteTodo(ctx context.Context, userID, id string) error
+	// Todos returns one page of the owner's todos, newest first. A page may
+	// hold fewer than q.Limit items only when it is the last one.
+	Todos(ctx context.Context, userID string, q TodoQuery) (TodoPage, error)
+}
+
+// ClaimStore records that a one-time key (an Idempotency-Key, a mail already
+// sent) has been used.
+type ClaimStore interface {
+	// Claim stores value under key unless an unexpired claim holds the key.
+	// It returns the value that now holds the key and whether this call
+	// stored it.
+	Claim(ctx context.Context, key, value string, expires time.Time) (held string, fresh bool, err error)
+	// Release removes a claim, so the key can be claimed again. Releasing a
+	// missing key is not an error.
+	Release(ctx context.Context, key string) error
+}
+
+// ThrottleStore keeps failure counters.
+type ThrottleStore interface {
+	// Throttle returns the counter under key, or a NotFound error. An expired
+	// counter may be reported as NotFound.
+	Throttle(ctx context.Context, key string) (*Throttle, error)
+	// PutThrottle creates the counter (t.Version 0) or replaces it if its
+	// stored Version still equals t.Version, then sets t.Version to the new
+	// version. It returns Conflict if the counter changed in between.
+	PutThrottle(ctx context.Context, t *Throttle) error
+	// DeleteThrottle removes the counter; a missing one is not an error.
+	DeleteThrottle(ctx context.Context, key string) error
+}
+
+// Store is everything a storage engine provides. Functions take only the
+// parts they use.
+type Store interface {
+	UserStore
+	TodoStore
+	ClaimStore
+	ThrottleStore
+	// Close releases the engine's resources.
+	Close() error
+}
+
+// MailSender delivers mail.
+type MailSender interface {
+	// Send delivers m or returns an error; an error means the mail may not
+	// have been delivered and the caller should retry.
+	Send(ctx context.Context, m Mail) error
+}

@@ -1,0 +1,97 @@
+// Package todo is the domain of the todo back end: accounts, todos, the error
+// type every layer speaks, and the small store interfaces that each storage
+// engine implements. It imports no SDK, so every adapter can depend on it and
+// it depends on none of them.
+package todo
+
+import "time"
+
+// Status is the life-cycle state of an account.
+type Status string
+
+// Account states.
+const (
+	// StatusPending is an account whose e-mail address is not yet verified.
+	StatusPending Status = "pending"
+	// StatusVerified is an account whose owner proved the address with a code.
+	StatusVerified Status = "verified"
+)
+
+// User is an account, keyed by its normalised e-mail address.
+//
+// The verification code itself is never stored: CodeNonce is a random value
+// from which the code is derived with a server-side secret (see package
+// account), so neither a leaked table nor a change stream reveals a code.
+type User struct {
+	ID           string    // ULID, the JWT subject and the owner of todos
+	Email        string    // normalised address, the primary key
+	Name         string    // display name, may be empty
+	PasswordHash string    // PHC-formatted argon2id hash
+	Status       Status    // pending or verified
+	CodeNonce    string    // current verification code's nonce; empty if none
+	CodeSentAt   time.Time // when CodeNonce was issued (the resend window)
+	CodeExpires  time.Time // when the current code stops working
+	CodeAttempts int       // wrong tries against the current code
+	NoticeNonce  string    // last "someone tried to sign up" notice; empty if none
+	NoticeAt     time.Time // when NoticeNonce was issued
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	VerifiedAt   time.Time // zero while pending
+	Version      int64     // optimistic-concurrency version, bumped by every write
+}
+
+// UserChange is one change of a user record as a change stream reports it:
+// Old is nil for an insert, New is nil for a delete.
+type UserChange struct {
+	Old *User
+	New *User
+}
+
+// Todo is one item of a user's list.
+type Todo struct {
+	ID        string // ULID: sorts by creation time
+	UserID    string // owner; every read and write is scoped to it
+	Title     string
+	Done      bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Version   int64 // optimistic-concurrency version, bumped by every write
+}
+
+// TodoQuery selects one page of a user's todos, newest first.
+type TodoQuery struct {
+	Limit int    // 1..MaxPageSize
+	After string // return todos older than this todo ID; empty for the first page
+}
+
+// TodoPage is one page of todos. Next is the ID to pass as TodoQuery.After
+// for the following page, or empty on the last page.
+type TodoPage struct {
+	Items []Todo
+	Next  string
+}
+
+// Page sizes for listing todos.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 100
+)
+
+// Throttle counts failures against a key (such as a login address) and
+// records a lock-out.
+type Throttle struct {
+	Key         string
+	Failures    int       // failures since WindowStart
+	WindowStart time.Time // start of the counting window
+	LockedUntil time.Time // zero when not locked
+	Expires     time.Time // the record may be dropped after this
+	Version     int64     // 0 for a record not yet stored
+}
+
+// Mail is one message to send.
+type Mail struct {
+	To      string
+	Subject string
+	Text    string // plain-text body
+	HTML    string // HTML body; may be empty
+}
