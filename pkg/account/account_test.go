@@ -18,7 +18,7 @@ import (
 
 type clock struct{ t time.Time }
 
-func (c *clock) Now() time.Time       { return c.t }
+func (c *clock) Now() time.Time      { return c.t }
 func (c *clock) Add(d time.Duration) { c.t = c.t.Add(d) }
 
 // countingUsers counts conditional writes, to show every register path

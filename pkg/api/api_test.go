@@ -1,0 +1,413 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/todofn/todofn/pkg/account"
+	"github.com/todofn/todofn/pkg/api"
+	"github.com/todofn/todofn/pkg/auth"
+	"github.com/todofn/todofn/pkg/bolt"
+	"github.com/todofn/todofn/pkg/password"
+	"github.com/todofn/todofn/pkg/todo"
+)
+
+var secret = []byte("0123456789abcdef0123456789abcdef")
+
+type env struct {
+	t      *testing.T
+	srv    *api.Server
+	h      http.Handler
+	store  *bolt.Store
+	codes  *account.Codes
+	tokens *auth.Tokens
+	logs   *bytes.Buffer
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	store, err := bolt.Open(filepath.Join(t.TempDir(), "db"), bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	key, _ := auth.NewKey("k1")
+	tokens, err := auth.New(auth.Config{Keys: []auth.Key{key}, Issuer: "todofn", Audience: "todofn-api"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := account.NewCodes(secret)
+	logs := new(bytes.Buffer)
+	srv := &api.Server{
+		Accounts: &account.Service{Users: store, Throttles: store, Tokens: tokens, Codes: codes, Policy: account.DefaultPolicy,
+			Hasher: password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})},
+		Todos: store, Claims: store, Tokens: tokens, Cursors: api.NewCursors(secret),
+		AppURL: "https://app.example/", AllowedOrigins: []string{"https://app.example"},
+		Log: slog.New(slog.NewJSONHandler(logs, nil)),
+	}
+	return &env{t: t, srv: srv, h: srv.Handler(srv.Routes()...), store: store, codes: codes, tokens: tokens, logs: logs}
+}
+
+type resp struct {
+	status int
+	header http.Header
+	body   map[string]any
+	raw    string
+}
+
+func (e *env) do(method, path, token string, body any, hdr ...string) resp {
+	e.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		data, _ := json.Marshal(b)
+		rd = bytes.NewReader(data)
+	}
+	r := httptest.NewRequest(method, path, rd)
+	if body != nil {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		r.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		r.Header.Set(hdr[i], hdr[i+1])
+	}
+	w := httptest.NewRecorder()
+	e.h.ServeHTTP(w, r)
+	out := resp{status: w.Code, header: w.Header(), raw: w.Body.String()}
+	_ = json.Unmarshal(w.Body.Bytes(), &out.body)
+	return out
+}
+
+func (r resp) errCode() string {
+	e, _ := r.body["error"].(map[string]any)
+	c, _ := e["code"].(string)
+	return c
+}
+
+func (r resp) errField() string {
+	e, _ := r.body["error"].(map[string]any)
+	c, _ := e["field"].(string)
+	return c
+}
+
+func (e *env) want(r resp, status int, code string) {
+	e.t.Helper()
+	if r.status != status || r.errCode() != code {
+		e.t.Fatalf("got %d %s, want %d %q", r.status, r.raw, status, code)
+	}
+	if code != "" && !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
+		e.t.Fatalf("error without JSON content type: %v", r.header)
+	}
+}
+
+// signUp registers and verifies an address, then logs in.
+func (e *env) signUp(email string) string {
+	e.t.Helper()
+	e.want(e.do("POST", "/register", "", map[string]string{"email": email, "password": "password1"}), 202, "")
+	u, err := e.store.User(context.Background(), email)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.want(e.do("POST", "/verify", "", map[string]string{"email": email, "code": e.codes.Code(email, u.CodeNonce)}), 200, "")
+	r := e.do("POST", "/login", "", map[string]string{"email": email, "password": "password1"})
+	e.want(r, 200, "")
+	return r.body["accessToken"].(string)
+}
+
+func TestRequestErrors(t *testing.T) {
+	e := newEnv(t)
+	long := strings.Repeat("x", api.MaxBodyBytes)
+	tests := []struct {
+		name         string
+		method, path string
+		body         any
+		ctype        string
+		status       int
+		code, field  string
+	}{
+		{"malformed JSON", "POST", "/register", `{"email":`, "", 400, todo.Invalid, ""},
+		{"not an object", "POST", "/register", `[1,2]`, "", 400, todo.Invalid, ""},
+		{"two objects", "POST", "/register", `{} {}`, "", 400, todo.Invalid, ""},
+		{"empty body", "POST", "/register", ``, "", 400, todo.Invalid, ""},
+		{"unknown field", "POST", "/register", `{"email":"a@b.co","password":"password1","admin":true}`, "", 400, todo.Invalid, "admin"},
+		{"wrong type", "POST", "/register", `{"email":42,"password":"password1"}`, "", 400, todo.Invalid, "email"},
+		{"wrong content type", "POST", "/register", `{}`, "text/plain", 415, todo.UnsupportedMedia, ""},
+		{"too large", "POST", "/register", `{"email":"` + long + `"}`, "", 413, todo.TooLarge, ""},
+		{"bad email", "POST", "/register", `{"email":"nope","password":"password1"}`, "", 422, todo.ValidationFailed, "email"},
+		{"short password", "POST", "/register", `{"email":"a@b.co","password":"short"}`, "", 422, todo.ValidationFailed, "password"},
+		{"wrong method", "GET", "/register", nil, "", 405, todo.MethodNotAllowed, ""},
+		{"unknown path", "GET", "/admin", nil, "", 404, todo.NotFound, ""},
+		{"bad code", "POST", "/verify", `{"email":"a@b.co","code":"12"}`, "", 422, todo.ValidationFailed, "code"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var hdr []string
+			if tt.ctype != "" {
+				hdr = []string{"Content-Type", tt.ctype}
+			}
+			r := e.do(tt.method, tt.path, "", tt.body, hdr...)
+			e.want(r, tt.status, tt.code)
+			if r.errField() != tt.field {
+				t.Fatalf("field = %q, want %q", r.errField(), tt.field)
+			}
+		})
+	}
+	if r := e.do("GET", "/register", "", nil); r.header.Get("Allow") != "POST, OPTIONS" {
+		t.Fatalf("Allow = %q", r.header.Get("Allow"))
+	}
+}
+
+func TestRegisterDoesNotRevealAccounts(t *testing.T) {
+	e := newEnv(t)
+	e.signUp("known@example.com")
+	e.do("POST", "/register", "", map[string]string{"email": "pending@example.com", "password": "password1"})
+	var bodies []string
+	for _, email := range []string{"new@example.com", "pending@example.com", "known@example.com"} {
+		r := e.do("POST", "/register", "", map[string]string{"email": email, "password": "password2"})
+		bodies = append(bodies, r.raw)
+		e.want(r, 202, "")
+	}
+	if bodies[0] != bodies[1] || bodies[1] != bodies[2] || !strings.Contains(bodies[0], "pending_verification") {
+		t.Fatalf("answers differ: %q", bodies)
+	}
+}
+
+func TestVerifyLink(t *testing.T) {
+	e := newEnv(t)
+	e.do("POST", "/register", "", map[string]string{"email": "ann@example.com", "password": "password1"})
+	u, _ := e.store.User(context.Background(), "ann@example.com")
+	code := e.codes.Code(u.Email, u.CodeNonce)
+
+	r := e.do("GET", "/verify?email=ann%40example.com&code=000000x", "", nil)
+	if r.status != 302 || r.header.Get("Location") != "https://app.example/#/verify-failed?reason=validation_failed" {
+		t.Fatalf("bad link: %d %v", r.status, r.header)
+	}
+	r = e.do("GET", "/verify?email=ann%40example.com&code="+code, "", nil)
+	if r.status != 302 || r.header.Get("Location") != "https://app.example/#/verified" {
+		t.Fatalf("good link: %d %v", r.status, r.header)
+	}
+	if r.header.Get("Referrer-Policy") != "no-referrer" {
+		t.Fatal("the link's code could leak through Referer")
+	}
+}
+
+func TestLoginErrors(t *testing.T) {
+	e := newEnv(t)
+	e.signUp("ann@example.com")
+	e.do("POST", "/register", "", map[string]string{"email": "pending@example.com", "password": "password1"})
+
+	wrong := e.do("POST", "/login", "", map[string]string{"email": "ann@example.com", "password": "wrong-pass"})
+	unknown := e.do("POST", "/login", "", map[string]string{"email": "nobody@example.com", "password": "wrong-pass"})
+	e.want(wrong, 401, todo.InvalidCredentials)
+	e.want(unknown, 401, todo.InvalidCredentials)
+	if wrong.raw != unknown.raw {
+		t.Fatalf("wrong password %q and unknown address %q answer differently", wrong.raw, unknown.raw)
+	}
+	e.want(e.do("POST", "/login", "", map[string]string{"email": "pending@example.com", "password": "password1"}), 403, todo.EmailNotVerified)
+
+	for range 4 {
+		e.do("POST", "/login", "", map[string]string{"email": "ann@example.com", "password": "wrong-pass"})
+	}
+	r := e.do("POST", "/login", "", map[string]string{"email": "ann@example.com", "password": "password1"})
+	e.want(r, 429, todo.RateLimited)
+	if r.header.Get("Retry-After") != "900" {
+		t.Fatalf("Retry-After = %q", r.header.Get("Retry-After"))
+	}
+	if strings.Contains(e.logs.String(), "password1") || strings.Contains(e.logs.String(), "wrong-pass") {
+		t.Fatal("a password reached the log")
+	}
+}
+
+func TestTodoAuth(t *testing.T) {
+	e := newEnv(t)
+	good := e.signUp("ann@example.com")
+	other, _ := auth.New(auth.Config{Keys: []auth.Key{{ID: "k1", Secret: bytes.Repeat([]byte("z"), 32)}}, Issuer: "todofn", Audience: "todofn-api"})
+	forged, _, _ := other.Issue("someone")
+	for _, tt := range []struct{ name, header string }{
+		{"missing", ""},
+		{"not bearer", "Basic " + good},
+		{"empty bearer", "Bearer "},
+		{"garbage", "Bearer abc.def.ghi"},
+		{"wrong key", "Bearer " + forged},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do("GET", "/todos", "", nil, "Authorization", tt.header)
+			e.want(r, 401, todo.Unauthorized)
+			if !strings.HasPrefix(r.header.Get("WWW-Authenticate"), "Bearer") {
+				t.Fatalf("WWW-Authenticate = %q", r.header.Get("WWW-Authenticate"))
+			}
+		})
+	}
+	e.want(e.do("GET", "/todos", "", nil, "Authorization", "bearer "+good), 200, "")
+}
+
+func TestTodos(t *testing.T) {
+	e := newEnv(t)
+	ann := e.signUp("ann@example.com")
+	bob := e.signUp("bob@example.com")
+
+	r := e.do("POST", "/todos", ann, map[string]any{"title": "  Buy milk  "})
+	e.want(r, 201, "")
+	id := r.body["id"].(string)
+	if r.body["title"] != "Buy milk" || r.body["done"] != false || r.header.Get("Location") != "/todos/"+id {
+		t.Fatalf("created %v %v", r.body, r.header)
+	}
+
+	// Idempotency: same key, same body -> same todo; other body -> 422.
+	first := e.do("POST", "/todos", ann, map[string]any{"title": "Once"}, "Idempotency-Key", "k-1")
+	again := e.do("POST", "/todos", ann, map[string]any{"title": "Once"}, "Idempotency-Key", "k-1")
+	e.want(first, 201, "")
+	e.want(again, 201, "")
+	if first.body["id"] != again.body["id"] || again.header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("retry made another todo: %v vs %v", first.body, again.body)
+	}
+	e.want(e.do("POST", "/todos", ann, map[string]any{"title": "Other"}, "Idempotency-Key", "k-1"), 422, todo.IdempotencyKeyReused)
+	// The same key from another user is another key.
+	if r := e.do("POST", "/todos", bob, map[string]any{"title": "Once"}, "Idempotency-Key", "k-1"); r.body["id"] == first.body["id"] {
+		t.Fatal("idempotency keys are shared between users")
+	}
+	e.want(e.do("POST", "/todos", ann, map[string]any{"title": "x"}, "Idempotency-Key", "bad key"), 400, todo.Invalid)
+
+	for _, tt := range []struct {
+		name string
+		body any
+	}{
+		{"no title", map[string]any{"done": true}},
+		{"blank title", map[string]any{"title": "   "}},
+		{"long title", map[string]any{"title": strings.Repeat("长", 501)}},
+		{"control char", map[string]any{"title": "a\u0000b"}},
+		{"newline", map[string]any{"title": "a\nb"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do("POST", "/todos", ann, tt.body)
+			e.want(r, 422, todo.ValidationFailed)
+			if r.errField() != "title" {
+				t.Fatalf("field = %q", r.errField())
+			}
+		})
+	}
+	e.want(e.do("POST", "/todos", ann, map[string]any{"title": strings.Repeat("长", 500)}), 201, "")
+
+	// Update and ownership.
+	r = e.do("PATCH", "/todos/"+id, ann, map[string]any{"done": true})
+	e.want(r, 200, "")
+	if r.body["done"] != true || r.body["title"] != "Buy milk" {
+		t.Fatalf("patched %v", r.body)
+	}
+	e.want(e.do("PATCH", "/todos/"+id, ann, map[string]any{}), 422, todo.ValidationFailed)
+	e.want(e.do("PATCH", "/todos/"+id, bob, map[string]any{"title": "mine"}), 404, todo.NotFound)
+	e.want(e.do("DELETE", "/todos/"+id, bob, nil), 404, todo.NotFound)
+	e.want(e.do("PATCH", "/todos/not-an-id", ann, map[string]any{"done": true}), 404, todo.NotFound)
+	e.want(e.do("PUT", "/todos/"+id, ann, map[string]any{"done": true}), 405, todo.MethodNotAllowed)
+	if r := e.do("DELETE", "/todos/"+id, ann, nil); r.status != 204 || r.raw != "" {
+		t.Fatalf("delete: %d %q", r.status, r.raw)
+	}
+	e.want(e.do("DELETE", "/todos/"+id, ann, nil), 404, todo.NotFound)
+}
+
+func TestListPaging(t *testing.T) {
+	e := newEnv(t)
+	ann := e.signUp("ann@example.com")
+	bob := e.signUp("bob@example.com")
+	var want []string
+	for i := range 5 {
+		r := e.do("POST", "/todos", ann, map[string]any{"title": strings.Repeat("t", i+1)})
+		want = append([]string{r.body["id"].(string)}, want...)
+	}
+	var got []string
+	cursor := ""
+	for range 10 {
+		path := "/todos?limit=2"
+		if cursor != "" {
+			path += "&cursor=" + cursor
+		}
+		r := e.do("GET", path, ann, nil)
+		e.want(r, 200, "")
+		for _, it := range r.body["items"].([]any) {
+			got = append(got, it.(map[string]any)["id"].(string))
+		}
+		next, _ := r.body["nextCursor"].(string)
+		if next == "" {
+			if _, present := r.body["nextCursor"]; !present {
+				t.Fatal("nextCursor missing on the last page; want null")
+			}
+			break
+		}
+		cursor = next
+	}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("paged %v, want %v", got, want)
+	}
+
+	r := e.do("GET", "/todos?limit=2", ann, nil)
+	c := r.body["nextCursor"].(string)
+	tampered := c[:len(c)-2] + "AA"
+	if tampered == c {
+		tampered = c[:len(c)-2] + "BB"
+	}
+	e.want(e.do("GET", "/todos?cursor="+tampered, ann, nil), 400, todo.InvalidCursor)
+	e.want(e.do("GET", "/todos?cursor="+c, bob, nil), 400, todo.InvalidCursor)
+	e.want(e.do("GET", "/todos?cursor=garbage", ann, nil), 400, todo.InvalidCursor)
+	for _, l := range []string{"0", "101", "x", "-1"} {
+		e.want(e.do("GET", "/todos?limit="+l, ann, nil), 400, todo.Invalid)
+	}
+	if r := e.do("GET", "/todos", bob, nil); len(r.body["items"].([]any)) != 0 {
+		t.Fatalf("Bob sees %v", r.body["items"])
+	}
+}
+
+func TestCORS(t *testing.T) {
+	e := newEnv(t)
+	pre := func(origin string) http.Header {
+		r := httptest.NewRequest("OPTIONS", "/todos", nil)
+		r.Header.Set("Origin", origin)
+		r.Header.Set("Access-Control-Request-Method", "POST")
+		r.Header.Set("Access-Control-Request-Headers", "authorization, content-type, idempotency-key")
+		w := httptest.NewRecorder()
+		e.h.ServeHTTP(w, r)
+		if w.Code >= 300 {
+			t.Fatalf("preflight status %d", w.Code)
+		}
+		return w.Header()
+	}
+	h := pre("https://app.example")
+	if h.Get("Access-Control-Allow-Origin") != "https://app.example" || !strings.Contains(strings.ToLower(h.Get("Access-Control-Allow-Headers")), "idempotency-key") {
+		t.Fatalf("allowed origin preflight: %v", h)
+	}
+	if h := pre("https://evil.example"); h.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("foreign origin allowed: %v", h)
+	}
+	// With no origins configured, none is allowed (not "*").
+	e.srv.AllowedOrigins = nil
+	e.h = e.srv.Handler(e.srv.Routes()...)
+	if h := pre("https://app.example"); h.Get("Access-Control-Allow-Origin") != "" {
+		t.Fatalf("no origins configured, yet allowed: %v", h)
+	}
+}
+
+func TestPanicIsA500WithoutDetails(t *testing.T) {
+	e := newEnv(t)
+	h := e.srv.Handler(api.Route{Function: "boom", Method: "GET", Pattern: "/boom",
+		Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("secret detail") })})
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest("GET", "/boom", nil))
+	if w.Code != 500 || strings.Contains(w.Body.String(), "secret detail") || !strings.Contains(w.Body.String(), `"code":"internal"`) {
+		t.Fatalf("panic answer: %d %s", w.Code, w.Body)
+	}
+	if !strings.Contains(e.logs.String(), "secret detail") || !strings.Contains(e.logs.String(), "request_id") {
+		t.Fatalf("panic not logged with the request id: %s", e.logs)
+	}
+}
