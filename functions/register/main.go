@@ -1,0 +1,17 @@
+// Command register is a function: POST /register: sign up an e-mail address.
+package main
+
+import (
+	"log"
+
+	"github.com/todofn/todofn/pkg/app"
+	"github.com/todofn/todofn/pkg/platform"
+)
+
+func main() {
+	a, err := app.Open(app.ConfigFromEnv())
+	if err != nil {
+		log.Fatalf("register: %v", err)
+	}
+	platform.Start(a.API.Handler(a.API.Register()))
+}

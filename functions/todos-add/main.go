@@ -1,0 +1,17 @@
+// Command todos-add is a function: POST /todos: add a todo (idempotent with Idempotency-Key).
+package main
+
+import (
+	"log"
+
+	"github.com/todofn/todofn/pkg/app"
+	"github.com/todofn/todofn/pkg/platform"
+)
+
+func main() {
+	a, err := app.Open(app.ConfigFromEnv())
+	if err != nil {
+		log.Fatalf("todos-add: %v", err)
+	}
+	platform.Start(a.API.Handler(a.API.AddTodo()))
+}

@@ -1,0 +1,17 @@
+// Command todos-delete is a function: DELETE /todos/{id}: delete a todo.
+package main
+
+import (
+	"log"
+
+	"github.com/todofn/todofn/pkg/app"
+	"github.com/todofn/todofn/pkg/platform"
+)
+
+func main() {
+	a, err := app.Open(app.ConfigFromEnv())
+	if err != nil {
+		log.Fatalf("todos-delete: %v", err)
+	}
+	platform.Start(a.API.Handler(a.API.DeleteTodo()))
+}

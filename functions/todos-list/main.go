@@ -1,0 +1,17 @@
+// Command todos-list is a function: GET /todos: list the caller's todos, newest first.
+package main
+
+import (
+	"log"
+
+	"github.com/todofn/todofn/pkg/app"
+	"github.com/todofn/todofn/pkg/platform"
+)
+
+func main() {
+	a, err := app.Open(app.ConfigFromEnv())
+	if err != nil {
+		log.Fatalf("todos-list: %v", err)
+	}
+	platform.Start(a.API.Handler(a.API.ListTodos()))
+}

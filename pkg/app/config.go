@@ -1,0 +1,198 @@
+// Package app is the composition root: it reads the configuration once into
+// a typed Config and builds the store, tokens, account service, HTTP API and
+// mailer from it. Function mains and dev tools call only this package and
+// package platform.
+package app
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting, read from the environment by ConfigFromEnv. The
+// README lists each variable.
+type Config struct {
+	Store   string // STORE: bolt (default), dynamodb or tablestore
+	DataDir string // DATA_DIR: the embedded store and dev secrets (default ./data)
+	// BoltShared (BOLT_SHARED=1) opens the embedded file per transaction so
+	// several function binaries can share it.
+	BoltShared bool
+
+	JWTKeys     string        // JWT_KEYS: "kid=base64secret,..." — first signs
+	JWTIssuer   string        // JWT_ISSUER (default todofn)
+	JWTAudience string        // JWT_AUDIENCE (default todofn-api)
+	JWTTTL      time.Duration // JWT_TTL (default 15m)
+	AppSecret   string        // APP_SECRET: base64, >= 32 bytes; keys verification codes and cursors
+
+	AppURL         string   // APP_URL: the web app (verify redirects and mail links)
+	VerifyURL      string   // VERIFY_URL: the verify route's URL used in mails (default APP_URL's origin + /verify)
+	AllowedOrigins []string // ALLOWED_ORIGINS: comma-separated browser origins allowed cross-origin
+
+	LogFormat string // LOG_FORMAT: json (default) or text
+	LogLevel  string // LOG_LEVEL: debug, info (default), warn, error
+
+	MailDir      string // MAIL_DIR: dev mail sink folder; used when SMTP_HOST is empty (default DATA_DIR/mail)
+	MailFrom     string // MAIL_FROM (default "todofn <no-reply@localhost>")
+	SMTPHost     string // SMTP_HOST
+	SMTPPort     int    // SMTP_PORT (default 587)
+	SMTPUsername string // SMTP_USERNAME
+	SMTPPassword string // SMTP_PASSWORD
+	SMTPSecurity string // SMTP_SECURITY: starttls (default), tls or none
+
+	UsersTable string // USERS_TABLE (default todofn-users)
+	TodosTable string // TODOS_TABLE (default todofn-todos)
+	KeysTable  string // KEYS_TABLE (default todofn-keys)
+
+	AWSRegion        string // AWS_REGION (set by Lambda)
+	DynamoDBEndpoint string // DYNAMODB_ENDPOINT: e.g. http://127.0.0.1:8000 for dynalite
+
+	TablestoreEndpoint string // TABLESTORE_ENDPOINT
+	TablestoreInstance string // TABLESTORE_INSTANCE
+	AccessKeyID        string // ALIBABA_CLOUD_ACCESS_KEY_ID (FC passes the role's temporary key)
+	AccessKeySecret    string // ALIBABA_CLOUD_ACCESS_KEY_SECRET
+	SecurityToken      string // ALIBABA_CLOUD_SECURITY_TOKEN
+
+	problems []string // parse errors found by ConfigFromEnv, reported by Validate
+}
+
+// ConfigFromEnv reads the configuration from the process environment.
+func ConfigFromEnv() Config { return ConfigFrom(os.Getenv) }
+
+// ConfigFrom reads the configuration through getenv, applying defaults.
+func ConfigFrom(getenv func(string) string) Config {
+	c := Config{}
+	str := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	c.Store = strings.ToLower(str("STORE", "bolt"))
+	c.DataDir = str("DATA_DIR", "data")
+	c.BoltShared = boolish(getenv("BOLT_SHARED"))
+	c.JWTKeys = getenv("JWT_KEYS")
+	c.JWTIssuer = str("JWT_ISSUER", "todofn")
+	c.JWTAudience = str("JWT_AUDIENCE", "todofn-api")
+	c.JWTTTL = 15 * time.Minute
+	if v := getenv("JWT_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > 24*time.Hour {
+			c.problems = append(c.problems, "JWT_TTL must be a duration from 1s to 24h, such as 15m")
+		} else {
+			c.JWTTTL = d
+		}
+	}
+	c.AppSecret = getenv("APP_SECRET")
+	c.AppURL = str("APP_URL", "")
+	c.VerifyURL = str("VERIFY_URL", "")
+	for _, o := range strings.Split(getenv("ALLOWED_ORIGINS"), ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.AllowedOrigins = append(c.AllowedOrigins, strings.TrimSuffix(o, "/"))
+		}
+	}
+	c.LogFormat = strings.ToLower(str("LOG_FORMAT", "json"))
+	c.LogLevel = strings.ToLower(str("LOG_LEVEL", "info"))
+	c.MailDir = str("MAIL_DIR", filepath.Join(c.DataDir, "mail"))
+	c.MailFrom = str("MAIL_FROM", "todofn <no-reply@localhost>")
+	c.SMTPHost = str("SMTP_HOST", "")
+	c.SMTPPort = 587
+	if v := getenv("SMTP_PORT"); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 1 || p > 65535 {
+			c.problems = append(c.problems, "SMTP_PORT must be a port number")
+		} else {
+			c.SMTPPort = p
+		}
+	}
+	c.SMTPUsername = getenv("SMTP_USERNAME")
+	c.SMTPPassword = getenv("SMTP_PASSWORD")
+	c.SMTPSecurity = strings.ToLower(str("SMTP_SECURITY", "starttls"))
+	c.UsersTable = str("USERS_TABLE", "todofn-users")
+	c.TodosTable = str("TODOS_TABLE", "todofn-todos")
+	c.KeysTable = str("KEYS_TABLE", "todofn-keys")
+	c.AWSRegion = str("AWS_REGION", str("AWS_DEFAULT_REGION", ""))
+	c.DynamoDBEndpoint = str("DYNAMODB_ENDPOINT", "")
+	c.TablestoreEndpoint = str("TABLESTORE_ENDPOINT", "")
+	c.TablestoreInstance = str("TABLESTORE_INSTANCE", "")
+	c.AccessKeyID = getenv("ALIBABA_CLOUD_ACCESS_KEY_ID")
+	c.AccessKeySecret = getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+	c.SecurityToken = getenv("ALIBABA_CLOUD_SECURITY_TOKEN")
+	return c
+}
+
+func boolish(s string) bool {
+	b, _ := strconv.ParseBool(strings.TrimSpace(s))
+	return b
+}
+
+// Local reports whether the configuration runs on the embedded store, where
+// missing secrets may be generated (see Open).
+func (c Config) Local() bool { return c.Store == "bolt" }
+
+// Validate names every missing or invalid setting at once.
+func (c Config) Validate() error {
+	p := append([]string(nil), c.problems...)
+	switch c.Store {
+	case "bolt":
+	case "dynamodb":
+		if c.AWSRegion == "" {
+			p = append(p, "AWS_REGION is required with STORE=dynamodb")
+		}
+	case "tablestore":
+		for name, v := range map[string]string{"TABLESTORE_ENDPOINT": c.TablestoreEndpoint, "TABLESTORE_INSTANCE": c.TablestoreInstance,
+			"ALIBABA_CLOUD_ACCESS_KEY_ID": c.AccessKeyID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": c.AccessKeySecret} {
+			if v == "" {
+				p = append(p, name+" is required with STORE=tablestore")
+			}
+		}
+	default:
+		p = append(p, fmt.Sprintf("STORE must be bolt, dynamodb or tablestore, not %q", c.Store))
+	}
+	if !c.Local() {
+		if c.JWTKeys == "" {
+			p = append(p, "JWT_KEYS is required (kid=base64secret, at least 32 bytes)")
+		}
+		if c.AppSecret == "" {
+			p = append(p, "APP_SECRET is required (base64, at least 32 bytes)")
+		}
+	}
+	if c.AppSecret != "" {
+		if b, err := decodeSecret(c.AppSecret); err != nil || len(b) < 32 {
+			p = append(p, "APP_SECRET must be base64 of at least 32 bytes")
+		}
+	}
+	if c.AppURL != "" {
+		if u, err := url.Parse(c.AppURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			p = append(p, "APP_URL must be an http(s) URL")
+		}
+	}
+	switch c.LogFormat {
+	case "json", "text":
+	default:
+		p = append(p, "LOG_FORMAT must be json or text")
+	}
+	switch c.SMTPSecurity {
+	case "starttls", "tls", "none":
+	default:
+		p = append(p, "SMTP_SECURITY must be starttls, tls or none")
+	}
+	if len(p) == 0 {
+		return nil
+	}
+	return errors.New("app: configuration: " + strings.Join(p, "; "))
+}
+
+func decodeSecret(s string) ([]byte, error) {
+	s = strings.TrimRight(strings.TrimSpace(s), "=")
+	if b, err := base64.RawStdEncoding.DecodeString(s); err == nil {
+		return b, nil
+	}
+	return base64.RawURLEncoding.DecodeString(s)
+}

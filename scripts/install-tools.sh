@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what the tests use, each only if missing: the npm packages
+# (dynalite, playwright-core), Mailpit and the AWS Lambda runtime interface
+# emulator (Go modules), and Debian's Chromium (needs root or sudo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+GOBIN="$(go env GOPATH)/bin"
+
+if [ ! -x node_modules/.bin/dynalite ] || [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "tools: npm ci"
+  npm ci --no-audit --no-fund
+fi
+if [ ! -x "$GOBIN/mailpit" ] && ! command -v mailpit >/dev/null; then
+  echo "tools: go install mailpit (about a minute)"
+  go install github.com/axllent/mailpit@v1.33.1
+fi
+if [ ! -x "$GOBIN/aws-lambda-rie" ] && ! command -v aws-lambda-rie >/dev/null; then
+  echo "tools: go install aws-lambda-rie"
+  go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d
+fi
+if ! command -v chromium >/dev/null; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "tools: apt-get install chromium"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+fi
+echo "tools: ready"
