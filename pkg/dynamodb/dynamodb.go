@@ -1,0 +1,174 @@
+// Package dynamodb is the Amazon DynamoDB storage engine. It implements every
+// todo store interface on three tables, using only single-item conditional
+// writes (no transactions), and decodes the users table's stream records into
+// todo.UserChange values for the mailer.
+//
+// # Tables
+//
+//   - users: partition key "email" (S). One item per account; the users
+//     table has a stream (NEW_AND_OLD_IMAGES) that feeds the mailer.
+//   - todos: partition key "userId" (S), sort key "id" (S). Todo IDs are
+//     ULIDs, so the sort order is the creation order.
+//   - keys: partition key "key" (S). Claims live under "claim:"+key and
+//     failure counters under "throttle:"+key; "expires" (N, epoch seconds)
+//     is the table's time-to-live attribute.
+//
+// # Attributes
+//
+// Times are stored as RFC 3339 strings in UTC with nanoseconds
+// (time.RFC3339Nano) and left out when zero, so items read well in the
+// console and in stream records. The one exception is "expires" on the keys
+// table: DynamoDB's time to live needs epoch seconds, so it is rounded up to
+// the next whole second (a record never ends early; it may be held up to a
+// second longer). Optional strings are left out when empty. Every item has a
+// "version" (N) for optimistic concurrency.
+//
+// # Consistency
+//
+// Every read is strongly consistent, so a write is visible to the next read
+// and a conditional write fails only on a real race. Time-to-live deletion
+// is lazy in DynamoDB (it may take days), so expired claims and counters are
+// treated as absent by every read and condition here, not left to the TTL.
+package dynamodb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/todofn/todofn/pkg/todo"
+)
+
+// Config names the tables and how to reach DynamoDB.
+type Config struct {
+	Region     string // e.g. "us-east-1"; required
+	Endpoint   string // optional override, e.g. "http://127.0.0.1:8000" for dynalite
+	UsersTable string // required
+	TodosTable string // required
+	KeysTable  string // required (claims and throttles)
+
+	// Now returns the current time; it decides whether a claim or a
+	// counter has expired. Nil means time.Now. Tests inject a clock here.
+	Now func() time.Time
+}
+
+// Validate reports every missing required field in one error.
+func (c Config) Validate() error {
+	var missing []string
+	for _, f := range []struct{ name, value string }{
+		{"Region", c.Region},
+		{"UsersTable", c.UsersTable},
+		{"TodosTable", c.TodosTable},
+		{"KeysTable", c.KeysTable},
+	} {
+		if strings.TrimSpace(f.value) == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("dynamodb: config: missing %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// Store is the DynamoDB engine. It is safe for concurrent use.
+type Store struct {
+	client *ddb.Client
+	users  string
+	todos  string
+	keys   string
+	now    func() time.Time
+}
+
+var _ todo.Store = (*Store)(nil)
+
+// Open checks cfg and builds a client. It does not contact DynamoDB, so a
+// cold start pays for no round trip; a missing table shows on first use.
+//
+// Credentials come from the SDK's default chain (on Lambda, the function
+// role's environment variables including the session token). With an
+// Endpoint, which is meant for a local DynamoDB-API server such as dynalite,
+// the instance metadata service is not asked and, when the chain finds no
+// credentials, static dummy ones are used so the server works offline.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	client, err := newClient(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{client: client, users: cfg.UsersTable, todos: cfg.TodosTable, keys: cfg.KeysTable, now: now}, nil
+}
+
+// Close releases the store. The SDK client holds only pooled HTTP
+// connections, which need no explicit release, so Close always returns nil.
+func (s *Store) Close() error { return nil }
+
+func newClient(ctx context.Context, cfg Config) (*ddb.Client, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	opts := []func(*config.LoadOptions) error{config.WithRegion(cfg.Region)}
+	if cfg.Endpoint != "" {
+		opts = append(opts, config.WithEC2IMDSClientEnableState(imds.ClientDisabled))
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("dynamodb: load aws config: %w", err)
+	}
+	if cfg.Endpoint != "" {
+		if _, err := awsCfg.Credentials.Retrieve(ctx); err != nil {
+			awsCfg.Credentials = credentials.NewStaticCredentialsProvider("dummy", "dummy", "")
+		}
+	}
+	return ddb.NewFromConfig(awsCfg, func(o *ddb.Options) {
+		if cfg.Endpoint != "" {
+			o.BaseEndpoint = aws.String(cfg.Endpoint)
+		}
+	}), nil
+}
+
+// conditionFailed reports whether err is a failed condition, and returns
+// the item as it was when DynamoDB returns it (ReturnValuesOnConditionCheckFailure);
+// old is nil when the item did not exist or the server does not return it.
+func conditionFailed(err error) (old map[string]types.AttributeValue, ok bool) {
+	var e *types.ConditionalCheckFailedException
+	if errors.As(err, &e) {
+		return e.Item, true
+	}
+	return nil, false
+}
+
+// Attribute names shared by the expressions below. They go through
+// ExpressionAttributeNames because some ("key") are reserved words.
+var names = map[string]string{"#v": "version"}
+
+func withNames(extra map[string]string) map[string]string {
+	m := make(map[string]string, len(names)+len(extra))
+	for k, v := range names {
+		m[k] = v
+	}
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}
+
+func number(n int64) *types.AttributeValueMemberN {
+	return &types.AttributeValueMemberN{Value: fmt.Sprint(n)}
+}
+
+func str(s string) *types.AttributeValueMemberS {
+	return &types.AttributeValueMemberS{Value: s}
+}

@@ -1,0 +1,184 @@
+package dynamodb
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/todofn/todofn/pkg/todo"
+)
+
+// claimAttempts bounds Claim's retries when the holder disappears between a
+// failed write and the read of the holder.
+const claimAttempts = 5
+
+// absentOrExpired is the condition under which a keys-table item may be
+// (re)created: there is none, or it has expired (TTL deletion is lazy).
+const absentOrExpired = "attribute_not_exists(#k) OR #e <= :now"
+
+var keyNames = map[string]string{"#k": "key", "#e": "expires"}
+
+func (s *Store) getKey(ctx context.Context, key string) (map[string]types.AttributeValue, error) {
+	out, err := s.client.GetItem(ctx, &ddb.GetItemInput{
+		TableName:      aws.String(s.keys),
+		Key:            map[string]types.AttributeValue{"key": str(key)},
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out.Item) == 0 {
+		return nil, nil
+	}
+	return out.Item, nil
+}
+
+// Claim implements todo.ClaimStore: one PutItem on condition that the key is
+// free or its claim has expired. When the condition fails, the holder comes
+// with the failure or, where the server does not return it, from a strongly
+// consistent read; if the holder vanished in between (released or expired),
+// Claim tries again, at most a few times.
+func (s *Store) Claim(ctx context.Context, key, value string, expires time.Time) (string, bool, error) {
+	item, err := marshalItem(claimItem{Key: claimPrefix + key, Value: value, Expires: epochCeil(expires)})
+	if err != nil {
+		return "", false, fmt.Errorf("dynamodb: claim: %w", err)
+	}
+	for range claimAttempts {
+		now := s.now()
+		_, err := s.client.PutItem(ctx, &ddb.PutItemInput{
+			TableName:                           aws.String(s.keys),
+			Item:                                item,
+			ConditionExpression:                 aws.String(absentOrExpired),
+			ExpressionAttributeNames:            keyNames,
+			ExpressionAttributeValues:           map[string]types.AttributeValue{":now": number(now.Unix())},
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		})
+		old, failed := conditionFailed(err)
+		if !failed {
+			if err != nil {
+				return "", false, fmt.Errorf("dynamodb: claim: %w", err)
+			}
+			return value, true, nil
+		}
+		if len(old) == 0 {
+			if old, err = s.getKey(ctx, claimPrefix+key); err != nil {
+				return "", false, fmt.Errorf("dynamodb: claim: read holder: %w", err)
+			}
+			if old == nil {
+				continue // released in between
+			}
+		}
+		var held claimItem
+		if err := attributevalue.UnmarshalMap(old, &held); err != nil {
+			return "", false, fmt.Errorf("dynamodb: claim: decode holder: %w", err)
+		}
+		if expired(held.Expires, s.now()) {
+			continue // expired in between
+		}
+		return held.Value, false, nil
+	}
+	return "", false, fmt.Errorf("dynamodb: claim %q: holder kept changing in %d attempts", key, claimAttempts)
+}
+
+// Release implements todo.ClaimStore with an unconditional DeleteItem.
+func (s *Store) Release(ctx context.Context, key string) error {
+	_, err := s.client.DeleteItem(ctx, &ddb.DeleteItemInput{
+		TableName: aws.String(s.keys),
+		Key:       map[string]types.AttributeValue{"key": str(claimPrefix + key)},
+	})
+	if err != nil {
+		return fmt.Errorf("dynamodb: release claim: %w", err)
+	}
+	return nil
+}
+
+func throttleNotFound() error { return todo.Errorf(todo.NotFound, "No such counter.") }
+
+// Throttle implements todo.ThrottleStore with a strongly consistent GetItem.
+// An expired counter is reported as NotFound even before the TTL removes it.
+// Expires reads back rounded up to a whole second.
+func (s *Store) Throttle(ctx context.Context, key string) (*todo.Throttle, error) {
+	item, err := s.getKey(ctx, throttlePrefix+key)
+	if err != nil {
+		return nil, fmt.Errorf("dynamodb: get throttle: %w", err)
+	}
+	if item == nil {
+		return nil, throttleNotFound()
+	}
+	var it throttleItem
+	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+		return nil, fmt.Errorf("dynamodb: decode throttle: %w", err)
+	}
+	if expired(it.Expires, s.now()) {
+		return nil, throttleNotFound()
+	}
+	t := &todo.Throttle{
+		Key:      key,
+		Failures: it.Failures,
+		Expires:  time.Unix(it.Expires, 0).UTC(),
+		Version:  it.Version,
+	}
+	if t.WindowStart, err = parseTime("windowStart", it.WindowStart); err != nil {
+		return nil, fmt.Errorf("dynamodb: decode throttle: %w", err)
+	}
+	if t.LockedUntil, err = parseTime("lockedUntil", it.LockedUntil); err != nil {
+		return nil, fmt.Errorf("dynamodb: decode throttle: %w", err)
+	}
+	return t, nil
+}
+
+// PutThrottle implements todo.ThrottleStore: one PutItem. With t.Version 0
+// the condition is that no unexpired counter exists; otherwise that the
+// stored version still equals t.Version (a reader of a counter that has just
+// expired may still update it, as in the other engines). Any failed
+// condition is a Conflict.
+func (s *Store) PutThrottle(ctx context.Context, t *todo.Throttle) error {
+	item, err := marshalItem(throttleItem{
+		Key:         throttlePrefix + t.Key,
+		Failures:    t.Failures,
+		WindowStart: formatTime(t.WindowStart),
+		LockedUntil: formatTime(t.LockedUntil),
+		Expires:     epochCeil(t.Expires),
+		Version:     t.Version + 1,
+	})
+	if err != nil {
+		return fmt.Errorf("dynamodb: put throttle: %w", err)
+	}
+	in := &ddb.PutItemInput{TableName: aws.String(s.keys), Item: item}
+	if t.Version == 0 {
+		in.ConditionExpression = aws.String(absentOrExpired)
+		in.ExpressionAttributeNames = keyNames
+		in.ExpressionAttributeValues = map[string]types.AttributeValue{":now": number(s.now().Unix())}
+	} else {
+		in.ConditionExpression = aws.String("#v = :v")
+		in.ExpressionAttributeNames = withNames(nil)
+		in.ExpressionAttributeValues = map[string]types.AttributeValue{":v": number(t.Version)}
+	}
+	_, err = s.client.PutItem(ctx, in)
+	if _, failed := conditionFailed(err); failed {
+		return todo.Errorf(todo.Conflict, "The counter changed meanwhile.")
+	}
+	if err != nil {
+		return fmt.Errorf("dynamodb: put throttle: %w", err)
+	}
+	t.Version++
+	return nil
+}
+
+// DeleteThrottle implements todo.ThrottleStore with an unconditional
+// DeleteItem.
+func (s *Store) DeleteThrottle(ctx context.Context, key string) error {
+	_, err := s.client.DeleteItem(ctx, &ddb.DeleteItemInput{
+		TableName: aws.String(s.keys),
+		Key:       map[string]types.AttributeValue{"key": str(throttlePrefix + key)},
+	})
+	if err != nil {
+		return fmt.Errorf("dynamodb: delete throttle: %w", err)
+	}
+	return nil
+}

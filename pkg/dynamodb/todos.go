@@ -1,0 +1,188 @@
+package dynamodb
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/todofn/todofn/pkg/todo"
+)
+
+func todoNotFound() error { return todo.Errorf(todo.NotFound, "No such todo.") }
+
+func todoKey(userID, id string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"userId": str(userID), "id": str(id)}
+}
+
+// CreateTodo implements todo.TodoStore: one PutItem on condition that the
+// owner has no todo with that ID. It sets t.Version to 1 only when the write
+// commits.
+func (s *Store) CreateTodo(ctx context.Context, t *todo.Todo) error {
+	item, err := marshalItem(newTodoItem(t, 1))
+	if err != nil {
+		return fmt.Errorf("dynamodb: create todo: %w", err)
+	}
+	_, err = s.client.PutItem(ctx, &ddb.PutItemInput{
+		TableName:                aws.String(s.todos),
+		Item:                     item,
+		ConditionExpression:      aws.String("attribute_not_exists(#sk)"),
+		ExpressionAttributeNames: map[string]string{"#sk": "id"},
+	})
+	if _, failed := conditionFailed(err); failed {
+		return todo.Errorf(todo.Conflict, "A todo with this ID exists.")
+	}
+	if err != nil {
+		return fmt.Errorf("dynamodb: create todo: %w", err)
+	}
+	t.Version = 1
+	return nil
+}
+
+// Todo implements todo.TodoStore with a strongly consistent GetItem on the
+// owner's key, so another user's todo is simply absent.
+func (s *Store) Todo(ctx context.Context, userID, id string) (*todo.Todo, error) {
+	item, err := s.getTodo(ctx, userID, id)
+	if err != nil {
+		return nil, fmt.Errorf("dynamodb: get todo: %w", err)
+	}
+	if item == nil {
+		return nil, todoNotFound()
+	}
+	t, err := decodeTodo(item)
+	if err != nil {
+		return nil, fmt.Errorf("dynamodb: decode todo: %w", err)
+	}
+	return t, nil
+}
+
+func (s *Store) getTodo(ctx context.Context, userID, id string) (map[string]types.AttributeValue, error) {
+	out, err := s.client.GetItem(ctx, &ddb.GetItemInput{
+		TableName:      aws.String(s.todos),
+		Key:            todoKey(userID, id),
+		ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out.Item) == 0 {
+		return nil, nil
+	}
+	return out.Item, nil
+}
+
+// UpdateTodo implements todo.TodoStore: one PutItem on the owner's key on
+// condition that the item exists with version t.Version. A failed condition
+// is NotFound when the item is gone and Conflict otherwise.
+func (s *Store) UpdateTodo(ctx context.Context, t *todo.Todo) error {
+	item, err := marshalItem(newTodoItem(t, t.Version+1))
+	if err != nil {
+		return fmt.Errorf("dynamodb: update todo: %w", err)
+	}
+	_, err = s.client.PutItem(ctx, &ddb.PutItemInput{
+		TableName:                           aws.String(s.todos),
+		Item:                                item,
+		ConditionExpression:                 aws.String("attribute_exists(#sk) AND #v = :v"),
+		ExpressionAttributeNames:            withNames(map[string]string{"#sk": "id"}),
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":v": number(t.Version)},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	})
+	if old, failed := conditionFailed(err); failed {
+		if len(old) == 0 {
+			if old, err = s.getTodo(ctx, t.UserID, t.ID); err != nil {
+				return fmt.Errorf("dynamodb: update todo: read after failed condition: %w", err)
+			}
+		}
+		if old == nil {
+			return todoNotFound()
+		}
+		return todo.Errorf(todo.Conflict, "The todo changed meanwhile.")
+	}
+	if err != nil {
+		return fmt.Errorf("dynamodb: update todo: %w", err)
+	}
+	t.Version++
+	return nil
+}
+
+// DeleteTodo implements todo.TodoStore: one DeleteItem on the owner's key on
+// condition that the item exists.
+func (s *Store) DeleteTodo(ctx context.Context, userID, id string) error {
+	_, err := s.client.DeleteItem(ctx, &ddb.DeleteItemInput{
+		TableName:                aws.String(s.todos),
+		Key:                      todoKey(userID, id),
+		ConditionExpression:      aws.String("attribute_exists(#sk)"),
+		ExpressionAttributeNames: map[string]string{"#sk": "id"},
+	})
+	if _, failed := conditionFailed(err); failed {
+		return todoNotFound()
+	}
+	if err != nil {
+		return fmt.Errorf("dynamodb: delete todo: %w", err)
+	}
+	return nil
+}
+
+// Todos implements todo.TodoStore with a strongly consistent Query of the
+// owner's partition, newest first.
+//
+// The cursor q.After becomes a key condition ("id < :after") on the owner's
+// partition rather than an ExclusiveStartKey: the effect is the same, and a
+// cursor can never address another partition, whatever it holds. The query
+// asks for one item more than the page to learn cheaply whether another page
+// follows, and keeps following LastEvaluatedKey (which DynamoDB returns from
+// the owner's partition) while the page is short, since a response may hold
+// fewer items than asked for (the 1 MB limit).
+func (s *Store) Todos(ctx context.Context, userID string, q todo.TodoQuery) (todo.TodoPage, error) {
+	limit := q.Limit
+	if limit <= 0 || limit > todo.MaxPageSize {
+		limit = todo.DefaultPageSize
+	}
+	cond := "#pk = :pk"
+	attrNames := map[string]string{"#pk": "userId"}
+	values := map[string]types.AttributeValue{":pk": str(userID)}
+	if q.After != "" {
+		cond += " AND #sk < :after"
+		attrNames["#sk"] = "id"
+		values[":after"] = str(q.After)
+	}
+	in := &ddb.QueryInput{
+		TableName:                 aws.String(s.todos),
+		KeyConditionExpression:    aws.String(cond),
+		ExpressionAttributeNames:  attrNames,
+		ExpressionAttributeValues: values,
+		ScanIndexForward:          aws.Bool(false),
+		ConsistentRead:            aws.Bool(true),
+	}
+	var items []map[string]types.AttributeValue
+	for {
+		in.Limit = aws.Int32(int32(limit + 1 - len(items)))
+		out, err := s.client.Query(ctx, in)
+		if err != nil {
+			return todo.TodoPage{}, fmt.Errorf("dynamodb: list todos: %w", err)
+		}
+		items = append(items, out.Items...)
+		if len(items) > limit || len(out.LastEvaluatedKey) == 0 {
+			break
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	more := len(items) > limit
+	if more {
+		items = items[:limit]
+	}
+	page := todo.TodoPage{Items: make([]todo.Todo, 0, len(items))}
+	for _, item := range items {
+		t, err := decodeTodo(item)
+		if err != nil {
+			return todo.TodoPage{}, fmt.Errorf("dynamodb: decode todo: %w", err)
+		}
+		page.Items = append(page.Items, *t)
+	}
+	if more {
+		page.Next = page.Items[limit-1].ID
+	}
+	return page, nil
+}
