@@ -1,0 +1,399 @@
+// Package mailpittest runs a real Mailpit (https://mailpit.axllent.org) for
+// tests: an SMTP server that keeps every mail it receives and shows it
+// through an HTTP API. Start runs one on free 127.0.0.1 ports for a test
+// and stops it when the test ends; Messages and WaitFor read the mail back.
+//
+// The mailpit binary is looked up by Binary. When it is missing, Start
+// skips the test, or fails it if the environment variable
+// TODOFN_REQUIRE_SERVICES is "1" (as in CI and make test). Install it with
+//
+//	go install github.com/axllent/mailpit@v1.33.1
+package mailpittest
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+	"unicode"
+)
+
+// InstallHint is the command that installs the Mailpit version the tests
+// are written against.
+const InstallHint = "go install github.com/axllent/mailpit@v1.33.1"
+
+// startTimeout bounds how long Start waits for Mailpit to become ready.
+const startTimeout = 20 * time.Second
+
+// Options configures the Mailpit that StartWith runs. The zero value is a
+// plain SMTP server without TLS or authentication.
+type Options struct {
+	// Users, if not empty, are the only accepted SMTP credentials
+	// (user name to password) and authentication becomes required. Without
+	// TLS, Mailpit is told to accept PLAIN and LOGIN over plain text. Names
+	// and passwords must not contain white space, nor names a colon.
+	Users map[string]string
+	// TLS gives the SMTP server a fresh self-signed certificate for
+	// 127.0.0.1 and localhost, trusted by Mailpit.RootCAs, and offers
+	// STARTTLS.
+	TLS bool
+	// RequireSTARTTLS makes the server refuse mail until the client has
+	// used STARTTLS. It implies TLS.
+	RequireSTARTTLS bool
+	// ImplicitTLS makes the server speak TLS from the first byte (as on
+	// port 465) instead of offering STARTTLS. It implies TLS.
+	ImplicitTLS bool
+}
+
+// Mailpit is a running Mailpit.
+type Mailpit struct {
+	SMTPHost string // always 127.0.0.1
+	SMTPPort int
+	APIURL   string // base URL of the web UI and API, such as http://127.0.0.1:PORT
+	// RootCAs trusts the SMTP server's certificate; nil without TLS.
+	RootCAs *x509.CertPool
+
+	client *http.Client
+}
+
+// Message is one mail as Mailpit received it.
+type Message struct {
+	ID        string   // Mailpit's database ID
+	MessageID string   // the Message-ID header, without angle brackets
+	From      string   // the From address, without the display name
+	FromName  string   // the From display name, decoded
+	To        []string // the To addresses
+	Subject   string   // decoded
+	Text      string   // the text/plain body, decoded
+	HTML      string   // the text/html body, decoded
+	Username  string   // the SMTP user that sent it, if it authenticated
+	Date      time.Time
+}
+
+// Binary returns the path of the mailpit binary: the one on PATH, else
+// $GOPATH/bin/mailpit (the first GOPATH entry), else $HOME/go/bin/mailpit,
+// which is where go install puts it. It reports false if there is none.
+func Binary() (string, bool) {
+	if p, err := exec.LookPath("mailpit"); err == nil {
+		return p, true
+	}
+	var dirs []string
+	if gp := os.Getenv("GOPATH"); gp != "" {
+		dirs = append(dirs, filepath.Join(filepath.SplitList(gp)[0], "bin"))
+	}
+	if home, err := os.UserHomeDir(); err == nil {
+		dirs = append(dirs, filepath.Join(home, "go", "bin"))
+	}
+	for _, d := range dirs {
+		p := filepath.Join(d, "mailpit")
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// Start runs a plain Mailpit (no TLS, no authentication) for the test; see
+// StartWith.
+func Start(tb testing.TB) *Mailpit {
+	tb.Helper()
+	return StartWith(tb, Options{})
+}
+
+// StartWith runs a Mailpit configured by opts on free 127.0.0.1 ports,
+// with its database in a temporary folder, waits until it is ready, and
+// stops it in tb.Cleanup. It skips the test if there is no mailpit binary
+// (fails it when TODOFN_REQUIRE_SERVICES=1) and fails it if Mailpit does
+// not start.
+func StartWith(tb testing.TB, opts Options) *Mailpit {
+	tb.Helper()
+	bin, ok := Binary()
+	if !ok {
+		msg := "mailpit not found on PATH, in $GOPATH/bin or in ~/go/bin; install it with: " + InstallHint
+		if os.Getenv("TODOFN_REQUIRE_SERVICES") == "1" {
+			tb.Fatalf("mailpittest: %s (TODOFN_REQUIRE_SERVICES=1)", msg)
+		}
+		tb.Skipf("mailpittest: %s", msg)
+	}
+	dir := tb.TempDir() // created before the cleanup below, so removed after Mailpit stops
+
+	var args []string
+	mp := &Mailpit{SMTPHost: "127.0.0.1", client: &http.Client{Timeout: 10 * time.Second}}
+	if opts.RequireSTARTTLS || opts.ImplicitTLS {
+		opts.TLS = true
+	}
+	if opts.TLS {
+		certFile, keyFile, pool := writeCert(tb, dir)
+		mp.RootCAs = pool
+		args = append(args, "--smtp-tls-cert", certFile, "--smtp-tls-key", keyFile)
+		if opts.ImplicitTLS {
+			args = append(args, "--smtp-require-tls")
+		} else if opts.RequireSTARTTLS {
+			args = append(args, "--smtp-require-starttls")
+		}
+	}
+	if len(opts.Users) > 0 {
+		var b strings.Builder
+		for _, u := range slices.Sorted(maps.Keys(opts.Users)) {
+			// Mailpit splits its password file on any white space, then
+			// reads each word as an htpasswd entry; "user:password" is the
+			// plain-text form.
+			if u == "" || strings.ContainsRune(u, ':') || strings.IndexFunc(u+opts.Users[u], unicode.IsSpace) >= 0 {
+				tb.Fatalf("mailpittest: user %q: Mailpit needs a non-empty user name without ':' and no white space in either name or password", u)
+			}
+			fmt.Fprintf(&b, "%s:%s\n", u, opts.Users[u])
+		}
+		authFile := filepath.Join(dir, "smtp-users")
+		if err := os.WriteFile(authFile, []byte(b.String()), 0o600); err != nil {
+			tb.Fatalf("mailpittest: %v", err)
+		}
+		args = append(args, "--smtp-auth-file", authFile)
+		if !opts.TLS {
+			args = append(args, "--smtp-auth-allow-insecure")
+		}
+	}
+
+	// A free port found by listening on :0 may be taken by someone else
+	// before Mailpit binds it, so try a few times.
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		smtpPort, httpPort := freePort(tb), freePort(tb)
+		err := mp.run(tb, bin, dir, smtpPort, httpPort, args)
+		if err == nil {
+			return mp
+		}
+		lastErr = err
+	}
+	tb.Fatalf("mailpittest: %v", lastErr)
+	return nil
+}
+
+// run starts Mailpit on the given ports and waits until it is ready. On
+// success the process is stopped in tb.Cleanup; on failure it is already
+// stopped.
+func (mp *Mailpit) run(tb testing.TB, bin, dir string, smtpPort, httpPort int, extra []string) error {
+	tb.Helper()
+	args := append([]string{
+		"--smtp", net.JoinHostPort("127.0.0.1", strconv.Itoa(smtpPort)),
+		"--listen", net.JoinHostPort("127.0.0.1", strconv.Itoa(httpPort)),
+		"--database", filepath.Join(dir, fmt.Sprintf("mailpit-%d.db", smtpPort)),
+		"--disable-version-check",
+		"--smtp-disable-rdns",          // no DNS look-ups of the client
+		"--block-remote-css-and-fonts", // the web UI fetches nothing
+	}, extra...)
+	cmd := exec.Command(bin, args...)
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start %s: %w", bin, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stop := func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	}
+
+	mp.SMTPPort = smtpPort
+	mp.APIURL = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(httpPort))
+	deadline := time.Now().Add(startTimeout)
+	for {
+		select {
+		case err := <-exited:
+			return fmt.Errorf("mailpit exited before it was ready (%v):\n%s", err, out.String())
+		default:
+		}
+		if mp.ready(smtpPort) {
+			break
+		}
+		if time.Now().After(deadline) {
+			stop()
+			return fmt.Errorf("mailpit not ready after %v:\n%s", startTimeout, out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	tb.Cleanup(func() {
+		stop()
+		if tb.Failed() {
+			tb.Logf("mailpit output:\n%s", out.String())
+		}
+	})
+	return nil
+}
+
+// ready reports whether both the API and the SMTP port answer.
+func (mp *Mailpit) ready(smtpPort int) bool {
+	resp, err := mp.client.Get(mp.APIURL + "/readyz")
+	if err != nil {
+		return false
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return false
+	}
+	c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(smtpPort)), time.Second)
+	if err != nil {
+		return false
+	}
+	_ = c.Close()
+	return true
+}
+
+// Messages returns the messages Mailpit holds that have to among their To
+// addresses (compared case-insensitively), oldest first. An empty to
+// returns every message. It fails the test if the API does not answer.
+func (mp *Mailpit) Messages(tb testing.TB, to string) []Message {
+	tb.Helper()
+	msgs, err := mp.messages(to)
+	if err != nil {
+		tb.Fatalf("mailpittest: %v", err)
+	}
+	return msgs
+}
+
+// WaitFor polls Mailpit until it holds at least n messages for to and
+// returns them, oldest first. It fails the test if they have not arrived
+// within timeout.
+func (mp *Mailpit) WaitFor(tb testing.TB, to string, n int, timeout time.Duration) []Message {
+	tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		msgs, err := mp.messages(to)
+		if err != nil {
+			tb.Fatalf("mailpittest: %v", err)
+		}
+		if len(msgs) >= n {
+			return msgs
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("mailpittest: %d of %d messages for %q arrived within %v", len(msgs), n, to, timeout)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// apiAddress is an address as Mailpit's API reports it.
+type apiAddress struct {
+	Name    string
+	Address string
+}
+
+// apiMessage is the subset of Mailpit's message JSON that Message holds.
+type apiMessage struct {
+	ID        string
+	MessageID string
+	From      *apiAddress
+	To        []apiAddress
+	Subject   string
+	Text      string
+	HTML      string
+	Username  string
+	Date      time.Time
+}
+
+func (mp *Mailpit) messages(to string) ([]Message, error) {
+	// GET /api/v1/messages lists summaries, newest first, in pages.
+	var ids []string
+	for start := 0; ; {
+		var page struct {
+			MessagesCount int `json:"messages_count"`
+			Messages      []apiMessage
+		}
+		q := url.Values{"start": {strconv.Itoa(start)}, "limit": {"200"}}
+		if err := mp.getJSON("/api/v1/messages?"+q.Encode(), &page); err != nil {
+			return nil, err
+		}
+		for _, m := range page.Messages {
+			if to == "" || slices.ContainsFunc(m.To, func(a apiAddress) bool { return strings.EqualFold(a.Address, to) }) {
+				ids = append(ids, m.ID)
+			}
+		}
+		start += len(page.Messages)
+		if len(page.Messages) == 0 || start >= page.MessagesCount {
+			break
+		}
+	}
+	slices.Reverse(ids)
+
+	msgs := make([]Message, 0, len(ids))
+	for _, id := range ids {
+		var m apiMessage
+		if err := mp.getJSON("/api/v1/message/"+url.PathEscape(id), &m); err != nil {
+			return nil, err
+		}
+		msg := Message{ID: m.ID, MessageID: m.MessageID, Subject: m.Subject, Text: m.Text, HTML: m.HTML, Username: m.Username, Date: m.Date}
+		if m.From != nil {
+			msg.From, msg.FromName = m.From.Address, m.From.Name
+		}
+		for _, a := range m.To {
+			msg.To = append(msg.To, a.Address)
+		}
+		msgs = append(msgs, msg)
+	}
+	return msgs, nil
+}
+
+func (mp *Mailpit) getJSON(path string, v any) error {
+	resp, err := mp.client.Get(mp.APIURL + path)
+	if err != nil {
+		return fmt.Errorf("mailpit api: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(resp.Body)
+		return fmt.Errorf("mailpit api: GET %s: %s: %s", path, resp.Status, strings.TrimSpace(b.String()))
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		return fmt.Errorf("mailpit api: GET %s: decode: %w", path, err)
+	}
+	return nil
+}
+
+// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+func freePort(tb testing.TB) int {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatalf("mailpittest: find a free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// lockedBuffer collects Mailpit's output; the process writes to it while
+// the test may read it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
