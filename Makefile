@@ -10,7 +10,7 @@ export PATH := $(GOBIN):$(PATH)
 # Minimum total statement coverage of pkg/ (percent) for `make test`.
 COVERAGE_MIN ?= 75
 
-.PHONY: help run build package test test-go test-web lint tools bench clean
+.PHONY: help run run-services tables build package test test-go test-web lint tools bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
@@ -18,6 +18,12 @@ help: ## list the targets
 run: ## run the whole system locally on http://127.0.0.1:$(PORT)
 	$(GO) build -o build/local/todofn-local ./cmd/local
 	PORT=$(PORT) ./build/local/todofn-local
+
+run-services: ## the local server on DynamoDB (dynalite :8000) with mail through Mailpit (:1025, UI :8025)
+	PORT=$(PORT) ./scripts/run-services.sh
+
+tables: ## create the cloud tables named by the environment (STORE=dynamodb|tablestore ...)
+	$(GO) run ./cmd/tables
 
 build: ## build every function as build/<fn>/bootstrap (linux/$(GOARCH)) and build/<fn>.zip
 	@mkdir -p build/tools

@@ -45,7 +45,7 @@ func TestMain(m *testing.M) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out, err := exec.Command("go", "build", "-tags", "lambda.norpc", "-o", filepath.Join(dir, filepath.Base(p)), p).CombinedOutput()
+			out, err := exec.Command("go", "build", "-o", filepath.Join(dir, filepath.Base(p)), p).CombinedOutput()
 			if err != nil {
 				errs[i] = fmt.Errorf("build %s: %v\n%s", p, err, out)
 			}

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
@@ -70,18 +71,22 @@ func run() error {
 			}})
 		}()
 		go sweep(ctx, a)
+	} else {
+		// dynalite and the Tablestore double have no stream: feed the
+		// mailer from this process's own writes, through the same code.
+		a.FeedUserChanges(notifier.Handle)
 	}
 
 	mux := http.NewServeMux()
 	apiHandler := a.API.Handler(a.API.Routes()...)
-	for _, p := range []string{"/register", "/verify", "/login", "/todos", "/todos/"} {
+	for _, p := range apiPaths {
 		mux.Handle(p, apiHandler)
 	}
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintln(w, `{"status":"ok"}`)
 	})
-	mux.HandleFunc("GET /config.json", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/config.json", func(w http.ResponseWriter, r *http.Request) {
 		routes := map[string]string{}
 		for _, f := range api.Functions {
 			routes[f] = origin
@@ -91,15 +96,29 @@ func run() error {
 		_ = json.NewEncoder(w).Encode(map[string]any{"functions": routes, "mailbox": origin + "/_dev/mail"})
 	})
 	box := &mailbox{dir: a.Config.MailDir}
-	mux.HandleFunc("GET /_dev/mail", box.page)
-	mux.HandleFunc("GET /_dev/mail.json", box.json)
-	mux.Handle("GET /", http.FileServer(http.Dir(getenv("WEB_DIR", "web"))))
+	mux.HandleFunc("/_dev/mail", box.page)
+	mux.HandleFunc("/_dev/mail.json", box.json)
+	mux.Handle("/", http.FileServer(http.Dir(getenv("WEB_DIR", "web"))))
+
+	// The API answers its own methods; everything else here is read-only.
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h, pattern := mux.Handler(r); pattern == "/" || !isAPI(pattern) {
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				w.Header().Set("Allow", "GET, HEAD")
+				http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+				return
+			}
+			h.ServeHTTP(w, r)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
 
 	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	go func() {
 		<-ctx.Done()
@@ -114,6 +133,11 @@ func run() error {
 	}
 	return nil
 }
+
+// apiPaths are the patterns the API handler serves.
+var apiPaths = []string{"/register", "/verify", "/login", "/todos", "/todos/"}
+
+func isAPI(pattern string) bool { return slices.Contains(apiPaths, pattern) }
 
 // sweep drops expired idempotency keys and counters now and then; the cloud
 // engines leave this to the table's TTL.

@@ -94,16 +94,11 @@ func (a *App) openStore(ctx context.Context) (todo.Store, error) {
 		a.Bolt = s
 		return s, nil
 	}
-	open, ok := engines[c.Store]
-	if !ok {
-		return nil, fmt.Errorf("app: STORE=%s is not built into this binary", c.Store)
+	if c.Store == "dynamodb" {
+		return openDynamoDB(ctx, c)
 	}
-	return open(ctx, c)
+	return openTablestore(ctx, c)
 }
-
-// engines holds the cloud engines built into this binary (see the
-// engine_*.go files and their build tags).
-var engines = map[string]func(context.Context, Config) (todo.Store, error){}
 
 // Close releases the store.
 func (a *App) Close() error { return a.Store.Close() }

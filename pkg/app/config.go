@@ -132,9 +132,29 @@ func boolish(s string) bool {
 	return b
 }
 
-// Local reports whether the configuration runs on the embedded store, where
-// missing secrets may be generated (see Open).
-func (c Config) Local() bool { return c.Store == "bolt" }
+// Local reports whether the configuration runs on this machine only: the
+// embedded store, or a cloud engine's endpoint on loopback (dynalite, the
+// Tablestore double). There missing secrets may be generated (see Open).
+func (c Config) Local() bool {
+	switch c.Store {
+	case "bolt":
+		return true
+	case "dynamodb":
+		return loopback(c.DynamoDBEndpoint)
+	case "tablestore":
+		return loopback(c.TablestoreEndpoint)
+	}
+	return false
+}
+
+func loopback(endpoint string) bool {
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return false
+	}
+	h := u.Hostname()
+	return h == "localhost" || h == "::1" || strings.HasPrefix(h, "127.")
+}
 
 // Validate names every missing or invalid setting at once.
 func (c Config) Validate() error {

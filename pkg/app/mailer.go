@@ -16,10 +16,18 @@ import (
 func (a *App) MailSender(echo io.Writer) (todo.MailSender, error) {
 	c := a.Config
 	if c.SMTPHost != "" {
-		return mail.NewSMTP(mail.SMTPConfig{Host: c.SMTPHost, Port: c.SMTPPort, Username: c.SMTPUsername,
+		s, err := mail.NewSMTP(mail.SMTPConfig{Host: c.SMTPHost, Port: c.SMTPPort, Username: c.SMTPUsername,
 			Password: c.SMTPPassword, Security: c.SMTPSecurity, From: c.MailFrom})
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
 	}
-	return mail.NewDir(c.MailDir, c.MailFrom, echo)
+	d, err := mail.NewDir(c.MailDir, c.MailFrom, echo)
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // Notifier returns the mailer's logic sending through sender.

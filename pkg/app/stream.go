@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 
 	"github.com/todofn/todofn/pkg/account"
 )
@@ -10,5 +9,8 @@ import (
 // handleStreamEvent decodes one trigger payload into user changes and hands
 // each to n.
 func (a *App) handleStreamEvent(ctx context.Context, n *account.Notifier, payload []byte) ([]byte, error) {
-	return nil, errors.New("app: mailer: unrecognised event")
+	if isDynamoDBEvent(payload) {
+		return a.handleDynamoDBEvent(ctx, n, payload)
+	}
+	return a.handleTablestoreEvent(ctx, n, payload)
 }

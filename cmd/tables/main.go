@@ -1,0 +1,36 @@
+// Command tables creates the cloud tables the configuration names, if they
+// are missing: users (with its change stream), todos and keys (with TTL).
+// It is safe to run again.
+//
+//	STORE=dynamodb AWS_REGION=eu-west-1 go run ./cmd/tables
+//	STORE=tablestore TABLESTORE_ENDPOINT=... TABLESTORE_INSTANCE=... go run ./cmd/tables
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/todofn/todofn/pkg/app"
+)
+
+func main() {
+	cfg := app.ConfigFromEnv()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var err error
+	switch cfg.Store {
+	case "dynamodb":
+		err = app.CreateDynamoDBTables(ctx, cfg)
+	case "tablestore":
+		err = app.CreateTablestoreTables(ctx, cfg)
+	default:
+		err = fmt.Errorf("set STORE=dynamodb or STORE=tablestore (the embedded store needs no tables)")
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "tables: %v\n", err)
+		os.Exit(1)
+	}
+	fmt.Printf("tables: %s, %s and %s are ready on %s\n", cfg.UsersTable, cfg.TodosTable, cfg.KeysTable, cfg.Store)
+}
