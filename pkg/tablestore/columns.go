@@ -1,0 +1,208 @@
+package tablestore
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	ots "github.com/aliyun/aliyun-tablestore-go-sdk/tablestore"
+
+	"github.com/todofn/todofn/pkg/todo"
+)
+
+// column is one attribute column to write. Its value is a string, an int64
+// or a bool: the types the SDK encodes without panicking.
+type column struct {
+	name  string
+	value any
+}
+
+// row is the attribute columns of a row to write, in order.
+type row []column
+
+func (r *row) str(name, v string) {
+	if v != "" {
+		*r = append(*r, column{name, v})
+	}
+}
+
+func (r *row) int(name string, v int64) { *r = append(*r, column{name, v}) }
+
+func (r *row) bool(name string, v bool) { *r = append(*r, column{name, v}) }
+
+func (r *row) time(name string, t time.Time) {
+	if !t.IsZero() {
+		*r = append(*r, column{name, t.UTC().Format(time.RFC3339Nano)})
+	}
+}
+
+// columns is a row as read: column name to value (string, int64, bool,
+// float64 or []byte).
+type columns map[string]any
+
+func toColumns(attrs []*ots.AttributeColumn) columns {
+	c := make(columns, len(attrs))
+	for _, a := range attrs {
+		c[a.ColumnName] = a.Value
+	}
+	return c
+}
+
+// decoder reads typed columns and remembers every problem, so an error
+// names all the bad or missing columns at once.
+type decoder struct {
+	c        columns
+	problems []string
+}
+
+func (d *decoder) problem(format string, args ...any) {
+	d.problems = append(d.problems, fmt.Sprintf(format, args...))
+}
+
+func (d *decoder) err() error {
+	if len(d.problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s", strings.Join(d.problems, "; "))
+}
+
+func (d *decoder) str(name string, required bool) string {
+	v, ok := d.c[name]
+	if !ok {
+		if required {
+			d.problem("missing column %s", name)
+		}
+		return ""
+	}
+	s, ok := v.(string)
+	if !ok {
+		d.problem("column %s is %T, want a string", name, v)
+	}
+	return s
+}
+
+func (d *decoder) int(name string, required bool) int64 {
+	v, ok := d.c[name]
+	if !ok {
+		if required {
+			d.problem("missing column %s", name)
+		}
+		return 0
+	}
+	n, ok := v.(int64)
+	if !ok {
+		d.problem("column %s is %T, want an integer", name, v)
+	}
+	return n
+}
+
+func (d *decoder) bool(name string) bool {
+	v, ok := d.c[name]
+	if !ok {
+		return false
+	}
+	b, ok := v.(bool)
+	if !ok {
+		d.problem("column %s is %T, want a boolean", name, v)
+	}
+	return b
+}
+
+func (d *decoder) time(name string, required bool) time.Time {
+	s := d.str(name, required)
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		d.problem("column %s is not an RFC 3339 time: %q", name, s)
+	}
+	return t
+}
+
+func userRow(u *todo.User, version int64) row {
+	var r row
+	r.str("id", u.ID)
+	r.str("name", u.Name)
+	r.str("passwordHash", u.PasswordHash)
+	r.str("status", string(u.Status))
+	r.str("codeNonce", u.CodeNonce)
+	r.time("codeSentAt", u.CodeSentAt)
+	r.time("codeExpires", u.CodeExpires)
+	r.int("codeAttempts", int64(u.CodeAttempts))
+	r.str("noticeNonce", u.NoticeNonce)
+	r.time("noticeAt", u.NoticeAt)
+	r.time("createdAt", u.CreatedAt)
+	r.time("updatedAt", u.UpdatedAt)
+	r.time("verifiedAt", u.VerifiedAt)
+	r.int("version", version)
+	return r
+}
+
+// userFrom builds a user from its key and columns; the error names every
+// missing or malformed column.
+func userFrom(email string, c columns) (*todo.User, error) {
+	d := &decoder{c: c}
+	u := &todo.User{
+		Email:        email,
+		ID:           d.str("id", true),
+		Name:         d.str("name", false),
+		PasswordHash: d.str("passwordHash", false),
+		Status:       todo.Status(d.str("status", true)),
+		CodeNonce:    d.str("codeNonce", false),
+		CodeSentAt:   d.time("codeSentAt", false),
+		CodeExpires:  d.time("codeExpires", false),
+		CodeAttempts: int(d.int("codeAttempts", false)),
+		NoticeNonce:  d.str("noticeNonce", false),
+		NoticeAt:     d.time("noticeAt", false),
+		CreatedAt:    d.time("createdAt", false),
+		UpdatedAt:    d.time("updatedAt", false),
+		VerifiedAt:   d.time("verifiedAt", false),
+		Version:      d.int("version", true),
+	}
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+func todoRow(t *todo.Todo, version int64) row {
+	var r row
+	r.str("title", t.Title)
+	r.bool("done", t.Done)
+	r.time("createdAt", t.CreatedAt)
+	r.time("updatedAt", t.UpdatedAt)
+	r.int("version", version)
+	return r
+}
+
+func todoFrom(userID, id string, c columns) (*todo.Todo, error) {
+	d := &decoder{c: c}
+	t := &todo.Todo{
+		ID:        id,
+		UserID:    userID,
+		Title:     d.str("title", false),
+		Done:      d.bool("done"),
+		CreatedAt: d.time("createdAt", false),
+		UpdatedAt: d.time("updatedAt", false),
+		Version:   d.int("version", true),
+	}
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// epochMillisCeil returns t in epoch milliseconds, rounded up, so a record
+// stored with it never expires before t.
+func epochMillisCeil(t time.Time) int64 {
+	ms := t.UnixMilli()
+	if t.Sub(time.UnixMilli(ms)) > 0 {
+		ms++
+	}
+	return ms
+}
+
+// expired reports whether a record expiring at exp (epoch ms) has expired
+// at now.
+func expired(exp int64, now time.Time) bool { return now.UnixMilli() >= exp }

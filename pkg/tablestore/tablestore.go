@@ -1,0 +1,299 @@
+// Package tablestore is the Alibaba Cloud Tablestore storage engine. It
+// implements every todo store interface on three tables with the official
+// SDK, using only single-row conditional writes, and decodes the Function
+// Compute trigger of the users table's stream into todo.UserChange values
+// for the mailer.
+//
+// # Tables
+//
+//   - users: primary key "email" (STRING). Rows are always written whole
+//     with PutRow, so every stream record carries the full new row; the
+//     table is created with its stream enabled (24 hours) for the trigger.
+//   - todos: primary key "userId" (STRING), "id" (STRING). Todo IDs are
+//     ULIDs, so a backward range over one user's key lists newest first.
+//   - keys: primary key "key" (STRING). Claims live under "claim:"+key and
+//     failure counters under "throttle:"+key.
+//
+// Every table keeps one version per cell and no time to live.
+//
+// # Columns
+//
+// Times are STRING columns in RFC 3339 with nanoseconds, UTC
+// (time.RFC3339Nano), left out when zero, so rows read well in the console
+// and in stream records; empty optional strings are left out too. Every
+// row has "version" (INTEGER) for optimistic concurrency. The exception is
+// "expires" on the keys table: an INTEGER of epoch milliseconds, rounded up
+// (a record never ends early), because column conditions compare it.
+//
+// # Conditions
+//
+// Every invariant is a conditional write, evaluated by the service: a new
+// row expects EXPECT_NOT_EXIST, a replacement expects EXPECT_EXIST plus
+// "version" equal to the version read, and an expired claim or counter is
+// taken over only if its "version" and "expires" still say it is the expired
+// row that was read. A failed condition (OTSConditionCheckFail) becomes
+// todo.Conflict or todo.NotFound here; every other failure is wrapped, as in
+// "tablestore: put todo: ...". Expired claims and counters read as absent;
+// nothing deletes them, they are overwritten on the next claim of the key.
+//
+// # Calls and contexts
+//
+// The SDK takes no context. Each method checks ctx before every call, and
+// a call in flight is bounded by the client's timeouts (5 s to connect,
+// 10 s a request) and retry budget (the SDK retries throttling and
+// idempotent reads for at most 5 s). Values passed to the SDK are checked
+// first (non-empty keys of bounded length, only string, int64 and bool
+// values), since the SDK panics on some bad input.
+package tablestore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	ots "github.com/aliyun/aliyun-tablestore-go-sdk/tablestore"
+
+	"github.com/todofn/todofn/pkg/todo"
+)
+
+// Config names the tables and how to reach Tablestore.
+type Config struct {
+	// Endpoint is the instance's address, such as
+	// https://myinst.cn-hangzhou.ots.aliyuncs.com (or a double's URL).
+	Endpoint string
+	Instance string // the instance name; required
+	// AccessKeyID, AccessKeySecret and SecurityToken are the credentials.
+	// On Function Compute 3 they come from the function's role as
+	// ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and
+	// ALIBABA_CLOUD_SECURITY_TOKEN (temporary STS credentials, so the token
+	// is needed too). SecurityToken is empty for long-term keys.
+	AccessKeyID     string
+	AccessKeySecret string
+	SecurityToken   string
+
+	UsersTable string // required
+	TodosTable string // required
+	KeysTable  string // required (claims and throttles)
+
+	// Now returns the current time; it decides whether a claim or a
+	// counter has expired. Nil means time.Now. Tests inject a clock here.
+	Now func() time.Time
+}
+
+var tableName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,254}$`)
+
+// Validate reports every missing or invalid field in one error.
+func (c Config) Validate() error {
+	var missing, bad []string
+	for _, f := range []struct{ name, value string }{
+		{"Endpoint", c.Endpoint},
+		{"Instance", c.Instance},
+		{"AccessKeyID", c.AccessKeyID},
+		{"AccessKeySecret", c.AccessKeySecret},
+		{"UsersTable", c.UsersTable},
+		{"TodosTable", c.TodosTable},
+		{"KeysTable", c.KeysTable},
+	} {
+		if strings.TrimSpace(f.value) == "" {
+			missing = append(missing, f.name)
+		}
+	}
+	if c.Endpoint != "" {
+		if u, err := url.Parse(c.Endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad = append(bad, "Endpoint (want an http or https URL)")
+		}
+	}
+	for _, f := range []struct{ name, value string }{
+		{"UsersTable", c.UsersTable}, {"TodosTable", c.TodosTable}, {"KeysTable", c.KeysTable},
+	} {
+		if strings.TrimSpace(f.value) != "" && !tableName.MatchString(f.value) {
+			bad = append(bad, f.name+" (letters, digits and _, not starting with a digit)")
+		}
+	}
+	var parts []string
+	if len(missing) > 0 {
+		parts = append(parts, "missing "+strings.Join(missing, ", "))
+	}
+	if len(bad) > 0 {
+		parts = append(parts, "invalid "+strings.Join(bad, ", "))
+	}
+	if len(parts) > 0 {
+		return fmt.Errorf("tablestore: config: %s", strings.Join(parts, "; "))
+	}
+	return nil
+}
+
+// Store is the Tablestore engine. It is safe for concurrent use.
+type Store struct {
+	client *ots.TableStoreClient
+	users  string
+	todos  string
+	keys   string
+	now    func() time.Time
+}
+
+var _ todo.Store = (*Store)(nil)
+
+// Open checks cfg and builds a client. It makes no network call, so a cold
+// start pays for no round trip; a missing table shows on first use.
+func Open(cfg Config) (*Store, error) {
+	client, err := newClient(cfg)
+	if err != nil {
+		return nil, err
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{client: client, users: cfg.UsersTable, todos: cfg.TodosTable, keys: cfg.KeysTable, now: now}, nil
+}
+
+// Close releases the store. The SDK client holds only pooled HTTP
+// connections, which need no explicit release, so Close always returns nil.
+func (s *Store) Close() error { return nil }
+
+func newClient(cfg Config) (*ots.TableStoreClient, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	conf := ots.NewDefaultTableStoreConfig()
+	conf.HTTPTimeout = ots.HTTPTimeout{ConnectionTimeout: 5 * time.Second, RequestTimeout: 10 * time.Second}
+	conf.MaxRetryTime = 5 * time.Second
+	conf.MaxIdleConnections = 16
+	return ots.NewClientWithConfig(strings.TrimRight(cfg.Endpoint, "/"), cfg.Instance, cfg.AccessKeyID, cfg.AccessKeySecret, cfg.SecurityToken, conf), nil
+}
+
+// CreateTables creates the three tables where they are missing, so it may
+// run again and concurrently: a table that exists, or that another caller
+// creates meanwhile, is left as it is. The users table gets its stream
+// (24 hours), which the mailer's trigger reads. A new table may take a few
+// seconds before the service serves it; the SDK retries OTSTableNotReady.
+func CreateTables(ctx context.Context, cfg Config) error {
+	client, err := newClient(cfg)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("tablestore: list tables: %w", err)
+	}
+	list, err := client.ListTable()
+	if err != nil {
+		return fmt.Errorf("tablestore: list tables: %w", err)
+	}
+	exists := map[string]bool{}
+	for _, n := range list.TableNames {
+		exists[n] = true
+	}
+	for _, t := range []struct {
+		name   string
+		keys   []string
+		stream bool
+	}{
+		{cfg.UsersTable, []string{"email"}, true},
+		{cfg.TodosTable, []string{"userId", "id"}, false},
+		{cfg.KeysTable, []string{"key"}, false},
+	} {
+		if exists[t.name] {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("tablestore: create table %s: %w", t.name, err)
+		}
+		meta := &ots.TableMeta{TableName: t.name}
+		for _, k := range t.keys {
+			meta.AddPrimaryKeyColumn(k, ots.PrimaryKeyType_STRING)
+		}
+		req := &ots.CreateTableRequest{
+			TableMeta:          meta,
+			TableOption:        &ots.TableOption{TimeToAlive: -1, MaxVersion: 1},
+			ReservedThroughput: &ots.ReservedThroughput{Readcap: 0, Writecap: 0},
+		}
+		if t.stream {
+			req.StreamSpec = &ots.StreamSpecification{EnableStream: true, ExpirationTime: 24}
+		}
+		if _, err := client.CreateTable(req); err != nil && !hasCode(err, "OTSObjectAlreadyExist") {
+			return fmt.Errorf("tablestore: create table %s: %w", t.name, err)
+		}
+	}
+	return nil
+}
+
+func hasCode(err error, code string) bool {
+	var e *ots.OtsError
+	return errors.As(err, &e) && e.Code == code
+}
+
+// conditionFailed reports whether a write was refused by its condition.
+func conditionFailed(err error) bool { return hasCode(err, "OTSConditionCheckFail") }
+
+// maxKeyBytes is the service's limit on a STRING primary-key column.
+const maxKeyBytes = 1024
+
+// validKey reports whether s may be passed as a primary-key value.
+func validKey(s string) bool { return s != "" && len(s) <= maxKeyBytes }
+
+func primaryKey(cols ...string) *ots.PrimaryKey {
+	pk := new(ots.PrimaryKey)
+	for i := 0; i+1 < len(cols); i += 2 {
+		pk.AddPrimaryKeyColumn(cols[i], cols[i+1])
+	}
+	return pk
+}
+
+// versionIs is the column condition "version == v", failing when the
+// column is missing.
+func versionIs(v int64) *ots.SingleColumnCondition {
+	c := ots.NewSingleColumnCondition("version", ots.CT_EQUAL, v)
+	c.FilterIfMissing = true
+	c.LatestVersionOnly = true
+	return c
+}
+
+// putRow writes a whole row under cond (and an optional column condition).
+func (s *Store) putRow(ctx context.Context, table string, pk *ots.PrimaryKey, cols row, cond ots.RowExistenceExpectation, colCond ots.ColumnFilter) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	change := &ots.PutRowChange{TableName: table, PrimaryKey: pk, Condition: &ots.RowCondition{RowExistenceExpectation: cond}}
+	for _, c := range cols {
+		change.AddColumn(c.name, c.value)
+	}
+	if colCond != nil {
+		change.SetColumnCondition(colCond)
+	}
+	_, err := s.client.PutRow(&ots.PutRowRequest{PutRowChange: change})
+	return err
+}
+
+// getRow reads the newest version of a row; found is false when the row
+// does not exist.
+func (s *Store) getRow(ctx context.Context, table string, pk *ots.PrimaryKey) (cols columns, found bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	out, err := s.client.GetRow(&ots.GetRowRequest{SingleRowQueryCriteria: &ots.SingleRowQueryCriteria{
+		TableName: table, PrimaryKey: pk, MaxVersion: 1,
+	}})
+	if err != nil {
+		return nil, false, err
+	}
+	if len(out.PrimaryKey.PrimaryKeys) == 0 {
+		return nil, false, nil
+	}
+	return toColumns(out.Columns), true, nil
+}
+
+// deleteRow removes a row under cond.
+func (s *Store) deleteRow(ctx context.Context, table string, pk *ots.PrimaryKey, cond ots.RowExistenceExpectation) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	_, err := s.client.DeleteRow(&ots.DeleteRowRequest{DeleteRowChange: &ots.DeleteRowChange{
+		TableName: table, PrimaryKey: pk, Condition: &ots.RowCondition{RowExistenceExpectation: cond},
+	}})
+	return err
+}

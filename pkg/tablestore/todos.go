@@ -1,0 +1,181 @@
+package tablestore
+
+import (
+	"context"
+	"fmt"
+
+	ots "github.com/aliyun/aliyun-tablestore-go-sdk/tablestore"
+
+	"github.com/todofn/todofn/pkg/todo"
+)
+
+func todoNotFound() error { return todo.Errorf(todo.NotFound, "No such todo.") }
+
+func todoKey(userID, id string) *ots.PrimaryKey { return primaryKey("userId", userID, "id", id) }
+
+// CreateTodo implements todo.TodoStore: one PutRow that expects no row.
+func (s *Store) CreateTodo(ctx context.Context, t *todo.Todo) error {
+	if !validKey(t.UserID) || !validKey(t.ID) {
+		return fmt.Errorf("tablestore: put todo: user ID or todo ID is empty or longer than %d bytes", maxKeyBytes)
+	}
+	err := s.putRow(ctx, s.todos, todoKey(t.UserID, t.ID), todoRow(t, 1), ots.RowExistenceExpectation_EXPECT_NOT_EXIST, nil)
+	if conditionFailed(err) {
+		return todo.Errorf(todo.Conflict, "A todo with this ID exists.")
+	}
+	if err != nil {
+		return fmt.Errorf("tablestore: put todo: %w", err)
+	}
+	t.Version = 1
+	return nil
+}
+
+// Todo implements todo.TodoStore with one GetRow under the owner's key.
+func (s *Store) Todo(ctx context.Context, userID, id string) (*todo.Todo, error) {
+	if !validKey(userID) || !validKey(id) {
+		return nil, todoNotFound()
+	}
+	c, found, err := s.getRow(ctx, s.todos, todoKey(userID, id))
+	if err != nil {
+		return nil, fmt.Errorf("tablestore: get todo: %w", err)
+	}
+	if !found {
+		return nil, todoNotFound()
+	}
+	t, err := todoFrom(userID, id, c)
+	if err != nil {
+		return nil, fmt.Errorf("tablestore: decode todo: %w", err)
+	}
+	return t, nil
+}
+
+// UpdateTodo implements todo.TodoStore: one PutRow that expects the row
+// (under the owner's key, so another user's todo is absent) with "version"
+// equal to t.Version; on a failed condition a read tells NotFound from
+// Conflict.
+func (s *Store) UpdateTodo(ctx context.Context, t *todo.Todo) error {
+	if !validKey(t.UserID) || !validKey(t.ID) {
+		return todoNotFound()
+	}
+	pk := todoKey(t.UserID, t.ID)
+	err := s.putRow(ctx, s.todos, pk, todoRow(t, t.Version+1), ots.RowExistenceExpectation_EXPECT_EXIST, versionIs(t.Version))
+	if conditionFailed(err) {
+		_, found, gerr := s.getRow(ctx, s.todos, pk)
+		switch {
+		case gerr != nil:
+			return fmt.Errorf("tablestore: update todo: read after failed condition: %w", gerr)
+		case !found:
+			return todoNotFound()
+		}
+		return todo.Errorf(todo.Conflict, "The todo changed meanwhile.")
+	}
+	if err != nil {
+		return fmt.Errorf("tablestore: update todo: %w", err)
+	}
+	t.Version++
+	return nil
+}
+
+// DeleteTodo implements todo.TodoStore: one DeleteRow that expects the row.
+func (s *Store) DeleteTodo(ctx context.Context, userID, id string) error {
+	if !validKey(userID) || !validKey(id) {
+		return todoNotFound()
+	}
+	err := s.deleteRow(ctx, s.todos, todoKey(userID, id), ots.RowExistenceExpectation_EXPECT_EXIST)
+	if conditionFailed(err) {
+		return todoNotFound()
+	}
+	if err != nil {
+		return fmt.Errorf("tablestore: delete todo: %w", err)
+	}
+	return nil
+}
+
+// Todos implements todo.TodoStore with GetRange BACKWARD from
+// (userID, q.After or INF_MAX) down to (userID, INF_MIN): both ends carry
+// the caller's userID, so no cursor can reach another user's rows. The
+// service may return fewer rows than asked with a next start key, so Todos
+// reads on until it holds one row more than the page (which proves a next
+// page) or the range ends. The start is inclusive, so the After row itself
+// is skipped.
+func (s *Store) Todos(ctx context.Context, userID string, q todo.TodoQuery) (todo.TodoPage, error) {
+	limit := q.Limit
+	switch {
+	case limit <= 0:
+		limit = todo.DefaultPageSize
+	case limit > todo.MaxPageSize:
+		limit = todo.MaxPageSize
+	}
+	if !validKey(userID) || len(q.After) > maxKeyBytes {
+		return todo.TodoPage{}, nil
+	}
+	start, startID := new(ots.PrimaryKey), q.After
+	start.AddPrimaryKeyColumn("userId", userID)
+	if q.After == "" {
+		start.AddPrimaryKeyColumnWithMaxValue("id")
+	} else {
+		start.AddPrimaryKeyColumn("id", q.After)
+	}
+	end := new(ots.PrimaryKey)
+	end.AddPrimaryKeyColumn("userId", userID)
+	end.AddPrimaryKeyColumnWithMinValue("id")
+
+	var items []todo.Todo
+	for len(items) <= limit {
+		if err := ctx.Err(); err != nil {
+			return todo.TodoPage{}, fmt.Errorf("tablestore: list todos: %w", err)
+		}
+		out, err := s.client.GetRange(&ots.GetRangeRequest{RangeRowQueryCriteria: &ots.RangeRowQueryCriteria{
+			TableName:       s.todos,
+			StartPrimaryKey: start,
+			EndPrimaryKey:   end,
+			Direction:       ots.BACKWARD,
+			MaxVersion:      1,
+			Limit:           int32(limit + 2 - len(items)), // +1 proves a next page, +1 for the After row
+		}})
+		if err != nil {
+			return todo.TodoPage{}, fmt.Errorf("tablestore: list todos: %w", err)
+		}
+		for _, r := range out.Rows {
+			uid, id, ok := todoRowKey(r.PrimaryKey)
+			if !ok || uid != userID {
+				return todo.TodoPage{}, fmt.Errorf("tablestore: list todos: a row outside the user's range: %v", r.PrimaryKey)
+			}
+			if id == q.After {
+				continue
+			}
+			t, err := todoFrom(uid, id, toColumns(r.Columns))
+			if err != nil {
+				return todo.TodoPage{}, fmt.Errorf("tablestore: decode todo %s: %w", id, err)
+			}
+			items = append(items, *t)
+		}
+		next := out.NextStartPrimaryKey
+		if next == nil {
+			break
+		}
+		uid, nextID, ok := todoRowKey(next)
+		if !ok || uid != userID {
+			return todo.TodoPage{}, fmt.Errorf("tablestore: list todos: next start key outside the user's range: %v", next)
+		}
+		if len(out.Rows) == 0 && nextID == startID {
+			return todo.TodoPage{}, fmt.Errorf("tablestore: list todos: the range made no progress at %v", next)
+		}
+		start, startID = primaryKey("userId", userID, "id", nextID), nextID
+	}
+	page := todo.TodoPage{Items: items}
+	if len(items) > limit {
+		page.Items = items[:limit]
+		page.Next = items[limit-1].ID
+	}
+	return page, nil
+}
+
+// todoRowKey returns the string key columns of a todos row.
+func todoRowKey(pk *ots.PrimaryKey) (userID, id string, ok bool) {
+	if pk == nil || len(pk.PrimaryKeys) != 2 || pk.PrimaryKeys[0].ColumnName != "userId" || pk.PrimaryKeys[1].ColumnName != "id" {
+		return "", "", false
+	}
+	userID, ok1 := pk.PrimaryKeys[0].Value.(string)
+	id, ok2 := pk.PrimaryKeys[1].Value.(string)
+	return userID, id, ok1 && ok2 && userID != "" && id != ""
+}
