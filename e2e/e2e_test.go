@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/todofn/todofn/pkg/dynamodb/dynalitetest"
 	"github.com/todofn/todofn/pkg/mail"
 )
 
@@ -60,6 +61,7 @@ func TestMain(m *testing.M) {
 		}
 	}
 	code := m.Run()
+	dynalitetest.Stop()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -410,3 +412,5 @@ func TestFunctionBinaries(t *testing.T) {
 	want(t, call(t, "GET", urls["login"]+"/login", "", nil), 405, "method_not_allowed")
 	runFlow(t, system{url: urls, mail: dirMail(filepath.Join(data, "mail"))}, appURL)
 }
+
+func itoa(n int) string { return fmt.Sprint(n) }
