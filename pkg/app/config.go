@@ -52,6 +52,9 @@ type Config struct {
 
 	AWSRegion        string // AWS_REGION (set by Lambda)
 	DynamoDBEndpoint string // DYNAMODB_ENDPOINT: e.g. http://127.0.0.1:8000 for dynalite
+	AWSAccessKeyID   string // AWS_ACCESS_KEY_ID (Lambda sets it from the function's role)
+	AWSSecretKey     string // AWS_SECRET_ACCESS_KEY
+	AWSSessionToken  string // AWS_SESSION_TOKEN
 
 	TablestoreEndpoint string // TABLESTORE_ENDPOINT
 	TablestoreInstance string // TABLESTORE_INSTANCE
@@ -119,6 +122,9 @@ func ConfigFrom(getenv func(string) string) Config {
 	c.KeysTable = str("KEYS_TABLE", "todofn-keys")
 	c.AWSRegion = str("AWS_REGION", str("AWS_DEFAULT_REGION", ""))
 	c.DynamoDBEndpoint = str("DYNAMODB_ENDPOINT", "")
+	c.AWSAccessKeyID = getenv("AWS_ACCESS_KEY_ID")
+	c.AWSSecretKey = getenv("AWS_SECRET_ACCESS_KEY")
+	c.AWSSessionToken = getenv("AWS_SESSION_TOKEN")
 	c.TablestoreEndpoint = str("TABLESTORE_ENDPOINT", "")
 	c.TablestoreInstance = str("TABLESTORE_INSTANCE", "")
 	c.AccessKeyID = getenv("ALIBABA_CLOUD_ACCESS_KEY_ID")
@@ -164,6 +170,9 @@ func (c Config) Validate() error {
 	case "dynamodb":
 		if c.AWSRegion == "" {
 			p = append(p, "AWS_REGION is required with STORE=dynamodb")
+		}
+		if c.DynamoDBEndpoint == "" && (c.AWSAccessKeyID == "" || c.AWSSecretKey == "") {
+			p = append(p, "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are required with STORE=dynamodb (Lambda sets them; locally: eval \"$(aws configure export-credentials --format env)\")")
 		}
 	case "tablestore":
 		for name, v := range map[string]string{"TABLESTORE_ENDPOINT": c.TablestoreEndpoint, "TABLESTORE_INSTANCE": c.TablestoreInstance,

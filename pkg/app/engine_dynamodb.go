@@ -19,7 +19,8 @@ import (
 
 func (c Config) dynamoDB() dynamodb.Config {
 	return dynamodb.Config{Region: c.AWSRegion, Endpoint: c.DynamoDBEndpoint,
-		UsersTable: c.UsersTable, TodosTable: c.TodosTable, KeysTable: c.KeysTable}
+		UsersTable: c.UsersTable, TodosTable: c.TodosTable, KeysTable: c.KeysTable,
+		AccessKeyID: c.AWSAccessKeyID, SecretAccessKey: c.AWSSecretKey, SessionToken: c.AWSSessionToken}
 }
 
 func openDynamoDB(ctx context.Context, c Config) (todo.Store, error) {

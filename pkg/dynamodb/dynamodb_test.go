@@ -22,7 +22,7 @@ func TestConformance(t *testing.T) {
 }
 
 func TestConfigValidate(t *testing.T) {
-	full := dynamodb.Config{Region: "us-east-1", UsersTable: "u", TodosTable: "t", KeysTable: "k"}
+	full := dynamodb.Config{Region: "us-east-1", UsersTable: "u", TodosTable: "t", KeysTable: "k", AccessKeyID: "AKID", SecretAccessKey: "secret"}
 	tests := []struct {
 		name    string
 		edit    func(*dynamodb.Config)
@@ -32,7 +32,12 @@ func TestConfigValidate(t *testing.T) {
 		{name: "no region", edit: func(c *dynamodb.Config) { c.Region = "" }, wantErr: "dynamodb: config: missing Region"},
 		{name: "blank tables", edit: func(c *dynamodb.Config) { c.UsersTable, c.TodosTable, c.KeysTable = " ", "", "" },
 			wantErr: "dynamodb: config: missing UsersTable, TodosTable, KeysTable"},
-		{name: "empty", edit: func(c *dynamodb.Config) { *c = dynamodb.Config{} },
+		{name: "no credentials", edit: func(c *dynamodb.Config) { c.AccessKeyID = "" },
+			wantErr: "dynamodb: config: missing AccessKeyID and SecretAccessKey (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)"},
+		{name: "endpoint needs no credentials", edit: func(c *dynamodb.Config) {
+			c.AccessKeyID, c.SecretAccessKey, c.Endpoint = "", "", "http://127.0.0.1:8000"
+		}},
+		{name: "empty", edit: func(c *dynamodb.Config) { *c = dynamodb.Config{Endpoint: "http://127.0.0.1:1"} },
 			wantErr: "dynamodb: config: missing Region, UsersTable, TodosTable, KeysTable"},
 	}
 	for _, tt := range tests {

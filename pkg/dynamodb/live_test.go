@@ -21,8 +21,8 @@ import (
 //
 //	TODOFN_DYNAMODB_LIVE=1 TODOFN_DYNAMODB_REGION=eu-west-1 go test -run TestLiveAWS -timeout 30m ./pkg/dynamodb/
 //
-// Credentials come from the SDK's default chain (environment, shared
-// config/profile, SSO, instance role). The principal needs
+// The test's credentials come from the SDK's default chain (environment,
+// shared config/profile, SSO, instance role) and are handed to the engine. The principal needs
 // dynamodb:CreateTable, DescribeTable, DescribeTimeToLive, UpdateTimeToLive,
 // DeleteTable and the item operations on tables named
 // "todofn-test-<timestamp>-<n>-{users,todos,keys}". Each sub-test creates its
@@ -41,12 +41,17 @@ func TestLiveAWS(t *testing.T) {
 		t.Fatal(err)
 	}
 	admin := ddb.NewFromConfig(awsCfg)
+	creds, err := awsCfg.Credentials.Retrieve(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
 	run := time.Now().UTC().Format("20060102-150405")
 	n := 0
 	storetest.Run(t, func(t *testing.T) todo.Store {
 		n++
 		p := fmt.Sprintf("todofn-test-%s-%d-", run, n)
-		cfg := dynamodb.Config{Region: region, UsersTable: p + "users", TodosTable: p + "todos", KeysTable: p + "keys"}
+		cfg := dynamodb.Config{Region: region, UsersTable: p + "users", TodosTable: p + "todos", KeysTable: p + "keys",
+			AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey, SessionToken: creds.SessionToken}
 		t.Cleanup(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
