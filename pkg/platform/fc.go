@@ -1,0 +1,142 @@
+package platform
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/aliyun/fc-runtime-go-sdk/events"
+	"github.com/aliyun/fc-runtime-go-sdk/fc"
+	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
+)
+
+// fcHandler is the handler shape fc.Start is given. The SDK passes a []byte
+// event through untouched, but it always json.Marshals the returned value:
+// a []byte would arrive as a base64 JSON string, so results are returned as
+// json.RawMessage (marshalled as itself, compacted) when they are JSON, and
+// as a string otherwise (which the SDK encodes as a JSON string).
+type fcHandler = func(ctx context.Context, payload []byte) (any, error)
+
+// runFC starts fc-runtime-go-sdk's runtime API loop with h and returns when
+// ctx is cancelled. fc.Start cannot be stopped, and it calls log.Fatalf (so
+// exits the process) if the loop fails. It also sets the standard logger's
+// flags.
+func runFC(ctx context.Context, h fcHandler) error {
+	go fc.Start(h)
+	<-ctx.Done()
+	return nil
+}
+
+// fcRequestID puts FC's request ID into ctx, falling back to the event's.
+func fcRequestID(ctx context.Context, fallback string) context.Context {
+	if fcc, ok := fccontext.FromContext(ctx); ok && fcc.RequestID != "" {
+		return withRequestID(ctx, fcc.RequestID)
+	}
+	return withRequestID(ctx, fallback)
+}
+
+func fcHTTP(h http.Handler) fcHandler {
+	return func(ctx context.Context, payload []byte) (any, error) {
+		b, err := ServeHTTPTrigger(ctx, h, payload)
+		if err != nil {
+			return nil, err
+		}
+		return json.RawMessage(b), nil
+	}
+}
+
+// ServeHTTPTrigger runs h on one Function Compute 3 HTTP-trigger event and
+// returns the JSON of the events.HTTPTriggerResponse. The request ID is FC's
+// (from fccontext) or else the event's requestContext.requestId.
+//
+// The request gets the method from requestContext.http.method, rawPath, the
+// queryParameters map as the raw query (sorted by key), the headers, Host,
+// the source IP as RemoteAddr and the body (base64-decoded when
+// isBase64Encoded). The response carries the status, the headers with
+// multi-values joined by ", " and the body, base64-encoded unless it is valid
+// UTF-8 with a textual Content-Type.
+//
+// FC3's response shape has one string per header name, so several
+// Set-Cookie headers are joined into one value with ", ", which browsers do
+// not split: a handler that must set more than one cookie cannot do so
+// through an FC3 HTTP trigger. A malformed event gets a 400 invalid_request
+// response; h is not called.
+func ServeHTTPTrigger(ctx context.Context, h http.Handler, payload []byte) ([]byte, error) {
+	var ev events.HTTPTriggerEvent
+	var out outbound
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		ctx = fcRequestID(ctx, "")
+		out = badRequest(fmt.Errorf("%w: not an HTTP trigger event: %v", errBadEvent, err))
+	} else if r, err := httpTriggerRequest(fcRequestID(ctx, str(ev.TriggerContext.RequestId)), ev); err != nil {
+		out = badRequest(err)
+	} else {
+		w := newRecorder()
+		h.ServeHTTP(w, r)
+		out = w.result()
+	}
+	b, err := json.Marshal(events.HTTPTriggerResponse{
+		StatusCode:      out.status,
+		Headers:         joined(out.header, false),
+		IsBase64Encoded: out.base64,
+		Body:            out.body,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("platform: encode HTTP trigger response: %w", err)
+	}
+	return b, nil
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func httpTriggerRequest(ctx context.Context, ev events.HTTPTriggerEvent) (*http.Request, error) {
+	var header http.Header
+	if ev.Headers != nil {
+		header = headerOf(*ev.Headers)
+	}
+	var query string
+	if ev.QueryParameters != nil {
+		q := make(url.Values, len(*ev.QueryParameters))
+		for k, v := range *ev.QueryParameters {
+			q.Set(k, v)
+		}
+		query = q.Encode()
+	}
+	path := str(ev.RawPath)
+	if path == "" {
+		path = str(ev.TriggerContext.Http.Path)
+	}
+	in := inbound{
+		method:   str(ev.TriggerContext.Http.Method),
+		rawPath:  path,
+		rawQuery: query,
+		header:   header,
+		host:     str(ev.TriggerContext.DomainName),
+		sourceIP: str(ev.TriggerContext.Http.SourceIp),
+		body:     str(ev.Body),
+		base64:   ev.IsBase64Encoded != nil && *ev.IsBase64Encoded,
+	}
+	return in.request(ctx)
+}
+
+func fcEvents(h EventHandler) fcHandler {
+	return func(ctx context.Context, payload []byte) (any, error) {
+		b, err := h.HandleEvent(fcRequestID(ctx, ""), payload)
+		if err != nil {
+			return nil, err
+		}
+		if len(b) == 0 {
+			return json.RawMessage(nil), nil // marshals as null
+		}
+		if json.Valid(b) {
+			return json.RawMessage(b), nil
+		}
+		return string(b), nil
+	}
+}

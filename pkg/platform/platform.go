@@ -1,0 +1,169 @@
+// Package platform runs a function's http.Handler (or event handler) on
+// whatever platform started the process: AWS Lambda (custom runtime, function
+// URL events), Alibaba Cloud Function Compute 3 (Go runtime, HTTP-trigger
+// events) or a plain HTTP server (FC custom runtime, local runs).
+//
+// It is the only package that imports github.com/aws/aws-lambda-go and
+// github.com/aliyun/fc-runtime-go-sdk. Handlers see only net/http: platform
+// turns each cloud's event into an *http.Request and the handler's response
+// back into the cloud's response event, so one binary runs everywhere and
+// handlers are tested with httptest.
+//
+// The platform is chosen from the environment, in this order:
+//
+//   - AWS_LAMBDA_RUNTIME_API set: the Lambda runtime API loop of aws-lambda-go
+//     (build the binary as "bootstrap" with -tags lambda.norpc);
+//   - FC_RUNTIME_API set: the FC3 Go runtime loop of fc-runtime-go-sdk (fc.Start);
+//   - otherwise a plain HTTP server on 0.0.0.0:$FC_SERVER_PORT when
+//     FC_SERVER_PORT is set (FC custom runtime), else on $HOST:$PORT
+//     (default 127.0.0.1:9000).
+package platform
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Environment variables that choose the platform.
+const (
+	EnvLambdaRuntimeAPI = "AWS_LAMBDA_RUNTIME_API" // set by AWS Lambda
+	EnvFCRuntimeAPI     = "FC_RUNTIME_API"         // set by the FC3 Go runtime
+	EnvFCServerPort     = "FC_SERVER_PORT"         // set by the FC3 custom runtime
+	EnvHost             = "HOST"                   // plain HTTP: listen host, default 127.0.0.1
+	EnvPort             = "PORT"                   // plain HTTP: listen port, default 9000
+)
+
+// Default listen address parts for the plain HTTP server.
+const (
+	DefaultHost = "127.0.0.1"
+	DefaultPort = "9000"
+)
+
+// EventHandler handles one event-driven invocation: payload is the raw event
+// as the platform delivered it, and the returned bytes are the result. A
+// non-nil error marks the invocation failed, so the platform may retry it.
+type EventHandler interface {
+	HandleEvent(ctx context.Context, payload []byte) ([]byte, error)
+}
+
+// EventHandlerFunc adapts an ordinary function to EventHandler.
+type EventHandlerFunc func(ctx context.Context, payload []byte) ([]byte, error)
+
+// HandleEvent calls f(ctx, payload).
+func (f EventHandlerFunc) HandleEvent(ctx context.Context, payload []byte) ([]byte, error) {
+	return f(ctx, payload)
+}
+
+// Start runs h on the platform chosen from the process environment.
+//
+// Start is the one place in the project that exits the process: when the
+// platform cannot be started (a port in use, say) it prints one line to
+// stderr and exits with status 1. On Lambda and FC it never returns (the
+// SDKs' loops run until the instance is frozen or killed). As a plain HTTP
+// server it shuts down gracefully on SIGINT or SIGTERM and then returns, so
+// that deferred calls in main still run.
+func Start(h http.Handler) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	exitOnError(Run(ctx, os.Getenv, h))
+}
+
+// StartEvents is Start for an event-driven function. As a plain HTTP server
+// it serves POST /invoke with the event as the body.
+func StartEvents(h EventHandler) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	exitOnError(RunEvents(ctx, os.Getenv, h))
+}
+
+func exitOnError(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// Run is the testable form of Start: env looks up configuration (os.Getenv in
+// production). As a plain HTTP server Run returns nil after ctx is cancelled
+// and the server has shut down gracefully, or an error if it cannot listen
+// or serve.
+//
+// On Lambda and FC, Run starts the SDK's invoke loop and returns nil when ctx
+// is cancelled; the loop itself cannot be stopped and stays until the
+// process exits (on Lambda, invocations then see a cancelled context). Both
+// SDKs read their runtime API address from the process environment, not from
+// env, so Run returns an error if env disagrees with os.Getenv about it.
+func Run(ctx context.Context, env func(string) string, h http.Handler) error {
+	switch mode, err := choose(env); {
+	case err != nil:
+		return err
+	case mode == modeLambda:
+		return runLambda(ctx, lambdaHTTP{h: h})
+	case mode == modeFC:
+		return runFC(ctx, fcHTTP(h))
+	default:
+		return serve(ctx, listenAddr(env), plainHTTP(h, env(EnvFCServerPort) != ""))
+	}
+}
+
+// RunEvents is the testable form of StartEvents; see Run.
+func RunEvents(ctx context.Context, env func(string) string, h EventHandler) error {
+	switch mode, err := choose(env); {
+	case err != nil:
+		return err
+	case mode == modeLambda:
+		return runLambda(ctx, lambdaEvents{h: h})
+	case mode == modeFC:
+		return runFC(ctx, fcEvents(h))
+	default:
+		return serve(ctx, listenAddr(env), plainEvents(h, env(EnvFCServerPort) != ""))
+	}
+}
+
+type mode int
+
+const (
+	modeHTTP mode = iota
+	modeLambda
+	modeFC
+)
+
+// choose picks the platform from env and checks that the SDK, which reads
+// os.Getenv itself, will see the same runtime API address.
+func choose(env func(string) string) (mode, error) {
+	for _, c := range []struct {
+		key  string
+		mode mode
+	}{{EnvLambdaRuntimeAPI, modeLambda}, {EnvFCRuntimeAPI, modeFC}} {
+		v := env(c.key)
+		if v == "" {
+			continue
+		}
+		if os.Getenv(c.key) != v {
+			return modeHTTP, fmt.Errorf("platform: %s=%q must also be set in the process environment, where the SDK reads it", c.key, v)
+		}
+		return c.mode, nil
+	}
+	return modeHTTP, nil
+}
+
+// listenAddr is 0.0.0.0:$FC_SERVER_PORT on the FC custom runtime, else
+// $HOST:$PORT with the defaults.
+func listenAddr(env func(string) string) string {
+	if p := env(EnvFCServerPort); p != "" {
+		return net.JoinHostPort("0.0.0.0", p)
+	}
+	host, port := env(EnvHost), env(EnvPort)
+	if host == "" {
+		host = DefaultHost
+	}
+	if port == "" {
+		port = DefaultPort
+	}
+	return net.JoinHostPort(host, port)
+}

@@ -1,0 +1,61 @@
+// Command hello is the test program of package platform: built as a Lambda
+// bootstrap (or run plain), it serves an echo handler through
+// platform.Start, or an echo event handler through platform.StartEvents
+// when HELLO_EVENTS is set.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+
+	"github.com/todofn/todofn/pkg/platform"
+	"github.com/todofn/todofn/pkg/todo"
+)
+
+func main() {
+	if os.Getenv("HELLO_EVENTS") != "" {
+		platform.StartEvents(platform.EventHandlerFunc(echoEvent))
+		return
+	}
+	platform.Start(http.HandlerFunc(echo))
+}
+
+// echoEvent answers {"requestId":..., "event": payload}; the event "fail"
+// fails the invocation.
+func echoEvent(ctx context.Context, payload []byte) ([]byte, error) {
+	if string(payload) == `"fail"` {
+		return nil, errors.New("hello: asked to fail")
+	}
+	return json.Marshal(map[string]any{"requestId": todo.RequestID(ctx), "event": json.RawMessage(payload)})
+}
+
+// echo describes the request it got as JSON; /binary answers 256 bytes of
+// image/png instead.
+func echo(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Request-Id", todo.RequestID(r.Context()))
+	if r.URL.Path == "/binary" {
+		w.Header().Set("Content-Type", "image/png")
+		b := make([]byte, 256)
+		for i := range b {
+			b[i] = byte(i)
+		}
+		_, _ = w.Write(b)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	http.SetCookie(w, &http.Cookie{Name: "a", Value: "1"})
+	http.SetCookie(w, &http.Cookie{Name: "b", Value: "2"})
+	w.Header().Add("Vary", "Origin")
+	w.Header().Add("Vary", "Accept")
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusCreated)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"method": r.Method, "path": r.URL.Path, "rawPath": r.URL.EscapedPath(), "query": r.URL.RawQuery,
+		"host": r.Host, "remoteAddr": r.RemoteAddr, "cookie": r.Header.Get("Cookie"),
+		"accept": r.Header.Get("Accept"), "body": string(body), "contentLength": r.ContentLength,
+	})
+}
