@@ -1,0 +1,144 @@
+// The API client: one function per route, each calling its function's own
+// URL from config.json. Every failure is an ApiError.
+
+/** ApiError is any failed call: the API's error body, or code "network". */
+export class ApiError extends Error {
+  /**
+   * @param {number} status HTTP status, 0 when the server was not reached
+   * @param {string} code the API's error code, e.g. "invalid_credentials"
+   * @param {string} message the API's sentence for people
+   * @param {string} [field] the request field at fault, if any
+   * @param {number} [retryAfter] seconds from Retry-After, if sent
+   */
+  constructor(status, code, message, field, retryAfter) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status;
+    this.code = code;
+    this.field = field || '';
+    this.retryAfter = retryAfter || 0;
+  }
+}
+
+const FUNCTIONS = ['register', 'verify', 'login', 'todos-list', 'todos-add', 'todos-update', 'todos-delete'];
+
+/**
+ * loadConfig fetches config.json beside index.html and checks it names a
+ * URL for every function.
+ * @returns {Promise<{functions: Record<string,string>, mailbox?: string}>}
+ */
+export async function loadConfig() {
+  const res = await fetch('config.json', { cache: 'no-store', credentials: 'same-origin' });
+  if (!res.ok) throw new Error(`config: GET config.json: HTTP ${res.status}`);
+  const cfg = await res.json();
+  for (const f of FUNCTIONS) {
+    const u = cfg?.functions?.[f];
+    if (typeof u !== 'string' || !/^https?:\/\//.test(u)) throw new Error(`config: functions.${f} is not an http(s) URL`);
+    cfg.functions[f] = u.replace(/\/+$/, '');
+  }
+  if (cfg.mailbox != null && (typeof cfg.mailbox !== 'string' || !/^https?:\/\//.test(cfg.mailbox))) delete cfg.mailbox;
+  return cfg;
+}
+
+/**
+ * newKey returns a fresh random UUID (v4) for an Idempotency-Key; it works
+ * outside secure contexts too, where crypto.randomUUID is missing.
+ */
+export function newKey() {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** Client calls the API for one configuration and (optionally) one token. */
+export class Client {
+  /** @param {{functions: Record<string,string>}} config */
+  constructor(config) {
+    this.config = config;
+    /** @type {string} the bearer token, "" when logged out */
+    this.token = '';
+  }
+
+  /**
+   * call sends one request and returns the parsed JSON body (null for 204).
+   * @param {string} fn the function, e.g. "todos-add"
+   * @param {string} method
+   * @param {string} path e.g. "/todos"
+   * @param {{body?: object, auth?: boolean, headers?: Record<string,string>}} [opts]
+   */
+  async call(fn, method, path, opts = {}) {
+    const headers = { Accept: 'application/json', ...opts.headers };
+    if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
+    if (opts.auth) headers.Authorization = `Bearer ${this.token}`;
+    let res;
+    try {
+      res = await fetch(this.config.functions[fn] + path, {
+        method,
+        headers,
+        body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+        mode: 'cors',
+        credentials: 'omit',
+        cache: 'no-store',
+        referrerPolicy: 'no-referrer',
+      });
+    } catch (e) {
+      throw new ApiError(0, 'network', String(e && e.message ? e.message : e));
+    }
+    if (res.status === 204) return null;
+    let data = null;
+    try {
+      data = await res.json();
+    } catch {
+      data = null;
+    }
+    if (!res.ok) {
+      const e = (data && data.error) || {};
+      const retry = parseInt(res.headers.get('Retry-After') || '', 10);
+      throw new ApiError(res.status, e.code || (res.status >= 500 ? 'internal' : 'invalid_request'),
+        e.message || `HTTP ${res.status}`, e.field, Number.isFinite(retry) ? retry : 0);
+    }
+    return data;
+  }
+
+  /** register is POST /register; it resolves when the mail is on its way. */
+  register(email, password, name) {
+    const body = { email, password };
+    if (name) body.name = name;
+    return this.call('register', 'POST', '/register', { body });
+  }
+
+  /** verify is POST /verify with the mailed code. */
+  verify(email, code) {
+    return this.call('verify', 'POST', '/verify', { body: { email, code } });
+  }
+
+  /** login is POST /login; it resolves to {accessToken, expiresIn, user}. */
+  login(email, password) {
+    return this.call('login', 'POST', '/login', { body: { email, password } });
+  }
+
+  /** list is GET /todos; it resolves to {items, nextCursor}. */
+  list(limit, cursor) {
+    const q = new URLSearchParams({ limit: String(limit) });
+    if (cursor) q.set('cursor', cursor);
+    return this.call('todos-list', 'GET', `/todos?${q}`, { auth: true });
+  }
+
+  /** add is POST /todos with an Idempotency-Key; it resolves to the todo. */
+  add(title, key) {
+    return this.call('todos-add', 'POST', '/todos', { body: { title }, auth: true, headers: { 'Idempotency-Key': key } });
+  }
+
+  /** update is PATCH /todos/{id}; it resolves to the todo. */
+  update(id, fields) {
+    return this.call('todos-update', 'PATCH', `/todos/${encodeURIComponent(id)}`, { body: fields, auth: true });
+  }
+
+  /** remove is DELETE /todos/{id}. */
+  remove(id) {
+    return this.call('todos-delete', 'DELETE', `/todos/${encodeURIComponent(id)}`, { auth: true });
+  }
+}

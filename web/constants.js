@@ -1,0 +1,20 @@
+// Constants shared by the app and its tests. This module touches no browser
+// API, so Node can import it too.
+
+/** How many todos one GET /todos asks for (the list route's `limit`). */
+export const PAGE_SIZE = 20;
+
+/** Title length limits, as the API enforces them (in characters). */
+export const TITLE_MAX = 500;
+
+/** Password length limits, as the API enforces them (in characters). */
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 128;
+
+/** Storage keys. The session and drafts live in sessionStorage only. */
+export const KEYS = {
+  session: 'todofn.session', // {token, expiresAt, user}
+  drafts: 'todofn.drafts', // {userId, newTodo, pendingAdd, edit}
+  email: 'todofn.email', // the address last signed up or logged in with
+  lang: 'todofn.lang', // localStorage: "en" or "zh"
+};

@@ -1,0 +1,240 @@
+// English and Chinese text for the app, and the choice between them. This
+// module touches no browser API at import time, so Node can test it.
+
+/** The languages the app speaks, by their BCP 47 tag. */
+export const LANGS = ['en', 'zh'];
+
+const en = {
+  appName: 'Todos',
+  skip: 'Skip to content',
+  switchTo: '中文',
+  switchToLabel: '切换到中文',
+  switchToLang: 'zh',
+  navSignup: 'Sign up',
+  navLogin: 'Log in',
+  signedInAs: 'Signed in as {who}',
+  loading: 'Loading…',
+
+  email: 'Email',
+  password: 'Password',
+  name: 'Name',
+  code: 'Code',
+  newTodo: 'New todo',
+  title: 'Title',
+  optional: 'Optional.',
+  passwordHint: '8 to 128 characters.',
+  codeHint: 'The 6 digits from the mail.',
+
+  signup: 'Sign up',
+  login: 'Log in',
+  verify: 'Verify',
+  add: 'Add',
+  edit: 'Edit',
+  save: 'Save',
+  cancel: 'Cancel',
+  delete: 'Delete',
+  logout: 'Log out',
+  loadMore: 'Load more',
+
+  signupTitle: 'Create your account',
+  signupHave: 'Already have an account?',
+  signupCode: 'Got a code already?',
+  enterCode: 'Enter it here',
+
+  checkTitle: 'Check your mail',
+  checkSent: 'If {email} can sign up, we have sent it a mail with a 6-digit code and a link. Open the link, or type the code.',
+  checkSentNoEmail: 'We have sent you a mail with a 6-digit code and a link. Open the link, or type the code.',
+  checkMailbox: 'Open the dev mailbox',
+  checkTypeCode: 'Type the code',
+  checkNoMail: 'No mail after a few minutes? Check your spam folder, or sign up again to get a new code.',
+
+  verifyTitle: 'Verify your e-mail address',
+  verifiedTitle: 'Your address is verified',
+  verifiedText: 'Thank you. You can log in now.',
+  verifiedLogin: 'Log in',
+  verifyFailedTitle: 'We could not verify your address',
+  reason_invalid_code: 'The link is wrong or has expired. Type the code from the latest mail, or sign up again to get a new one.',
+  reason_rate_limited: 'Too many attempts. Wait a while, then try again.',
+  reason_other: 'Something went wrong. Type the code from the mail, or try the link again later.',
+
+  loginTitle: 'Log in',
+  loginNoAccount: 'No account yet?',
+  loginExpired: 'Your session has ended. Log in again: what you typed is kept.',
+  loggedOut: 'You are logged out.',
+
+  todosTitle: 'Your todos',
+  empty: 'Nothing to do yet. Add your first todo above.',
+  shown: '{n} shown',
+  editLost: 'The todo you were editing is no longer on the list; your text is kept in New todo.',
+  deleted: 'Deleted “{title}”.',
+  added: 'Added “{title}”.',
+
+  // Client-side checks, before anything is sent.
+  needEmail: 'Enter your e-mail address.',
+  badEmail: 'Enter a valid e-mail address, like name@example.com.',
+  badPassword: 'The password must be 8 to 128 characters.',
+  needPassword: 'Enter your password.',
+  badCode: 'The code is the 6 digits from the mail.',
+  badTitle: 'A todo needs a title of 1 to 500 characters.',
+  retryAfter: 'Try again in {s} seconds.',
+
+  noConfig: 'The app is not set up: config.json is missing or invalid.',
+};
+
+const zh = {
+  appName: '待办',
+  skip: '跳到正文',
+  switchTo: 'English',
+  switchToLabel: 'Switch to English',
+  switchToLang: 'en',
+  navSignup: '注册',
+  navLogin: '登录',
+  signedInAs: '已登录：{who}',
+  loading: '加载中…',
+
+  email: '邮箱',
+  password: '密码',
+  name: '名字',
+  code: '验证码',
+  newTodo: '新待办',
+  title: '标题',
+  optional: '选填。',
+  passwordHint: '8 到 128 个字符。',
+  codeHint: '邮件里的 6 位数字。',
+
+  signup: '注册',
+  login: '登录',
+  verify: '验证',
+  add: '添加',
+  edit: '编辑',
+  save: '保存',
+  cancel: '取消',
+  delete: '删除',
+  logout: '退出登录',
+  loadMore: '加载更多',
+
+  signupTitle: '创建账号',
+  signupHave: '已有账号？',
+  signupCode: '已经收到验证码？',
+  enterCode: '在这里输入',
+
+  checkTitle: '请查收邮件',
+  checkSent: '如果 {email} 可以注册，我们已向它发送了一封含 6 位验证码和验证链接的邮件。请打开链接，或输入验证码。',
+  checkSentNoEmail: '我们已向您发送了一封含 6 位验证码和验证链接的邮件。请打开链接，或输入验证码。',
+  checkMailbox: '打开开发邮箱',
+  checkTypeCode: '输入验证码',
+  checkNoMail: '几分钟后仍未收到？请查看垃圾邮件，或重新注册以获取新验证码。',
+
+  verifyTitle: '验证您的邮箱',
+  verifiedTitle: '邮箱已验证',
+  verifiedText: '谢谢。现在可以登录了。',
+  verifiedLogin: '登录',
+  verifyFailedTitle: '无法验证您的邮箱',
+  reason_invalid_code: '链接有误或已过期。请输入最新邮件中的验证码，或重新注册以获取新验证码。',
+  reason_rate_limited: '尝试次数过多，请稍后再试。',
+  reason_other: '出了点问题。请输入邮件中的验证码，或稍后再打开链接。',
+
+  loginTitle: '登录',
+  loginNoAccount: '还没有账号？',
+  loginExpired: '登录已过期，请重新登录；您输入的内容已保留。',
+  loggedOut: '您已退出登录。',
+
+  todosTitle: '我的待办',
+  empty: '还没有待办。请在上方添加第一条。',
+  shown: '已显示 {n} 条',
+  editLost: '您正在编辑的待办已不在列表中；您输入的文字已放入“新待办”。',
+  deleted: '已删除“{title}”。',
+  added: '已添加“{title}”。',
+
+  needEmail: '请输入邮箱地址。',
+  badEmail: '请输入有效的邮箱地址，例如 name@example.com。',
+  badPassword: '密码需为 8 到 128 个字符。',
+  needPassword: '请输入密码。',
+  badCode: '验证码是邮件里的 6 位数字。',
+  badTitle: '待办标题需为 1 到 500 个字符。',
+  retryAfter: '请在 {s} 秒后重试。',
+
+  noConfig: '应用尚未配置：缺少 config.json 或其内容无效。',
+};
+
+/** The text of every language, by tag; both have the same keys. */
+export const MESSAGES = { en, zh };
+
+// Chinese for the API's common error codes; English shows the API's own
+// message, which is already a sentence for people.
+const zhErrors = {
+  invalid_request: '请求无效，请检查输入后重试。',
+  validation_failed: '输入的内容无效，请检查后重试。',
+  invalid_cursor: '列表已变化，请刷新页面。',
+  unsupported_media_type: '请求格式不受支持。',
+  payload_too_large: '内容太长了。',
+  not_found: '找不到该待办，它可能已被删除。',
+  unauthorized: '登录已过期，请重新登录。',
+  invalid_credentials: '邮箱或密码不正确。',
+  email_not_verified: '邮箱尚未验证。请打开邮件中的链接，或输入验证码。',
+  invalid_code: '验证码不正确或已过期。',
+  rate_limited: '尝试次数过多，请稍后再试。',
+  conflict: '该待办正被其他操作修改，请重试。',
+  idempotency_key_reused: '请求冲突，请重新添加。',
+  internal: '服务器出错了，请稍后重试。',
+  network: '无法连接服务器。请检查网络后重试。',
+};
+
+// Chinese for validation_failed, by the field it names.
+const zhFieldErrors = {
+  email: '请输入有效的邮箱地址。',
+  password: '密码需为 8 到 128 个字符。',
+  name: '名字太长或含有不允许的字符。',
+  title: '待办标题需为 1 到 500 个字符。',
+  code: '验证码是邮件里的 6 位数字。',
+};
+
+const enErrors = {
+  network: 'Could not reach the server. Check your connection and try again.',
+  internal: 'Something went wrong on our side. Try again in a moment.',
+};
+
+/**
+ * pickLang returns the language to show: the remembered choice if it is
+ * one we speak, else "zh" for any zh* browser language, else "en".
+ * @param {string|null|undefined} stored the remembered choice
+ * @param {readonly string[]} browser navigator.languages (or [navigator.language])
+ * @returns {'en'|'zh'}
+ */
+export function pickLang(stored, browser) {
+  if (stored && LANGS.includes(stored)) return /** @type {'en'|'zh'} */ (stored);
+  const first = (browser && browser[0]) || '';
+  return first.toLowerCase().startsWith('zh') ? 'zh' : 'en';
+}
+
+/**
+ * translate returns the text for key in lang with {name} placeholders
+ * filled from vars; an unknown key returns the key itself.
+ * @param {'en'|'zh'} lang
+ * @param {string} key
+ * @param {Record<string, string|number>} [vars]
+ */
+export function translate(lang, key, vars = {}) {
+  const dict = MESSAGES[lang] || en;
+  const text = dict[key] ?? en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
+}
+
+/**
+ * errorText returns what to show for an API error in lang: in Chinese the
+ * localised sentence for its code (or field), in English the API's own
+ * message, with the retry delay added when the API sent one.
+ * @param {'en'|'zh'} lang
+ * @param {{code: string, message?: string, field?: string, retryAfter?: number}} err
+ */
+export function errorText(lang, err) {
+  let text;
+  if (lang === 'zh') {
+    text = (err.code === 'validation_failed' && zhFieldErrors[err.field]) || zhErrors[err.code];
+  } else {
+    text = enErrors[err.code];
+  }
+  if (!text) text = err.message || translate(lang, 'reason_other');
+  if (err.retryAfter > 0) text += ' ' + translate(lang, 'retryAfter', { s: err.retryAfter });
+  return text;
+}

@@ -1,0 +1,370 @@
+// The whole journey in headless Chromium against the real local server:
+// sign up, verify by the mailed link, log in, manage todos, page through
+// them, survive an expired token without losing typed text, switch to
+// Chinese, log out. Screenshots go to test-artifacts/screenshots/.
+
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { PAGE_SIZE } from '../constants.js';
+import { MESSAGES, errorText } from '../i18n.js';
+import { CHROMIUM, CHROMIUM_ARGS, ROOT, signToken, skipReason, startServer, verificationMail } from './lib/harness.mjs';
+
+const SHOTS = path.join(ROOT, 'test-artifacts', 'screenshots');
+const en = MESSAGES.en;
+const zh = MESSAGES.zh;
+const skip = await skipReason();
+
+describe('web journey in Chromium', { skip, timeout: 170_000 }, () => {
+  /** @type {Awaited<ReturnType<typeof startServer>>} */
+  let server;
+  let browser;
+  let context;
+  /** @type {import('playwright-core').Page} */
+  let page;
+  let profile;
+  const email = `ann.${Date.now()}@example.com`;
+  const password = 'correct horse battery';
+  const requests = [];
+  const pageErrors = [];
+
+  before(async () => {
+    await mkdir(SHOTS, { recursive: true });
+    server = await startServer();
+    const { chromium } = await import('playwright-core');
+    profile = await mkdtemp(path.join(tmpdir(), 'todofn-chromium-'));
+    // A persistent context on a fresh folder is the "fresh user-data dir".
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true,
+      viewport: { width: 375, height: 760 }, locale: 'en-US', deviceScaleFactor: 1,
+    });
+    browser = context;
+    page = context.pages()[0] || (await context.newPage());
+    page.setDefaultTimeout(10_000);
+    page.on('request', (r) => requests.push({ method: r.method(), url: r.url(), headers: r.headers() }));
+    page.on('pageerror', (e) => pageErrors.push(e));
+  });
+
+  after(async () => {
+    if (browser) await browser.close();
+    if (profile) await rm(profile, { recursive: true, force: true });
+    if (server) await server.stop();
+  });
+
+  // step is a test that each later step needs: after one fails, the rest
+  // are skipped instead of timing out one by one.
+  let broken = '';
+  const step = (name, fn) => test(name, async (t) => {
+    if (broken) return t.skip(`an earlier step failed: ${broken}`);
+    try {
+      await fn(t);
+    } catch (e) {
+      broken = name;
+      throw e;
+    }
+  });
+  const shot = (name, fullPage = true) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
+  const label = (text) => page.getByLabel(text, { exact: true });
+  const button = (name) => page.getByRole('button', { name, exact: true });
+  const heading = (name) => page.getByRole('heading', { level: 1, name, exact: true });
+  const items = () => page.locator('ul#todos > li');
+  const item = (title) => page.locator('ul#todos > li', { has: page.getByRole('checkbox', { name: title, exact: true }) });
+  const session = () => page.evaluate(() => JSON.parse(sessionStorage.getItem('todofn.session') || 'null'));
+  // api calls the server directly with the page's token, as the app would.
+  const api = async (method, p, body) => {
+    const s = await session();
+    const res = await fetch(server.origin + p, {
+      method, headers: { Authorization: `Bearer ${s.token}`, 'Content-Type': 'application/json' },
+      body: body && JSON.stringify(body),
+    });
+    return { status: res.status, body: res.status === 204 ? null : await res.json() };
+  };
+  const waitFor = (method, pathPrefix, status) => page.waitForResponse((r) =>
+    r.request().method() === method && new URL(r.url()).pathname.startsWith(pathPrefix) && (!status || r.status() === status));
+
+  step('sign up shows the check-mail page with the dev mailbox link', async () => {
+    await page.goto(`${server.origin}/#/signup`);
+    await heading(en.signupTitle).waitFor();
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+    await shot('signup');
+
+    // A too-short password is refused before anything is sent.
+    await label('Email').fill(email);
+    await label('Password').fill('short');
+    await label('Name').fill('Ann');
+    await label('Password').press('Enter');
+    await assert.doesNotReject(page.getByRole('alert').filter({ hasText: en.badPassword }).waitFor());
+    assert.equal(await label('Password').getAttribute('aria-invalid'), 'true');
+    assert.ok(!requests.some((r) => r.url.endsWith('/register')), 'register was called with a bad password');
+
+    await label('Password').fill(password);
+    const res = waitFor('POST', '/register');
+    await button('Sign up').click();
+    assert.equal((await res).status(), 202);
+    await heading(en.checkTitle).waitFor();
+    const mailbox = page.getByRole('link', { name: en.checkMailbox });
+    assert.equal(await mailbox.getAttribute('href'), `${server.origin}/_dev/mail`);
+    await assert.doesNotReject(page.getByText(email).waitFor());
+    await shot('check-mail');
+  });
+
+  let mail;
+  step('the mailed link verifies the address', async () => {
+    mail = await verificationMail(server.mailDir, email);
+    const link = new URL(mail.link);
+    assert.equal(link.searchParams.get('code'), mail.code);
+    assert.equal(link.searchParams.get('email'), email);
+    await page.goto(mail.link);
+    await heading(en.verifiedTitle).waitFor();
+    assert.equal(new URL(page.url()).hash, '#/verified');
+    await shot('verified');
+
+    // The same link again still lands on "verified"; a wrong code does not.
+    const bad = new URL(mail.link);
+    bad.searchParams.set('code', mail.code === '000000' ? '111111' : '000000');
+    await page.goto(bad.toString());
+    await heading(en.verifyFailedTitle).waitFor();
+    assert.equal(new URL(page.url()).hash, '#/verify-failed?reason=invalid_code');
+    await shot('verify-failed');
+
+    // Typing the code works too: a wrong one is refused next to the form,
+    // the right one (already used by the link) is accepted again.
+    assert.equal(await label('Email').inputValue(), email);
+    await label('Code').fill(bad.searchParams.get('code'));
+    let res = waitFor('POST', '/verify');
+    await button('Verify').click();
+    const body = await (await res).json();
+    assert.equal(body.error.code, 'invalid_code');
+    await assert.doesNotReject(page.getByRole('alert').filter({ hasText: body.error.message }).waitFor());
+    assert.equal(await label('Code').getAttribute('aria-invalid'), 'true');
+    await label('Code').fill(mail.code);
+    res = waitFor('POST', '/verify', 200);
+    await label('Code').press('Enter');
+    await res;
+    await heading(en.verifiedTitle).waitFor();
+  });
+
+  step('a wrong password shows the API message next to the form', async () => {
+    await page.locator('#app').getByRole('link', { name: en.verifiedLogin, exact: true }).click();
+    await heading(en.loginTitle).waitFor();
+    assert.equal(await label('Email').inputValue(), email, 'the e-mail is carried over');
+    await shot('login');
+    await label('Password').fill('not the password');
+    const res = waitFor('POST', '/login');
+    await label('Password').press('Enter');
+    const r = await res;
+    assert.equal(r.status(), 401);
+    const body = await r.json();
+    assert.equal(body.error.code, 'invalid_credentials');
+    const alert = page.locator('form [role="alert"]');
+    await assert.doesNotReject(alert.filter({ hasText: body.error.message }).waitFor());
+    assert.equal(await alert.textContent(), body.error.message);
+    await shot('error');
+  });
+
+  step('log in and add, tick, edit and delete todos', async () => {
+    await label('Password').fill(password);
+    await button('Log in').click();
+    await heading(en.todosTitle).waitFor();
+    const list = requests.filter((r) => r.method === 'GET' && new URL(r.url).pathname === '/todos').at(-1);
+    assert.equal(new URL(list.url).searchParams.get('limit'), String(PAGE_SIZE));
+    assert.match(list.headers.authorization, /^Bearer \S+$/);
+    await assert.doesNotReject(page.getByText(en.empty).waitFor());
+    // Focus starts in New todo; Enter adds.
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'new-todo');
+
+    for (const title of ['Buy milk', 'Write report', 'Call mum']) {
+      const res = waitFor('POST', '/todos', 201);
+      await label('New todo').fill(title);
+      await label('New todo').press('Enter');
+      await res;
+      await item(title).waitFor();
+      assert.equal(await label('New todo').inputValue(), '');
+    }
+    assert.equal(await items().count(), 3);
+    assert.equal(await items().first().locator('label').textContent(), 'Call mum', 'newest first');
+    const keys = requests.filter((r) => r.method === 'POST' && new URL(r.url).pathname === '/todos').map((r) => r.headers['idempotency-key']);
+    assert.equal(keys.length, 3);
+    for (const k of keys) assert.match(k, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.equal(new Set(keys).size, 3, 'a fresh key per todo');
+
+    // Tick one.
+    let res = waitFor('PATCH', '/todos/', 200);
+    await page.getByRole('checkbox', { name: 'Buy milk', exact: true }).check();
+    await res;
+    await page.locator('li.todo.done', { hasText: 'Buy milk' }).waitFor();
+
+    // Edit one: Edit, type, Enter.
+    await item('Write report').getByRole('button', { name: 'Edit', exact: true }).click();
+    const edit = label(en.title);
+    assert.equal(await edit.inputValue(), 'Write report');
+    await edit.fill('Write the report');
+    res = waitFor('PATCH', '/todos/', 200);
+    await edit.press('Enter');
+    await res;
+    await item('Write the report').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Edit', 'focus returns to Edit');
+
+    // Delete one.
+    res = waitFor('DELETE', '/todos/', 204);
+    await item('Call mum').getByRole('button', { name: 'Delete', exact: true }).click();
+    await res;
+    await item('Call mum').waitFor({ state: 'detached' });
+    assert.equal(await items().count(), 2);
+    await shot('list');
+  });
+
+  step('a reload keeps the session and the state', async () => {
+    await page.reload();
+    await heading(en.todosTitle).waitFor();
+    await item('Write the report').waitFor();
+    assert.equal(await items().count(), 2);
+    assert.equal(await page.getByRole('checkbox', { name: 'Buy milk', exact: true }).isChecked(), true);
+    assert.equal(await page.getByRole('checkbox', { name: 'Write the report', exact: true }).isChecked(), false);
+    const { status, body } = await api('GET', '/todos');
+    assert.equal(status, 200);
+    assert.deepEqual(body.items.map((t) => [t.title, t.done]), [['Write the report', false], ['Buy milk', true]]);
+    await page.setViewportSize({ width: 1024, height: 640 });
+    await shot('list-desktop');
+    await page.setViewportSize({ width: 375, height: 760 });
+  });
+
+  step('Load more fetches the next page', async () => {
+    const extra = PAGE_SIZE + 3;
+    for (let i = 1; i <= extra; i++) {
+      const { status } = await api('POST', '/todos', { title: `Bulk ${String(i).padStart(2, '0')}` });
+      assert.equal(status, 201);
+    }
+    await page.reload();
+    await item(`Bulk ${String(extra).padStart(2, '0')}`).waitFor();
+    assert.equal(await items().count(), PAGE_SIZE);
+    assert.equal(await items().first().locator('label').textContent(), `Bulk ${String(extra).padStart(2, '0')}`);
+    const more = button('Load more');
+    assert.equal(await more.isVisible(), true);
+    const res = waitFor('GET', '/todos', 200);
+    await more.click();
+    const next = new URL((await res).url());
+    assert.ok(next.searchParams.get('cursor'), 'the second page is asked for by cursor');
+    assert.equal(next.searchParams.get('limit'), String(PAGE_SIZE));
+    await item('Buy milk').waitFor();
+    assert.equal(await items().count(), extra + 2);
+    await more.waitFor({ state: 'hidden' });
+    const titles = await items().locator('label').allTextContents();
+    assert.equal(new Set(titles).size, titles.length, 'no todo twice');
+  });
+
+  step('Chinese mode shows Chinese labels and is remembered', async () => {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.getByRole('button', { name: en.switchToLabel }).click();
+    await heading(zh.todosTitle).waitFor();
+    assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
+    await label(zh.newTodo).waitFor();
+    assert.ok(await button(zh.add).isVisible());
+    assert.equal(await item('Buy milk').getByRole('button', { name: zh.delete, exact: true }).count(), 1);
+    assert.equal(await item('Buy milk').getByRole('button', { name: zh.edit, exact: true }).count(), 1);
+    assert.equal(await button(zh.logout).count(), 1);
+    await shot('list-zh', false);
+    await page.reload();
+    await heading(zh.todosTitle).waitFor();
+    assert.equal(await page.evaluate(() => localStorage.getItem('todofn.lang')), 'zh');
+    await page.getByRole('button', { name: zh.switchToLabel }).click();
+    await heading(en.todosTitle).waitFor();
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  });
+
+  const expiredToken = async () => {
+    const s = await session();
+    const now = Math.floor(Date.now() / 1000);
+    return signToken({ sub: s.user.id, iat: now - 7200, exp: now - 3600 }, server.jwtKid, server.jwtSecret);
+  };
+
+  step('an expired token on an action sends the user to log in and keeps what they typed', async () => {
+    const top = await items().first().locator('label').textContent(); // on the first page after any reload
+    await label('New todo').fill('Unsent idea');
+    await item(top).getByRole('button', { name: 'Edit', exact: true }).click();
+    await label(en.title).fill(`${top} (edited)`);
+
+    // The save goes out with a correctly signed token that expired an hour
+    // ago, as if the session had run out while the user typed.
+    const expired = await expiredToken();
+    await page.route(`${server.origin}/todos/*`, (route) =>
+      route.continue({ headers: { ...route.request().headers(), authorization: `Bearer ${expired}` } }));
+    const res = waitFor('PATCH', '/todos/');
+    await label(en.title).press('Enter');
+    const r = await res;
+    await page.unroute(`${server.origin}/todos/*`);
+    assert.equal(r.status(), 401);
+    assert.match(r.headers()['www-authenticate'] || '', /^Bearer/);
+
+    await heading(en.loginTitle).waitFor();
+    await assert.doesNotReject(page.getByText(en.loginExpired).waitFor());
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('todofn.session')), null);
+    assert.equal(await label('Email').inputValue(), email);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'password');
+    await shot('login-expired');
+
+    await label('Password').fill(password);
+    await label('Password').press('Enter');
+    await heading(en.todosTitle).waitFor();
+    assert.equal(await label('New todo').inputValue(), 'Unsent idea');
+    const edit = label(en.title);
+    await edit.waitFor();
+    assert.equal(await edit.inputValue(), `${top} (edited)`);
+    await edit.press('Enter');
+    await item(`${top} (edited)`).waitFor();
+    const added = waitFor('POST', '/todos', 201);
+    await button('Add').click();
+    await added;
+    await item('Unsent idea').waitFor();
+  });
+
+  step('an expired token found at start also keeps the text', async () => {
+    await label('New todo').fill('Typed before expiry');
+    const expired = await expiredToken();
+    await page.evaluate((tok) => {
+      const v = JSON.parse(sessionStorage.getItem('todofn.session'));
+      v.token = tok;
+      sessionStorage.setItem('todofn.session', JSON.stringify(v));
+    }, expired);
+    const res = waitFor('GET', '/todos', 401);
+    await page.reload();
+    await res;
+    await heading(en.loginTitle).waitFor();
+    await assert.doesNotReject(page.getByText(en.loginExpired).waitFor());
+    await label('Password').fill(password);
+    await label('Password').press('Enter');
+    await heading(en.todosTitle).waitFor();
+    assert.equal(await label('New todo').inputValue(), 'Typed before expiry');
+  });
+
+  step('log out forgets the session', async () => {
+    await button('Log out').click();
+    await heading(en.loginTitle).waitFor();
+    await assert.doesNotReject(page.getByText(en.loggedOut).waitFor());
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('todofn.session')), null);
+    assert.equal(await page.evaluate(() => sessionStorage.getItem('todofn.drafts')), null);
+    await page.goto(`${server.origin}/#/todos`);
+    await heading(en.loginTitle).waitFor();
+  });
+
+  step('Chinese error messages on the log-in page', async () => {
+    await page.getByRole('button', { name: en.switchToLabel }).click();
+    await heading(zh.loginTitle).waitFor();
+    await label(zh.email).fill(email);
+    await label(zh.password).fill('still not it');
+    const res = waitFor('POST', '/login');
+    await button(zh.login).click();
+    const body = await (await res).json();
+    const want = errorText('zh', { code: body.error.code, message: body.error.message });
+    assert.notEqual(want, body.error.message, 'the code has a Chinese sentence');
+    await assert.doesNotReject(page.getByRole('alert').filter({ hasText: want }).waitFor());
+    await shot('login-zh-error');
+  });
+
+  test('no script errors on any page', () => {
+    assert.deepEqual(pageErrors.map(String), []);
+  });
+});
