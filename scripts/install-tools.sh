@@ -18,11 +18,13 @@ if [ ! -x "$GOBIN/aws-lambda-rie" ] && ! command -v aws-lambda-rie >/dev/null; t
   echo "tools: go install aws-lambda-rie"
   go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d
 fi
-if ! command -v chromium >/dev/null; then
+# Chromium for the browser tests; a CJK font so the Chinese pages render in
+# the screenshots.
+if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk"; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  echo "tools: apt-get install chromium"
+  echo "tools: apt-get install chromium fonts-wqy-zenhei"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null
 fi
 echo "tools: ready"
