@@ -46,9 +46,9 @@ type Config struct {
 	SMTPPassword string // SMTP_PASSWORD
 	SMTPSecurity string // SMTP_SECURITY: starttls (default), tls or none
 
-	UsersTable string // USERS_TABLE (default todofn-users)
-	TodosTable string // TODOS_TABLE (default todofn-todos)
-	KeysTable  string // KEYS_TABLE (default todofn-keys)
+	UsersTable string // USERS_TABLE (default todofn_users)
+	TodosTable string // TODOS_TABLE (default todofn_todos)
+	KeysTable  string // KEYS_TABLE (default todofn_keys)
 
 	AWSRegion        string // AWS_REGION (set by Lambda)
 	DynamoDBEndpoint string // DYNAMODB_ENDPOINT: e.g. http://127.0.0.1:8000 for dynalite
@@ -117,9 +117,9 @@ func ConfigFrom(getenv func(string) string) Config {
 	c.SMTPUsername = getenv("SMTP_USERNAME")
 	c.SMTPPassword = getenv("SMTP_PASSWORD")
 	c.SMTPSecurity = strings.ToLower(str("SMTP_SECURITY", "starttls"))
-	c.UsersTable = str("USERS_TABLE", "todofn-users")
-	c.TodosTable = str("TODOS_TABLE", "todofn-todos")
-	c.KeysTable = str("KEYS_TABLE", "todofn-keys")
+	c.UsersTable = str("USERS_TABLE", "todofn_users")
+	c.TodosTable = str("TODOS_TABLE", "todofn_todos")
+	c.KeysTable = str("KEYS_TABLE", "todofn_keys")
 	c.AWSRegion = str("AWS_REGION", str("AWS_DEFAULT_REGION", ""))
 	c.DynamoDBEndpoint = str("DYNAMODB_ENDPOINT", "")
 	c.AWSAccessKeyID = getenv("AWS_ACCESS_KEY_ID")
