@@ -59,8 +59,14 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="todofn", error="invalid_token"`)
 	case todo.Internal:
 		body.Error.Message = todo.ErrorMessage(errors.New("")) // never the cause
-		s.log().LogAttrs(r.Context(), slog.LevelError, "internal error",
-			slog.String("request_id", todo.RequestID(r.Context())), slog.String("error", err.Error()))
+		s.logInternal(r, err)
 	}
 	writeJSON(w, status, body)
+}
+
+// logInternal logs an internal error with the request ID: the one place the
+// cause of a 500 is recorded.
+func (s *Server) logInternal(r *http.Request, err error) {
+	s.log().LogAttrs(r.Context(), slog.LevelError, "internal error",
+		slog.String("request_id", todo.RequestID(r.Context())), slog.String("error", err.Error()))
 }
