@@ -13,7 +13,7 @@ COVERAGE_MIN ?= 75
 .PHONY: help run run-services tables build package test test-go test-web lint tools bench clean
 
 help: ## list the targets
-	@grep -E '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
+	@grep -hE '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
 
 run: ## run the whole system locally on http://127.0.0.1:$(PORT)
 	$(GO) build -o build/local/todofn-local ./cmd/local
@@ -59,3 +59,6 @@ bench: ## benchmarks (password hashing, handlers, stores)
 
 clean: ## remove build output (not ./data)
 	rm -rf build coverage.out test-artifacts
+
+# The real binaries under each cloud's runtime protocol: run-lambda, run-fc.
+include localcloud.mk
