@@ -10,7 +10,7 @@ export PATH := $(GOBIN):$(PATH)
 # Minimum total statement coverage of pkg/ (percent) for `make test`.
 COVERAGE_MIN ?= 75
 
-.PHONY: help run run-services tables build package test test-go test-web lint tools bench clean
+.PHONY: help run run-services tables build test test-go test-web lint tools bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
@@ -33,8 +33,6 @@ build: ## build every function as build/<fn>/bootstrap (linux/$(GOARCH)) and bui
 	  build/tools/pack -o build/$$f.zip build/$$f/bootstrap; \
 	  printf '%-14s %6s KiB bootstrap  %6s KiB zip\n' $$f $$(( $$(stat -c %s build/$$f/bootstrap) / 1024 )) $$(( $$(stat -c %s build/$$f.zip) / 1024 )); \
 	done
-
-package: build ## the zips both `sam deploy` and `s deploy` use
 
 tools: ## install the test tools: npm packages, Mailpit, the Lambda RIE, Chromium
 	./scripts/install-tools.sh
@@ -62,3 +60,6 @@ clean: ## remove build output (not ./data)
 
 # The real binaries under each cloud's runtime protocol: run-lambda, run-fc.
 include localcloud.mk
+# Deployment: package (per-cloud zips), build-<LogicalId> for sam build,
+# web-config, FC canary / promote / rollback.
+include deploy.mk

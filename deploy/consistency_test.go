@@ -1,0 +1,496 @@
+package deploy
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/todofn/todofn/pkg/api"
+	"github.com/todofn/todofn/pkg/app"
+)
+
+// awsParams are the values a first deploy gives the parameters without a default.
+var awsParams = map[string]string{
+	"AppUrl":         "https://todofn-web.s3-website-eu-west-1.amazonaws.com/",
+	"AllowedOrigins": "https://todofn-web.s3-website-eu-west-1.amazonaws.com",
+	"JwtKeys":        "k1=c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC1zZWNyZXQ",
+	"AppSecret":      "YXBwLXNlY3JldC1hcHAtc2VjcmV0LWFwcC1zZWNyZXQtYXBwLXNlY3JldA",
+	"SmtpUsername":   "AKIAEXAMPLE",
+	"SmtpPassword":   "smtp-password",
+}
+
+// cfn evaluates the intrinsic functions template.yml uses, for one
+// deployment: parameters take their default or awsParams, a table's Ref is
+// its TableName, a function's URL is a made-up function URL.
+type cfn struct {
+	tmpl map[string]any
+}
+
+func (c cfn) param(name string) (string, bool) {
+	if v, ok := awsParams[name]; ok {
+		return v, true
+	}
+	p := asMap(dig(c.tmpl, "Parameters", name))
+	if p == nil {
+		return "", false
+	}
+	if d, ok := p["Default"]; ok {
+		return fmt.Sprint(d), true
+	}
+	return "", true
+}
+
+func (c cfn) ref(name string) string {
+	switch name {
+	case "AWS::Region":
+		return "eu-west-1"
+	case "AWS::AccountId":
+		return "123456789012"
+	}
+	if v, ok := c.param(name); ok {
+		return v
+	}
+	res := asMap(dig(c.tmpl, "Resources", name))
+	if res == nil {
+		return "<no " + name + ">"
+	}
+	for _, p := range []string{"TableName", "FunctionName", "QueueName"} {
+		if v := dig(res, "Properties", p); v != nil {
+			return c.eval(v)
+		}
+	}
+	return name
+}
+
+func (c cfn) getAtt(res, attr string) string {
+	if strings.HasSuffix(res, "FunctionUrl") && attr == "FunctionUrl" {
+		return "https://" + strings.ToLower(strings.TrimSuffix(res, "FunctionUrl")) + "0123456789.lambda-url.eu-west-1.on.aws/"
+	}
+	return "arn:aws:fake:::" + res + "/" + attr
+}
+
+var subVar = regexp.MustCompile(`\$\{([A-Za-z0-9:.]+)\}`)
+
+func (c cfn) eval(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []any:
+		return strings.Join(asStrings(x), ",")
+	case map[string]any:
+		for fn, arg := range x {
+			switch fn {
+			case "Ref":
+				return c.ref(fmt.Sprint(arg))
+			case "Fn::GetAtt":
+				a := asStrings(arg)
+				return c.getAtt(a[0], a[1])
+			case "Fn::Sub":
+				return subVar.ReplaceAllStringFunc(fmt.Sprint(arg), func(m string) string {
+					name := subVar.FindStringSubmatch(m)[1]
+					if res, attr, ok := strings.Cut(name, "."); ok {
+						return c.getAtt(res, attr)
+					}
+					return c.ref(name)
+				})
+			case "Fn::Join":
+				a := arg.([]any)
+				parts := []string{}
+				switch l := a[1].(type) {
+				case []any:
+					for _, p := range l {
+						parts = append(parts, c.eval(p))
+					}
+				default:
+					parts = append(parts, c.eval(l))
+				}
+				return strings.Join(parts, fmt.Sprint(a[0]))
+			case "Fn::If":
+				a := arg.([]any)
+				if c.cond(fmt.Sprint(a[0])) {
+					return c.eval(a[1])
+				}
+				return c.eval(a[2])
+			}
+		}
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+func (c cfn) cond(name string) bool {
+	eq, ok := dig(c.tmpl, "Conditions", name, "Fn::Equals").([]any)
+	if !ok {
+		panic("condition " + name + " is not an Fn::Equals this test knows")
+	}
+	return c.eval(eq[0]) == c.eval(eq[1])
+}
+
+// lambdaEnv is what a function of template.yml sees: Globals' variables,
+// its own, and those Lambda sets.
+func (c cfn) lambdaEnv(fn string) map[string]string {
+	env := map[string]string{
+		"AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "ASIAEXAMPLE",
+		"AWS_SECRET_ACCESS_KEY": "secret", "AWS_SESSION_TOKEN": "token",
+		"AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",
+	}
+	for _, vars := range []any{
+		dig(c.tmpl, "Globals", "Function", "Environment", "Variables"),
+		dig(c.tmpl, "Resources", logicalID(fn), "Properties", "Environment", "Variables"),
+	} {
+		for k, v := range asMap(vars) {
+			env[k] = c.eval(v)
+		}
+	}
+	return env
+}
+
+// fcEnvOf is what a function of s.yaml sees: its environmentVariables and
+// the role's temporary key that Function Compute passes in.
+func fcEnvOf(res any) map[string]string {
+	env := map[string]string{
+		"ALIBABA_CLOUD_ACCESS_KEY_ID": "STS.example", "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "secret",
+		"ALIBABA_CLOUD_SECURITY_TOKEN": "token", "FC_RUNTIME_API": "127.0.0.1:9000",
+	}
+	for k, v := range asMap(dig(res, "props", "environmentVariables")) {
+		env[k] = fmt.Sprint(v)
+	}
+	return env
+}
+
+// configNames is every environment variable app.ConfigFrom reads.
+func configNames() map[string]bool {
+	names := map[string]bool{}
+	app.ConfigFrom(func(k string) string { names[k] = true; return "" })
+	return names
+}
+
+// platformNames are the variables the platform (not app) reads, or that
+// the cloud sets for it.
+var platformNames = map[string]bool{
+	"AWS_LAMBDA_RUNTIME_API": true, "FC_RUNTIME_API": true, "FC_SERVER_PORT": true, "HOST": true, "PORT": true,
+}
+
+// checkEnv opens the app on env as the function would (the cloud engines
+// contact nothing at start), and checks every variable is one the code reads.
+func checkEnv(t *testing.T, fn, store string, env map[string]string) {
+	t.Helper()
+	known := configNames()
+	for k := range env {
+		if !known[k] && !platformNames[k] {
+			t.Errorf("%s: environment variable %s is read by no code (a typo?)", fn, k)
+		}
+	}
+	cfg := app.ConfigFrom(func(k string) string { return env[k] })
+	if cfg.Store != store {
+		t.Errorf("%s: STORE = %q, want %q", fn, cfg.Store, store)
+	}
+	a, err := app.OpenWithLog(cfg, ioDiscard{})
+	if err != nil {
+		t.Errorf("%s: the function would not start: %v", fn, err)
+		return
+	}
+	a.Close()
+	if fn == "mailer" {
+		if env["SMTP_HOST"] == "" {
+			t.Errorf("mailer: SMTP_HOST is empty, so mail would go to a folder on a read-only disk")
+		}
+		if !strings.HasSuffix(env["VERIFY_URL"], "/verify") && !strings.HasSuffix(env["VERIFY_URL"], "verify") {
+			t.Errorf("mailer: VERIFY_URL = %q, want the verify function's URL + /verify", env["VERIFY_URL"])
+		}
+	} else if env["APP_URL"] == "" {
+		t.Errorf("%s: APP_URL is empty", fn)
+	}
+}
+
+type ioDiscard struct{}
+
+func (ioDiscard) Write(b []byte) (int, error) { return len(b), nil }
+
+// routeMethods is the set of methods a function's routes serve.
+func routeMethods(fn string) []string {
+	var s api.Server
+	var m []string
+	for _, r := range s.Function(fn) {
+		if !slices.Contains(m, r.Method) {
+			m = append(m, r.Method)
+		}
+	}
+	sort.Strings(m)
+	return m
+}
+
+func sorted(l []string) []string {
+	l = slices.Clone(l)
+	sort.Strings(l)
+	return l
+}
+
+func lower(l []string) []string {
+	out := make([]string, len(l))
+	for i, s := range l {
+		out[i] = strings.ToLower(s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestEveryFunctionIsDeployedOnBothClouds(t *testing.T) {
+	fns := makefileFunctions(t)
+	want := append(slices.Clone(api.Functions), "mailer")
+	if !slices.Equal(sorted(fns), sorted(want)) {
+		t.Fatalf("Makefile FUNCTIONS = %v, want the HTTP functions of pkg/api and the mailer: %v", fns, want)
+	}
+	tmpl := loadYAML(t, "template.yml")
+	var inTemplate []string
+	for name, r := range asMap(tmpl["Resources"]) {
+		if dig(r, "Type") == "AWS::Serverless::Function" {
+			inTemplate = append(inTemplate, name)
+		}
+	}
+	var ids []string
+	for _, f := range fns {
+		ids = append(ids, logicalID(f))
+	}
+	if !slices.Equal(sorted(inTemplate), sorted(ids)) {
+		t.Errorf("template.yml functions = %v, want %v", sorted(inTemplate), sorted(ids))
+	}
+	s := renderedS(t, fcEnv)
+	var inS []string
+	for name := range asMap(s["resources"]) {
+		inS = append(inS, strings.TrimPrefix(name, "fn-"))
+	}
+	if !slices.Equal(sorted(inS), sorted(fns)) {
+		t.Errorf("s.yaml resources = fn- + %v, want fn- + %v", sorted(inS), sorted(fns))
+	}
+}
+
+func TestTemplateFunctions(t *testing.T) {
+	tmpl := loadYAML(t, "template.yml")
+	c := cfn{tmpl}
+	g := asMap(dig(tmpl, "Globals", "Function"))
+	for k, want := range map[string]any{"Runtime": "provided.al2023", "Handler": "bootstrap", "CodeUri": ".", "AutoPublishAlias": "live"} {
+		if g[k] != want {
+			t.Errorf("Globals.Function.%s = %v, want %v", k, g[k], want)
+		}
+	}
+	if a := asStrings(g["Architectures"]); !slices.Equal(a, []string{"arm64"}) {
+		t.Errorf("Globals.Function.Architectures = %v, want [arm64]", a)
+	}
+	if dig(g, "DeploymentPreference", "Type") == nil {
+		t.Error("Globals.Function.DeploymentPreference.Type is missing")
+	}
+	for _, fn := range makefileFunctions(t) {
+		t.Run(fn, func(t *testing.T) {
+			r := asMap(dig(tmpl, "Resources", logicalID(fn)))
+			p := asMap(r["Properties"])
+			if dig(r, "Metadata", "BuildMethod") != "makefile" {
+				t.Errorf("Metadata.BuildMethod = %v, want makefile", dig(r, "Metadata", "BuildMethod"))
+			}
+			for _, k := range []string{"Runtime", "Handler", "CodeUri", "Architectures", "AutoPublishAlias"} {
+				if _, ok := p[k]; ok {
+					t.Errorf("%s overrides Globals; every function shares it", k)
+				}
+			}
+			if got := c.eval(p["FunctionName"]); got != "todofn-test-"+fn {
+				t.Errorf("FunctionName = %q, want todofn-test-%s", got, fn)
+			}
+			alarms := dig(p, "DeploymentPreference", "Alarms")
+			if l, _ := alarms.([]any); len(l) == 0 {
+				t.Errorf("DeploymentPreference.Alarms is empty: nothing would roll a bad version back")
+			}
+			for _, a := range asStringsRefs(alarms) {
+				if dig(tmpl, "Resources", a, "Type") != "AWS::CloudWatch::Alarm" {
+					t.Errorf("alarm %s is not an AWS::CloudWatch::Alarm of the template", a)
+				} else if m := dig(tmpl, "Resources", a, "Properties", "MetricName"); m != "Errors" {
+					t.Errorf("alarm %s watches %v, want Errors", a, m)
+				} else if !strings.Contains(fmt.Sprint(dig(tmpl, "Resources", a, "Properties", "Dimensions")), ":live") {
+					t.Errorf("alarm %s does not watch the live alias", a)
+				}
+			}
+			checkEnv(t, fn, "dynamodb", c.lambdaEnv(fn))
+			methods := routeMethods(fn)
+			url := asMap(p["FunctionUrlConfig"])
+			if fn == "mailer" {
+				if url != nil {
+					t.Error("the mailer has a function URL")
+				}
+				ev := asMap(dig(p, "Events", "UsersStream", "Properties"))
+				if dig(p, "Events", "UsersStream", "Type") != "DynamoDB" || fmt.Sprint(dig(ev, "Stream")) != fmt.Sprint(map[string]any{"Fn::GetAtt": []any{"UsersTable", "StreamArn"}}) {
+					t.Errorf("the mailer is not on the users table's stream: %v", dig(p, "Events"))
+				}
+				if !slices.Contains(asStrings(ev["FunctionResponseTypes"]), "ReportBatchItemFailures") || ev["BisectBatchOnFunctionError"] != true ||
+					dig(ev, "DestinationConfig", "OnFailure", "Destination") == nil || ev["StartingPosition"] != "TRIM_HORIZON" {
+					t.Errorf("the stream mapping lacks partial batch responses, bisection, TRIM_HORIZON or a failure destination: %v", ev)
+				}
+				return
+			}
+			if dig(url, "AuthType") != "NONE" {
+				t.Errorf("FunctionUrlConfig.AuthType = %v, want NONE (the JWT is checked in code)", dig(url, "AuthType"))
+			}
+			if got := sorted(asStrings(dig(url, "Cors", "AllowMethods"))); !slices.Equal(got, methods) {
+				t.Errorf("Cors.AllowMethods = %v, want the routes' %v", got, methods)
+			}
+			if c.eval(dig(url, "Cors", "AllowOrigins")) != awsParams["AllowedOrigins"] {
+				t.Errorf("Cors.AllowOrigins = %v, want the AllowedOrigins parameter", dig(url, "Cors", "AllowOrigins"))
+			}
+			checkCORSHeaders(t, fn, asStrings(dig(url, "Cors", "AllowHeaders")), asStrings(dig(url, "Cors", "ExposeHeaders")))
+			if tmpl["Outputs"] == nil || dig(tmpl, "Outputs", logicalID(fn)+"Url", "Value") == nil {
+				t.Errorf("Outputs.%sUrl is missing (make web-config reads it)", logicalID(fn))
+			}
+		})
+	}
+}
+
+func asStringsRefs(v any) []string {
+	var out []string
+	l, _ := v.([]any)
+	for _, x := range l {
+		if r, ok := dig(x, "Ref").(string); ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// checkCORSHeaders compares the function URL's CORS headers with the
+// code's own (pkg/api answers preflights on Function Compute with them):
+// every header the URL lets through must be one the code allows, and the
+// exposed headers must be the code's.
+func checkCORSHeaders(t *testing.T, fn string, allow, expose []string) {
+	t.Helper()
+	const origin = "https://app.example"
+	s := &api.Server{AllowedOrigins: []string{origin}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	h := s.Handler(s.Function(fn)...)
+	method := routeMethods(fn)[0]
+	pre := httptest.NewRequest(http.MethodOptions, "/x", nil)
+	pre.Header.Set("Origin", origin)
+	pre.Header.Set("Access-Control-Request-Method", method)
+	pre.Header.Set("Access-Control-Request-Headers", strings.Join(allow, ","))
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, pre)
+	got := strings.Split(strings.ToLower(w.Header().Get("Access-Control-Allow-Headers")), ",")
+	for i := range got {
+		got[i] = strings.TrimSpace(got[i])
+	}
+	for _, a := range lower(allow) {
+		if !slices.Contains(got, a) {
+			t.Errorf("Cors.AllowHeaders has %s, which the code does not allow (it allows %v)", a, got)
+		}
+	}
+	req := httptest.NewRequest(method, "/no-such-path", nil)
+	req.Header.Set("Origin", origin)
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	exposed := strings.Split(w.Header().Get("Access-Control-Expose-Headers"), ",")
+	for i := range exposed {
+		exposed[i] = strings.TrimSpace(exposed[i])
+	}
+	if !slices.Equal(lower(expose), lower(exposed)) {
+		t.Errorf("Cors.ExposeHeaders = %v, want the code's %v", lower(expose), lower(exposed))
+	}
+}
+
+func TestSYAMLFunctions(t *testing.T) {
+	doc := renderedS(t, fcEnv)
+	for _, fn := range makefileFunctions(t) {
+		t.Run(fn, func(t *testing.T) {
+			res := dig(doc, "resources", "fn-"+fn)
+			p := asMap(dig(res, "props"))
+			for k, want := range map[string]any{
+				"handler": "bootstrap", "runtime": "go1", "code": "./build/fc/" + fn + ".zip",
+				"functionName": "todofn-test-" + fn, "logConfig": "auto",
+			} {
+				if p[k] != want {
+					t.Errorf("props.%s = %v, want %v", k, p[k], want)
+				}
+			}
+			if r, _ := p["role"].(string); !strings.HasPrefix(r, "acs:ram::"+fcAccountID+":role/") {
+				t.Errorf("props.role = %q, want a RAM role of the account", r)
+			}
+			if got := dig(p, "customRuntimeConfig", "port"); fmt.Sprint(got) != "9000" {
+				t.Errorf("customRuntimeConfig.port = %v, want 9000", got)
+			}
+			pre, _ := dig(res, "actions", "pre-deploy").([]any)
+			if len(pre) == 0 || dig(pre[0], "run") != "make package-fc ONLY="+fn {
+				t.Errorf("actions.pre-deploy = %v, want `make package-fc ONLY=%s`", pre, fn)
+			}
+			env := fcEnvOf(res)
+			checkEnv(t, fn, "tablestore", env)
+			triggers, _ := p["triggers"].([]any)
+			if len(triggers) != 1 {
+				t.Fatalf("%d triggers, want 1", len(triggers))
+			}
+			tr := asMap(triggers[0])
+			if tr["qualifier"] != "live" {
+				t.Errorf("trigger qualifier = %v, want live (the alias fc-canary moves)", tr["qualifier"])
+			}
+			if fn == "mailer" {
+				want := "acs:ots:cn-hangzhou:" + fcAccountID + ":instance/" + env["TABLESTORE_INSTANCE"] + "/table/" + env["USERS_TABLE"]
+				if tr["triggerType"] != "tablestore" || tr["sourceArn"] != want || tr["invocationRole"] == nil {
+					t.Errorf("mailer trigger = %v, want a tablestore trigger on %s with an invocationRole", tr, want)
+				}
+				return
+			}
+			if env["ALLOWED_ORIGINS"] == "" {
+				t.Error("ALLOWED_ORIGINS is empty: FC has no CORS setting, so the code must answer preflights")
+			}
+			want := append(routeMethods(fn), http.MethodOptions)
+			if tr["triggerType"] != "http" || dig(tr, "triggerConfig", "authType") != "anonymous" ||
+				!slices.Equal(sorted(asStrings(dig(tr, "triggerConfig", "methods"))), sorted(want)) {
+				t.Errorf("trigger = %v, want an anonymous http trigger for %v", tr, want)
+			}
+		})
+	}
+}
+
+// makeDryRun prints the commands of a deploy.mk target without running
+// them. Until the Makefile includes deploy.mk, both files are named.
+func makeDryRun(t *testing.T, args ...string) string {
+	t.Helper()
+	if _, err := lookPath("make"); err != nil {
+		missing(t, "make is not installed")
+	}
+	mk, _ := os.ReadFile(path("Makefile"))
+	files := []string{"-f", "Makefile"}
+	if !regexp.MustCompile(`(?m)^-?include\s+deploy\.mk`).Match(mk) {
+		files = append(files, "-f", "deploy.mk")
+	}
+	return string(run(t, nil, "make", append(append([]string{"-n", "--no-print-directory"}, files...), args...)...))
+}
+
+func TestDeployMakeTargets(t *testing.T) {
+	for _, fn := range makefileFunctions(t) {
+		id := logicalID(fn)
+		out := makeDryRun(t, "build-"+id, "ARTIFACTS_DIR=/tmp/sam-artifacts")
+		for _, want := range []string{"GOOS=linux GOARCH=arm64", "-tags lambda.norpc,no_tablestore", "-trimpath", `-o "/tmp/sam-artifacts/bootstrap" ./functions/` + fn} {
+			if !strings.Contains(out, want) {
+				t.Errorf("make build-%s runs\n%s\nwithout %q", id, out, want)
+			}
+		}
+	}
+	out := makeDryRun(t, "package-fc", "ONLY=register mailer")
+	for _, want := range []string{"-tags no_dynamodb", "-o build/fc/register/bootstrap ./functions/register", "-o build/fc/register.zip", "build/fc/mailer.zip"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("make package-fc runs\n%s\nwithout %q", out, want)
+		}
+	}
+	if strings.Contains(out, "todos-add") {
+		t.Errorf("make package-fc ONLY=... builds more than asked:\n%s", out)
+	}
+	out = makeDryRun(t, "package-aws")
+	for _, fn := range makefileFunctions(t) {
+		if !strings.Contains(out, "build/aws/"+fn+".zip") || !strings.Contains(out, "-tags lambda.norpc,no_tablestore") {
+			t.Errorf("make package-aws does not make build/aws/%s.zip with the AWS tags:\n%s", fn, out)
+		}
+	}
+}

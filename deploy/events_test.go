@@ -1,0 +1,232 @@
+package deploy
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/todofn/todofn/pkg/api"
+	"github.com/todofn/todofn/pkg/app"
+	"github.com/todofn/todofn/pkg/mail"
+	"github.com/todofn/todofn/pkg/platform"
+	"github.com/todofn/todofn/pkg/todo"
+)
+
+// openApp opens the app on the embedded store in a temporary folder, as a
+// function would with DATA_DIR set.
+func openApp(t *testing.T) *app.App {
+	t.Helper()
+	dir := t.TempDir()
+	env := map[string]string{"DATA_DIR": dir, "APP_URL": "https://app.example/", "LOG_FORMAT": "text"}
+	a, err := app.OpenWithLog(app.ConfigFrom(func(k string) string { return env[k] }), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
+}
+
+// event reads events/<name>.json as a generic map, so a test can change it.
+func event(t *testing.T, name string) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(path("events", name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(data, &ev); err != nil {
+		t.Fatalf("events/%s.json: %v", name, err)
+	}
+	return ev
+}
+
+type urlResponse struct {
+	StatusCode int               `json:"statusCode"`
+	Headers    map[string]string `json:"headers"`
+	Body       string            `json:"body"`
+}
+
+// invoke runs one function-URL event through the function's real handler,
+// as the Lambda runtime loop does.
+func invoke(t *testing.T, a *app.App, fn string, ev map[string]any) urlResponse {
+	t.Helper()
+	payload, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := platform.ServeFunctionURL(context.Background(), a.API.Handler(a.API.Function(fn)...), payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r urlResponse
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("%s: response %s: %v", fn, out, err)
+	}
+	return r
+}
+
+func withToken(ev map[string]any, token string) map[string]any {
+	h := ev["headers"].(map[string]any)
+	h["authorization"] = "Bearer " + token
+	return ev
+}
+
+func withBody(ev map[string]any, body string) map[string]any {
+	ev["body"] = body
+	ev["headers"].(map[string]any)["content-length"] = itoa(len(body))
+	return ev
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+// wildcard is a ServeMux path wildcard after regexp.QuoteMeta: \{id\}.
+var wildcard = regexp.MustCompile(`\\\{[^}]+\\\}`)
+
+// TestEventsMatchTheRoutes checks each HTTP event is a function-URL event
+// for a route its function serves.
+func TestEventsMatchTheRoutes(t *testing.T) {
+	var s api.Server
+	for _, fn := range api.Functions {
+		ev := event(t, fn)
+		method := dig(ev, "requestContext", "http", "method")
+		raw, _ := ev["rawPath"].(string)
+		if ev["version"] != "2.0" || dig(ev, "requestContext", "http", "path") != raw {
+			t.Errorf("events/%s.json: not a function-URL event (version 2.0, requestContext.http.path = rawPath)", fn)
+		}
+		found := false
+		for _, r := range s.Function(fn) {
+			// "/todos/{id}" -> ^/todos/[^/]+$
+			re := regexp.MustCompile("^" + wildcard.ReplaceAllString(regexp.QuoteMeta(r.Pattern), "[^/]+") + "$")
+			if r.Method == method && re.MatchString(raw) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("events/%s.json is %v %s, which %s does not serve", fn, method, raw, fn)
+		}
+	}
+}
+
+// TestEventsDriveTheHandlers feeds every events/*.json through the real
+// handlers in the order a user meets them; each file as it is, and with
+// what a real caller would have (the mailed code, the token from login).
+func TestEventsDriveTheHandlers(t *testing.T) {
+	a := openApp(t)
+	ctx := context.Background()
+	want := func(fn string, r urlResponse, status int) {
+		t.Helper()
+		if r.StatusCode != status {
+			t.Fatalf("%s: status %d, want %d; body %s", fn, r.StatusCode, status, r.Body)
+		}
+	}
+
+	want("register", invoke(t, a, "register", event(t, "register")), http.StatusAccepted)
+
+	var reg struct{ Email string }
+	_ = json.Unmarshal([]byte(event(t, "register")["body"].(string)), &reg)
+	u, err := a.Store.User(ctx, reg.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := invoke(t, a, "verify", event(t, "verify"))
+	want("verify (sample code)", r, http.StatusBadRequest)
+	if !strings.Contains(r.Body, `"invalid_code"`) {
+		t.Errorf("verify with the sample code: %s, want invalid_code", r.Body)
+	}
+	code := a.Codes.Code(u.Email, u.CodeNonce)
+	want("verify", invoke(t, a, "verify", withBody(event(t, "verify"), `{"email":"`+u.Email+`","code":"`+code+`"}`)), http.StatusOK)
+
+	r = invoke(t, a, "login", event(t, "login"))
+	want("login", r, http.StatusOK)
+	var login struct{ AccessToken string }
+	if err := json.Unmarshal([]byte(r.Body), &login); err != nil || login.AccessToken == "" {
+		t.Fatalf("login: no access token in %s", r.Body)
+	}
+
+	// Todo routes: the placeholder token is refused; the real one works.
+	for _, fn := range []string{"todos-list", "todos-add", "todos-update", "todos-delete"} {
+		r := invoke(t, a, fn, event(t, fn))
+		want(fn+" (placeholder token)", r, http.StatusUnauthorized)
+		if !strings.HasPrefix(r.Headers["WWW-Authenticate"]+r.Headers["Www-Authenticate"], "Bearer") {
+			t.Errorf("%s: 401 without WWW-Authenticate: Bearer (headers %v)", fn, r.Headers)
+		}
+	}
+	r = invoke(t, a, "todos-add", withToken(event(t, "todos-add"), login.AccessToken))
+	want("todos-add", r, http.StatusCreated)
+	if !strings.HasPrefix(r.Headers["Location"], "/todos/") {
+		t.Errorf("todos-add: Location %q", r.Headers["Location"])
+	}
+	want("todos-list", invoke(t, a, "todos-list", withToken(event(t, "todos-list"), login.AccessToken)), http.StatusOK)
+
+	// todos-update and todos-delete name a todo by ID: store it for Ann.
+	id := strings.TrimPrefix(event(t, "todos-update")["rawPath"].(string), "/todos/")
+	if del := strings.TrimPrefix(event(t, "todos-delete")["rawPath"].(string), "/todos/"); del != id {
+		t.Fatalf("events/todos-update.json and todos-delete.json name different todos: %s, %s", id, del)
+	}
+	now := time.Now().UTC()
+	if err := a.Store.CreateTodo(ctx, &todo.Todo{ID: id, UserID: u.ID, Title: "Call Bob", CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	r = invoke(t, a, "todos-update", withToken(event(t, "todos-update"), login.AccessToken))
+	want("todos-update", r, http.StatusOK)
+	if !strings.Contains(r.Body, `"done":true`) {
+		t.Errorf("todos-update: %s, want done", r.Body)
+	}
+	want("todos-delete", invoke(t, a, "todos-delete", withToken(event(t, "todos-delete"), login.AccessToken)), http.StatusNoContent)
+	want("todos-delete (again)", invoke(t, a, "todos-delete", withToken(event(t, "todos-delete"), login.AccessToken)), http.StatusNotFound)
+}
+
+// TestMailerEvent feeds events/mailer.json (a DynamoDB stream INSERT of a
+// pending user, in pkg/dynamodb's attribute layout) to the mailer: it
+// answers with no failed records and mails the code once, however often the
+// record is delivered.
+func TestMailerEvent(t *testing.T) {
+	a := openApp(t)
+	a.Bolt = nil // no local change feed: the event is the stream
+	payload, err := os.ReadFile(path("events", "mailer.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := a.Mailer(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // a stream delivers at least once
+		out, err := h(context.Background(), payload)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(out) != `{"batchItemFailures":[]}` {
+			t.Fatalf("mailer answered %s, want {\"batchItemFailures\":[]}", out)
+		}
+	}
+	var ev struct {
+		Records []struct {
+			Dynamodb struct {
+				NewImage map[string]map[string]string
+			}
+		}
+	}
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		t.Fatal(err)
+	}
+	img := ev.Records[0].Dynamodb.NewImage
+	msgs, err := mail.ReadDir(a.Config.MailDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 1 {
+		t.Fatalf("%d mails in %s, want 1", len(msgs), filepath.Base(a.Config.MailDir))
+	}
+	code := a.Codes.Code(img["email"]["S"], img["codeNonce"]["S"])
+	if msgs[0].To != img["email"]["S"] && !strings.Contains(msgs[0].To, img["email"]["S"]) || !strings.Contains(msgs[0].Text, code) {
+		t.Errorf("mail to %q does not carry the code %s:\n%s", msgs[0].To, code, msgs[0].Text)
+	}
+}
