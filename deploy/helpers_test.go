@@ -39,12 +39,13 @@ func missing(tb testing.TB, format string, args ...any) {
 }
 
 // schemaDir is ../shared/schemas beside the repository, or the test is
-// skipped (a clone outside the workspace has no shared/ folder).
+// skipped, even under TODOFN_REQUIRE_SERVICES: the schemas are data of the
+// workspace (CI has them), not a tool a clone can install.
 func schemaDir(tb testing.TB) string {
 	tb.Helper()
 	dir := filepath.Join(filepath.Dir(root), "shared", "schemas")
 	if _, err := os.Stat(filepath.Join(dir, "sam.schema.json")); err != nil {
-		missing(tb, "no JSON schemas at %s (a clone outside the workspace has no ../shared): %v", dir, err)
+		tb.Skipf("no JSON schemas at %s (a clone outside the workspace has no ../shared): %v", dir, err)
 	}
 	return dir
 }

@@ -266,7 +266,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Session, 
 	if err != nil {
 		return nil, err
 	}
-	return &Session{AccessToken: tok, ExpiresIn: int((exp.Sub(now) + time.Second - 1) / time.Second), User: u}, nil
+	return &Session{AccessToken: tok, ExpiresIn: int(exp.Sub(s.now()).Round(time.Second) / time.Second), User: u}, nil
 }
 
 func locked(d time.Duration) error {

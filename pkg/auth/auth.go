@@ -154,8 +154,8 @@ func (t *Tokens) TTL() time.Duration { return t.cfg.TTL }
 
 // Issue returns a signed token for the user and its expiry.
 func (t *Tokens) Issue(userID string) (string, time.Time, error) {
-	now := t.cfg.Now().Truncate(time.Second)
-	exp := now.Add(t.cfg.TTL)
+	now := t.cfg.Now()
+	exp := now.Add(t.cfg.TTL) // the claim keeps whole seconds; the caller gets the exact instant
 	jti := make([]byte, 16)
 	if _, err := rand.Read(jti); err != nil {
 		return "", time.Time{}, fmt.Errorf("auth: token id: %w", err)
