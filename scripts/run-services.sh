@@ -21,7 +21,7 @@ MAILPIT=$(command -v mailpit || echo "$(go env GOPATH)/bin/mailpit")
 pids+=($!)
 
 export STORE=dynamodb AWS_REGION=${AWS_REGION:-local} DYNAMODB_ENDPOINT="http://127.0.0.1:$DYNALITE_PORT"
-export SMTP_HOST=127.0.0.1 SMTP_PORT="$SMTP_PORT" SMTP_SECURITY=none
+export SMTP_HOST=127.0.0.1 SMTP_PORT="$SMTP_PORT" SMTP_SECURITY=none MAILBOX_URL="http://127.0.0.1:$MAILPIT_PORT"
 for i in $(seq 50); do
   curl -s -o /dev/null "http://127.0.0.1:$DYNALITE_PORT" && break
   sleep 0.2

@@ -86,6 +86,16 @@ func run() error {
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintln(w, `{"status":"ok"}`)
 	})
+	// Where the web app's "check your mail" page links: the dev sink's page,
+	// or MAILBOX_URL (make run-services points it at Mailpit's web UI).
+	mailboxURL := os.Getenv("MAILBOX_URL")
+	mailboxNote := mailboxURL
+	if mailboxURL == "" && a.Config.SMTPHost == "" {
+		mailboxURL = origin + "/_dev/mail"
+		mailboxNote = mailboxURL + " (files in " + a.Config.MailDir + ")"
+	} else if mailboxURL == "" {
+		mailboxNote = "sent through SMTP " + a.Config.SMTPHost
+	}
 	mux.HandleFunc("/config.json", func(w http.ResponseWriter, r *http.Request) {
 		routes := map[string]string{}
 		for _, f := range api.Functions {
@@ -93,7 +103,11 @@ func run() error {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Cache-Control", "no-store")
-		_ = json.NewEncoder(w).Encode(map[string]any{"functions": routes, "mailbox": origin + "/_dev/mail"})
+		cfg := map[string]any{"functions": routes}
+		if mailboxURL != "" {
+			cfg["mailbox"] = mailboxURL
+		}
+		_ = json.NewEncoder(w).Encode(cfg)
 	})
 	box := &mailbox{dir: a.Config.MailDir}
 	mux.HandleFunc("/_dev/mail", box.page)
@@ -126,8 +140,8 @@ func run() error {
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
 	}()
-	fmt.Printf("listening on %s\n  web app:  %s/\n  mailbox:  %s/_dev/mail (files in %s)\n  data:     %s\n",
-		origin, origin, origin, a.Config.MailDir, a.Config.DataDir)
+	fmt.Printf("listening on %s\n  web app:  %s/\n  mailbox:  %s\n  data:     %s (%s store)\n",
+		origin, origin, mailboxNote, a.Config.DataDir, a.Config.Store)
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
