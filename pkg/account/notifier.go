@@ -1,12 +1,10 @@
 package account
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	htmltemplate "html/template"
+	"html"
 	"net/url"
-	texttemplate "text/template"
 	"time"
 
 	"github.com/todofn/todofn/pkg/todo"
@@ -83,83 +81,82 @@ func (n *Notifier) Handle(ctx context.Context, c todo.UserChange) error {
 	return nil
 }
 
-type mailData struct {
-	Name, Email, Code, Link, AppURL string
-	Minutes                         int
+// The mails are built with fmt and html.EscapeString rather than
+// text/template and html/template: the templates' reflection keeps every
+// exported method of the binary alive and made the mailer 4.5 MB larger
+// (13.6 vs 9.1 MB), which every cold start pays for.
+
+func greeting(name string) (en, zh string) {
+	if name == "" {
+		return "Hello,", "您好："
+	}
+	return "Hello " + name + ",", "您好，" + name + "："
 }
 
 func (n *Notifier) codeMail(u *todo.User) (todo.Mail, error) {
 	code := n.Codes.Code(u.Email, u.CodeNonce)
 	link := n.VerifyURL + "?" + url.Values{"email": {u.Email}, "code": {code}}.Encode()
-	d := mailData{Name: u.Name, Email: u.Email, Code: code, Link: link, AppURL: n.AppURL,
-		Minutes: int(u.CodeExpires.Sub(u.CodeSentAt).Round(time.Minute).Minutes())}
-	return render(u.Email, "Your verification code: "+code+" / 您的验证码", codeText, codeHTML, d)
-}
+	minutes := int(u.CodeExpires.Sub(u.CodeSentAt).Round(time.Minute).Minutes())
+	en, zh := greeting(u.Name)
+	text := fmt.Sprintf(`%s
 
-func (n *Notifier) noticeMail(u *todo.User) (todo.Mail, error) {
-	d := mailData{Name: u.Name, Email: u.Email, AppURL: n.AppURL}
-	return render(u.Email, "Someone tried to sign up with your address / 有人尝试用您的邮箱注册", noticeText, noticeHTML, d)
-}
-
-func render(to, subject string, text *texttemplate.Template, html *htmltemplate.Template, d mailData) (todo.Mail, error) {
-	var tb, hb bytes.Buffer
-	if err := text.Execute(&tb, d); err != nil {
-		return todo.Mail{}, fmt.Errorf("account: render mail: %w", err)
-	}
-	if err := html.Execute(&hb, d); err != nil {
-		return todo.Mail{}, fmt.Errorf("account: render mail: %w", err)
-	}
-	return todo.Mail{To: to, Subject: subject, Text: tb.String(), HTML: hb.String()}, nil
-}
-
-var codeText = texttemplate.Must(texttemplate.New("code").Parse(`Hello{{if .Name}} {{.Name}}{{end}},
-
-Your verification code is {{.Code}}. It works for {{.Minutes}} minutes.
-Or open this link to verify {{.Email}}:
-{{.Link}}
+Your verification code is %s. It works for %d minutes.
+Or open this link to verify %s:
+%s
 
 If you did not sign up, ignore this mail.
 
 ---
-您好{{if .Name}}，{{.Name}}{{end}}：
+%s
 
-您的验证码是 {{.Code}}，{{.Minutes}} 分钟内有效。
+您的验证码是 %s，%d 分钟内有效。
 也可以打开上面的链接完成验证。
 如果您没有注册，请忽略此邮件。
-`))
-
-var codeHTML = htmltemplate.Must(htmltemplate.New("code").Parse(`<!doctype html>
+`, en, code, minutes, u.Email, link, zh, code, minutes)
+	h, hl, he := html.EscapeString, html.EscapeString(link), html.EscapeString(u.Email)
+	body := fmt.Sprintf(`<!doctype html>
 <html><body style="font-family:sans-serif">
-<p>Hello{{if .Name}} {{.Name}}{{end}},</p>
-<p>Your verification code is <strong style="font-size:1.4em;letter-spacing:.1em">{{.Code}}</strong>. It works for {{.Minutes}} minutes.</p>
-<p><a href="{{.Link}}">Verify {{.Email}}</a></p>
+<p>%s</p>
+<p>Your verification code is <strong style="font-size:1.4em;letter-spacing:.1em">%s</strong>. It works for %d minutes.</p>
+<p><a href="%s">Verify %s</a></p>
 <p>If you did not sign up, ignore this mail.</p>
 <hr>
-<p>您好{{if .Name}}，{{.Name}}{{end}}：</p>
-<p>您的验证码是 <strong>{{.Code}}</strong>，{{.Minutes}} 分钟内有效。<a href="{{.Link}}">点击此处完成验证</a>。</p>
+<p>%s</p>
+<p>您的验证码是 <strong>%s</strong>，%d 分钟内有效。<a href="%s">点击此处完成验证</a>。</p>
 <p>如果您没有注册，请忽略此邮件。</p>
 </body></html>
-`))
+`, h(en), code, minutes, hl, he, h(zh), code, minutes, hl)
+	return todo.Mail{To: u.Email, Subject: "Your verification code: " + code + " / 您的验证码", Text: text, HTML: body}, nil
+}
 
-var noticeText = texttemplate.Must(texttemplate.New("notice").Parse(`Hello{{if .Name}} {{.Name}}{{end}},
+func (n *Notifier) noticeMail(u *todo.User) (todo.Mail, error) {
+	en, zh := greeting(u.Name)
+	login, loginHTML := "just log in.", "just log in."
+	if n.AppURL != "" {
+		login = "just log in: " + n.AppURL
+		loginHTML = `just <a href="` + html.EscapeString(n.AppURL) + `">log in</a>.`
+	}
+	text := fmt.Sprintf(`%s
 
-Someone tried to sign up with {{.Email}}, which already has an account.
-Nothing about your account changed. If it was you, just log in{{if .AppURL}}: {{.AppURL}}{{end}}
+Someone tried to sign up with %s, which already has an account.
+Nothing about your account changed. If it was you, %s
 
 ---
-您好{{if .Name}}，{{.Name}}{{end}}：
+%s
 
-有人尝试用 {{.Email}} 注册，但该邮箱已有账户。您的账户没有任何变化。
+有人尝试用 %s 注册，但该邮箱已有账户。您的账户没有任何变化。
 如果是您本人，请直接登录。
-`))
-
-var noticeHTML = htmltemplate.Must(htmltemplate.New("notice").Parse(`<!doctype html>
+`, en, u.Email, login, zh, u.Email)
+	he := html.EscapeString(u.Email)
+	body := fmt.Sprintf(`<!doctype html>
 <html><body style="font-family:sans-serif">
-<p>Hello{{if .Name}} {{.Name}}{{end}},</p>
-<p>Someone tried to sign up with {{.Email}}, which already has an account. Nothing about your account changed.
-If it was you, just {{if .AppURL}}<a href="{{.AppURL}}">log in</a>{{else}}log in{{end}}.</p>
+<p>%s</p>
+<p>Someone tried to sign up with %s, which already has an account. Nothing about your account changed.
+If it was you, %s</p>
 <hr>
-<p>您好{{if .Name}}，{{.Name}}{{end}}：</p>
-<p>有人尝试用 {{.Email}} 注册，但该邮箱已有账户。您的账户没有任何变化。如果是您本人，请直接登录。</p>
+<p>%s</p>
+<p>有人尝试用 %s 注册，但该邮箱已有账户。您的账户没有任何变化。如果是您本人，请直接登录。</p>
 </body></html>
-`))
+`, html.EscapeString(en), he, loginHTML, html.EscapeString(zh), he)
+	return todo.Mail{To: u.Email, Subject: "Someone tried to sign up with your address / 有人尝试用您的邮箱注册", Text: text, HTML: body}, nil
+}

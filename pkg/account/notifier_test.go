@@ -114,3 +114,20 @@ func TestCodes(t *testing.T) {
 		t.Fatal("codes are not bound to secret, address and nonce")
 	}
 }
+
+func TestMailsEscapeHTML(t *testing.T) {
+	f := newFixture(t)
+	var sent []todo.Mail
+	n := &account.Notifier{Sender: senderFunc(func(_ context.Context, m todo.Mail) error { sent = append(sent, m); return nil }),
+		Claims: f.store, Codes: f.codes, VerifyURL: "https://fn.example/verify", Now: f.clock.Now}
+	if err := f.svc.Register(context.Background(), "eve@example.com", "password1", `<img src=x onerror=alert(1)>`); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Handle(context.Background(), todo.UserChange{New: f.user(t, "eve@example.com")}); err != nil {
+		t.Fatal(err)
+	}
+	if len(sent) != 1 || strings.Contains(sent[0].HTML, "<img") || !strings.Contains(sent[0].HTML, "&lt;img src=x") ||
+		!strings.Contains(sent[0].Text, "Hello <img src=x onerror=alert(1)>,") {
+		t.Fatalf("mail = %+v", sent)
+	}
+}
