@@ -140,6 +140,24 @@ func newClient(_ context.Context, cfg Config) (*ddb.Client, error) {
 	return ddb.New(opts), nil
 }
 
+func userKey(email string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"email": str(email)}
+}
+
+func keyKey(key string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{"key": str(key)}
+}
+
+// getItem reads one item with a strongly consistent read; a missing item is
+// (nil, nil), which every caller turns into its own NotFound.
+func (s *Store) getItem(ctx context.Context, table string, key map[string]types.AttributeValue) (map[string]types.AttributeValue, error) {
+	out, err := s.client.GetItem(ctx, &ddb.GetItemInput{TableName: aws.String(table), Key: key, ConsistentRead: aws.Bool(true)})
+	if err != nil || len(out.Item) == 0 {
+		return nil, err
+	}
+	return out.Item, nil
+}
+
 // conditionFailed reports whether err is a failed condition, and returns
 // the item as it was when DynamoDB returns it (ReturnValuesOnConditionCheckFailure);
 // old is nil when the item did not exist or the server does not return it.

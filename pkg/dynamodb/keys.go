@@ -23,21 +23,6 @@ const absentOrExpired = "attribute_not_exists(#k) OR #e <= :now"
 
 var keyNames = map[string]string{"#k": "key", "#e": "expires"}
 
-func (s *Store) getKey(ctx context.Context, key string) (map[string]types.AttributeValue, error) {
-	out, err := s.client.GetItem(ctx, &ddb.GetItemInput{
-		TableName:      aws.String(s.keys),
-		Key:            map[string]types.AttributeValue{"key": str(key)},
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return nil, err
-	}
-	if len(out.Item) == 0 {
-		return nil, nil
-	}
-	return out.Item, nil
-}
-
 // Claim implements todo.ClaimStore: one PutItem on condition that the key is
 // free or its claim has expired. When the condition fails, the holder comes
 // with the failure or, where the server does not return it, from a strongly
@@ -66,7 +51,7 @@ func (s *Store) Claim(ctx context.Context, key, value string, expires time.Time)
 			return value, true, nil
 		}
 		if len(old) == 0 {
-			if old, err = s.getKey(ctx, claimPrefix+key); err != nil {
+			if old, err = s.getItem(ctx, s.keys, keyKey(claimPrefix+key)); err != nil {
 				return "", false, fmt.Errorf("dynamodb: claim: read holder: %w", err)
 			}
 			if old == nil {
@@ -89,7 +74,7 @@ func (s *Store) Claim(ctx context.Context, key, value string, expires time.Time)
 func (s *Store) Release(ctx context.Context, key string) error {
 	_, err := s.client.DeleteItem(ctx, &ddb.DeleteItemInput{
 		TableName: aws.String(s.keys),
-		Key:       map[string]types.AttributeValue{"key": str(claimPrefix + key)},
+		Key:       keyKey(claimPrefix + key),
 	})
 	if err != nil {
 		return fmt.Errorf("dynamodb: release claim: %w", err)
@@ -103,7 +88,7 @@ func throttleNotFound() error { return todo.Errorf(todo.NotFound, "No such count
 // An expired counter is reported as NotFound even before the TTL removes it.
 // Expires reads back rounded up to a whole second.
 func (s *Store) Throttle(ctx context.Context, key string) (*todo.Throttle, error) {
-	item, err := s.getKey(ctx, throttlePrefix+key)
+	item, err := s.getItem(ctx, s.keys, keyKey(throttlePrefix+key))
 	if err != nil {
 		return nil, fmt.Errorf("dynamodb: get throttle: %w", err)
 	}
@@ -175,7 +160,7 @@ func (s *Store) PutThrottle(ctx context.Context, t *todo.Throttle) error {
 func (s *Store) DeleteThrottle(ctx context.Context, key string) error {
 	_, err := s.client.DeleteItem(ctx, &ddb.DeleteItemInput{
 		TableName: aws.String(s.keys),
-		Key:       map[string]types.AttributeValue{"key": str(throttlePrefix + key)},
+		Key:       keyKey(throttlePrefix + key),
 	})
 	if err != nil {
 		return fmt.Errorf("dynamodb: delete throttle: %w", err)

@@ -44,7 +44,7 @@ func (s *Store) CreateTodo(ctx context.Context, t *todo.Todo) error {
 // Todo implements todo.TodoStore with a strongly consistent GetItem on the
 // owner's key, so another user's todo is simply absent.
 func (s *Store) Todo(ctx context.Context, userID, id string) (*todo.Todo, error) {
-	item, err := s.getTodo(ctx, userID, id)
+	item, err := s.getItem(ctx, s.todos, todoKey(userID, id))
 	if err != nil {
 		return nil, fmt.Errorf("dynamodb: get todo: %w", err)
 	}
@@ -56,21 +56,6 @@ func (s *Store) Todo(ctx context.Context, userID, id string) (*todo.Todo, error)
 		return nil, fmt.Errorf("dynamodb: decode todo: %w", err)
 	}
 	return t, nil
-}
-
-func (s *Store) getTodo(ctx context.Context, userID, id string) (map[string]types.AttributeValue, error) {
-	out, err := s.client.GetItem(ctx, &ddb.GetItemInput{
-		TableName:      aws.String(s.todos),
-		Key:            todoKey(userID, id),
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return nil, err
-	}
-	if len(out.Item) == 0 {
-		return nil, nil
-	}
-	return out.Item, nil
 }
 
 // UpdateTodo implements todo.TodoStore: one PutItem on the owner's key on
@@ -91,7 +76,7 @@ func (s *Store) UpdateTodo(ctx context.Context, t *todo.Todo) error {
 	})
 	if old, failed := conditionFailed(err); failed {
 		if len(old) == 0 {
-			if old, err = s.getTodo(ctx, t.UserID, t.ID); err != nil {
+			if old, err = s.getItem(ctx, s.todos, todoKey(t.UserID, t.ID)); err != nil {
 				return fmt.Errorf("dynamodb: update todo: read after failed condition: %w", err)
 			}
 		}

@@ -38,7 +38,7 @@ func (s *Store) CreateUser(ctx context.Context, u *todo.User) error {
 
 // User implements todo.UserStore with a strongly consistent GetItem.
 func (s *Store) User(ctx context.Context, email string) (*todo.User, error) {
-	item, err := s.getUser(ctx, email)
+	item, err := s.getItem(ctx, s.users, userKey(email))
 	if err != nil {
 		return nil, fmt.Errorf("dynamodb: get user: %w", err)
 	}
@@ -50,21 +50,6 @@ func (s *Store) User(ctx context.Context, email string) (*todo.User, error) {
 		return nil, fmt.Errorf("dynamodb: decode user: %w", err)
 	}
 	return u, nil
-}
-
-func (s *Store) getUser(ctx context.Context, email string) (map[string]types.AttributeValue, error) {
-	out, err := s.client.GetItem(ctx, &ddb.GetItemInput{
-		TableName:      aws.String(s.users),
-		Key:            map[string]types.AttributeValue{"email": str(email)},
-		ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return nil, err
-	}
-	if len(out.Item) == 0 {
-		return nil, nil
-	}
-	return out.Item, nil
 }
 
 // UpdateUser implements todo.UserStore: one PutItem on condition that the
@@ -86,7 +71,7 @@ func (s *Store) UpdateUser(ctx context.Context, u *todo.User) error {
 	})
 	if old, failed := conditionFailed(err); failed {
 		if len(old) == 0 {
-			if old, err = s.getUser(ctx, u.Email); err != nil {
+			if old, err = s.getItem(ctx, s.users, userKey(u.Email)); err != nil {
 				return fmt.Errorf("dynamodb: update user: read after failed condition: %w", err)
 			}
 		}
