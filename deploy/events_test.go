@@ -12,9 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/todofn/todofn/internal/mailboxtest"
 	"github.com/todofn/todofn/pkg/api"
 	"github.com/todofn/todofn/pkg/app"
-	"github.com/todofn/todofn/pkg/mail"
 	"github.com/todofn/todofn/pkg/platform"
 	"github.com/todofn/todofn/pkg/todo"
 )
@@ -218,7 +218,7 @@ func TestMailerEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	img := ev.Records[0].Dynamodb.NewImage
-	msgs, err := mail.ReadDir(a.Config.MailDir)
+	msgs, err := mailboxtest.ReadDir(a.Config.MailDir)
 	if err != nil {
 		t.Fatal(err)
 	}

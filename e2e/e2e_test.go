@@ -21,8 +21,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/todofn/todofn/pkg/dynamodb/dynalitetest"
-	"github.com/todofn/todofn/pkg/mail"
+	"github.com/todofn/todofn/internal/dynalitetest"
+	"github.com/todofn/todofn/internal/mailboxtest"
 )
 
 var binDir string
@@ -180,7 +180,7 @@ func want(t *testing.T, r response, status int, code string) {
 // read the mail sent to an address.
 type system struct {
 	url  map[string]string
-	mail func(t *testing.T, to string, n int) []mail.Message
+	mail func(t *testing.T, to string, n int) []mailboxtest.Message
 }
 
 func (s system) u(fn, path string) string { return s.url[fn] + path }
@@ -319,16 +319,16 @@ func runFlow(t *testing.T, s system, appURL string) {
 }
 
 // dirMail reads the dev sink's .eml files, waiting for n mails to `to`.
-func dirMail(dir string) func(t *testing.T, to string, n int) []mail.Message {
-	return func(t *testing.T, to string, n int) []mail.Message {
+func dirMail(dir string) func(t *testing.T, to string, n int) []mailboxtest.Message {
+	return func(t *testing.T, to string, n int) []mailboxtest.Message {
 		t.Helper()
 		deadline := time.Now().Add(15 * time.Second)
 		for {
-			all, err := mail.ReadDir(dir)
+			all, err := mailboxtest.ReadDir(dir)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var mine []mail.Message
+			var mine []mailboxtest.Message
 			for _, m := range all {
 				if strings.Contains(m.To, to) {
 					mine = append(mine, m)

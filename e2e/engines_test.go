@@ -7,20 +7,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/todofn/todofn/internal/dynalitetest"
+	"github.com/todofn/todofn/internal/mailboxtest"
+	"github.com/todofn/todofn/internal/mailpittest"
+	"github.com/todofn/todofn/internal/tablestoretest"
 	"github.com/todofn/todofn/pkg/app"
-	"github.com/todofn/todofn/pkg/dynamodb/dynalitetest"
-	"github.com/todofn/todofn/pkg/mail"
-	"github.com/todofn/todofn/pkg/mail/mailpittest"
-	"github.com/todofn/todofn/pkg/tablestore/tablestoretest"
 )
 
 // mailpitMail reads mail back through a real Mailpit's API.
-func mailpitMail(mp *mailpittest.Mailpit) func(t *testing.T, to string, n int) []mail.Message {
-	return func(t *testing.T, to string, n int) []mail.Message {
+func mailpitMail(mp *mailpittest.Mailpit) func(t *testing.T, to string, n int) []mailboxtest.Message {
+	return func(t *testing.T, to string, n int) []mailboxtest.Message {
 		t.Helper()
-		var out []mail.Message
+		var out []mailboxtest.Message
 		for _, m := range mp.WaitFor(t, to, n, 15*time.Second) {
-			out = append(out, mail.Message{To: strings.Join(m.To, ", "), From: m.From, Subject: m.Subject, Text: m.Text, HTML: m.HTML})
+			out = append(out, mailboxtest.Message{To: strings.Join(m.To, ", "), From: m.From, Subject: m.Subject, Text: m.Text, HTML: m.HTML})
 		}
 		return out
 	}

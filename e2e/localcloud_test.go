@@ -11,8 +11,8 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/todofn/todofn/pkg/dynamodb/dynalitetest"
-	"github.com/todofn/todofn/pkg/mail/mailpittest"
+	"github.com/todofn/todofn/internal/dynalitetest"
+	"github.com/todofn/todofn/internal/mailpittest"
 )
 
 // The local cloud (cmd/localcloud) runs each function binary, built with a

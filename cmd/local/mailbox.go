@@ -7,14 +7,14 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/todofn/todofn/pkg/mail"
+	"github.com/todofn/todofn/internal/mailboxtest"
 )
 
 // mailbox shows the dev mail sink's .eml files, newest first.
 type mailbox struct{ dir string }
 
-func (b *mailbox) messages() []mail.Message {
-	msgs, _ := mail.ReadDir(b.dir) // a missing or unreadable folder shows as empty
+func (b *mailbox) messages() []mailboxtest.Message {
+	msgs, _ := mailboxtest.ReadDir(b.dir) // a missing or unreadable folder shows as empty
 	return msgs
 }
 

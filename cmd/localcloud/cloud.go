@@ -18,12 +18,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/todofn/todofn/internal/fcruntimetest"
+	"github.com/todofn/todofn/internal/tablestoretest"
 	"github.com/todofn/todofn/pkg/api"
 	"github.com/todofn/todofn/pkg/app"
 	"github.com/todofn/todofn/pkg/auth"
 	"github.com/todofn/todofn/pkg/dynamodb"
-	"github.com/todofn/todofn/pkg/fcruntime"
-	"github.com/todofn/todofn/pkg/tablestore/tablestoretest"
 )
 
 // Versions the tools are installed at (as scripts/install-tools.sh does).
@@ -398,7 +398,7 @@ func (c *cloud) fc(ctx, playCtx context.Context, env, bins map[string]string) (m
 	fns := map[string]invoker{}
 	for _, fn := range functions {
 		bin := bins[fn]
-		rt := fcruntime.NewServer(fcruntime.WithTimeout(functionTimeout))
+		rt := fcruntimetest.NewServer(fcruntimetest.WithTimeout(functionTimeout))
 		c.closers = append(c.closers, rt.Close)
 		if _, err := c.start(fn, []string{bin}, childEnv(env, "FC_RUNTIME_API="+rt.Addr())); err != nil {
 			return nil, "", err

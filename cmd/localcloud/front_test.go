@@ -12,9 +12,9 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/todofn/todofn/internal/fcruntimetest"
+	"github.com/todofn/todofn/internal/lambdaurltest"
 	"github.com/todofn/todofn/pkg/api"
-	"github.com/todofn/todofn/pkg/fcruntime"
-	"github.com/todofn/todofn/pkg/lambdaurl"
 )
 
 // echoFn is a fake function behind a function URL: it answers 200 with its
@@ -22,12 +22,12 @@ import (
 type echoFn struct{ name string }
 
 func (f echoFn) Invoke(_ context.Context, payload []byte) ([]byte, error) {
-	var ev lambdaurl.Request
+	var ev lambdaurltest.Request
 	if err := json.Unmarshal(payload, &ev); err != nil {
 		return nil, err
 	}
 	body := f.name + " " + ev.RequestContext.HTTP.Method + " " + ev.RawPath + " " + ev.Body
-	return json.Marshal(lambdaurl.Response{StatusCode: 200, Headers: map[string]string{"Content-Type": "text/plain"}, Body: body})
+	return json.Marshal(lambdaurltest.Response{StatusCode: 200, Headers: map[string]string{"Content-Type": "text/plain"}, Body: body})
 }
 
 // invokerFunc adapts a function to invoker.
@@ -178,12 +178,12 @@ func TestFrontFunctionFailures(t *testing.T) {
 
 // TestFrontFC checks the FC3 HTTP-trigger shape both ways.
 func TestFrontFC(t *testing.T) {
-	var seen fcruntime.HTTPTriggerEvent
+	var seen fcruntimetest.HTTPTriggerEvent
 	fn := invokerFunc(func(_ context.Context, payload []byte) ([]byte, error) {
 		if err := json.Unmarshal(payload, &seen); err != nil {
 			return nil, err
 		}
-		return json.Marshal(fcruntime.HTTPTriggerResponse{StatusCode: 201, Headers: map[string]string{"Location": "/todos/1"}, Body: `{"id":"1"}`})
+		return json.Marshal(fcruntimetest.HTTPTriggerResponse{StatusCode: 201, Headers: map[string]string{"Location": "/todos/1"}, Body: `{"id":"1"}`})
 	})
 	f := testFront(t, fcCodec, map[string]invoker{"todos-add": fn})
 	w := serve(f, "POST", "/todos?x=1", strings.NewReader(`{"title":"milk"}`), "Authorization", "Bearer t")

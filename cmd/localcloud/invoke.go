@@ -10,8 +10,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/todofn/todofn/pkg/fcruntime"
-	"github.com/todofn/todofn/pkg/lambdaurl"
+	"github.com/todofn/todofn/internal/fcruntimetest"
+	"github.com/todofn/todofn/internal/lambdaurltest"
 )
 
 // invoker runs one invocation of a function with an event payload and
@@ -30,9 +30,9 @@ type codec struct {
 
 var (
 	// lambdaCodec speaks Lambda function-URL events (payload format 2.0).
-	lambdaCodec = codec{event: lambdaurl.FunctionURLEvent, write: lambdaurl.WriteFunctionURLResponse}
+	lambdaCodec = codec{event: lambdaurltest.FunctionURLEvent, write: lambdaurltest.WriteFunctionURLResponse}
 	// fcCodec speaks FC3 HTTP-trigger events.
-	fcCodec = codec{event: fcruntime.HTTPEvent, write: fcruntime.HTTPResponse}
+	fcCodec = codec{event: fcruntimetest.HTTPEvent, write: fcruntimetest.HTTPResponse}
 )
 
 // functionTimeout is every function's timeout: the emulator's

@@ -17,7 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/fxamacker/cbor/v2"
 
-	"github.com/todofn/todofn/pkg/tablestore/tablestoretest"
+	"github.com/todofn/todofn/internal/tablestoretest"
 )
 
 func records(seqs ...int) []events.DynamoDBEventRecord {

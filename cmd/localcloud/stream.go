@@ -10,7 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/todofn/todofn/pkg/tablestore/tablestoretest"
+	"github.com/todofn/todofn/internal/tablestoretest"
 )
 
 // Neither dynalite nor the Tablestore double keeps a stream the platform

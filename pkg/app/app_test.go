@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/todofn/todofn/pkg/tablestore/tablestoretest"
+	"github.com/todofn/todofn/internal/tablestoretest"
 	"github.com/todofn/todofn/pkg/todo"
 )
 

@@ -2,8 +2,9 @@ package app
 
 import (
 	"context"
-	"github.com/todofn/todofn/pkg/bolt"
 	"io"
+
+	"github.com/todofn/todofn/pkg/bolt"
 
 	"github.com/todofn/todofn/pkg/account"
 	"github.com/todofn/todofn/pkg/mail"

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/todofn/todofn/internal/storetest"
 	"github.com/todofn/todofn/pkg/bolt"
-	"github.com/todofn/todofn/pkg/storetest"
 	"github.com/todofn/todofn/pkg/todo"
 )
 

@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
+	"github.com/todofn/todofn/internal/storetest"
 	"github.com/todofn/todofn/pkg/dynamodb"
-	"github.com/todofn/todofn/pkg/storetest"
 	"github.com/todofn/todofn/pkg/todo"
 )
 

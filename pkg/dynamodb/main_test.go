@@ -7,8 +7,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/todofn/todofn/internal/dynalitetest"
 	"github.com/todofn/todofn/pkg/dynamodb"
-	"github.com/todofn/todofn/pkg/dynamodb/dynalitetest"
 )
 
 // The tests share one dynalite process (see dynalitetest). Each store a test

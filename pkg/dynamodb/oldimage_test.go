@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/todofn/todofn/internal/storetest"
 	"github.com/todofn/todofn/pkg/dynamodb"
-	"github.com/todofn/todofn/pkg/storetest"
 	"github.com/todofn/todofn/pkg/todo"
 )
 

@@ -16,8 +16,8 @@ import (
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/todofn/todofn/internal/storetest"
 	"github.com/todofn/todofn/pkg/dynamodb"
-	"github.com/todofn/todofn/pkg/storetest"
 	"github.com/todofn/todofn/pkg/todo"
 )
 

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/todofn/todofn/pkg/mail/mailpittest"
+	"github.com/todofn/todofn/internal/mailpittest"
 	"github.com/todofn/todofn/pkg/todo"
 )
 

@@ -13,15 +13,15 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/todofn/todofn/pkg/fcruntime"
+	"github.com/todofn/todofn/internal/fcruntimetest"
 )
 
 // startFC runs h through Run with FC_RUNTIME_API pointing at a fresh
 // fcruntime server: the real fc-runtime-go-sdk invoke loop against a double
 // of FC's runtime API side (FC itself is not available here).
-func startFC(t *testing.T, run func(ctx context.Context) error) *fcruntime.Server {
+func startFC(t *testing.T, run func(ctx context.Context) error) *fcruntimetest.Server {
 	t.Helper()
-	srv := fcruntime.NewServer()
+	srv := fcruntimetest.NewServer()
 	t.Setenv(EnvLambdaRuntimeAPI, "")
 	t.Setenv(EnvFCRuntimeAPI, srv.Addr())
 	ctx, cancel := context.WithCancel(context.Background())
@@ -56,7 +56,7 @@ func TestFCEndToEndHTTP(t *testing.T) {
 	t.Run("http trigger", func(t *testing.T) {
 		r := httptest.NewRequest("POST", "http://fn.example/todos?x=1", strings.NewReader(`{"title":"milk"}`))
 		r.Header.Set("Cookie", "s=1")
-		ev, err := fcruntime.HTTPEvent(r, "event-id")
+		ev, err := fcruntimetest.HTTPEvent(r, "event-id")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -65,7 +65,7 @@ func TestFCEndToEndHTTP(t *testing.T) {
 			t.Fatalf("Invoke: %v", err)
 		}
 		w := httptest.NewRecorder()
-		if err := fcruntime.HTTPResponse(out, w); err != nil {
+		if err := fcruntimetest.HTTPResponse(out, w); err != nil {
 			t.Fatalf("HTTPResponse(%s): %v", out, err)
 		}
 		got := decodeSeen(t, w.Body.Bytes())
@@ -84,7 +84,7 @@ func TestFCEndToEndHTTP(t *testing.T) {
 	})
 
 	t.Run("binary request body", func(t *testing.T) {
-		ev, err := fcruntime.HTTPEvent(httptest.NewRequest("GET", "/", bytes.NewReader(binaryBody())), "")
+		ev, err := fcruntimetest.HTTPEvent(httptest.NewRequest("GET", "/", bytes.NewReader(binaryBody())), "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -93,7 +93,7 @@ func TestFCEndToEndHTTP(t *testing.T) {
 			t.Fatal(err)
 		}
 		w := httptest.NewRecorder()
-		if err := fcruntime.HTTPResponse(out, w); err != nil {
+		if err := fcruntimetest.HTTPResponse(out, w); err != nil {
 			t.Fatal(err)
 		}
 		if got := decodeSeen(t, w.Body.Bytes()); got.Body != bodyString(binaryBody()) || got.ContentLength != 256 {
@@ -107,14 +107,14 @@ func TestFCEndToEndHTTP(t *testing.T) {
 			t.Fatal(err)
 		}
 		w := httptest.NewRecorder()
-		if err := fcruntime.HTTPResponse(out, w); err != nil {
+		if err := fcruntimetest.HTTPResponse(out, w); err != nil {
 			t.Fatal(err)
 		}
 		checkInvalid(t, w.Code, w.Body.Bytes())
 	})
 
 	t.Run("concurrent invokes are serialised", func(t *testing.T) {
-		ev, err := fcruntime.HTTPEvent(httptest.NewRequest("GET", "/n", nil), "")
+		ev, err := fcruntimetest.HTTPEvent(httptest.NewRequest("GET", "/n", nil), "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -172,7 +172,7 @@ func TestFCEndToEndEvents(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			out, err := srv.Invoke(ctx, []byte(tt.payload))
 			if tt.wantErr != "" {
-				var ie *fcruntime.InvokeError
+				var ie *fcruntimetest.InvokeError
 				if !errors.As(err, &ie) || ie.Message != tt.wantErr {
 					t.Fatalf("err = %v, want an InvokeError %q", err, tt.wantErr)
 				}

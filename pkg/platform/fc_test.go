@@ -12,7 +12,7 @@ import (
 	"github.com/aliyun/fc-runtime-go-sdk/events"
 	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
 
-	"github.com/todofn/todofn/pkg/fcruntime"
+	"github.com/todofn/todofn/internal/fcruntimetest"
 )
 
 func ptr[T any](v T) *T { return &v }
@@ -172,7 +172,7 @@ func TestFCRuntimeEventCompat(t *testing.T) {
 	r := httptest.NewRequest("PATCH", "http://fn.example/todos/1?x=1", bytes.NewReader(binaryBody()))
 	r.AddCookie(&http.Cookie{Name: "s", Value: "1"})
 	r.AddCookie(&http.Cookie{Name: "t", Value: "2"})
-	ev, err := fcruntime.HTTPEvent(r, "rid-7")
+	ev, err := fcruntimetest.HTTPEvent(r, "rid-7")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func TestFCRuntimeEventCompat(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := httptest.NewRecorder()
-	if err := fcruntime.HTTPResponse(out, w); err != nil {
+	if err := fcruntimetest.HTTPResponse(out, w); err != nil {
 		t.Fatal(err)
 	}
 	got := decodeSeen(t, w.Body.Bytes())

@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
-	"github.com/todofn/todofn/pkg/lambdaurl"
+	"github.com/todofn/todofn/internal/lambdaurltest"
 )
 
 func urlEvent(method, rawPath, rawQuery string, mod func(*events.LambdaFunctionURLRequest)) events.LambdaFunctionURLRequest {
@@ -201,7 +201,7 @@ func TestLambdaURLRoundTrip(t *testing.T) {
 	r.Header.Add("Accept", "application/json")
 	r.AddCookie(&http.Cookie{Name: "s", Value: "1"})
 	r.AddCookie(&http.Cookie{Name: "t", Value: "2"})
-	ev, err := lambdaurl.FunctionURLEvent(r, "rid-1")
+	ev, err := lambdaurltest.FunctionURLEvent(r, "rid-1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +210,7 @@ func TestLambdaURLRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	w := httptest.NewRecorder()
-	if err := lambdaurl.WriteFunctionURLResponse(out, w); err != nil {
+	if err := lambdaurltest.WriteFunctionURLResponse(out, w); err != nil {
 		t.Fatal(err)
 	}
 	if w.Code != http.StatusCreated {

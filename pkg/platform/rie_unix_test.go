@@ -19,7 +19,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/todofn/todofn/pkg/lambdaurl"
+	"github.com/todofn/todofn/internal/lambdaurltest"
 )
 
 // rieInstall installs the emulator the tests are written against.
@@ -112,7 +112,7 @@ func TestLambdaRIE(t *testing.T) {
 		r.Header.Add("Accept", "application/json")
 		r.AddCookie(&http.Cookie{Name: "s", Value: "1"})
 		r.AddCookie(&http.Cookie{Name: "t", Value: "2"})
-		ev, err := lambdaurl.FunctionURLEvent(r, "event-id")
+		ev, err := lambdaurltest.FunctionURLEvent(r, "event-id")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,7 +121,7 @@ func TestLambdaRIE(t *testing.T) {
 			t.Fatalf("RIE status %d: %s", resp.StatusCode, out)
 		}
 		w := httptest.NewRecorder()
-		if err := lambdaurl.WriteFunctionURLResponse(out, w); err != nil {
+		if err := lambdaurltest.WriteFunctionURLResponse(out, w); err != nil {
 			t.Fatalf("response %s: %v", out, err)
 		}
 		if w.Code != http.StatusCreated {
@@ -152,7 +152,7 @@ func TestLambdaRIE(t *testing.T) {
 	})
 
 	t.Run("binary response", func(t *testing.T) {
-		ev, err := lambdaurl.FunctionURLEvent(httptest.NewRequest("GET", "/binary", nil), "")
+		ev, err := lambdaurltest.FunctionURLEvent(httptest.NewRequest("GET", "/binary", nil), "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -162,7 +162,7 @@ func TestLambdaRIE(t *testing.T) {
 		}
 		_ = json.Unmarshal(out, &raw)
 		w := httptest.NewRecorder()
-		if err := lambdaurl.WriteFunctionURLResponse(out, w); err != nil {
+		if err := lambdaurltest.WriteFunctionURLResponse(out, w); err != nil {
 			t.Fatal(err)
 		}
 		if !raw.IsBase64Encoded || w.Header().Get("Content-Type") != "image/png" || !bytes.Equal(w.Body.Bytes(), binaryBody()) {
@@ -173,7 +173,7 @@ func TestLambdaRIE(t *testing.T) {
 	t.Run("malformed event", func(t *testing.T) {
 		_, out := invokeRIE(t, url, []byte(`{"rawPath":"/","requestContext":{"http":{"method":""}}}`))
 		w := httptest.NewRecorder()
-		if err := lambdaurl.WriteFunctionURLResponse(out, w); err != nil {
+		if err := lambdaurltest.WriteFunctionURLResponse(out, w); err != nil {
 			t.Fatalf("response %s: %v", out, err)
 		}
 		checkInvalid(t, w.Code, w.Body.Bytes())

@@ -10,9 +10,9 @@ import (
 
 	ots "github.com/aliyun/aliyun-tablestore-go-sdk/tablestore"
 
-	"github.com/todofn/todofn/pkg/storetest"
+	"github.com/todofn/todofn/internal/storetest"
+	"github.com/todofn/todofn/internal/tablestoretest"
 	"github.com/todofn/todofn/pkg/tablestore"
-	"github.com/todofn/todofn/pkg/tablestore/tablestoretest"
 	"github.com/todofn/todofn/pkg/todo"
 )
 

@@ -1,4 +1,4 @@
-package mail
+package mailboxtest
 
 import (
 	"encoding/base64"

@@ -1,4 +1,4 @@
-package lambdaurl
+package lambdaurltest
 
 import (
 	"encoding/json"

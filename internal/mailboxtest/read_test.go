@@ -1,4 +1,4 @@
-package mail
+package mailboxtest
 
 import (
 	"context"
@@ -7,19 +7,31 @@ import (
 	"testing"
 	"time"
 
+	"github.com/todofn/todofn/pkg/mail"
 	"github.com/todofn/todofn/pkg/todo"
 )
+
+var chineseMail = todo.Mail{
+	To:      "李雷 <li.lei@example.com>",
+	Subject: "您的验证码：123456",
+	Text:    "你好，李雷！\n\n您的验证码是 123456，十分钟内有效。" + strings.Repeat("很长的一行", 40) + "\n",
+	HTML:    `<p>你好，李雷！</p><p>您的验证码是 <b>123456</b>，十分钟内有效。</p>`,
+}
 
 // TestDirReadDirRoundTrip checks that ReadDir (the dev mailbox's reader)
 // decodes what Dir writes.
 func TestDirReadDirRoundTrip(t *testing.T) {
-	t0 := time.Date(2026, 11, 27, 10, 15, 0, 0, time.UTC)
-	d := mustNewDir(t, nil, fixedClock(t0, t0.Add(time.Second)))
+	d, err := mail.NewDir(filepath.Join(t.TempDir(), "mail"), "Todo 应用 <no-reply@example.com>", nil)
+	if err != nil {
+		t.Fatalf("NewDir: %v", err)
+	}
 	second := todo.Mail{To: "bob@example.com", Subject: "Plain", Text: "Hello Bob."}
 	for _, m := range []todo.Mail{chineseMail, second} {
 		if err := d.Send(context.Background(), m); err != nil {
 			t.Fatalf("Send: %v", err)
 		}
+		// File names sort by the millisecond they were written in.
+		time.Sleep(2 * time.Millisecond)
 	}
 
 	got, err := ReadDir(d.Path())
@@ -59,4 +71,9 @@ func TestDirReadDirRoundTrip(t *testing.T) {
 			t.Fatalf("ReadDir = %v, %v; want no messages and no error", msgs, err)
 		}
 	})
+}
+
+// normalize makes line ends LF and drops the final ones, which MIME may add.
+func normalize(s string) string {
+	return strings.TrimRight(strings.ReplaceAll(s, "\r\n", "\n"), "\n")
 }

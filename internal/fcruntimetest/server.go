@@ -20,7 +20,7 @@
 // As FC does, a server hands a runtime one invocation at a time: the next
 // one is not delivered until the previous one has been answered or has
 // timed out.
-package fcruntime
+package fcruntimetest
 
 import (
 	"context"

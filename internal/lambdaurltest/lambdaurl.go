@@ -4,7 +4,7 @@
 // test, drive a function built for Lambda (for example under the runtime
 // interface emulator) with real HTTP. It speaks the events' JSON directly
 // and imports no AWS SDK.
-package lambdaurl
+package lambdaurltest
 
 import (
 	"encoding/base64"

@@ -1,4 +1,4 @@
-package fcruntime
+package fcruntimetest
 
 import (
 	"encoding/base64"

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/todofn/todofn/pkg/mail/mailpittest"
+	"github.com/todofn/todofn/internal/mailpittest"
 )
 
 // TestStart checks the helper on its own, with the standard library's SMTP

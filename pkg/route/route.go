@@ -1,0 +1,122 @@
+// Package route is the one table of the project's functions: their names,
+// the HTTP routes each serves and the event function fired by the users
+// table's stream. Everything else derives from it: the API mounts its
+// handlers by it, the local server and the local cloud route by it, the
+// Makefile, the deploy scripts and the web app read it through `go run
+// ./cmd/routes`, and the tests check template.yml and s.yaml against it.
+//
+// It imports only the standard library, so every tool can use it.
+package route
+
+import (
+	"slices"
+	"strings"
+)
+
+// Route is one method and path pattern (net/http ServeMux syntax, such as
+// "/todos/{id}").
+type Route struct {
+	Method  string
+	Pattern string
+}
+
+// Function is one deployable function.
+type Function struct {
+	// Name is the folder under functions/ and the suffix of the cloud
+	// function's name, such as "todos-add".
+	Name string
+	// Summary says what the function does, in one line.
+	Summary string
+	// Routes are the HTTP routes it serves; none for an event function.
+	Routes []Route
+}
+
+// HTTP reports whether f is served over HTTP (a function URL or an HTTP
+// trigger) rather than fired by events.
+func (f Function) HTTP() bool { return len(f.Routes) > 0 }
+
+// LogicalID is f's resource name in template.yml: "todos-add" is
+// "TodosAddFunction".
+func (f Function) LogicalID() string {
+	var b strings.Builder
+	for part := range strings.SplitSeq(f.Name, "-") {
+		if part != "" {
+			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+		}
+	}
+	return b.String() + "Function"
+}
+
+// Resource is f's resource name in s.yaml: "fn-todos-add".
+func (f Function) Resource() string { return "fn-" + f.Name }
+
+// Mailer is the name of the event function fired by the users table's
+// change stream.
+const Mailer = "mailer"
+
+// table is the one list of functions, in the order the README lists them.
+var table = []Function{
+	{Name: "register", Summary: "sign up an e-mail address",
+		Routes: []Route{{"POST", "/register"}}},
+	{Name: "verify", Summary: "verify an address with its mailed code",
+		Routes: []Route{{"POST", "/verify"}, {"GET", "/verify"}}},
+	{Name: "login", Summary: "check a password and issue an access token",
+		Routes: []Route{{"POST", "/login"}}},
+	{Name: "todos-list", Summary: "list the caller's todos, newest first",
+		Routes: []Route{{"GET", "/todos"}}},
+	{Name: "todos-add", Summary: "add a todo (idempotent with Idempotency-Key)",
+		Routes: []Route{{"POST", "/todos"}}},
+	{Name: "todos-update", Summary: "change a todo's title or done flag",
+		Routes: []Route{{"PATCH", "/todos/{id}"}}},
+	{Name: "todos-delete", Summary: "delete a todo",
+		Routes: []Route{{"DELETE", "/todos/{id}"}}},
+	{Name: Mailer, Summary: "mail verification codes and notices, fired by the users table's stream"},
+}
+
+// All returns every function, HTTP ones first.
+func All() []Function {
+	out := make([]Function, len(table))
+	for i, f := range table {
+		f.Routes = slices.Clone(f.Routes)
+		out[i] = f
+	}
+	return out
+}
+
+// HTTPFunctions returns the functions served over HTTP.
+func HTTPFunctions() []Function {
+	return slices.DeleteFunc(All(), func(f Function) bool { return !f.HTTP() })
+}
+
+// Names returns the names of fns.
+func Names(fns []Function) []string {
+	out := make([]string, len(fns))
+	for i, f := range fns {
+		out[i] = f.Name
+	}
+	return out
+}
+
+// Lookup returns the function with that name.
+func Lookup(name string) (Function, bool) {
+	for _, f := range All() {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Function{}, false
+}
+
+// Patterns returns every distinct path pattern of the HTTP functions, in
+// table order.
+func Patterns() []string {
+	var out []string
+	for _, f := range table {
+		for _, r := range f.Routes {
+			if !slices.Contains(out, r.Pattern) {
+				out = append(out, r.Pattern)
+			}
+		}
+	}
+	return out
+}
