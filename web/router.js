@@ -1,0 +1,135 @@
+// Hash routing: #/<route>?<params> picks the view; render draws it inside
+// the page frame. Nothing runs at import; startRouter begins listening.
+
+import { endSession, getSession, lapsed } from './session.js';
+import { t } from './locale.js';
+import { drawChrome } from './views/chrome.js';
+import { viewCheckMail } from './views/checkmail.js';
+import { viewLogin } from './views/login.js';
+import { viewSignup } from './views/signup.js';
+import { viewVerified } from './views/verified.js';
+import { viewVerify } from './views/verify.js';
+import { forgetTodos, viewTodos } from './views/todos.js';
+
+/**
+ * Context is what every view is handed: the API client and configuration,
+ * and how to move on.
+ * @typedef {{
+ *   client: import('./api.js').Client,
+ *   config: {functions: Record<string,string>, mailbox?: string},
+ *   go: (hash: string) => void,
+ *   leave: (expired: boolean) => void,
+ * }} Context
+ */
+
+/**
+ * @typedef {{title: string, el: HTMLElement, focus?: HTMLElement|null}} View
+ * @typedef {(ctx: Context, params: URLSearchParams, path: string) => View} ViewFn
+ */
+
+/** ROUTES maps each route (the hash's path) to its view. @type {Record<string, ViewFn>} */
+export const ROUTES = Object.freeze({
+  signup: viewSignup,
+  'check-mail': viewCheckMail,
+  verify: viewVerify,
+  verified: viewVerified,
+  'verify-failed': viewVerify,
+  login: viewLogin,
+  todos: viewTodos,
+});
+
+/** @type {Context|null} set by startRouter */
+let ctx = null;
+
+/**
+ * parseHash splits "#/verify?email=a%40b.c" into its route and parameters.
+ * @param {string} hash
+ */
+export function parseHash(hash) {
+  const raw = hash.replace(/^#\/?/, '');
+  const [path, query = ''] = raw.split('?');
+  return { path: path || '', params: new URLSearchParams(query) };
+}
+
+/**
+ * decide is where a route may go: "show", or "expired" (the session ran
+ * out on the list: end it), or the hash to go to instead.
+ * @param {string} path
+ * @param {{signedIn: boolean, lapsed: boolean}} state
+ */
+export function decide(path, { signedIn, lapsed: ran }) {
+  if (signedIn && ran && path === 'todos') return 'expired';
+  if (!Object.hasOwn(ROUTES, path)) return signedIn ? '#/todos' : '#/signup';
+  if (path === 'todos' && !signedIn) return '#/login';
+  return 'show';
+}
+
+/** go navigates to hash, rendering even if it is the current one. */
+export function go(hash) {
+  if (location.hash === hash) render();
+  else location.hash = hash;
+}
+
+/**
+ * leave ends the session (see endSession), forgets the list shown, and
+ * goes to log in.
+ * @param {boolean} expired
+ */
+export function leave(expired) {
+  forgetTodos();
+  go(endSession(expired));
+}
+
+/** drawFrame redraws the page frame for the current hash. */
+export function drawFrame() {
+  drawChrome(parseHash(location.hash).path, () => leave(false));
+}
+
+/**
+ * render draws the page for the current hash. With keep set (a language
+ * switch) it carries over what was typed and leaves focus where it was.
+ */
+export function render(keep = false) {
+  const { path, params } = parseHash(location.hash);
+  const next = decide(path, { signedIn: getSession() !== null, lapsed: lapsed() });
+  if (next === 'expired') return leave(true);
+  if (next !== 'show') return go(next);
+  const app = /** @type {HTMLElement} */ (document.getElementById('app'));
+  const typed = keep ? typedValues(app) : null;
+  drawFrame();
+  const view = ROUTES[path](ctx, params, path);
+  app.replaceChildren(view.el);
+  document.title = `${view.title} · ${t('appName')}`;
+  if (typed) return restoreTyped(typed);
+  const target = view.focus || app.querySelector('h1');
+  if (target) target.focus();
+}
+
+function typedValues(app) {
+  const typed = {};
+  for (const el of app.querySelectorAll('input[id]')) typed[el.id] = el.type === 'checkbox' ? el.checked : el.value;
+  return typed;
+}
+
+function restoreTyped(typed) {
+  for (const [id, v] of Object.entries(typed)) {
+    const el = /** @type {HTMLInputElement|null} */ (document.getElementById(id));
+    if (el && el.type !== 'checkbox') el.value = v;
+  }
+}
+
+/**
+ * startRouter renders the current hash with client and config, and again
+ * on every hash change.
+ * @param {{client: Context['client'], config: Context['config']}} deps
+ */
+export function startRouter({ client, config }) {
+  ctx = { client, config, go, leave };
+  window.addEventListener('hashchange', () => render());
+  render();
+}
+
+/** started is true once startRouter has run. */
+export function started() {
+  return ctx !== null;
+}

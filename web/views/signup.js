@@ -1,0 +1,45 @@
+// #/signup: e-mail, password and name; on success, #/check-mail.
+
+import { validEmail, validPassword } from '../check.js';
+import { PASSWORD_MAX, PASSWORD_MIN } from '../constants.js';
+import { alertBox, busy, clearError, control, field, h, heading, showError, val } from '../dom.js';
+import { t } from '../locale.js';
+import { rememberEmail, rememberedEmail } from '../session.js';
+
+/** @param {import('../router.js').Context} ctx */
+export function viewSignup(ctx) {
+  const form = h('form', { novalidate: true, onsubmit: (ev) => onSubmit(ctx, form, ev) },
+    field({ id: 'email', label: t('email'), type: 'email', autocomplete: 'email', required: true, value: rememberedEmail() }),
+    field({ id: 'password', label: t('password'), type: 'password', autocomplete: 'new-password', required: true,
+      minlength: PASSWORD_MIN, maxlength: PASSWORD_MAX, hint: t('passwordHint') }),
+    field({ id: 'name', label: t('name'), autocomplete: 'name', maxlength: 100, hint: t('optional') }),
+    alertBox('signup-error'),
+    h('button', { type: 'submit', class: 'primary' }, t('signup')));
+  return {
+    title: t('signupTitle'),
+    focus: control(form, 'email'),
+    el: h('section', { class: 'card' }, heading(t('signupTitle')), form,
+      h('p', { class: 'aside' }, t('signupHave'), ' ', h('a', { href: '#/login' }, t('navLogin'))),
+      h('p', { class: 'aside' }, t('signupCode'), ' ', h('a', { href: '#/verify' }, t('enterCode')))),
+  };
+}
+
+async function onSubmit(ctx, form, ev) {
+  ev.preventDefault();
+  clearError(form);
+  const email = val(form, 'email').trim();
+  const password = val(form, 'password');
+  const name = val(form, 'name').trim();
+  if (!email) return showError(form, t('needEmail'), 'email');
+  if (!validEmail(email)) return showError(form, t('badEmail'), 'email');
+  if (!validPassword(password)) return showError(form, t('badPassword'), 'password');
+  busy(form, true);
+  try {
+    await ctx.client.register(email, password, name);
+    rememberEmail(email);
+    ctx.go('#/check-mail');
+  } catch (e) {
+    busy(form, false);
+    showError(form, e);
+  }
+}

@@ -1,0 +1,55 @@
+// #/verify (type the mailed code) and #/verify-failed?reason=... (where a
+// mailed link that did not work lands, with the same form).
+
+import { ApiError } from '../api.js';
+import { validCode, validEmail } from '../check.js';
+import { alertBox, busy, clearError, control, field, h, heading, showError, val } from '../dom.js';
+import { t } from '../locale.js';
+import { rememberEmail, rememberedEmail } from '../session.js';
+
+/** The reasons #/verify-failed explains; any other is "other". */
+const REASONS = ['invalid_code', 'rate_limited'];
+
+/**
+ * @param {import('../router.js').Context} ctx
+ * @param {URLSearchParams} params
+ * @param {string} path "verify" or "verify-failed"
+ */
+export function viewVerify(ctx, params, path) {
+  const failed = path === 'verify-failed';
+  const reason = params.get('reason') || '';
+  const form = h('form', { novalidate: true, onsubmit: (ev) => onSubmit(ctx, form, ev) },
+    field({ id: 'email', label: t('email'), type: 'email', autocomplete: 'email', required: true,
+      value: params.get('email') || rememberedEmail() }),
+    field({ id: 'code', label: t('code'), inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9]{6}',
+      maxlength: 6, required: true, hint: t('codeHint') }),
+    alertBox('verify-error'),
+    h('button', { type: 'submit', class: 'primary' }, t('verify')));
+  const title = failed ? t('verifyFailedTitle') : t('verifyTitle');
+  const known = REASONS.includes(reason) ? reason : 'other';
+  return {
+    title,
+    focus: failed ? null : val(form, 'email') ? control(form, 'code') : control(form, 'email'),
+    el: h('section', { class: 'card' }, heading(title),
+      failed ? h('p', { class: 'notice warn' }, t(`reason_${known}`)) : null,
+      form),
+  };
+}
+
+async function onSubmit(ctx, form, ev) {
+  ev.preventDefault();
+  clearError(form);
+  const email = val(form, 'email').trim();
+  const code = val(form, 'code').replace(/\s+/g, '');
+  if (!validEmail(email)) return showError(form, t('badEmail'), 'email');
+  if (!validCode(code)) return showError(form, t('badCode'), 'code');
+  busy(form, true);
+  try {
+    await ctx.client.verify(email, code);
+    rememberEmail(email);
+    ctx.go('#/verified');
+  } catch (e) {
+    busy(form, false);
+    showError(form, e, e instanceof ApiError && e.code === 'invalid_code' ? 'code' : undefined);
+  }
+}
