@@ -28,9 +28,9 @@ const (
 	tagCellChecksum = 0xA
 	tagExtension    = 0xB
 
-	opDeleteAllVersions = 0x1
-	opDeleteOneVersion  = 0x3
-	opIncrement         = 0x4
+	// A cell's operation byte (tagCellType) is carried through as read:
+	// PutRow refuses any, so the values (delete all versions 0x1, delete one
+	// version 0x3, increment 0x4) are not named here.
 
 	vtInteger       = 0x0
 	vtDouble        = 0x1

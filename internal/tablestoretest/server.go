@@ -87,7 +87,6 @@ type Server struct {
 	keys      map[string]string // access key ID -> secret; empty: any key, unsigned
 	pageLimit int
 	failures  map[string][]*Error
-	seq       int64
 	now       func() time.Time
 	requests  int
 
