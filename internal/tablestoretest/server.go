@@ -41,7 +41,8 @@ import (
 	"time"
 
 	"github.com/aliyun/aliyun-tablestore-go-sdk/tablestore/otsprotocol"
-	"github.com/golang/protobuf/proto"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/protoadapt"
 )
 
 // Error codes the double answers with, as the service names them.
@@ -76,6 +77,16 @@ func errorf(status int, code, format string, args ...any) *Error {
 func invalid(format string, args ...any) *Error {
 	return errorf(http.StatusBadRequest, CodeParameterInvalid, format, args...)
 }
+
+// message is an otsprotocol message. The SDK's messages are generated with
+// the original protobuf API (they lack ProtoReflect), so marshal and
+// unmarshal adapt them to google.golang.org/protobuf, as
+// github.com/golang/protobuf/proto itself does.
+type message = protoadapt.MessageV1
+
+func marshal(m message) ([]byte, error) { return proto.Marshal(protoadapt.MessageV2Of(m)) }
+
+func unmarshal(b []byte, m message) error { return proto.Unmarshal(b, protoadapt.MessageV2Of(m)) }
 
 var errConditionFailed = &Error{Status: http.StatusForbidden, Code: CodeConditionCheckFail, Message: "Condition check failed."}
 
@@ -196,7 +207,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		e = q[0]
 		s.failures[r.URL.Path] = q[1:]
 	}
-	var resp proto.Message
+	var resp message
 	if e == nil {
 		resp, e = s.dispatch(instance, r.URL.Path, body)
 	}
@@ -205,7 +216,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, requestID, secret, e)
 		return
 	}
-	out, err := proto.Marshal(resp)
+	out, err := marshal(resp)
 	if err != nil {
 		s.writeError(w, r, requestID, secret, errorf(http.StatusInternalServerError, CodeInternalError, "encode response: %v", err))
 		return
@@ -275,7 +286,7 @@ func sign(secret, s string) string {
 }
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, requestID, secret string, e *Error) {
-	out, _ := proto.Marshal(&otsprotocol.Error{Code: proto.String(e.Code), Message: proto.String(e.Message)})
+	out, _ := marshal(&otsprotocol.Error{Code: proto.String(e.Code), Message: proto.String(e.Message)})
 	s.write(w, r, requestID, secret, e.Status, out)
 }
 
@@ -309,7 +320,7 @@ func newRequestID() string {
 	return fmt.Sprintf("0005%012x-%08x", time.Now().UnixMicro(), idSeq)
 }
 
-func (s *Server) dispatch(instance, path string, body []byte) (proto.Message, *Error) {
+func (s *Server) dispatch(instance, path string, body []byte) (message, *Error) {
 	tables := s.instances[instance]
 	if tables == nil {
 		tables = map[string]*table{}
@@ -318,7 +329,7 @@ func (s *Server) dispatch(instance, path string, body []byte) (proto.Message, *E
 	switch path {
 	case "/CreateTable":
 		req := new(otsprotocol.CreateTableRequest)
-		if err := proto.Unmarshal(body, req); err != nil {
+		if err := unmarshal(body, req); err != nil {
 			return nil, invalid("Can not parse the request: %v.", err)
 		}
 		return s.createTable(tables, req)
@@ -331,7 +342,7 @@ func (s *Server) dispatch(instance, path string, body []byte) (proto.Message, *E
 		return &otsprotocol.ListTableResponse{TableNames: names}, nil
 	case "/DescribeTable":
 		req := new(otsprotocol.DescribeTableRequest)
-		if err := proto.Unmarshal(body, req); err != nil {
+		if err := unmarshal(body, req); err != nil {
 			return nil, invalid("Can not parse the request: %v.", err)
 		}
 		t, e := lookup(tables, req.GetTableName())
@@ -341,7 +352,7 @@ func (s *Server) dispatch(instance, path string, body []byte) (proto.Message, *E
 		return t.describe(), nil
 	case "/PutRow":
 		req := new(otsprotocol.PutRowRequest)
-		if err := proto.Unmarshal(body, req); err != nil {
+		if err := unmarshal(body, req); err != nil {
 			return nil, invalid("Can not parse the request: %v.", err)
 		}
 		t, e := lookup(tables, req.GetTableName())
@@ -351,7 +362,7 @@ func (s *Server) dispatch(instance, path string, body []byte) (proto.Message, *E
 		return s.putRow(t, req)
 	case "/GetRow":
 		req := new(otsprotocol.GetRowRequest)
-		if err := proto.Unmarshal(body, req); err != nil {
+		if err := unmarshal(body, req); err != nil {
 			return nil, invalid("Can not parse the request: %v.", err)
 		}
 		t, e := lookup(tables, req.GetTableName())
@@ -361,7 +372,7 @@ func (s *Server) dispatch(instance, path string, body []byte) (proto.Message, *E
 		return t.getRow(req)
 	case "/DeleteRow":
 		req := new(otsprotocol.DeleteRowRequest)
-		if err := proto.Unmarshal(body, req); err != nil {
+		if err := unmarshal(body, req); err != nil {
 			return nil, invalid("Can not parse the request: %v.", err)
 		}
 		t, e := lookup(tables, req.GetTableName())
@@ -371,7 +382,7 @@ func (s *Server) dispatch(instance, path string, body []byte) (proto.Message, *E
 		return s.deleteRow(t, req)
 	case "/GetRange":
 		req := new(otsprotocol.GetRangeRequest)
-		if err := proto.Unmarshal(body, req); err != nil {
+		if err := unmarshal(body, req); err != nil {
 			return nil, invalid("Can not parse the request: %v.", err)
 		}
 		t, e := lookup(tables, req.GetTableName())

@@ -11,7 +11,7 @@ import (
 
 	ots "github.com/aliyun/aliyun-tablestore-go-sdk/tablestore"
 	"github.com/aliyun/aliyun-tablestore-go-sdk/tablestore/otsprotocol"
-	"github.com/golang/protobuf/proto"
+	"google.golang.org/protobuf/proto"
 )
 
 func newClient(tb testing.TB) (*Server, *ots.TableStoreClient) {
@@ -229,7 +229,7 @@ func post(tb testing.TB, srv *Server, path string, body []byte, edit func(http.H
 		return resp.StatusCode, nil
 	}
 	e := new(otsprotocol.Error)
-	if err := proto.Unmarshal(out.Bytes(), e); err != nil {
+	if err := unmarshal(out.Bytes(), e); err != nil {
 		tb.Fatalf("error body is not an otsprotocol.Error: %v", err)
 	}
 	return resp.StatusCode, e
@@ -241,7 +241,7 @@ func TestProtocolErrors(t *testing.T) {
 	good := row{pk: []cell{{name: "gid", val: v(value{typ: vtInteger, i: 1})}, {name: "uid", val: v(value{typ: vtString, s: []byte("a")})}},
 		cells: []cell{{name: "c", val: v(value{typ: vtString, s: []byte("x")})}}}
 	putBody := func(rowBytes []byte) []byte {
-		b, err := proto.Marshal(&otsprotocol.PutRowRequest{TableName: proto.String("t"), Row: rowBytes,
+		b, err := marshal(&otsprotocol.PutRowRequest{TableName: proto.String("t"), Row: rowBytes,
 			Condition: &otsprotocol.Condition{RowExistence: otsprotocol.RowExistenceExpectation_IGNORE.Enum()}})
 		if err != nil {
 			t.Fatal(err)
@@ -252,7 +252,7 @@ func TestProtocolErrors(t *testing.T) {
 	corrupt[len(corrupt)-1] ^= 0xff // the row checksum
 	wrongType := good
 	wrongType.pk = []cell{good.pk[1], good.pk[0]}
-	missingTable, _ := proto.Marshal(&otsprotocol.DescribeTableRequest{TableName: proto.String("nope")})
+	missingTable, _ := marshal(&otsprotocol.DescribeTableRequest{TableName: proto.String("nope")})
 	tests := []struct {
 		name       string
 		path       string

@@ -7,7 +7,7 @@ import (
 	"sort"
 
 	"github.com/aliyun/aliyun-tablestore-go-sdk/tablestore/otsprotocol"
-	"github.com/golang/protobuf/proto"
+	"google.golang.org/protobuf/proto"
 )
 
 // Service limits the double enforces, as Tablestore documents them.
@@ -48,7 +48,7 @@ type storedCell struct {
 	ts  int64 // milliseconds, the cell's version
 }
 
-func (s *Server) createTable(tables map[string]*table, req *otsprotocol.CreateTableRequest) (proto.Message, *Error) {
+func (s *Server) createTable(tables map[string]*table, req *otsprotocol.CreateTableRequest) (message, *Error) {
 	meta := req.GetTableMeta()
 	name := meta.GetTableName()
 	if !tableName.MatchString(name) {
@@ -260,7 +260,7 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func (s *Server) putRow(t *table, req *otsprotocol.PutRowRequest) (proto.Message, *Error) {
+func (s *Server) putRow(t *table, req *otsprotocol.PutRowRequest) (message, *Error) {
 	in, err := decodeRow(req.GetRow())
 	if err != nil {
 		return nil, invalid("Invalid row: %v.", err)
@@ -323,7 +323,7 @@ func pkNames(schema []*otsprotocol.PrimaryKeySchema) []string {
 	return names
 }
 
-func (s *Server) deleteRow(t *table, req *otsprotocol.DeleteRowRequest) (proto.Message, *Error) {
+func (s *Server) deleteRow(t *table, req *otsprotocol.DeleteRowRequest) (message, *Error) {
 	in, err := decodeRow(req.GetPrimaryKey())
 	if err != nil {
 		return nil, invalid("Invalid primary key: %v.", err)
@@ -343,7 +343,7 @@ func (s *Server) deleteRow(t *table, req *otsprotocol.DeleteRowRequest) (proto.M
 	return &otsprotocol.DeleteRowResponse{Consumed: consumed(0, 1)}, nil
 }
 
-func (t *table) getRow(req *otsprotocol.GetRowRequest) (proto.Message, *Error) {
+func (t *table) getRow(req *otsprotocol.GetRowRequest) (message, *Error) {
 	if req.MaxVersions == nil && req.TimeRange == nil {
 		return nil, invalid("Neither max_versions nor time_range is set.")
 	}
@@ -376,7 +376,7 @@ func (t *table) getRow(req *otsprotocol.GetRowRequest) (proto.Message, *Error) {
 	return resp, nil
 }
 
-func (t *table) getRange(req *otsprotocol.GetRangeRequest, pageLimit int) (proto.Message, *Error) {
+func (t *table) getRange(req *otsprotocol.GetRangeRequest, pageLimit int) (message, *Error) {
 	if req.MaxVersions == nil && req.TimeRange == nil {
 		return nil, invalid("Neither max_versions nor time_range is set.")
 	}
@@ -491,7 +491,7 @@ func checkCondition(c *otsprotocol.Condition, existing *storedRow) *Error {
 
 func evalFilterBytes(b []byte, r *storedRow) (bool, *Error) {
 	f := new(otsprotocol.Filter)
-	if err := proto.Unmarshal(b, f); err != nil {
+	if err := unmarshal(b, f); err != nil {
 		return false, invalid("Invalid filter: %v.", err)
 	}
 	return evalFilter(f, r)
@@ -504,7 +504,7 @@ func evalFilter(f *otsprotocol.Filter, r *storedRow) (bool, *Error) {
 	switch f.GetType() {
 	case otsprotocol.FilterType_FT_SINGLE_COLUMN_VALUE:
 		sf := new(otsprotocol.SingleColumnValueFilter)
-		if err := proto.Unmarshal(f.GetFilter(), sf); err != nil {
+		if err := unmarshal(f.GetFilter(), sf); err != nil {
 			return false, invalid("Invalid single column value filter: %v.", err)
 		}
 		if sf.ValueTransRule != nil {
@@ -548,7 +548,7 @@ func evalFilter(f *otsprotocol.Filter, r *storedRow) (bool, *Error) {
 		return false, invalid("Invalid comparator.")
 	case otsprotocol.FilterType_FT_COMPOSITE_COLUMN_VALUE:
 		cf := new(otsprotocol.CompositeColumnValueFilter)
-		if err := proto.Unmarshal(f.GetFilter(), cf); err != nil {
+		if err := unmarshal(f.GetFilter(), cf); err != nil {
 			return false, invalid("Invalid composite column value filter: %v.", err)
 		}
 		subs := cf.GetSubFilters()
