@@ -285,29 +285,33 @@ func decodeRecord(m map[string]any) (todo.UserChange, error) {
 	}
 	cols := columns{}
 	for i, c := range list {
+		// Errors name the column by the payload's own field, capitalised as
+		// it is there (like PrimaryKey[0] above).
+		at := fmt.Sprintf("Columns[%d]", i)
 		name, err := stringField(c, "ColumnName")
 		if err != nil {
-			return todo.UserChange{}, fmt.Errorf("Columns[%d]: %w", i, err)
+			return todo.UserChange{}, fmt.Errorf("%s: %w", at, err)
 		}
+		at = fmt.Sprintf("%s (%s)", at, name)
 		op, err := stringField(c, "Type")
 		if err != nil {
-			return todo.UserChange{}, fmt.Errorf("Columns[%d] (%s): %w", i, name, err)
+			return todo.UserChange{}, fmt.Errorf("%s: %w", at, err)
 		}
 		switch op {
 		case "Put":
 			raw, ok := field(c, "Value")
 			if !ok {
-				return todo.UserChange{}, fmt.Errorf("Columns[%d] (%s): missing Value", i, name)
+				return todo.UserChange{}, fmt.Errorf("%s: missing Value", at)
 			}
 			v, err := columnValue(raw)
 			if err != nil {
-				return todo.UserChange{}, fmt.Errorf("Columns[%d] (%s): %w", i, name, err)
+				return todo.UserChange{}, fmt.Errorf("%s: %w", at, err)
 			}
 			cols[name] = v
 		case "DeleteOneVersion", "DeleteAllVersions":
 			delete(cols, name)
 		default:
-			return todo.UserChange{}, fmt.Errorf("Columns[%d] (%s): unknown Type %q", i, name, op)
+			return todo.UserChange{}, fmt.Errorf("%s: unknown Type %q", at, op)
 		}
 	}
 	u, err := userFrom(email, cols)

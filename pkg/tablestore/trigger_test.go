@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -203,5 +204,26 @@ func TestTriggerErrorNamesRecordsAndFields(t *testing.T) {
 	want := "tablestore: decode trigger: record 1: user ann@example.com: missing column version"
 	if err == nil || err.Error() != want {
 		t.Fatalf("error = %v, want %q", err, want)
+	}
+}
+
+func TestTriggerErrorNamesColumns(t *testing.T) {
+	tests := []struct {
+		col  map[string]any
+		want string
+	}{
+		{map[string]any{"Type": "Put", "ColumnName": int64(7), "Value": "x"}, `Columns[1]: `},
+		{map[string]any{"ColumnName": "name", "Value": "x"}, `Columns[1] (name): `},
+		{map[string]any{"Type": "Put", "ColumnName": "name"}, `Columns[1] (name): missing Value`},
+		{map[string]any{"Type": "Put", "ColumnName": "name", "Value": []any{"x"}}, `Columns[1] (name): unsupported value of type []interface {}`},
+		{map[string]any{"Type": "Increment", "ColumnName": "name", "Value": int64(1)}, `Columns[1] (name): unknown Type "Increment"`},
+	}
+	for _, tt := range tests {
+		cols := append(userColumns()[:1:1], tt.col)
+		_, err := tablestore.DecodeTrigger(payload(t, record("PutRow", pk("ann@example.com"), cols)))
+		prefix := "tablestore: decode trigger: record 0: " + tt.want
+		if err == nil || !strings.HasPrefix(err.Error(), prefix) {
+			t.Errorf("column %v: error = %v, want it to start %q", tt.col, err, prefix)
+		}
 	}
 }
