@@ -311,9 +311,9 @@ func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.
 		// user's range) and walk backwards while inside the user's range.
 		var k, v []byte
 		if q.After != "" {
-			k, v = c.Seek(todoKey(userID, q.After))
+			k, _ = c.Seek(todoKey(userID, q.After))
 		} else {
-			k, v = c.Seek(todoKey(userID+"\x01", "")) // first key past the range
+			k, _ = c.Seek(todoKey(userID+"\x01", "")) // first key past the range
 		}
 		if k == nil {
 			k, v = c.Last()
