@@ -1,0 +1,132 @@
+package bolt
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/todofn/todofn/pkg/todo"
+)
+
+// todoKey is the owner's ID, a NUL byte and the todo's ID: one user's todos
+// are one contiguous key range, sorted by ID.
+func todoKey(userID, id string) []byte {
+	return append(append([]byte(userID), 0), id...)
+}
+
+// CreateTodo implements todo.TodoStore.
+func (s *Store) CreateTodo(_ context.Context, t *todo.Todo) error {
+	err := s.update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketTodos)
+		k := todoKey(t.UserID, t.ID)
+		if b.Get(k) != nil {
+			return todo.Errorf(todo.Conflict, "A todo with this ID exists.")
+		}
+		nt := *t
+		nt.Version = 1
+		return putJSON(b, k, &nt)
+	})
+	if err == nil {
+		t.Version = 1
+	}
+	return err
+}
+
+func todoNotFound() error { return todo.Errorf(todo.NotFound, "No such todo.") }
+
+// Todo implements todo.TodoStore.
+func (s *Store) Todo(_ context.Context, userID, id string) (*todo.Todo, error) {
+	var t todo.Todo
+	var found bool
+	err := s.view(func(tx *bbolt.Tx) (err error) {
+		found, err = getJSON(tx.Bucket(bucketTodos), todoKey(userID, id), &t)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, todoNotFound()
+	}
+	return &t, nil
+}
+
+// UpdateTodo implements todo.TodoStore.
+func (s *Store) UpdateTodo(_ context.Context, t *todo.Todo) error {
+	err := s.update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketTodos)
+		k := todoKey(t.UserID, t.ID)
+		var old todo.Todo
+		found, err := getJSON(b, k, &old)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return todoNotFound()
+		}
+		if old.Version != t.Version {
+			return todo.Errorf(todo.Conflict, "The todo changed meanwhile.")
+		}
+		nt := *t
+		nt.Version++
+		return putJSON(b, k, &nt)
+	})
+	if err == nil {
+		t.Version++
+	}
+	return err
+}
+
+// DeleteTodo implements todo.TodoStore.
+func (s *Store) DeleteTodo(_ context.Context, userID, id string) error {
+	return s.update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketTodos)
+		k := todoKey(userID, id)
+		if b.Get(k) == nil {
+			return todoNotFound()
+		}
+		return b.Delete(k)
+	})
+}
+
+// Todos implements todo.TodoStore.
+func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.TodoPage, error) {
+	limit := q.Limit
+	if limit <= 0 || limit > todo.MaxPageSize {
+		limit = todo.DefaultPageSize
+	}
+	prefix := todoKey(userID, "")
+	var page todo.TodoPage
+	err := s.view(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(bucketTodos).Cursor()
+		// Start at the newest key below After (or below the end of the
+		// user's range) and walk backwards while inside the user's range.
+		var k, v []byte
+		if q.After != "" {
+			k, _ = c.Seek(todoKey(userID, q.After))
+		} else {
+			k, _ = c.Seek(todoKey(userID+"\x01", "")) // first key past the range
+		}
+		if k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
+			if len(page.Items) == limit {
+				page.Next = page.Items[limit-1].ID
+				return nil
+			}
+			var t todo.Todo
+			if err := json.Unmarshal(v, &t); err != nil {
+				return fmt.Errorf("bolt: decode todo %q: %w", k, err)
+			}
+			page.Items = append(page.Items, t)
+		}
+		return nil
+	})
+	return page, err
+}

@@ -1,0 +1,78 @@
+package bolt
+
+import (
+	"context"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/todofn/todofn/pkg/todo"
+)
+
+// CreateUser implements todo.UserStore.
+func (s *Store) CreateUser(_ context.Context, u *todo.User) error {
+	err := s.update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketUsers)
+		if b.Get([]byte(u.Email)) != nil {
+			return todo.Errorf(todo.Conflict, "An account with this address exists.")
+		}
+		nu := *u
+		nu.Version = 1
+		if err := putJSON(b, []byte(u.Email), &nu); err != nil {
+			return err
+		}
+		return appendChange(tx, todo.UserChange{New: &nu})
+	})
+	if err != nil {
+		return err
+	}
+	u.Version = 1
+	s.poke()
+	return nil
+}
+
+// User implements todo.UserStore.
+func (s *Store) User(_ context.Context, email string) (*todo.User, error) {
+	var u todo.User
+	var found bool
+	err := s.view(func(tx *bbolt.Tx) (err error) {
+		found, err = getJSON(tx.Bucket(bucketUsers), []byte(email), &u)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !found {
+		return nil, todo.Errorf(todo.NotFound, "No such account.")
+	}
+	return &u, nil
+}
+
+// UpdateUser implements todo.UserStore.
+func (s *Store) UpdateUser(_ context.Context, u *todo.User) error {
+	err := s.update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketUsers)
+		var old todo.User
+		found, err := getJSON(b, []byte(u.Email), &old)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return todo.Errorf(todo.NotFound, "No such account.")
+		}
+		if old.Version != u.Version {
+			return todo.Errorf(todo.Conflict, "The account changed meanwhile.")
+		}
+		nu := *u
+		nu.Version++
+		if err := putJSON(b, []byte(u.Email), &nu); err != nil {
+			return err
+		}
+		return appendChange(tx, todo.UserChange{Old: &old, New: &nu})
+	})
+	if err != nil {
+		return err
+	}
+	u.Version++
+	s.poke()
+	return nil
+}
