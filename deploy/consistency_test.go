@@ -15,6 +15,7 @@ import (
 
 	"github.com/todofn/todofn/pkg/api"
 	"github.com/todofn/todofn/pkg/app"
+	"github.com/todofn/todofn/pkg/route"
 )
 
 // awsParams are the values a first deploy gives the parameters without a default.
@@ -200,7 +201,7 @@ func checkEnv(t *testing.T, fn, store string, env map[string]string) {
 		return
 	}
 	a.Close()
-	if fn == "mailer" {
+	if fn == route.Mailer {
 		if env["SMTP_HOST"] == "" {
 			t.Errorf("mailer: SMTP_HOST is empty, so mail would go to a folder on a read-only disk")
 		}
@@ -216,11 +217,12 @@ type ioDiscard struct{}
 
 func (ioDiscard) Write(b []byte) (int, error) { return len(b), nil }
 
-// routeMethods is the set of methods a function's routes serve.
+// routeMethods is the set of methods a function's routes serve, from the
+// route table.
 func routeMethods(fn string) []string {
-	var s api.Server
+	f, _ := route.Lookup(fn)
 	var m []string
-	for _, r := range s.Function(fn) {
+	for _, r := range f.Routes {
 		if !slices.Contains(m, r.Method) {
 			m = append(m, r.Method)
 		}
@@ -244,33 +246,66 @@ func lower(l []string) []string {
 	return out
 }
 
+// TestEveryFunctionIsDeployedOnBothClouds compares the function resources
+// of template.yml and s.yaml with the route table: one each per function
+// of pkg/route, and no other.
 func TestEveryFunctionIsDeployedOnBothClouds(t *testing.T) {
-	fns := makefileFunctions(t)
-	want := append(slices.Clone(api.Functions), "mailer")
-	if !slices.Equal(sorted(fns), sorted(want)) {
-		t.Fatalf("Makefile FUNCTIONS = %v, want the HTTP functions of pkg/api and the mailer: %v", fns, want)
+	fns := route.All()
+	if len(fns) == 0 {
+		t.Fatal("the route table has no function")
+	}
+	var ids, resources []string
+	for _, f := range fns {
+		ids = append(ids, f.LogicalID())
+		resources = append(resources, f.Resource())
 	}
 	tmpl := loadYAML(t, "template.yml")
 	var inTemplate []string
 	for name, r := range asMap(tmpl["Resources"]) {
-		if dig(r, "Type") == "AWS::Serverless::Function" {
+		switch dig(r, "Type") {
+		case "AWS::Serverless::Function", "AWS::Lambda::Function":
 			inTemplate = append(inTemplate, name)
 		}
 	}
-	var ids []string
-	for _, f := range fns {
-		ids = append(ids, logicalID(f))
-	}
 	if !slices.Equal(sorted(inTemplate), sorted(ids)) {
-		t.Errorf("template.yml functions = %v, want %v", sorted(inTemplate), sorted(ids))
+		t.Errorf("template.yml functions = %v, want the route table's %v", sorted(inTemplate), sorted(ids))
 	}
 	s := renderedS(t, fcEnv)
 	var inS []string
-	for name := range asMap(s["resources"]) {
-		inS = append(inS, strings.TrimPrefix(name, "fn-"))
+	for name, r := range asMap(s["resources"]) {
+		if dig(r, "component") == "fc3" || strings.HasPrefix(name, "fn-") {
+			inS = append(inS, name)
+		}
 	}
-	if !slices.Equal(sorted(inS), sorted(fns)) {
-		t.Errorf("s.yaml resources = fn- + %v, want fn- + %v", sorted(inS), sorted(fns))
+	if !slices.Equal(sorted(inS), sorted(resources)) {
+		t.Errorf("s.yaml function resources = %v, want the route table's %v", sorted(inS), sorted(resources))
+	}
+	for _, f := range fns {
+		checkDescribedRoutes(t, "template.yml "+f.LogicalID(), dig(tmpl, "Resources", f.LogicalID(), "Properties", "Description"), f)
+		checkDescribedRoutes(t, "s.yaml "+f.Resource(), dig(s, "resources", f.Resource(), "props", "description"), f)
+	}
+}
+
+var describedRoute = regexp.MustCompile(`\b(GET|HEAD|POST|PUT|PATCH|DELETE) (/[^\s,;()]*)`)
+
+// checkDescribedRoutes checks a function's description names its routes
+// ("POST /verify and GET /verify"), and no route the table does not give it.
+func checkDescribedRoutes(t *testing.T, where string, desc any, f route.Function) {
+	t.Helper()
+	d, _ := desc.(string)
+	if d == "" {
+		t.Errorf("%s has no description", where)
+		return
+	}
+	for _, r := range f.Routes {
+		if !strings.Contains(d, r.Method+" "+r.Pattern) {
+			t.Errorf("%s: description %q does not name the route %s %s", where, d, r.Method, r.Pattern)
+		}
+	}
+	for _, m := range describedRoute.FindAllStringSubmatch(d, -1) {
+		if !slices.Contains(f.Routes, route.Route{Method: m[1], Pattern: m[2]}) {
+			t.Errorf("%s: description %q names %s %s, which the route table does not give %s", where, d, m[1], m[2], f.Name)
+		}
 	}
 }
 
@@ -289,9 +324,10 @@ func TestTemplateFunctions(t *testing.T) {
 	if dig(g, "DeploymentPreference", "Type") == nil {
 		t.Error("Globals.Function.DeploymentPreference.Type is missing")
 	}
-	for _, fn := range makefileFunctions(t) {
+	for _, f := range route.All() {
+		fn := f.Name
 		t.Run(fn, func(t *testing.T) {
-			r := asMap(dig(tmpl, "Resources", logicalID(fn)))
+			r := asMap(dig(tmpl, "Resources", f.LogicalID()))
 			p := asMap(r["Properties"])
 			if dig(r, "Metadata", "BuildMethod") != "makefile" {
 				t.Errorf("Metadata.BuildMethod = %v, want makefile", dig(r, "Metadata", "BuildMethod"))
@@ -320,9 +356,12 @@ func TestTemplateFunctions(t *testing.T) {
 			checkEnv(t, fn, "dynamodb", c.lambdaEnv(fn))
 			methods := routeMethods(fn)
 			url := asMap(p["FunctionUrlConfig"])
-			if fn == "mailer" {
+			if !f.HTTP() {
 				if url != nil {
-					t.Error("the mailer has a function URL")
+					t.Errorf("%s serves no route but has a function URL", fn)
+				}
+				if fn != route.Mailer {
+					t.Fatalf("%s is an event function this test does not know", fn)
 				}
 				ev := asMap(dig(p, "Events", "UsersStream", "Properties"))
 				if dig(p, "Events", "UsersStream", "Type") != "DynamoDB" || fmt.Sprint(dig(ev, "Stream")) != fmt.Sprint(map[string]any{"Fn::GetAtt": []any{"UsersTable", "StreamArn"}}) {
@@ -344,8 +383,8 @@ func TestTemplateFunctions(t *testing.T) {
 				t.Errorf("Cors.AllowOrigins = %v, want the AllowedOrigins parameter", dig(url, "Cors", "AllowOrigins"))
 			}
 			checkCORSHeaders(t, fn, asStrings(dig(url, "Cors", "AllowHeaders")), asStrings(dig(url, "Cors", "ExposeHeaders")))
-			if tmpl["Outputs"] == nil || dig(tmpl, "Outputs", logicalID(fn)+"Url", "Value") == nil {
-				t.Errorf("Outputs.%sUrl is missing (make web-config reads it)", logicalID(fn))
+			if tmpl["Outputs"] == nil || dig(tmpl, "Outputs", f.LogicalID()+"Url", "Value") == nil {
+				t.Errorf("Outputs.%sUrl is missing (make web-config reads it)", f.LogicalID())
 			}
 		})
 	}
@@ -402,9 +441,10 @@ func checkCORSHeaders(t *testing.T, fn string, allow, expose []string) {
 
 func TestSYAMLFunctions(t *testing.T) {
 	doc := renderedS(t, fcEnv)
-	for _, fn := range makefileFunctions(t) {
+	for _, f := range route.All() {
+		fn := f.Name
 		t.Run(fn, func(t *testing.T) {
-			res := dig(doc, "resources", "fn-"+fn)
+			res := dig(doc, "resources", f.Resource())
 			p := asMap(dig(res, "props"))
 			for k, want := range map[string]any{
 				"handler": "bootstrap", "runtime": "go1", "code": "./build/fc/" + fn + ".zip",
@@ -434,7 +474,10 @@ func TestSYAMLFunctions(t *testing.T) {
 			if tr["qualifier"] != "live" {
 				t.Errorf("trigger qualifier = %v, want live (the alias fc-canary moves)", tr["qualifier"])
 			}
-			if fn == "mailer" {
+			if !f.HTTP() {
+				if fn != route.Mailer {
+					t.Fatalf("%s is an event function this test does not know", fn)
+				}
 				want := "acs:ots:cn-hangzhou:" + fcAccountID + ":instance/" + env["TABLESTORE_INSTANCE"] + "/table/" + env["USERS_TABLE"]
 				if tr["triggerType"] != "tablestore" || tr["sourceArn"] != want || tr["invocationRole"] == nil {
 					t.Errorf("mailer trigger = %v, want a tablestore trigger on %s with an invocationRole", tr, want)
@@ -469,7 +512,7 @@ func makeDryRun(t *testing.T, args ...string) string {
 }
 
 func TestDeployMakeTargets(t *testing.T) {
-	for _, fn := range makefileFunctions(t) {
+	for _, fn := range functionNames() {
 		id := logicalID(fn)
 		out := makeDryRun(t, "build-"+id, "ARTIFACTS_DIR=/tmp/sam-artifacts")
 		for _, want := range []string{"GOOS=linux GOARCH=arm64", "-tags lambda.norpc,no_tablestore", "-trimpath", `-o "/tmp/sam-artifacts/bootstrap" ./functions/` + fn} {
@@ -488,7 +531,7 @@ func TestDeployMakeTargets(t *testing.T) {
 		t.Errorf("make package-fc ONLY=... builds more than asked:\n%s", out)
 	}
 	out = makeDryRun(t, "package-aws")
-	for _, fn := range makefileFunctions(t) {
+	for _, fn := range functionNames() {
 		if !strings.Contains(out, "build/aws/"+fn+".zip") || !strings.Contains(out, "-tags lambda.norpc,no_tablestore") {
 			t.Errorf("make package-aws does not make build/aws/%s.zip with the AWS tags:\n%s", fn, out)
 		}

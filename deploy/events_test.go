@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/todofn/todofn/internal/mailboxtest"
-	"github.com/todofn/todofn/pkg/api"
 	"github.com/todofn/todofn/pkg/app"
 	"github.com/todofn/todofn/pkg/platform"
+	"github.com/todofn/todofn/pkg/route"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
@@ -92,8 +92,8 @@ var wildcard = regexp.MustCompile(`\\\{[^}]+\\\}`)
 // TestEventsMatchTheRoutes checks each HTTP event is a function-URL event
 // for a route its function serves.
 func TestEventsMatchTheRoutes(t *testing.T) {
-	var s api.Server
-	for _, fn := range api.Functions {
+	for _, f := range route.HTTPFunctions() {
+		fn := f.Name
 		ev := event(t, fn)
 		method := dig(ev, "requestContext", "http", "method")
 		raw, _ := ev["rawPath"].(string)
@@ -101,7 +101,7 @@ func TestEventsMatchTheRoutes(t *testing.T) {
 			t.Errorf("events/%s.json: not a function-URL event (version 2.0, requestContext.http.path = rawPath)", fn)
 		}
 		found := false
-		for _, r := range s.Function(fn) {
+		for _, r := range f.Routes {
 			// "/todos/{id}" -> ^/todos/[^/]+$
 			re := regexp.MustCompile("^" + wildcard.ReplaceAllString(regexp.QuoteMeta(r.Pattern), "[^/]+") + "$")
 			if r.Method == method && re.MatchString(raw) {

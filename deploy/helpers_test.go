@@ -6,11 +6,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/todofn/todofn/pkg/route"
 )
 
 // root is the repository root (this package lives one level below it).
@@ -160,29 +161,13 @@ func loadYAML(tb testing.TB, name string) map[string]any {
 	return m
 }
 
-// makefileFunctions is the FUNCTIONS line of the Makefile.
-func makefileFunctions(tb testing.TB) []string {
-	tb.Helper()
-	data, err := os.ReadFile(path("Makefile"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	m := regexp.MustCompile(`(?m)^FUNCTIONS\s*:?=\s*(.+)$`).FindSubmatch(data)
-	if m == nil {
-		tb.Fatal("Makefile has no FUNCTIONS line")
-	}
-	return strings.Fields(string(m[1]))
-}
+// functionNames is every function of the route table (pkg/route), the one
+// list the Makefile (through functions.mk), the scripts and these tests use.
+func functionNames() []string { return route.Names(route.All()) }
 
 // logicalID is a function's resource name in template.yml: todos-list ->
-// TodosListFunction.
-func logicalID(fn string) string {
-	var b strings.Builder
-	for _, p := range strings.Split(fn, "-") {
-		b.WriteString(strings.ToUpper(p[:1]) + p[1:])
-	}
-	return b.String() + "Function"
-}
+// TodosListFunction (route.Function.LogicalID).
+func logicalID(fn string) string { return route.Function{Name: fn}.LogicalID() }
 
 // dig walks maps by key; it returns nil where a key is missing.
 func dig(v any, keys ...string) any {

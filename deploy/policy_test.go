@@ -229,7 +229,7 @@ func TestPoliciesNameOnlyWhatTheCodeUses(t *testing.T) {
 	calls := recordFlow(t)
 	tmpl := loadYAML(t, "template.yml")
 	all := grants{}
-	for _, fn := range makefileFunctions(t) {
+	for _, fn := range functionNames() {
 		want := grants{}
 		for m := range calls[fn] {
 			acc, ok := access[m]
