@@ -3,14 +3,43 @@ SHELL := /bin/bash
 GO ?= go
 GOARCH ?= arm64
 PORT ?= 8080
-FUNCTIONS := register verify login todos-list todos-add todos-update todos-delete mailer
-BUILD_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w -buildid="
+# FUNCTIONS, HTTP_FUNCTIONS, LOGICAL_IDS and function_of_<LogicalId>, from
+# the route table in pkg/route (`make generate` rewrites it).
+include functions.mk
+# Build output: build/<fn>/bootstrap and build/<fn>.zip (make build),
+# build/aws/... and build/fc/... (make package). s.yaml reads build/fc.
+BUILD_DIR ?= build
+# The clouds' tag sets: the AWS flavour leaves Tablestore out, FC DynamoDB.
+AWS_TAGS := lambda.norpc,no_tablestore
+FC_TAGS := no_dynamodb
 GOBIN := $(shell $(GO) env GOPATH)/bin
 export PATH := $(GOBIN):$(PATH)
 # Minimum total statement coverage of pkg/ (percent) for `make test`.
 COVERAGE_MIN ?= 75
 
-.PHONY: help run run-services tables build test test-go test-web lint tools bench clean
+.PHONY: help run run-services tables build generate test test-go test-web lint tools bench clean
+
+# build_fn is the one recipe that builds a function, for every flavour
+# (make build, package-aws, package-fc, sam build, run-lambda, run-fc):
+# $(call build_fn,FUNCTION,GOOS,GOARCH,TAGS,OUTPUT) builds ./functions/FUNCTION
+# with the comma-separated TAGS (may be empty) into the file OUTPUT: static,
+# stripped and reproducible.
+define build_fn
+	CGO_ENABLED=0 GOOS=$(2) GOARCH=$(3) $(GO) build -tags "$(4)" -trimpath -ldflags "-s -w -buildid=" \
+	  -o "$(5)" ./functions/$(1)
+
+endef
+
+# zip_fn builds like build_fn, packs OUTPUT into ZIP (bootstrap at its root,
+# exec bit kept) and prints both sizes after LABEL:
+# $(call zip_fn,FUNCTION,GOOS,GOARCH,TAGS,OUTPUT,ZIP,LABEL).
+define zip_fn
+$(call build_fn,$(1),$(2),$(3),$(4),$(5))
+	build/tools/pack -o "$(6)" "$(5)"
+	@printf '%-19s %6s KiB bootstrap  %6s KiB zip\n' "$(7)" \
+	  $$(( $$(stat -c %s "$(5)") / 1024 )) $$(( $$(stat -c %s "$(6)") / 1024 ))
+
+endef
 
 help: ## list the targets
 	@grep -hE '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
@@ -25,14 +54,16 @@ run-services: ## the local server on DynamoDB (dynalite :8000) with mail through
 tables: ## create the cloud tables named by the environment (STORE=dynamodb|tablestore ...)
 	$(GO) run ./cmd/tables
 
-build: ## build every function as build/<fn>/bootstrap (linux/$(GOARCH)) and build/<fn>.zip
+build: build/tools/pack ## build every function as build/<fn>/bootstrap (linux/$(GOARCH)) and build/<fn>.zip
+	$(foreach f,$(FUNCTIONS),$(call zip_fn,$(f),linux,$(GOARCH),lambda.norpc,$(BUILD_DIR)/$(f)/bootstrap,$(BUILD_DIR)/$(f).zip,$(f)))
+
+build/tools/pack: $(wildcard cmd/pack/*.go)
 	@mkdir -p build/tools
-	$(GO) build -o build/tools/pack ./cmd/pack
-	@set -e; for f in $(FUNCTIONS); do \
-	  CGO_ENABLED=0 GOOS=linux GOARCH=$(GOARCH) $(GO) build $(BUILD_FLAGS) -o build/$$f/bootstrap ./functions/$$f; \
-	  build/tools/pack -o build/$$f.zip build/$$f/bootstrap; \
-	  printf '%-14s %6s KiB bootstrap  %6s KiB zip\n' $$f $$(( $$(stat -c %s build/$$f/bootstrap) / 1024 )) $$(( $$(stat -c %s build/$$f.zip) / 1024 )); \
-	done
+	$(GO) build -o $@ ./cmd/pack
+
+generate: ## write functions.mk and web/routes.js from the route table (pkg/route)
+	$(GO) run ./cmd/routes -format make > functions.mk.tmp && mv functions.mk.tmp functions.mk
+	$(GO) run ./cmd/routes -format web > web/routes.js.tmp && mv web/routes.js.tmp web/routes.js
 
 tools: ## install the test tools: npm packages, Mailpit, the Lambda RIE, Chromium
 	./scripts/install-tools.sh

@@ -1,20 +1,18 @@
 # Deployment targets: cloud zips, `sam build` hooks, web/config.json from a
 # deployed stack, and gray releases on Function Compute. Included from the
-# Makefile; docs/deploy.md walks through them.
+# Makefile, which defines FUNCTIONS (functions.mk), the tag sets and
+# build_fn / zip_fn, the one build recipe; docs/deploy.md walks through them.
 #
 # Binaries for the clouds are always linux/arm64 (template.yml says arm64;
 # FC runs arm64 too), static, stripped and reproducible. The AWS flavour
 # leaves the Tablestore engine out, the FC flavour the DynamoDB engine.
 
 GO ?= go
-FUNCTIONS ?= register verify login todos-list todos-add todos-update todos-delete mailer
 # ONLY=register limits package/package-aws/package-fc to some functions
 # (s.yaml's pre-deploy actions build one function each).
 ONLY ?= $(FUNCTIONS)
-CLOUD_ARCH := arm64
-AWS_TAGS := lambda.norpc,no_tablestore
-FC_TAGS := no_dynamodb
-RELEASE_LDFLAGS := -s -w -buildid=
+AWS_ARCH := arm64
+FC_ARCH := arm64
 # Serverless Devs: `npm i -g @serverless-devs/s`, or S="npx @serverless-devs/s".
 S ?= s
 STAGE ?= test
@@ -23,53 +21,28 @@ CLOUD ?= aws
 # Share of traffic the new version gets during `make fc-canary`.
 CANARY_WEIGHT ?= 0.1
 
-.PHONY: package-aws package-fc web-config fc-deploy fc-canary fc-promote fc-rollback fc-status aws-rollback \
-	build-RegisterFunction build-VerifyFunction build-LoginFunction build-TodosListFunction \
-	build-TodosAddFunction build-TodosUpdateFunction build-TodosDeleteFunction build-MailerFunction
-
-# cloud_zip builds function $(1) with tags $(2) into build/$(3)/$(1)/bootstrap
-# and packs build/$(3)/$(1).zip (bootstrap at its root, exec bit kept).
-define cloud_zip
-	CGO_ENABLED=0 GOOS=linux GOARCH=$(CLOUD_ARCH) $(GO) build -tags $(2) -trimpath -ldflags "$(RELEASE_LDFLAGS)" \
-	  -o build/$(3)/$(1)/bootstrap ./functions/$(1)
-	build/tools/pack -o build/$(3)/$(1).zip build/$(3)/$(1)/bootstrap
-	@printf '%-4s %-14s %6s KiB bootstrap  %6s KiB zip\n' $(3) $(1) \
-	  $$(( $$(stat -c %s build/$(3)/$(1)/bootstrap) / 1024 )) $$(( $$(stat -c %s build/$(3)/$(1).zip) / 1024 ))
-
-endef
-
-build/tools/pack: $(wildcard cmd/pack/*.go)
-	@mkdir -p build/tools
-	$(GO) build -o $@ ./cmd/pack
+.PHONY: package package-aws package-fc web-config fc-deploy fc-canary fc-promote fc-rollback fc-status aws-rollback \
+	$(addprefix build-,$(LOGICAL_IDS))
 
 build/tools/webconfig: $(wildcard cmd/webconfig/*.go)
 	@mkdir -p build/tools
 	$(GO) build -o $@ ./cmd/webconfig
 
-package-aws: build/tools/pack ## AWS Lambda zips: build/aws/<fn>.zip (-tags lambda.norpc,no_tablestore)
-	$(foreach f,$(ONLY),$(call cloud_zip,$(f),$(AWS_TAGS),aws))
+package-aws: build/tools/pack ## AWS Lambda zips: build/aws/<fn>.zip (linux/arm64, -tags lambda.norpc,no_tablestore)
+	$(foreach f,$(ONLY),$(call zip_fn,$(f),linux,$(AWS_ARCH),$(AWS_TAGS),$(BUILD_DIR)/aws/$(f)/bootstrap,$(BUILD_DIR)/aws/$(f).zip,aws  $(f)))
 
-package-fc: build/tools/pack ## Function Compute zips: build/fc/<fn>.zip (-tags no_dynamodb)
-	$(foreach f,$(ONLY),$(call cloud_zip,$(f),$(FC_TAGS),fc))
+package-fc: build/tools/pack ## Function Compute zips: build/fc/<fn>.zip (linux/arm64, -tags no_dynamodb)
+	$(foreach f,$(ONLY),$(call zip_fn,$(f),linux,$(FC_ARCH),$(FC_TAGS),$(BUILD_DIR)/fc/$(f)/bootstrap,$(BUILD_DIR)/fc/$(f).zip,fc   $(f)))
 
-package: package-aws package-fc
+package: package-aws package-fc ## both clouds' zips
 
 # `sam build` runs `make build-<LogicalId>` with ARTIFACTS_DIR set, for each
-# function of template.yml (Metadata: BuildMethod: makefile).
-define sam_build
+# function of template.yml (Metadata: BuildMethod: makefile); the logical IDs
+# and function_of_<LogicalId> come from functions.mk. A static pattern rule,
+# so only the table's IDs match and they can be phony.
+$(addprefix build-,$(LOGICAL_IDS)): build-%:
 	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set: run this through 'sam build'" >&2; exit 1; }
-	CGO_ENABLED=0 GOOS=linux GOARCH=$(CLOUD_ARCH) $(GO) build -tags $(AWS_TAGS) -trimpath -ldflags "$(RELEASE_LDFLAGS)" \
-	  -o "$(ARTIFACTS_DIR)/bootstrap" ./functions/$(1)
-endef
-
-build-RegisterFunction: ; $(call sam_build,register)
-build-VerifyFunction: ; $(call sam_build,verify)
-build-LoginFunction: ; $(call sam_build,login)
-build-TodosListFunction: ; $(call sam_build,todos-list)
-build-TodosAddFunction: ; $(call sam_build,todos-add)
-build-TodosUpdateFunction: ; $(call sam_build,todos-update)
-build-TodosDeleteFunction: ; $(call sam_build,todos-delete)
-build-MailerFunction: ; $(call sam_build,mailer)
+	$(call build_fn,$(function_of_$*),linux,$(AWS_ARCH),$(AWS_TAGS),$(ARTIFACTS_DIR)/bootstrap)
 
 web-config: build/tools/webconfig ## write web/config.json from the deployed URLs (CLOUD=aws STACK_NAME=... | CLOUD=fc)
 ifeq ($(CLOUD),aws)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"regexp"
 	"slices"
 	"sort"
@@ -496,33 +497,39 @@ func TestSYAMLFunctions(t *testing.T) {
 	}
 }
 
-// makeDryRun prints the commands of a deploy.mk target without running
-// them. Until the Makefile includes deploy.mk, both files are named.
+// makeDryRun prints the commands a make target would run, without running
+// them.
 func makeDryRun(t *testing.T, args ...string) string {
 	t.Helper()
 	if _, err := lookPath("make"); err != nil {
 		missing(t, "make is not installed")
 	}
-	mk, _ := os.ReadFile(path("Makefile"))
-	files := []string{"-f", "Makefile"}
-	if !regexp.MustCompile(`(?m)^-?include\s+deploy\.mk`).Match(mk) {
-		files = append(files, "-f", "deploy.mk")
-	}
-	return string(run(t, nil, "make", append(append([]string{"-n", "--no-print-directory"}, files...), args...)...))
+	return string(run(t, nil, "make", append([]string{"-n", "--no-print-directory"}, args...)...))
 }
 
+// TestDeployMakeTargets checks the commands of the deploy targets: `sam
+// build`'s build-<LogicalId> for every function of the table (AWS flavour)
+// and the packages of both clouds.
 func TestDeployMakeTargets(t *testing.T) {
-	for _, fn := range functionNames() {
-		id := logicalID(fn)
+	for _, f := range route.All() {
+		id := f.LogicalID()
 		out := makeDryRun(t, "build-"+id, "ARTIFACTS_DIR=/tmp/sam-artifacts")
-		for _, want := range []string{"GOOS=linux GOARCH=arm64", "-tags lambda.norpc,no_tablestore", "-trimpath", `-o "/tmp/sam-artifacts/bootstrap" ./functions/` + fn} {
+		for _, want := range []string{"CGO_ENABLED=0 GOOS=linux GOARCH=arm64", `-tags "lambda.norpc,no_tablestore"`, "-trimpath", `-ldflags "-s -w -buildid="`,
+			`-o "/tmp/sam-artifacts/bootstrap" ./functions/` + f.Name} {
 			if !strings.Contains(out, want) {
 				t.Errorf("make build-%s runs\n%s\nwithout %q", id, out, want)
 			}
 		}
+		if n := strings.Count(out, " build "); n != 1 {
+			t.Errorf("make build-%s runs %d go builds, want 1:\n%s", id, n, out)
+		}
+	}
+	if _, err := exec.Command("make", "-n", "--no-print-directory", "-C", root, "build-NoSuchFunction", "ARTIFACTS_DIR=/tmp/x").CombinedOutput(); err == nil {
+		t.Error("make build-NoSuchFunction succeeds: build-% must match only the table's logical IDs")
 	}
 	out := makeDryRun(t, "package-fc", "ONLY=register mailer")
-	for _, want := range []string{"-tags no_dynamodb", "-o build/fc/register/bootstrap ./functions/register", "-o build/fc/register.zip", "build/fc/mailer.zip"} {
+	for _, want := range []string{"CGO_ENABLED=0 GOOS=linux GOARCH=arm64", `-tags "no_dynamodb"`, `-o "build/fc/register/bootstrap" ./functions/register`,
+		`-o "build/fc/register.zip"`, `"build/fc/mailer.zip"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("make package-fc runs\n%s\nwithout %q", out, want)
 		}
@@ -532,8 +539,52 @@ func TestDeployMakeTargets(t *testing.T) {
 	}
 	out = makeDryRun(t, "package-aws")
 	for _, fn := range functionNames() {
-		if !strings.Contains(out, "build/aws/"+fn+".zip") || !strings.Contains(out, "-tags lambda.norpc,no_tablestore") {
-			t.Errorf("make package-aws does not make build/aws/%s.zip with the AWS tags:\n%s", fn, out)
+		if !strings.Contains(out, `"build/aws/`+fn+`.zip"`) || !strings.Contains(out, `./functions/`+fn+"\n") {
+			t.Errorf("make package-aws does not make build/aws/%s.zip:\n%s", fn, out)
 		}
 	}
+	if strings.Count(out, `GOARCH=arm64 go build -tags "lambda.norpc,no_tablestore"`) != len(functionNames()) {
+		t.Errorf("make package-aws does not build every function for linux/arm64 with the AWS tags:\n%s", out)
+	}
+}
+
+// TestOneBuildRecipe checks every flavour's go build goes through the one
+// recipe (build_fn): the same flags for make build, the packages, sam build
+// and the local cloud, each with its own GOOS/GOARCH and tags.
+func TestOneBuildRecipe(t *testing.T) {
+	fn := route.HTTPFunctions()[0].Name
+	host := strings.Fields(string(run(t, nil, "go", "env", "GOOS", "GOARCH")))
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"build"}, `GOOS=linux GOARCH=arm64 go build -tags "lambda.norpc" -trimpath -ldflags "-s -w -buildid=" -o "build/` + fn + `/bootstrap" ./functions/` + fn},
+		{[]string{"build", "GOARCH=amd64"}, `GOOS=linux GOARCH=amd64 go build -tags "lambda.norpc"`},
+		{[]string{"package-aws", "ONLY=" + fn}, `GOOS=linux GOARCH=arm64 go build -tags "lambda.norpc,no_tablestore" -trimpath -ldflags "-s -w -buildid=" -o "build/aws/` + fn + `/bootstrap" ./functions/` + fn},
+		{[]string{"package-fc", "ONLY=" + fn}, `GOOS=linux GOARCH=arm64 go build -tags "no_dynamodb" -trimpath -ldflags "-s -w -buildid=" -o "build/fc/` + fn + `/bootstrap" ./functions/` + fn},
+		{[]string{"build-" + logicalID(fn), "ARTIFACTS_DIR=/a"}, `GOOS=linux GOARCH=arm64 go build -tags "lambda.norpc,no_tablestore" -trimpath -ldflags "-s -w -buildid=" -o "/a/bootstrap" ./functions/` + fn},
+		{[]string{"run-lambda"}, "GOOS=" + host[0] + " GOARCH=" + host[1] + ` go build -tags "lambda.norpc,no_tablestore" -trimpath -ldflags "-s -w -buildid=" -o "build/localcloud/lambda/` + fn + `/bootstrap" ./functions/` + fn},
+		{[]string{"run-fc"}, "GOOS=" + host[0] + " GOARCH=" + host[1] + ` go build -tags "no_dynamodb" -trimpath -ldflags "-s -w -buildid=" -o "build/localcloud/fc/` + fn + `/bootstrap" ./functions/` + fn},
+	} {
+		out := makeDryRun(t, tt.args...)
+		if !strings.Contains(out, "CGO_ENABLED=0 "+tt.want) {
+			t.Errorf("make -n %s runs\n%s\nwithout CGO_ENABLED=0 %s", strings.Join(tt.args, " "), out, tt.want)
+		}
+	}
+	mk := readFile(t, "Makefile") + readFile(t, "deploy.mk") + readFile(t, "localcloud.mk")
+	if n := strings.Count(mk, "$(GO) build -tags"); n != 1 {
+		t.Errorf("the make files have %d recipes that go build a function, want 1 (build_fn)", n)
+	}
+	if strings.Contains(mk, "./functions/$$") {
+		t.Error("a make recipe builds ./functions/$$f in a shell loop instead of through build_fn")
+	}
+}
+
+func readFile(tb testing.TB, name string) string {
+	tb.Helper()
+	data, err := os.ReadFile(path(name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(data)
 }
