@@ -3,16 +3,18 @@
 # Makefile, which defines FUNCTIONS (functions.mk), the tag sets and
 # build_fn / zip_fn, the one build recipe; docs/deploy.md walks through them.
 #
-# Binaries for the clouds are always linux/arm64 (template.yml says arm64;
-# FC runs arm64 too), static, stripped and reproducible. The AWS flavour
-# leaves the Tablestore engine out, the FC flavour the DynamoDB engine.
+# Binaries for the clouds are linux, static, stripped and reproducible. AWS
+# Lambda runs them on arm64 (template.yml: Architectures: [arm64]); Function
+# Compute's Go and custom runtimes run only on x86_64, so its flavour is
+# amd64 (s.yaml has no architecture setting). The AWS flavour leaves the
+# Tablestore engine out, the FC flavour the DynamoDB engine.
 
 GO ?= go
 # ONLY=register limits package/package-aws/package-fc to some functions
 # (s.yaml's pre-deploy actions build one function each).
 ONLY ?= $(FUNCTIONS)
 AWS_ARCH := arm64
-FC_ARCH := arm64
+FC_ARCH := amd64
 # Serverless Devs: `npm i -g @serverless-devs/s`, or S="npx @serverless-devs/s".
 S ?= s
 STAGE ?= test
@@ -31,7 +33,7 @@ build/tools/webconfig: $(wildcard cmd/webconfig/*.go)
 package-aws: build/tools/pack ## AWS Lambda zips: build/aws/<fn>.zip (linux/arm64, -tags lambda.norpc,no_tablestore)
 	$(foreach f,$(ONLY),$(call zip_fn,$(f),linux,$(AWS_ARCH),$(AWS_TAGS),$(BUILD_DIR)/aws/$(f)/bootstrap,$(BUILD_DIR)/aws/$(f).zip,aws  $(f)))
 
-package-fc: build/tools/pack ## Function Compute zips: build/fc/<fn>.zip (linux/arm64, -tags no_dynamodb)
+package-fc: build/tools/pack ## Function Compute zips: build/fc/<fn>.zip (linux/amd64, -tags no_dynamodb)
 	$(foreach f,$(ONLY),$(call zip_fn,$(f),linux,$(FC_ARCH),$(FC_TAGS),$(BUILD_DIR)/fc/$(f)/bootstrap,$(BUILD_DIR)/fc/$(f).zip,fc   $(f)))
 
 package: package-aws package-fc ## both clouds' zips

@@ -508,8 +508,8 @@ func makeDryRun(t *testing.T, args ...string) string {
 }
 
 // TestDeployMakeTargets checks the commands of the deploy targets: `sam
-// build`'s build-<LogicalId> for every function of the table (AWS flavour)
-// and the packages of both clouds.
+// build`'s build-<LogicalId> for every function of the table (AWS flavour,
+// arm64) and the packages of both clouds (FC on amd64).
 func TestDeployMakeTargets(t *testing.T) {
 	for _, f := range route.All() {
 		id := f.LogicalID()
@@ -528,11 +528,14 @@ func TestDeployMakeTargets(t *testing.T) {
 		t.Error("make build-NoSuchFunction succeeds: build-% must match only the table's logical IDs")
 	}
 	out := makeDryRun(t, "package-fc", "ONLY=register mailer")
-	for _, want := range []string{"CGO_ENABLED=0 GOOS=linux GOARCH=arm64", `-tags "no_dynamodb"`, `-o "build/fc/register/bootstrap" ./functions/register`,
+	for _, want := range []string{"CGO_ENABLED=0 GOOS=linux GOARCH=amd64", `-tags "no_dynamodb"`, `-o "build/fc/register/bootstrap" ./functions/register`,
 		`-o "build/fc/register.zip"`, `"build/fc/mailer.zip"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("make package-fc runs\n%s\nwithout %q", out, want)
 		}
+	}
+	if strings.Contains(out, "GOARCH=arm64") {
+		t.Errorf("make package-fc builds for arm64; Function Compute's Go runtime is x86_64 only:\n%s", out)
 	}
 	if strings.Contains(out, "todos-add") {
 		t.Errorf("make package-fc ONLY=... builds more than asked:\n%s", out)
@@ -561,7 +564,7 @@ func TestOneBuildRecipe(t *testing.T) {
 		{[]string{"build"}, `GOOS=linux GOARCH=arm64 go build -tags "lambda.norpc" -trimpath -ldflags "-s -w -buildid=" -o "build/` + fn + `/bootstrap" ./functions/` + fn},
 		{[]string{"build", "GOARCH=amd64"}, `GOOS=linux GOARCH=amd64 go build -tags "lambda.norpc"`},
 		{[]string{"package-aws", "ONLY=" + fn}, `GOOS=linux GOARCH=arm64 go build -tags "lambda.norpc,no_tablestore" -trimpath -ldflags "-s -w -buildid=" -o "build/aws/` + fn + `/bootstrap" ./functions/` + fn},
-		{[]string{"package-fc", "ONLY=" + fn}, `GOOS=linux GOARCH=arm64 go build -tags "no_dynamodb" -trimpath -ldflags "-s -w -buildid=" -o "build/fc/` + fn + `/bootstrap" ./functions/` + fn},
+		{[]string{"package-fc", "ONLY=" + fn}, `GOOS=linux GOARCH=amd64 go build -tags "no_dynamodb" -trimpath -ldflags "-s -w -buildid=" -o "build/fc/` + fn + `/bootstrap" ./functions/` + fn},
 		{[]string{"build-" + logicalID(fn), "ARTIFACTS_DIR=/a"}, `GOOS=linux GOARCH=arm64 go build -tags "lambda.norpc,no_tablestore" -trimpath -ldflags "-s -w -buildid=" -o "/a/bootstrap" ./functions/` + fn},
 		{[]string{"run-lambda"}, "GOOS=" + host[0] + " GOARCH=" + host[1] + ` go build -tags "lambda.norpc,no_tablestore" -trimpath -ldflags "-s -w -buildid=" -o "build/localcloud/lambda/` + fn + `/bootstrap" ./functions/` + fn},
 		{[]string{"run-fc"}, "GOOS=" + host[0] + " GOARCH=" + host[1] + ` go build -tags "no_dynamodb" -trimpath -ldflags "-s -w -buildid=" -o "build/localcloud/fc/` + fn + `/bootstrap" ./functions/` + fn},
