@@ -22,6 +22,8 @@ STACK_NAME ?= todofn-$(STAGE)
 CLOUD ?= aws
 # Share of traffic the new version gets during `make fc-canary`.
 CANARY_WEIGHT ?= 0.1
+# The s.yaml resources deploy/fcrelease.sh releases: every function of the table.
+FC_FUNCTIONS ?= $(addprefix fn-,$(FUNCTIONS))
 
 .PHONY: package package-aws package-fc web-config fc-deploy fc-canary fc-promote fc-rollback fc-status aws-rollback \
 	$(addprefix build-,$(LOGICAL_IDS))
@@ -62,20 +64,20 @@ endif
 # fc-promote or fc-rollback.
 fc-deploy: ## deploy to Function Compute: functions, the live alias, triggers
 	$(S) deploy -t s.yaml --function -y
-	S="$(S)" ./deploy/fcrelease.sh init
+	S="$(S)" FC_FUNCTIONS="$(FC_FUNCTIONS)" ./deploy/fcrelease.sh init
 	$(S) deploy -t s.yaml --trigger -y
 
 fc-canary: ## publish a version of each FC function and send CANARY_WEIGHT of `live` to it
-	S="$(S)" ./deploy/fcrelease.sh canary $(CANARY_WEIGHT)
+	S="$(S)" FC_FUNCTIONS="$(FC_FUNCTIONS)" ./deploy/fcrelease.sh canary $(CANARY_WEIGHT)
 
 fc-promote: ## point `live` wholly at the canary version
-	S="$(S)" ./deploy/fcrelease.sh promote
+	S="$(S)" FC_FUNCTIONS="$(FC_FUNCTIONS)" ./deploy/fcrelease.sh promote
 
 fc-rollback: ## send all of `live` back to its main version, dropping the canary
-	S="$(S)" ./deploy/fcrelease.sh rollback
+	S="$(S)" FC_FUNCTIONS="$(FC_FUNCTIONS)" ./deploy/fcrelease.sh rollback
 
 fc-status: ## show where `live` points on each FC function
-	S="$(S)" ./deploy/fcrelease.sh status
+	S="$(S)" FC_FUNCTIONS="$(FC_FUNCTIONS)" ./deploy/fcrelease.sh status
 
 # On AWS a release is `sam build && sam deploy`: CodeDeploy shifts each
 # `live` alias (DeploymentType) and rolls it back by itself when a function's

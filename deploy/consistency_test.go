@@ -3,11 +3,13 @@ package deploy
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
@@ -549,6 +551,11 @@ func TestDeployMakeTargets(t *testing.T) {
 	if strings.Count(out, `GOARCH=arm64 go build -tags "lambda.norpc,no_tablestore"`) != len(functionNames()) {
 		t.Errorf("make package-aws does not build every function for linux/arm64 with the AWS tags:\n%s", out)
 	}
+	// fcrelease.sh gets every function of the table from make.
+	out = makeDryRun(t, "fc-status")
+	if want := `FC_FUNCTIONS="` + strings.Join(resourcesOf(route.All()), " ") + `"`; !strings.Contains(out, want) {
+		t.Errorf("make fc-status runs\n%s\nwithout %s", out, want)
+	}
 }
 
 // TestOneBuildRecipe checks every flavour's go build goes through the one
@@ -581,6 +588,76 @@ func TestOneBuildRecipe(t *testing.T) {
 	if strings.Contains(mk, "./functions/$$") {
 		t.Error("a make recipe builds ./functions/$$f in a shell loop instead of through build_fn")
 	}
+}
+
+// TestNoHandWrittenFunctionList checks the build and deploy scripts take
+// the function list from the route table (functions.mk, go run
+// ./cmd/routes) rather than spelling it out: no Makefile, .mk or .sh file
+// but the generated functions.mk names todos-update or a logical ID, or
+// three functions on one line.
+func TestNoHandWrittenFunctionList(t *testing.T) {
+	var names, ids []string
+	for _, f := range route.All() {
+		names = append(names, f.Name)
+		ids = append(ids, f.LogicalID())
+	}
+	word := regexp.MustCompile(`[A-Za-z0-9_-]+`)
+	files := 0
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		if d.IsDir() {
+			switch rel {
+			case ".git", "node_modules", "build", "test-artifacts", "data", "dist":
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		base := d.Name()
+		if rel == "functions.mk" || !(base == "Makefile" || base == "GNUmakefile" || strings.HasSuffix(base, ".mk") || strings.HasSuffix(base, ".sh")) {
+			return nil
+		}
+		files++
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(data), "\n") {
+			seen := map[string]bool{}
+			for _, w := range word.FindAllString(line, -1) {
+				w = strings.TrimPrefix(w, "fn-")
+				if slices.Contains(names, w) {
+					seen[w] = true
+				}
+				if slices.Contains(ids, w) || w == "todos-update" {
+					t.Errorf("%s:%d names %s: take it from functions.mk or `go run ./cmd/routes`:\n%s", rel, i+1, w, line)
+				}
+			}
+			if len(seen) >= 3 {
+				t.Errorf("%s:%d lists functions by hand (%d of them): take them from functions.mk or `go run ./cmd/routes`:\n%s", rel, i+1, len(seen), line)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files < 4 {
+		t.Errorf("checked %d make and shell files, want at least Makefile, deploy.mk, localcloud.mk and deploy/fcrelease.sh", files)
+	}
+	if mk := readFile(t, "Makefile"); !regexp.MustCompile(`(?m)^include functions\.mk$`).MatchString(mk) {
+		t.Error("the Makefile does not include functions.mk")
+	}
+}
+
+func resourcesOf(fns []route.Function) []string {
+	out := make([]string, len(fns))
+	for i, f := range fns {
+		out[i] = f.Resource()
+	}
+	return out
 }
 
 func readFile(tb testing.TB, name string) string {

@@ -11,14 +11,15 @@
 #   fcrelease.sh status        where `live` points
 #
 # Environment: S (the Serverless Devs CLI, default s), TEMPLATE (default
-# s.yaml), ALIAS (default live), FC_FUNCTIONS (the s.yaml resources, default
-# all eight). Needs node (JSON parsing), as s itself does.
+# s.yaml), ALIAS (default live), FC_FUNCTIONS (the s.yaml resources; the make
+# targets pass fn-<name> for each function of functions.mk; unset, the script
+# asks the route table with `$GO run ./cmd/routes -format names`, GO default
+# go). Needs node (JSON parsing), as s itself does; Go only without FC_FUNCTIONS.
 set -euo pipefail
 
 S=${S:-s}
 TEMPLATE=${TEMPLATE:-s.yaml}
 ALIAS=${ALIAS:-live}
-FC_FUNCTIONS=${FC_FUNCTIONS:-fn-register fn-verify fn-login fn-todos-list fn-todos-add fn-todos-update fn-todos-delete fn-mailer}
 
 # field NAME: print NAME from the JSON document on stdin. `s ... -o json`
 # wraps a result in the resource's name ({"register": {...}}) and may print
@@ -47,6 +48,22 @@ canary_of() {
 alias_json() { "$S" "$1" alias get --alias-name "$ALIAS" -t "$TEMPLATE" -o json; }
 
 cmd=${1:-}
+case "$cmd" in
+init | canary | promote | rollback | status) ;;
+*)
+  sed -n '2,17p' "$0" >&2
+  exit 2
+  ;;
+esac
+
+# Every function of the route table, fn-<name> as s.yaml names them.
+if [ -z "${FC_FUNCTIONS:-}" ]; then
+  names=$(cd "$(dirname "$0")/.." && "${GO:-go}" run ./cmd/routes -format names) ||
+    { echo "fcrelease.sh: cannot read the route table (go run ./cmd/routes); set FC_FUNCTIONS" >&2; exit 1; }
+  FC_FUNCTIONS=""
+  for n in $names; do FC_FUNCTIONS="$FC_FUNCTIONS fn-$n"; done
+fi
+
 case "$cmd" in
 init)
   for fn in $FC_FUNCTIONS; do
@@ -102,9 +119,5 @@ status)
     a=$(alias_json "$fn")
     echo "$fn: $ALIAS -> $(printf '%s' "$a" | field versionId) $(printf '%s' "$a" | field additionalVersionWeight)"
   done
-  ;;
-*)
-  sed -n '2,13p' "$0" >&2
-  exit 2
   ;;
 esac

@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/todofn/todofn/pkg/route"
 )
 
 // TestSchemasRejectMistakes makes sure the schema checks above can fail:
@@ -197,5 +199,41 @@ func TestFCReleaseScript(t *testing.T) {
 	}
 	if out, err := release(nil, "status"); err != nil || !strings.Contains(out, "fn-register: live -> 2") {
 		t.Errorf("status: %v\n%s", err, out)
+	}
+}
+
+// TestFCReleaseTakesTheRouteTable runs fcrelease.sh without FC_FUNCTIONS:
+// it must release fn-<name> for every function of the route table (through
+// `go run ./cmd/routes`), in the table's order.
+func TestFCReleaseTakesTheRouteTable(t *testing.T) {
+	if tool("NODE", "node") == "" {
+		missing(t, "node is not installed (fcrelease.sh parses JSON with it)")
+	}
+	dir := t.TempDir()
+	s := filepath.Join(dir, "s")
+	if err := os.WriteFile(s, []byte(fakeS), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "FC_FUNCTIONS=") {
+			env = append(env, kv)
+		}
+	}
+	cmd := exec.Command("bash", "deploy/fcrelease.sh", "init")
+	cmd.Dir = root
+	cmd.Env = append(env, "S="+s, "FAKE_S_DIR="+dir)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("fcrelease.sh init: %v\n%s", err, out)
+	}
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if fn, _, ok := strings.Cut(line, ": live -> "); ok {
+			got = append(got, fn)
+		}
+	}
+	if want := resourcesOf(route.All()); !reflect.DeepEqual(got, want) {
+		t.Errorf("fcrelease.sh init released %v, want the route table's %v\n%s", got, want, out)
 	}
 }
