@@ -9,9 +9,11 @@ include functions.mk
 # Build output: build/<fn>/bootstrap and build/<fn>.zip (make build),
 # build/aws/... and build/fc/... (make package). s.yaml reads build/fc.
 BUILD_DIR ?= build
-# The clouds' tag sets: the AWS flavour leaves Tablestore out, FC DynamoDB.
+# The tag sets the project builds with: the default (both engines), the
+# AWS flavour and the FC flavour. `make lint` checks each.
 AWS_TAGS := lambda.norpc,no_tablestore
 FC_TAGS := no_dynamodb
+LINT_TAGS := default $(AWS_TAGS) $(FC_TAGS)
 GOBIN := $(shell $(GO) env GOPATH)/bin
 export PATH := $(GOBIN):$(PATH)
 # Minimum total statement coverage of pkg/ (percent) for `make test`.
@@ -65,12 +67,17 @@ generate: ## write functions.mk and web/routes.js from the route table (pkg/rout
 	$(GO) run ./cmd/routes -format make > functions.mk.tmp && mv functions.mk.tmp functions.mk
 	$(GO) run ./cmd/routes -format web > web/routes.js.tmp && mv web/routes.js.tmp web/routes.js
 
-tools: ## install the test tools: npm packages, Mailpit, the Lambda RIE, Chromium
+tools: ## install the test tools: npm packages, Mailpit, the Lambda RIE, staticcheck, Chromium
 	./scripts/install-tools.sh
 
-lint: ## gofmt and go vet
+lint: ## gofmt, then go vet and staticcheck for each tag set (LINT_TAGS)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	$(GO) vet ./...
+	@command -v staticcheck >/dev/null || { echo "staticcheck is not installed: run make tools" >&2; exit 1; }
+	@status=0; for tags in $(LINT_TAGS); do \
+	  [ "$$tags" = default ] && tags=; \
+	  echo "go vet -tags '$$tags' ./..."; $(GO) vet -tags "$$tags" ./... || status=1; \
+	  echo "staticcheck -tags '$$tags' ./..."; staticcheck -tags "$$tags" ./... || status=1; \
+	done; exit $$status
 
 test: tools lint test-go test-web ## everything CI runs: lint, unit, conformance, end-to-end and browser tests
 

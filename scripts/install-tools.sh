@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests use, each only if missing: the npm packages
 # (dynalite, playwright-core), Mailpit and the AWS Lambda runtime interface
-# emulator (Go modules), and Debian's Chromium (needs root or sudo).
+# emulator and staticcheck (Go modules, pinned), and Debian's Chromium
+# (needs root or sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GOBIN="$(go env GOPATH)/bin"
@@ -17,6 +18,13 @@ fi
 if [ ! -x "$GOBIN/aws-lambda-rie" ] && ! command -v aws-lambda-rie >/dev/null; then
   echo "tools: go install aws-lambda-rie"
   go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d
+fi
+# staticcheck for `make lint`, at this version (a different one on PATH is
+# replaced in GOBIN, which the Makefile puts first on PATH).
+STATICCHECK_VERSION=v0.8.2 # staticcheck 2026.2.2
+if ! "$GOBIN/staticcheck" -version 2>/dev/null | grep -qF "(${STATICCHECK_VERSION#v})"; then
+  echo "tools: go install staticcheck@$STATICCHECK_VERSION"
+  go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION"
 fi
 # Chromium for the browser tests; a CJK font so the Chinese pages render in
 # the screenshots.
