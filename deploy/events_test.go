@@ -13,7 +13,12 @@ import (
 	"time"
 
 	"github.com/todofn/todofn/internal/mailboxtest"
+	"github.com/todofn/todofn/pkg/account"
 	"github.com/todofn/todofn/pkg/app"
+	"github.com/todofn/todofn/pkg/app/accounts"
+	"github.com/todofn/todofn/pkg/app/apiserver"
+	"github.com/todofn/todofn/pkg/app/mailer"
+	"github.com/todofn/todofn/pkg/app/todos"
 	"github.com/todofn/todofn/pkg/platform"
 	"github.com/todofn/todofn/pkg/route"
 	"github.com/todofn/todofn/pkg/todo"
@@ -61,7 +66,7 @@ func invoke(t *testing.T, a *app.App, fn string, ev map[string]any) urlResponse 
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := platform.ServeFunctionURL(context.Background(), a.API.Handler(a.API.Function(fn)...), payload)
+	out, err := platform.ServeFunctionURL(context.Background(), handler(t, a, fn), payload)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,6 +75,26 @@ func invoke(t *testing.T, a *app.App, fn string, ev map[string]any) urlResponse 
 		t.Fatalf("%s: response %s: %v", fn, out, err)
 	}
 	return r
+}
+
+// handler is function fn's handler on a, built as its main builds it.
+func handler(t *testing.T, a *app.App, fn string) http.Handler {
+	t.Helper()
+	srv, err := apiserver.New(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, err := accounts.New(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range srv.All(acc, todos.New(a)) {
+		if f.Name == fn {
+			return srv.Handler(f)
+		}
+	}
+	t.Fatalf("no function %s", fn)
+	return nil
 }
 
 func withToken(ev map[string]any, token string) map[string]any {
@@ -140,7 +165,7 @@ func TestEventsDriveTheHandlers(t *testing.T) {
 	if !strings.Contains(r.Body, `"invalid_code"`) {
 		t.Errorf("verify with the sample code: %s, want invalid_code", r.Body)
 	}
-	code := a.Codes.Code(u.Email, u.CodeNonce)
+	code := account.NewCodes(a.Secret()).Code(u.Email, u.CodeNonce)
 	want("verify", invoke(t, a, "verify", withBody(event(t, "verify"), `{"email":"`+u.Email+`","code":"`+code+`"}`)), http.StatusOK)
 
 	r = invoke(t, a, "login", event(t, "login"))
@@ -189,12 +214,13 @@ func TestEventsDriveTheHandlers(t *testing.T) {
 // record is delivered.
 func TestMailerEvent(t *testing.T) {
 	a := openApp(t)
-	a.Bolt = nil // no local change feed: the event is the stream
 	payload, err := os.ReadFile(path("events", "mailer.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := a.Mailer(context.Background())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	h, err := mailer.Handler(ctx, a) // the store's own feed is empty: the event is the stream
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +251,7 @@ func TestMailerEvent(t *testing.T) {
 	if len(msgs) != 1 {
 		t.Fatalf("%d mails in %s, want 1", len(msgs), filepath.Base(a.Config.MailDir))
 	}
-	code := a.Codes.Code(img["email"]["S"], img["codeNonce"]["S"])
+	code := account.NewCodes(a.Secret()).Code(img["email"]["S"], img["codeNonce"]["S"])
 	if msgs[0].To != img["email"]["S"] && !strings.Contains(msgs[0].To, img["email"]["S"]) || !strings.Contains(msgs[0].Text, code) {
 		t.Errorf("mail to %q does not carry the code %s:\n%s", msgs[0].To, code, msgs[0].Text)
 	}

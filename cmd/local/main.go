@@ -4,26 +4,27 @@
 //
 //	go run ./cmd/local            # http://127.0.0.1:8080
 //
-// It needs no configuration: see the README for the variables it reads.
+// It needs no configuration: see the README for the variables it reads. It
+// serves through package platform's plain HTTP server, as a function does
+// on the FC custom runtime.
 package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
-	"slices"
 	"syscall"
 	"time"
 
-	"github.com/todofn/todofn/pkg/api"
 	"github.com/todofn/todofn/pkg/app"
-	"github.com/todofn/todofn/pkg/bolt"
+	"github.com/todofn/todofn/pkg/app/accounts"
+	"github.com/todofn/todofn/pkg/app/apiserver"
+	"github.com/todofn/todofn/pkg/app/mailer"
+	"github.com/todofn/todofn/pkg/app/todos"
+	"github.com/todofn/todofn/pkg/platform"
 )
 
 func main() {
@@ -44,13 +45,15 @@ func run() error {
 	host, port := getenv("HOST", "127.0.0.1"), getenv("PORT", "8080")
 	origin := "http://" + net.JoinHostPort(host, port)
 	// Local defaults, each overridable by the environment.
-	env := map[string]string{
+	defaults := map[string]string{
+		"HOST":            host,
+		"PORT":            port,
 		"LOG_FORMAT":      "text",
 		"APP_URL":         origin + "/",
 		"ALLOWED_ORIGINS": origin + ",http://localhost:" + port,
 	}
-	cfg := app.ConfigFrom(func(name string) string { return getenv(name, env[name]) })
-	a, err := app.Open(cfg)
+	env := func(name string) string { return getenv(name, defaults[name]) }
+	a, err := app.Open(app.ConfigFrom(env))
 	if err != nil {
 		return err
 	}
@@ -58,100 +61,41 @@ func run() error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-
-	sender, err := a.MailSender(os.Stdout)
+	apiHandler, err := apiFunctions(ctx, a)
 	if err != nil {
 		return err
 	}
-	notifier := a.Notifier(sender)
-	if a.Bolt != nil {
-		go func() {
-			_ = a.Bolt.Follow(ctx, notifier.Handle, bolt.FollowOptions{OnError: func(seq uint64, err error) {
-				a.Log.Error("mailer: change not handled; will retry", "seq", seq, "error", err)
-			}})
-		}()
-		go sweep(ctx, a)
-	} else {
-		// dynalite and the Tablestore double have no stream: feed the
-		// mailer from this process's own writes, through the same code.
-		a.FeedUserChanges(notifier.Handle)
-	}
-
-	mux := http.NewServeMux()
-	apiHandler := a.API.Handler(a.API.Routes()...)
-	for _, p := range apiPaths {
-		mux.Handle(p, apiHandler)
-	}
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintln(w, `{"status":"ok"}`)
-	})
-	// Where the web app's "check your mail" page links: the dev sink's page,
-	// or MAILBOX_URL (make run-services points it at Mailpit's web UI).
-	mailboxURL := os.Getenv("MAILBOX_URL")
-	mailboxNote := mailboxURL
-	if mailboxURL == "" && a.Config.SMTPHost == "" {
-		mailboxURL = origin + "/_dev/mail"
-		mailboxNote = mailboxURL + " (files in " + a.Config.MailDir + ")"
-	} else if mailboxURL == "" {
-		mailboxNote = "sent through SMTP " + a.Config.SMTPHost
-	}
-	mux.HandleFunc("/config.json", func(w http.ResponseWriter, r *http.Request) {
-		routes := map[string]string{}
-		for _, f := range api.Functions {
-			routes[f] = origin
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Cache-Control", "no-store")
-		cfg := map[string]any{"functions": routes}
-		if mailboxURL != "" {
-			cfg["mailbox"] = mailboxURL
-		}
-		_ = json.NewEncoder(w).Encode(cfg)
-	})
-	box := &mailbox{dir: a.Config.MailDir}
-	mux.HandleFunc("/_dev/mail", box.page)
-	mux.HandleFunc("/_dev/mail.json", box.json)
-	mux.Handle("/", http.FileServer(http.Dir(getenv("WEB_DIR", "web"))))
-
-	// The API answers its own methods; everything else here is read-only.
-	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if h, pattern := mux.Handler(r); pattern == "/" || !isAPI(pattern) {
-			if r.Method != http.MethodGet && r.Method != http.MethodHead {
-				w.Header().Set("Allow", "GET, HEAD")
-				http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-				return
-			}
-			h.ServeHTTP(w, r)
-			return
-		}
-		mux.ServeHTTP(w, r)
-	})
-
-	ln, err := net.Listen("tcp", net.JoinHostPort(host, port))
-	if err != nil {
-		return err
-	}
-	srv := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(shutdown)
-	}()
-	fmt.Printf("listening on %s\n  web app:  %s/\n  mailbox:  %s\n  data:     %s (%s store)\n",
-		origin, origin, mailboxNote, a.Config.DataDir, a.Config.Store)
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	go sweep(ctx, a)
+	site := newSite(a, origin, getenv("MAILBOX_URL", ""), getenv("WEB_DIR", "web"))
+	return platform.Run(ctx, env, site.handler(apiHandler), platform.OnListen(func(net.Addr) {
+		fmt.Printf("listening on %s\n  web app:  %s/\n  mailbox:  %s\n  data:     %s (%s store)\n",
+			origin, origin, site.mailboxNote, a.Config.DataDir, a.Config.Store)
+	}))
 }
 
-// apiPaths are the patterns the API handler serves.
-var apiPaths = []string{"/register", "/verify", "/login", "/todos", "/todos/"}
-
-func isAPI(pattern string) bool { return slices.Contains(apiPaths, pattern) }
+// apiFunctions builds every HTTP function of the route table on one
+// server, with the mailer fed by the store's change feed, or, on engines
+// whose stream this process cannot read (dynalite and the Tablestore double
+// have none), by this process's own account writes.
+func apiFunctions(ctx context.Context, a *app.App) (http.Handler, error) {
+	srv, err := apiserver.New(a)
+	if err != nil {
+		return nil, err
+	}
+	acc, err := accounts.New(a)
+	if err != nil {
+		return nil, err
+	}
+	sender, err := mailer.Sender(a, os.Stdout)
+	if err != nil {
+		return nil, err
+	}
+	notifier := mailer.Notifier(a, sender)
+	if !a.Follow(ctx, notifier.Handle) {
+		acc.Users = &feedingUsers{UserStore: acc.Users, fn: notifier.Handle, log: a.Log}
+	}
+	return srv.Handler(srv.All(acc, todos.New(a))...), nil
+}
 
 // sweep drops expired idempotency keys and counters now and then; the cloud
 // engines leave this to the table's TTL.
@@ -159,10 +103,10 @@ func sweep(ctx context.Context, a *app.App) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		if n, err := a.Bolt.Sweep(time.Now()); err != nil {
+		if n, err := a.Sweep(); err != nil {
 			a.Log.Error("sweep", "error", err)
 		} else if n > 0 {
-			a.Log.Debug("sweep", slog.Int("removed", n))
+			a.Log.Debug("sweep", "removed", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -18,12 +18,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/todofn/todofn/internal/dynamostreamtest"
 	"github.com/todofn/todofn/internal/fcruntimetest"
 	"github.com/todofn/todofn/internal/tablestoretest"
-	"github.com/todofn/todofn/pkg/api"
 	"github.com/todofn/todofn/pkg/app"
-	"github.com/todofn/todofn/pkg/auth"
-	"github.com/todofn/todofn/pkg/dynamodb"
+	"github.com/todofn/todofn/pkg/keyset"
+	"github.com/todofn/todofn/pkg/route"
 )
 
 // Versions the tools are installed at (as scripts/install-tools.sh does).
@@ -33,7 +33,7 @@ const (
 )
 
 // functions are every function the tool runs: the HTTP ones and the mailer.
-var functions = append(slices.Clone(api.Functions), "mailer")
+var functions = route.Names(route.All())
 
 // passThrough are the optional settings handed to every function when they
 // are set in the tool's environment.
@@ -186,11 +186,11 @@ func (c *cloud) baseEnv(origin string) (map[string]string, error) {
 		}
 	}
 	if env["JWT_KEYS"] == "" {
-		key, err := auth.NewKey("dev")
+		key, err := keyset.New("dev")
 		if err != nil {
 			return nil, err
 		}
-		env["JWT_KEYS"] = auth.FormatKeys([]auth.Key{key})
+		env["JWT_KEYS"] = keyset.Format([]keyset.Key{key})
 	}
 	if env["APP_SECRET"] == "" {
 		secret := make([]byte, 32)
@@ -323,7 +323,7 @@ func (c *cloud) lambda(ctx, playCtx context.Context, env, bins map[string]string
 	if err := cfg.Validate(); err != nil {
 		return nil, "", err
 	}
-	if err := retry(ctx, func() error { return app.CreateDynamoDBTables(ctx, cfg) }); err != nil {
+	if err := retry(ctx, func() error { return app.CreateTables(ctx, cfg) }); err != nil {
 		return nil, "", fmt.Errorf("create tables: %w", err)
 	}
 
@@ -351,12 +351,7 @@ func (c *cloud) lambda(ctx, playCtx context.Context, env, bins map[string]string
 		fns[fn] = newRIE(addr)
 	}
 
-	stream, err := dynamodb.NewUsersStream(ctx, dynamodb.Config{Region: cfg.AWSRegion, Endpoint: cfg.DynamoDBEndpoint,
-		UsersTable: cfg.UsersTable, TodosTable: cfg.TodosTable, KeysTable: cfg.KeysTable,
-		AccessKeyID: cfg.AWSAccessKeyID, SecretAccessKey: cfg.AWSSecretKey})
-	if err != nil {
-		return nil, "", err
-	}
+	stream := dynamostreamtest.New(cfg.DynamoDBEndpoint, cfg.AWSRegion, cfg.UsersTable)
 	// What is in the table already was mailed about in an earlier run.
 	if existing, err := stream.Poll(ctx); err != nil {
 		return nil, "", err
@@ -391,7 +386,7 @@ func (c *cloud) fc(ctx, playCtx context.Context, env, bins map[string]string) (m
 	if err := cfg.Validate(); err != nil {
 		return nil, "", err
 	}
-	if err := app.CreateTablestoreTables(ctx, cfg); err != nil {
+	if err := app.CreateTables(ctx, cfg); err != nil {
 		return nil, "", fmt.Errorf("create tables: %w", err)
 	}
 

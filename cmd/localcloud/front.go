@@ -2,17 +2,18 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
-	"github.com/todofn/todofn/pkg/api"
+	"github.com/todofn/todofn/pkg/route"
+	"github.com/todofn/todofn/pkg/todo"
+	"github.com/todofn/todofn/pkg/wire"
 )
 
 // maxEventBody is the largest request body the front turns into an event:
@@ -31,34 +32,29 @@ type front struct {
 	fns     map[string]invoker // by function name
 	log     *slog.Logger
 
-	mux       *http.ServeMux         // path patterns only, to find a request's pattern
-	byPattern map[string][]api.Route // the routes of each pattern
-	notFound  http.Handler           // the API's own 404
-	ambiguous map[string]http.Handler
+	mux       *http.ServeMux      // path patterns only, to find a request's pattern
+	byPattern map[string][]target // the routes of each pattern
 }
 
-// newFront builds the route table from the API's own routes, so it lists
-// exactly what each function serves.
+// target is one route of one function.
+type target struct {
+	fn     string
+	method string
+}
+
+// newFront builds its routing from the route table, so it serves exactly
+// what each function serves.
 func newFront(origin, mailbox string, web http.FileSystem, c codec, fns map[string]invoker, log *slog.Logger) *front {
 	f := &front{origin: origin, mailbox: mailbox, web: web, codec: c, fns: fns, log: log,
-		mux: http.NewServeMux(), byPattern: map[string][]api.Route{}, ambiguous: map[string]http.Handler{}}
-	// A Server without stores: only the route table and the error writer
-	// are used, never a route's handler.
-	errs := &api.Server{Log: slog.New(slog.DiscardHandler)}
-	for _, name := range api.Functions {
-		for _, rt := range errs.Function(name) {
+		mux: http.NewServeMux(), byPattern: map[string][]target{}}
+	for _, fn := range route.HTTPFunctions() {
+		for _, rt := range fn.Routes {
 			if _, seen := f.byPattern[rt.Pattern]; !seen {
 				f.mux.Handle(rt.Pattern, http.NotFoundHandler())
 			}
-			f.byPattern[rt.Pattern] = append(f.byPattern[rt.Pattern], rt)
+			f.byPattern[rt.Pattern] = append(f.byPattern[rt.Pattern], target{fn.Name, rt.Method})
 		}
 	}
-	for p, rts := range f.byPattern {
-		// A method no function of the pattern serves: the API's 405 with
-		// every method in Allow (a route's handler is never reached).
-		f.ambiguous[p] = errs.Handler(rts...)
-	}
-	f.notFound = errs.Handler()
 	return f
 }
 
@@ -69,8 +65,7 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.URL.Path {
 	case "/healthz":
-		w.Header().Set("Content-Type", "application/json")
-		fmt.Fprintln(w, `{"status":"ok"}`)
+		wire.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		return
 	case "/config.json":
 		f.config(w)
@@ -83,14 +78,14 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	f.notFound.ServeHTTP(w, r)
+	wire.Error(w, todo.NotFound, fmt.Sprintf("There is nothing at %s.", r.URL.Path))
 }
 
 // config is the web app's /config.json: every function at this origin.
 func (f *front) config(w http.ResponseWriter) {
 	fns := map[string]string{}
-	for _, name := range api.Functions {
-		fns[name] = f.origin
+	for _, fn := range route.HTTPFunctions() {
+		fns[fn.Name] = f.origin
 	}
 	cfg := map[string]any{"functions": fns}
 	if f.mailbox != "" {
@@ -107,7 +102,7 @@ func (f *front) config(w http.ResponseWriter) {
 // method, the pattern's only function so that it answers the 405 itself.
 // It returns "" when several functions share the pattern and none serves
 // the method.
-func choose(r *http.Request, routes []api.Route) string {
+func choose(r *http.Request, routes []target) string {
 	method := r.Method
 	if method == http.MethodHead {
 		method = http.MethodGet
@@ -118,15 +113,15 @@ func choose(r *http.Request, routes []api.Route) string {
 		}
 	}
 	for _, rt := range routes {
-		if rt.Method == method {
-			return rt.Function
+		if rt.method == method {
+			return rt.fn
 		}
 	}
 	if r.Method == http.MethodOptions {
-		return routes[0].Function
+		return routes[0].fn
 	}
-	first := routes[0].Function
-	if slices.IndexFunc(routes, func(rt api.Route) bool { return rt.Function != first }) < 0 {
+	first := routes[0].fn
+	if slices.IndexFunc(routes, func(rt target) bool { return rt.fn != first }) < 0 {
 		return first
 	}
 	return ""
@@ -135,25 +130,26 @@ func choose(r *http.Request, routes []api.Route) string {
 // dispatch invokes the function for r and writes its answer.
 func (f *front) dispatch(w http.ResponseWriter, r *http.Request, pattern string) {
 	start := time.Now()
-	name := choose(r, f.byPattern[pattern])
+	routes := f.byPattern[pattern]
+	name := choose(r, routes)
 	if name == "" {
-		f.ambiguous[pattern].ServeHTTP(w, r)
+		notAllowed(w, r, routes)
 		return
 	}
-	sw := &statusWriter{ResponseWriter: w}
+	sw := &wire.StatusWriter{ResponseWriter: w}
 	defer func() {
-		f.log.Info(fmt.Sprintf("%s %s -> %s %d", r.Method, r.URL.RequestURI(), name, sw.status),
+		f.log.Info(fmt.Sprintf("%s %s -> %s %d", r.Method, r.URL.RequestURI(), name, sw.Status),
 			"ms", time.Since(start).Milliseconds())
 	}()
 	r.Body = http.MaxBytesReader(sw, r.Body, maxEventBody)
-	event, err := f.codec.event(r, newRequestID())
+	event, err := f.codec.event(r, wire.NewRequestID())
 	var tooLarge *http.MaxBytesError
 	if errors.As(err, &tooLarge) {
-		writeError(sw, http.StatusRequestEntityTooLarge, "too_large", "The request body is too large for a function.")
+		wire.Error(sw, todo.TooLarge, "The request body is too large for a function.")
 		return
 	}
 	if err != nil {
-		writeError(sw, http.StatusBadRequest, "invalid_request", "The request body could not be read.")
+		wire.Error(sw, todo.Invalid, "The request body could not be read.")
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), functionTimeout+5*time.Second)
@@ -164,49 +160,23 @@ func (f *front) dispatch(w http.ResponseWriter, r *http.Request, pattern string)
 	}
 	if err != nil {
 		f.log.Error(name+" failed", "error", err)
-		if sw.status == 0 {
+		if sw.Status == 0 {
 			// What a function URL or HTTP trigger answers for a failed
-			// function, in the API's error shape.
-			writeError(sw, http.StatusBadGateway, "internal", "The function failed; see the localcloud output.")
+			// function (502), in the API's error shape.
+			sw.Header().Set("Content-Type", "application/json")
+			sw.WriteHeader(http.StatusBadGateway)
+			_, _ = sw.Write(wire.Marshal(todo.Internal, "The function failed; see the localcloud output."))
 		}
 	}
 }
 
-// writeError writes the front's own errors (the platform's, not a
-// function's) in the API's error shape.
-func writeError(w http.ResponseWriter, status int, code, message string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": message}})
-}
-
-// statusWriter records the status written, for the log.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
+// notAllowed answers a method that no function of the pattern serves, as
+// the API does: 405 with every method of the pattern in Allow.
+func notAllowed(w http.ResponseWriter, r *http.Request, routes []target) {
+	var allow []string
+	for _, rt := range routes {
+		allow = append(allow, rt.method)
 	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController (and MaxBytesReader) reach the
-// underlying writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func newRequestID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
-	return hex.EncodeToString(b)
+	w.Header().Set("Allow", strings.Join(append(allow, http.MethodOptions), ", "))
+	wire.Error(w, todo.MethodNotAllowed, fmt.Sprintf("%s is not allowed here; use %s.", r.Method, strings.Join(allow, " or ")))
 }

@@ -14,7 +14,7 @@ import (
 
 	"github.com/todofn/todofn/internal/fcruntimetest"
 	"github.com/todofn/todofn/internal/lambdaurltest"
-	"github.com/todofn/todofn/pkg/api"
+	"github.com/todofn/todofn/pkg/route"
 )
 
 // echoFn is a fake function behind a function URL: it answers 200 with its
@@ -72,17 +72,20 @@ func errCode(t *testing.T, w *httptest.ResponseRecorder) string {
 // front and checks that its own function gets it.
 func TestFrontRoutesEveryAPIRoute(t *testing.T) {
 	f := testFront(t, lambdaCodec, nil)
-	routes := (&api.Server{}).Routes()
-	if len(routes) < len(api.Functions) {
-		t.Fatalf("only %d routes", len(routes))
-	}
-	for _, rt := range routes {
-		path := strings.ReplaceAll(rt.Pattern, "{id}", "01ARZ3NDEKTSV4RRFFQ69G5FAV")
-		w := serve(f, rt.Method, path+"?x=1", strings.NewReader(`{"a":1}`))
-		want := rt.Function + " " + rt.Method + " " + path + ` {"a":1}`
-		if w.Code != 200 || w.Body.String() != want {
-			t.Errorf("%s %s: %d %q, want %q", rt.Method, path, w.Code, w.Body.String(), want)
+	n := 0
+	for _, fn := range route.HTTPFunctions() {
+		for _, rt := range fn.Routes {
+			n++
+			path := strings.ReplaceAll(rt.Pattern, "{id}", "01ARZ3NDEKTSV4RRFFQ69G5FAV")
+			w := serve(f, rt.Method, path+"?x=1", strings.NewReader(`{"a":1}`))
+			want := fn.Name + " " + rt.Method + " " + path + ` {"a":1}`
+			if w.Code != 200 || w.Body.String() != want {
+				t.Errorf("%s %s: %d %q, want %q", rt.Method, path, w.Code, w.Body.String(), want)
+			}
 		}
+	}
+	if n < len(route.HTTPFunctions()) {
+		t.Fatalf("only %d routes", n)
 	}
 }
 
@@ -138,7 +141,7 @@ func TestFrontOwnPages(t *testing.T) {
 	if err := json.Unmarshal(w.Body.Bytes(), &cfg); err != nil || w.Code != 200 {
 		t.Fatalf("config.json: %d %s", w.Code, w.Body.String())
 	}
-	if len(cfg.Functions) != len(api.Functions) || cfg.Functions["todos-add"] != "http://127.0.0.1:8080" || cfg.Mailbox != "http://127.0.0.1:8025/" {
+	if len(cfg.Functions) != len(route.HTTPFunctions()) || cfg.Functions["todos-add"] != "http://127.0.0.1:8080" || cfg.Mailbox != "http://127.0.0.1:8025/" {
 		t.Errorf("config.json: %+v", cfg)
 	}
 	if w := serve(f, "GET", "/", nil); w.Code != 200 || w.Body.String() != "<h1>todofn</h1>" {
@@ -170,7 +173,7 @@ func TestFrontFunctionFailures(t *testing.T) {
 	t.Run("body too large", func(t *testing.T) {
 		f := testFront(t, lambdaCodec, nil)
 		w := serve(f, "POST", "/register", strings.NewReader(strings.Repeat("x", maxEventBody+1)))
-		if w.Code != http.StatusRequestEntityTooLarge || errCode(t, w) != "too_large" {
+		if w.Code != http.StatusRequestEntityTooLarge || errCode(t, w) != "payload_too_large" {
 			t.Fatalf("got %d %s", w.Code, w.Body.String())
 		}
 	})

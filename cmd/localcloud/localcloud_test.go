@@ -14,17 +14,17 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/fxamacker/cbor/v2"
 
 	"github.com/todofn/todofn/internal/tablestoretest"
+	"github.com/todofn/todofn/pkg/dynamodb"
 )
 
-func records(seqs ...int) []events.DynamoDBEventRecord {
-	var out []events.DynamoDBEventRecord
+func records(seqs ...int) []dynamodb.StreamRecord {
+	var out []dynamodb.StreamRecord
 	for _, s := range seqs {
-		out = append(out, events.DynamoDBEventRecord{EventName: "INSERT", EventSource: "aws:dynamodb",
-			Change: events.DynamoDBStreamRecord{SequenceNumber: fmt.Sprintf("%021d", s)}})
+		out = append(out, dynamodb.StreamRecord{EventName: "INSERT", EventSource: "aws:dynamodb",
+			Change: dynamodb.StreamChange{SequenceNumber: fmt.Sprintf("%021d", s)}})
 	}
 	return out
 }
@@ -37,7 +37,7 @@ type fakeMailer struct {
 }
 
 func (m *fakeMailer) Invoke(_ context.Context, payload []byte) ([]byte, error) {
-	var ev events.DynamoDBEvent
+	var ev dynamodb.StreamEvent
 	if err := json.Unmarshal(payload, &ev); err != nil {
 		return nil, err
 	}
@@ -82,7 +82,7 @@ func TestDynamoPlayer(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			m := &fakeMailer{replies: tt.replies}
 			polled := false
-			p := &dynamoPlayer{mailer: m, log: slog.New(slog.DiscardHandler), poll: func(context.Context) ([]events.DynamoDBEventRecord, error) {
+			p := &dynamoPlayer{mailer: m, log: slog.New(slog.DiscardHandler), poll: func(context.Context) ([]dynamodb.StreamRecord, error) {
 				if polled {
 					return nil, nil
 				}
@@ -107,12 +107,12 @@ func TestDynamoPlayerGivesUp(t *testing.T) {
 		m.replies = append(m.replies, failing(1))
 	}
 	m.replies = append(m.replies, ok)
-	next := [][]events.DynamoDBEventRecord{records(1)}
+	next := [][]dynamodb.StreamRecord{records(1)}
 	for range maxAttempts - 1 {
 		next = append(next, nil)
 	}
 	next = append(next, records(2))
-	p := &dynamoPlayer{mailer: m, log: slog.New(slog.DiscardHandler), poll: func(context.Context) ([]events.DynamoDBEventRecord, error) {
+	p := &dynamoPlayer{mailer: m, log: slog.New(slog.DiscardHandler), poll: func(context.Context) ([]dynamodb.StreamRecord, error) {
 		r := next[0]
 		next = next[1:]
 		return r, nil
@@ -137,7 +137,7 @@ func TestDynamoPlayerBatches(t *testing.T) {
 		seqs = append(seqs, i)
 	}
 	recs := records(seqs...)
-	p := &dynamoPlayer{mailer: m, log: slog.New(slog.DiscardHandler), poll: func(context.Context) ([]events.DynamoDBEventRecord, error) {
+	p := &dynamoPlayer{mailer: m, log: slog.New(slog.DiscardHandler), poll: func(context.Context) ([]dynamodb.StreamRecord, error) {
 		r := recs
 		recs = nil
 		return r, nil

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
+	"github.com/todofn/todofn/pkg/dynamodb"
 
 	"github.com/todofn/todofn/internal/tablestoretest"
 )
@@ -57,10 +57,10 @@ func play(ctx context.Context, p player) {
 // batch whose answer lists failed records is retried from the first of
 // them on.
 type dynamoPlayer struct {
-	poll     func(context.Context) ([]events.DynamoDBEventRecord, error)
+	poll     func(context.Context) ([]dynamodb.StreamRecord, error)
 	mailer   invoker
 	log      *slog.Logger
-	pending  []events.DynamoDBEventRecord
+	pending  []dynamodb.StreamRecord
 	attempts int // failed deliveries of the head of pending
 }
 
@@ -96,8 +96,8 @@ func (p *dynamoPlayer) step(ctx context.Context) bool {
 
 // deliver invokes the mailer with batch. It returns how many records, from
 // the start, were handled, and an error unless all were.
-func (p *dynamoPlayer) deliver(ctx context.Context, batch []events.DynamoDBEventRecord) (int, error) {
-	payload, err := json.Marshal(events.DynamoDBEvent{Records: batch})
+func (p *dynamoPlayer) deliver(ctx context.Context, batch []dynamodb.StreamRecord) (int, error) {
+	payload, err := json.Marshal(dynamodb.StreamEvent{Records: batch})
 	if err != nil {
 		return 0, fmt.Errorf("encode DynamoDB event: %w", err)
 	}
@@ -105,13 +105,13 @@ func (p *dynamoPlayer) deliver(ctx context.Context, batch []events.DynamoDBEvent
 	if err != nil {
 		return 0, err
 	}
-	var resp events.DynamoDBEventResponse
+	var resp dynamodb.BatchResponse
 	if err := json.Unmarshal(out, &resp); err != nil {
 		return 0, fmt.Errorf("mailer answered %s: %w", truncate(out), err)
 	}
 	first := len(batch)
 	for _, f := range resp.BatchItemFailures {
-		i := slices.IndexFunc(batch, func(r events.DynamoDBEventRecord) bool { return r.Change.SequenceNumber == f.ItemIdentifier })
+		i := slices.IndexFunc(batch, func(r dynamodb.StreamRecord) bool { return r.Change.SequenceNumber == f.ItemIdentifier })
 		if i < 0 {
 			i = 0 // an identifier that names no record fails the whole batch, as Lambda treats it
 		}

@@ -19,16 +19,11 @@ func main() {
 	cfg := app.ConfigFromEnv()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	var err error
-	switch cfg.Store {
-	case "dynamodb":
-		err = app.CreateDynamoDBTables(ctx, cfg)
-	case "tablestore":
-		err = app.CreateTablestoreTables(ctx, cfg)
-	default:
-		err = fmt.Errorf("set STORE=dynamodb or STORE=tablestore (the embedded store needs no tables)")
+	if cfg.Store == "bolt" {
+		fmt.Fprintln(os.Stderr, "tables: set STORE=dynamodb or STORE=tablestore (the embedded store needs no tables)")
+		os.Exit(2)
 	}
-	if err != nil {
+	if err := app.CreateTables(ctx, cfg); err != nil {
 		fmt.Fprintf(os.Stderr, "tables: %v\n", err)
 		os.Exit(1)
 	}

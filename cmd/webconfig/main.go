@@ -26,7 +26,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/todofn/todofn/pkg/api"
+	"github.com/todofn/todofn/pkg/route"
 )
 
 func main() {
@@ -67,7 +67,7 @@ func run(cloud, out, one string, in io.Reader, stdout io.Writer) error {
 		return err
 	}
 	var missing []string
-	for _, f := range api.Functions {
+	for _, f := range route.Names(route.HTTPFunctions()) {
 		if urls[f] == "" {
 			missing = append(missing, f)
 		}
@@ -105,7 +105,7 @@ func skipLogLines(data []byte) []byte {
 // Config renders config.json for the HTTP functions' URLs.
 func Config(urls map[string]string) ([]byte, error) {
 	fns := map[string]string{}
-	for _, f := range api.Functions {
+	for _, f := range route.Names(route.HTTPFunctions()) {
 		fns[f] = strings.TrimRight(urls[f], "/")
 	}
 	b, err := json.MarshalIndent(struct {
@@ -120,13 +120,7 @@ func Config(urls map[string]string) ([]byte, error) {
 // OutputKey is the template.yml output holding a function's URL:
 // "todos-list" -> "TodosListFunctionUrl".
 func OutputKey(function string) string {
-	var b strings.Builder
-	for _, part := range strings.Split(function, "-") {
-		if part != "" {
-			b.WriteString(strings.ToUpper(part[:1]) + part[1:])
-		}
-	}
-	return b.String() + "FunctionUrl"
+	return route.Function{Name: function}.LogicalID() + "Url"
 }
 
 type output struct {
@@ -152,7 +146,7 @@ func fromSAM(data []byte) (map[string]string, error) {
 		byKey[o.OutputKey] = o.OutputValue
 	}
 	urls := map[string]string{}
-	for _, f := range api.Functions {
+	for _, f := range route.Names(route.HTTPFunctions()) {
 		if v := byKey[OutputKey(f)]; v != "" {
 			urls[f] = strings.TrimRight(v, "/")
 		}
@@ -229,12 +223,12 @@ func fromFC(data []byte) (map[string]string, error) {
 }
 
 func matchFunction(resource, functionName string) string {
-	for _, f := range api.Functions {
+	for _, f := range route.Names(route.HTTPFunctions()) {
 		if resource == f || resource == "fn-"+f {
 			return f
 		}
 	}
-	for _, f := range api.Functions {
+	for _, f := range route.Names(route.HTTPFunctions()) {
 		if functionName != "" && strings.HasSuffix(functionName, "-"+f) {
 			return f
 		}

@@ -9,14 +9,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/todofn/todofn/pkg/api"
+	"github.com/todofn/todofn/pkg/route"
 )
 
 // samOutputs is what `sam list stack-outputs --output json` prints for
 // template.yml's outputs (URLs end in "/").
 func samOutputs() string {
 	var outs []map[string]string
-	for _, f := range api.Functions {
+	for _, f := range route.Names(route.HTTPFunctions()) {
 		outs = append(outs, map[string]string{"OutputKey": OutputKey(f),
 			"OutputValue": "https://" + strings.ReplaceAll(f, "-", "") + "abc.lambda-url.eu-west-1.on.aws/", "Description": f})
 	}
@@ -29,7 +29,7 @@ func samOutputs() string {
 // resource, with the FC3 GetTrigger body of each trigger.
 func sInfo() string {
 	res := map[string]any{}
-	for _, f := range append(append([]string{}, api.Functions...), "mailer") {
+	for _, f := range append(append([]string{}, route.Names(route.HTTPFunctions())...), "mailer") {
 		trig := map[string]any{"triggerName": "http", "triggerType": "http", "qualifier": "live",
 			"httpTrigger": map[string]any{"urlInternet": "https://todofn-test-" + f + "-xyz.cn-hangzhou.fcapp.run", "urlIntranet": "https://x-vpc"}}
 		if f == "mailer" {
@@ -63,8 +63,8 @@ func TestRun(t *testing.T) {
 			if err := json.Unmarshal(data, &cfg); err != nil {
 				t.Fatal(err)
 			}
-			if len(cfg.Functions) != len(api.Functions) {
-				t.Errorf("%d functions, want %d: %s", len(cfg.Functions), len(api.Functions), data)
+			if len(cfg.Functions) != len(route.Names(route.HTTPFunctions())) {
+				t.Errorf("%d functions, want %d: %s", len(cfg.Functions), len(route.Names(route.HTTPFunctions())), data)
 			}
 			for f, u := range cfg.Functions {
 				if strings.HasSuffix(u, "/") || !strings.HasPrefix(u, "https://") {

@@ -8,6 +8,7 @@ import (
 	"log"
 
 	"github.com/todofn/todofn/pkg/app"
+	"github.com/todofn/todofn/pkg/app/mailer"
 	"github.com/todofn/todofn/pkg/platform"
 )
 
@@ -16,7 +17,7 @@ func main() {
 	if err != nil {
 		log.Fatalf("mailer: %v", err)
 	}
-	h, err := a.Mailer(context.Background())
+	h, err := mailer.Handler(context.Background(), a)
 	if err != nil {
 		log.Fatalf("mailer: %v", err)
 	}

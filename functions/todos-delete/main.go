@@ -5,6 +5,8 @@ import (
 	"log"
 
 	"github.com/todofn/todofn/pkg/app"
+	"github.com/todofn/todofn/pkg/app/todos"
+	"github.com/todofn/todofn/pkg/app/apiserver"
 	"github.com/todofn/todofn/pkg/platform"
 )
 
@@ -13,5 +15,10 @@ func main() {
 	if err != nil {
 		log.Fatalf("todos-delete: %v", err)
 	}
-	platform.Start(a.API.Handler(a.API.DeleteTodo()))
+	srv, err := apiserver.New(a)
+	if err != nil {
+		log.Fatalf("todos-delete: %v", err)
+	}
+	svc := todos.New(a)
+	platform.Start(srv.Handler(srv.DeleteTodo(svc)))
 }

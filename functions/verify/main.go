@@ -5,6 +5,8 @@ import (
 	"log"
 
 	"github.com/todofn/todofn/pkg/app"
+	"github.com/todofn/todofn/pkg/app/accounts"
+	"github.com/todofn/todofn/pkg/app/apiserver"
 	"github.com/todofn/todofn/pkg/platform"
 )
 
@@ -13,5 +15,13 @@ func main() {
 	if err != nil {
 		log.Fatalf("verify: %v", err)
 	}
-	platform.Start(a.API.Handler(a.API.Verify()...))
+	srv, err := apiserver.New(a)
+	if err != nil {
+		log.Fatalf("verify: %v", err)
+	}
+	svc, err := accounts.New(a)
+	if err != nil {
+		log.Fatalf("verify: %v", err)
+	}
+	platform.Start(srv.Handler(srv.Verify(svc)))
 }

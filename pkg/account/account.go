@@ -192,13 +192,6 @@ func (s *Service) Verify(ctx context.Context, email, code string) error {
 	return fmt.Errorf("account: verify: too much contention on %q", email)
 }
 
-// Session is the result of a successful log-in.
-type Session struct {
-	AccessToken string
-	ExpiresIn   int // seconds
-	User        *todo.User
-}
-
 func invalidCredentials() error {
 	return todo.Errorf(todo.InvalidCredentials, "The e-mail address or password is wrong.")
 }
@@ -210,7 +203,7 @@ func invalidCredentials() error {
 // Policy.MaxLoginFailures failures in Policy.LoginWindow the address is
 // locked for Policy.LockDuration (RateLimited, with RetryAfter), known or
 // not.
-func (s *Service) Login(ctx context.Context, email, password string) (*Session, error) {
+func (s *Service) Login(ctx context.Context, email, password string) (*todo.Session, error) {
 	email, err := todo.NormalizeEmail(email)
 	if err != nil {
 		return nil, err
@@ -266,7 +259,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (*Session, 
 	if err != nil {
 		return nil, err
 	}
-	return &Session{AccessToken: tok, ExpiresIn: int(exp.Sub(s.now()).Round(time.Second) / time.Second), User: u}, nil
+	return &todo.Session{AccessToken: tok, ExpiresIn: int(exp.Sub(s.now()).Round(time.Second) / time.Second), User: u}, nil
 }
 
 func locked(d time.Duration) error {

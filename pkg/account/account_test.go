@@ -12,6 +12,7 @@ import (
 	"github.com/todofn/todofn/pkg/account"
 	"github.com/todofn/todofn/pkg/auth"
 	"github.com/todofn/todofn/pkg/bolt"
+	"github.com/todofn/todofn/pkg/keyset"
 	"github.com/todofn/todofn/pkg/password"
 	"github.com/todofn/todofn/pkg/todo"
 )
@@ -72,8 +73,8 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { s.Close() })
 	c := &clock{time.Now().UTC().Truncate(time.Millisecond)}
-	key, _ := auth.NewKey("k1")
-	tokens, err := auth.New(auth.Config{Keys: []auth.Key{key}, Issuer: "todofn", Audience: "todofn-api", Now: c.Now})
+	key, _ := keyset.New("k1")
+	tokens, err := auth.New(auth.Config{Keys: []keyset.Key{key}, Issuer: "todofn", Audience: "todofn-api", Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,8 +17,11 @@ import (
 	"github.com/todofn/todofn/pkg/api"
 	"github.com/todofn/todofn/pkg/auth"
 	"github.com/todofn/todofn/pkg/bolt"
+	"github.com/todofn/todofn/pkg/keyset"
 	"github.com/todofn/todofn/pkg/password"
+	"github.com/todofn/todofn/pkg/route"
 	"github.com/todofn/todofn/pkg/todo"
+	"github.com/todofn/todofn/pkg/todolist"
 )
 
 var secret = []byte("0123456789abcdef0123456789abcdef")
@@ -25,6 +29,7 @@ var secret = []byte("0123456789abcdef0123456789abcdef")
 type env struct {
 	t      testing.TB
 	srv    *api.Server
+	fns    []api.Function
 	h      http.Handler
 	store  *bolt.Store
 	codes  *account.Codes
@@ -39,21 +44,22 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	key, _ := auth.NewKey("k1")
-	tokens, err := auth.New(auth.Config{Keys: []auth.Key{key}, Issuer: "todofn", Audience: "todofn-api"})
+	key, _ := keyset.New("k1")
+	tokens, err := auth.New(auth.Config{Keys: []keyset.Key{key}, Issuer: "todofn", Audience: "todofn-api"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	codes := account.NewCodes(secret)
 	logs := new(bytes.Buffer)
-	srv := &api.Server{
-		Accounts: &account.Service{Users: store, Throttles: store, Tokens: tokens, Codes: codes, Policy: account.DefaultPolicy,
-			Hasher: password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})},
-		Todos: store, Claims: store, Tokens: tokens, Cursors: api.NewCursors(secret),
+	srv := &api.Server{Tokens: tokens, Cursors: api.NewCursors(secret),
 		AppURL: "https://app.example/", AllowedOrigins: []string{"https://app.example"},
 		Log: slog.New(slog.NewJSONHandler(logs, nil)),
 	}
-	return &env{t: t, srv: srv, h: srv.Handler(srv.Routes()...), store: store, codes: codes, tokens: tokens, logs: logs}
+	acc := &account.Service{Users: store, Throttles: store, Tokens: tokens, Codes: codes, Policy: account.DefaultPolicy,
+		Hasher: password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})}
+	td := &todolist.Service{Todos: store, Claims: store}
+	fns := srv.All(acc, td)
+	return &env{t: t, srv: srv, fns: fns, h: srv.Handler(fns...), store: store, codes: codes, tokens: tokens, logs: logs}
 }
 
 type resp struct {
@@ -234,7 +240,7 @@ func TestLoginErrors(t *testing.T) {
 func TestTodoAuth(t *testing.T) {
 	e := newEnv(t)
 	good := e.signUp("ann@example.com")
-	other, _ := auth.New(auth.Config{Keys: []auth.Key{{ID: "k1", Secret: bytes.Repeat([]byte("z"), 32)}}, Issuer: "todofn", Audience: "todofn-api"})
+	other, _ := auth.New(auth.Config{Keys: []keyset.Key{{ID: "k1", Secret: bytes.Repeat([]byte("z"), 32)}}, Issuer: "todofn", Audience: "todofn-api"})
 	forged, _, _ := other.Issue("someone")
 	for _, tt := range []struct{ name, header string }{
 		{"missing", ""},
@@ -392,7 +398,7 @@ func TestCORS(t *testing.T) {
 	}
 	// With no origins configured, none is allowed (not "*").
 	e.srv.AllowedOrigins = nil
-	e.h = e.srv.Handler(e.srv.Routes()...)
+	e.h = e.srv.Handler(e.fns...)
 	if h := pre("https://app.example"); h.Get("Access-Control-Allow-Origin") != "" {
 		t.Fatalf("no origins configured, yet allowed: %v", h)
 	}
@@ -400,15 +406,49 @@ func TestCORS(t *testing.T) {
 
 func TestPanicIsA500WithoutDetails(t *testing.T) {
 	e := newEnv(t)
-	h := e.srv.Handler(api.Route{Function: "boom", Method: "GET", Pattern: "/boom",
-		Handler: http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("secret detail") })})
+	h := e.srv.Handler(e.srv.Register(panicking{}))
 	w := httptest.NewRecorder()
-	h.ServeHTTP(w, httptest.NewRequest("GET", "/boom", nil))
+	r := httptest.NewRequest("POST", "/register", strings.NewReader(`{"email":"a@example.com","password":"x"}`))
+	r.Header.Set("Content-Type", "application/json")
+	h.ServeHTTP(w, r)
 	if w.Code != 500 || strings.Contains(w.Body.String(), "secret detail") || !strings.Contains(w.Body.String(), `"code":"internal"`) {
 		t.Fatalf("panic answer: %d %s", w.Code, w.Body)
 	}
 	if !strings.Contains(e.logs.String(), "secret detail") || !strings.Contains(e.logs.String(), "request_id") {
 		t.Fatalf("panic not logged with the request id: %s", e.logs)
+	}
+}
+
+// panicking is a Registrar whose every call panics with a secret.
+type panicking struct{}
+
+func (panicking) Register(context.Context, string, string, string) error { panic("secret detail") }
+
+// TestEveryFunctionHasEveryRouteHandler checks Server.All against the
+// route table: each HTTP function, in table order, with a handler for
+// exactly the methods of its routes.
+func TestEveryFunctionHasEveryRouteHandler(t *testing.T) {
+	e := newEnv(t)
+	got := map[string][]string{}
+	for i, f := range e.fns {
+		got[f.Name] = f.Methods()
+		if http := route.HTTPFunctions(); i >= len(http) || http[i].Name != f.Name {
+			t.Errorf("function %d is %s, not the route table's", i, f.Name)
+		}
+	}
+	for _, f := range route.HTTPFunctions() {
+		var want []string
+		for _, r := range f.Routes {
+			want = append(want, r.Method)
+		}
+		slices.Sort(want)
+		if !slices.Equal(got[f.Name], want) {
+			t.Errorf("%s: handlers for %v, routes %v", f.Name, got[f.Name], want)
+		}
+		delete(got, f.Name)
+	}
+	if len(got) > 0 {
+		t.Errorf("handlers of functions the route table lacks: %v", got)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/todofn/todofn/pkg/todo"
+	"github.com/todofn/todofn/pkg/wire"
 )
 
 // MaxBodyBytes is the largest request body accepted.
@@ -77,8 +78,4 @@ func jsonKind(k string) string {
 }
 
 // writeJSON writes v as the response body with status.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v) // the client went away; nothing to do
-}
+func writeJSON(w http.ResponseWriter, status int, v any) { wire.WriteJSON(w, status, v) }

@@ -1,16 +1,17 @@
-// Package api is the HTTP face of the functions: one route constructor per
-// function, the JSON helpers, the bearer-token check and the single error
-// writer. Handlers see only net/http; package platform adapts them to each
-// cloud's events.
+// Package api is the HTTP face of the functions: one constructor per
+// function, each returning that function's handlers, and the Server that
+// mounts them on the routes of package route with CORS, request IDs, the
+// access log and the one error writer. Handlers only decode a request, call
+// a service through a small interface defined here, and encode the answer;
+// they see only net/http, and package platform adapts them to each cloud's
+// events.
 package api
 
 import (
-	"crypto/rand"
-	"encoding/hex"
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -18,30 +19,24 @@ import (
 
 	"github.com/rs/cors"
 
-	"github.com/todofn/todofn/pkg/account"
+	"github.com/todofn/todofn/pkg/route"
 	"github.com/todofn/todofn/pkg/todo"
+	"github.com/todofn/todofn/pkg/wire"
 )
 
-// TokenVerifier checks a bearer token and returns its user ID, or a
-// todo.Unauthorized error.
-type TokenVerifier interface {
-	Verify(token string) (userID string, err error)
-}
-
-// Server holds what the handlers need. Build it once per process.
+// Server holds what every function's handlers share. Build it once per
+// process.
 type Server struct {
-	Accounts *account.Service
-	Todos    todo.TodoStore
-	Claims   todo.ClaimStore // Idempotency-Key records
-	Tokens   TokenVerifier
-	Cursors  *Cursors
+	// Tokens checks bearer tokens on the routes that need a user.
+	Tokens TokenVerifier
+	// Cursors seals and opens paging cursors.
+	Cursors *Cursors
 	// AppURL is the web app; GET /verify redirects to it.
 	AppURL string
 	// AllowedOrigins are the browser origins allowed to call the API
 	// cross-origin ("*" for any); none means same-origin only.
 	AllowedOrigins []string
-	Log            *slog.Logger     // nil means slog.Default()
-	Now            func() time.Time // nil means time.Now
+	Log            *slog.Logger // nil means slog.Default()
 }
 
 func (s *Server) log() *slog.Logger {
@@ -51,103 +46,101 @@ func (s *Server) log() *slog.Logger {
 	return slog.Default()
 }
 
-func (s *Server) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC()
+// handlerFunc is a handler that reports failure by returning an error,
+// which the Server writes as the error envelope.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// Function is one function's handlers, by HTTP method, for the routes the
+// route table gives it.
+type Function struct {
+	Name     string
+	handlers map[string]handlerFunc
+}
+
+// Methods returns the methods f has handlers for, sorted.
+func (f Function) Methods() []string {
+	var out []string
+	for m := range f.handlers {
+		out = append(out, m)
 	}
-	return time.Now().UTC()
+	slices.Sort(out)
+	return out
 }
 
-// Route is one method and path pattern (net/http ServeMux syntax, e.g.
-// "/todos/{id}") served by one function.
-type Route struct {
-	Function string // the function that serves it, e.g. "todos-add"
-	Method   string
-	Pattern  string
-	Handler  http.Handler
-}
-
-// Routes returns every route of every function, for the local server.
-func (s *Server) Routes() []Route {
-	var all []Route
-	for _, f := range Functions {
-		all = append(all, s.Function(f)...)
-	}
-	return all
-}
-
-// Functions names the HTTP functions, in the order the README lists them.
-var Functions = []string{"register", "verify", "login", "todos-list", "todos-add", "todos-update", "todos-delete"}
-
-// Function returns the routes one function serves, or nil for an unknown
-// name.
-func (s *Server) Function(name string) []Route {
-	switch name {
-	case "register":
-		return []Route{s.Register()}
-	case "verify":
-		return s.Verify()
-	case "login":
-		return []Route{s.Login()}
-	case "todos-list":
-		return []Route{s.ListTodos()}
-	case "todos-add":
-		return []Route{s.AddTodo()}
-	case "todos-update":
-		return []Route{s.UpdateTodo()}
-	case "todos-delete":
-		return []Route{s.DeleteTodo()}
-	}
-	return nil
-}
-
-// Handler serves exactly the given routes: other paths get a 404 and other
-// methods a 405 (with Allow), both as JSON errors. It answers CORS
-// preflights for AllowedOrigins, recovers panics as 500s and logs one line
-// per request with the request ID, route, status and latency.
-func (s *Server) Handler(routes ...Route) http.Handler {
+// Handler serves fns on their routes from the route table: other paths get
+// a 404 and other methods a 405 (with Allow), both as JSON errors; HEAD is
+// served by a GET handler. It answers CORS preflights for AllowedOrigins,
+// recovers panics as 500s and logs one line per request with the request ID,
+// route, status and latency.
+func (s *Server) Handler(fns ...Function) http.Handler {
 	mux := http.NewServeMux()
-	byPattern := map[string][]Route{}
-	var order []string
 	methods := []string{http.MethodOptions}
-	for _, rt := range routes {
-		if _, seen := byPattern[rt.Pattern]; !seen {
-			order = append(order, rt.Pattern)
-		}
-		byPattern[rt.Pattern] = append(byPattern[rt.Pattern], rt)
-		if !slices.Contains(methods, rt.Method) {
-			methods = append(methods, rt.Method)
+	type target struct {
+		fn     string
+		method string
+		h      handlerFunc
+	}
+	byPattern := map[string][]target{}
+	for _, fn := range fns {
+		rf, _ := route.Lookup(fn.Name)
+		for _, rt := range rf.Routes {
+			if h, ok := fn.handlers[rt.Method]; ok {
+				byPattern[rt.Pattern] = append(byPattern[rt.Pattern], target{fn.Name, rt.Method, h})
+				if !slices.Contains(methods, rt.Method) {
+					methods = append(methods, rt.Method)
+				}
+			}
 		}
 	}
-	for _, p := range order {
-		rts := byPattern[p]
-		mux.Handle(p, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	for pattern, ts := range byPattern {
+		mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 			var allow []string
-			for _, rt := range rts {
-				if r.Method == rt.Method || (r.Method == http.MethodHead && rt.Method == http.MethodGet) {
-					setRoute(w, rt.Function)
-					rt.Handler.ServeHTTP(w, r)
+			for _, t := range ts {
+				if r.Method == t.method || (r.Method == http.MethodHead && t.method == http.MethodGet) {
+					wire.SetRoute(w, t.fn)
+					s.serve(w, r, t.h)
 					return
 				}
-				allow = append(allow, rt.Method)
+				allow = append(allow, t.method)
 			}
 			w.Header().Set("Allow", strings.Join(append(allow, http.MethodOptions), ", "))
-			s.writeError(w, r, todo.Errorf(todo.MethodNotAllowed, "%s is not allowed here; use %s.", r.Method, strings.Join(allow, " or ")))
-		}))
+			s.fail(w, r, todo.Errorf(todo.MethodNotAllowed, "%s is not allowed here; use %s.", r.Method, strings.Join(allow, " or ")))
+		})
 	}
 	if _, ok := byPattern["/"]; !ok {
 		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-			s.writeError(w, r, todo.Errorf(todo.NotFound, "There is nothing at %s.", r.URL.Path))
+			s.fail(w, r, todo.Errorf(todo.NotFound, "There is nothing at %s.", r.URL.Path))
 		})
 	}
 	return s.middleware(s.cors(methods).Handler(mux))
 }
 
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, h handlerFunc) {
+	if err := h(w, r); err != nil {
+		s.fail(w, r, err)
+	}
+}
+
+// fail is the only writer of error responses: the envelope from package
+// wire, and the cause of an internal error in the log with the request ID.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if wire.WriteError(w, err) == todo.Internal {
+		s.logInternal(r, err)
+	}
+}
+
+// logInternal logs an internal error with the request ID: the one place the
+// cause of a 500 is recorded.
+func (s *Server) logInternal(r *http.Request, err error) {
+	s.log().LogAttrs(r.Context(), slog.LevelError, "internal error",
+		slog.String("request_id", wire.RequestID(r.Context())), slog.String("error", err.Error()))
+}
+
 func (s *Server) cors(methods []string) *cors.Cors {
 	opts := cors.Options{
 		AllowedMethods: methods,
-		AllowedHeaders: []string{"Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"},
-		ExposedHeaders: []string{"Retry-After", "WWW-Authenticate", "X-Request-Id", "Location", "Idempotent-Replayed"},
+		AllowedHeaders: []string{"Authorization", "Content-Type", "Idempotency-Key", wire.RequestIDHeader},
+		ExposedHeaders: []string{"Retry-After", "WWW-Authenticate", wire.RequestIDHeader, "Location", "Idempotent-Replayed"},
 		MaxAge:         600,
 	}
 	if len(s.AllowedOrigins) == 0 {
@@ -159,98 +152,68 @@ func (s *Server) cors(methods []string) *cors.Cors {
 	return cors.New(opts)
 }
 
-var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
-
-// statusWriter records the status for the access log.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	route  string
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-func setRoute(w http.ResponseWriter, name string) {
-	if sw, ok := w.(*statusWriter); ok {
-		sw.route = name
-	}
-}
-
+// middleware gives every request an ID (the platform's, a well-formed
+// client X-Request-Id, or a fresh one), sets the headers every answer
+// carries, recovers a panic as a 500 and logs one access line.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ctx := r.Context()
-		id := todo.RequestID(ctx)
+		id := wire.RequestID(r.Context())
 		if id == "" {
-			if h := r.Header.Get("X-Request-Id"); requestIDPattern.MatchString(h) {
-				id = h
-			} else {
-				b := make([]byte, 12)
-				_, _ = rand.Read(b)
-				id = hex.EncodeToString(b)
-			}
-			r = r.WithContext(todo.WithRequestID(ctx, id))
+			r = r.WithContext(wire.WithRequestID(r.Context(), r.Header.Get(wire.RequestIDHeader)))
+			id = wire.RequestID(r.Context())
 		}
 		h := w.Header()
-		h.Set("X-Request-Id", id)
+		h.Set(wire.RequestIDHeader, id)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Cache-Control", "no-store")
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &wire.StatusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
-					panic(p)
-				}
-				err := fmt.Errorf("panic: %v\n%s", p, debug.Stack())
-				if sw.status == 0 {
-					s.writeError(sw, r, err)
-				} else {
-					s.log().Error("panic after response started", "request_id", id, "error", err.Error())
-				}
-			}
-			route := sw.route
-			if route == "" {
-				route = "-"
+				s.recovered(sw, r, p)
 			}
 			s.log().LogAttrs(r.Context(), slog.LevelInfo, "request",
-				slog.String("request_id", id), slog.String("route", route), slog.String("method", r.Method),
-				slog.String("path", r.URL.Path), slog.Int("status", sw.status),
+				slog.String("request_id", id), slog.String("route", cmp.Or(sw.Route, "-")), slog.String("method", r.Method),
+				slog.String("path", r.URL.Path), slog.Int("status", sw.Status),
 				slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000))
 		}()
 		next.ServeHTTP(sw, r)
 	})
 }
 
-// RequireUser lets a request through only with a valid bearer token, and
-// puts the user ID into its context (todo.UserID).
-func (s *Server) RequireUser(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-		token = strings.TrimSpace(token)
-		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-			s.writeError(w, r, todo.Errorf(todo.Unauthorized, "Log in first: send Authorization: Bearer <access token>."))
-			return
-		}
-		uid, err := s.Tokens.Verify(token)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(todo.WithUserID(r.Context(), uid)))
-	})
+// recovered answers a panic with a 500 if nothing was written yet, and logs
+// it either way; http.ErrAbortHandler keeps its meaning.
+func (s *Server) recovered(sw *wire.StatusWriter, r *http.Request, p any) {
+	if p == http.ErrAbortHandler {
+		panic(p)
+	}
+	err := fmt.Errorf("panic: %v\n%s", p, debug.Stack())
+	if sw.Status == 0 {
+		s.fail(sw, r, err)
+		return
+	}
+	s.log().Error("panic after response started", "request_id", wire.RequestID(r.Context()), "error", err.Error())
+}
+
+// AccountService is everything the account functions call.
+type AccountService interface {
+	Registrar
+	AddressVerifier
+	Authenticator
+}
+
+// TodoService is everything the todo functions call.
+type TodoService interface {
+	TodoLister
+	TodoAdder
+	TodoUpdater
+	TodoDeleter
+}
+
+// All returns every HTTP function, in the order of the route table, for a
+// server that serves them all (the local server, tests); a deployed
+// function builds only its own.
+func (s *Server) All(accounts AccountService, todos TodoService) []Function {
+	return []Function{s.Register(accounts), s.Verify(accounts), s.Login(accounts),
+		s.ListTodos(todos), s.AddTodo(todos), s.UpdateTodo(todos), s.DeleteTodo(todos)}
 }

@@ -1,17 +1,32 @@
 package api
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
+	"context"
 	"net/http"
 	"strconv"
-	"strings"
-	"time"
-
-	"github.com/oklog/ulid/v2"
 
 	"github.com/todofn/todofn/pkg/todo"
 )
+
+// TodoLister lists an owner's todos (package todolist's Service).
+type TodoLister interface {
+	List(ctx context.Context, userID string, q todo.TodoQuery) (todo.TodoPage, error)
+}
+
+// TodoAdder adds a todo (package todolist's Service).
+type TodoAdder interface {
+	Add(ctx context.Context, userID string, in todo.TodoInput, idempotencyKey string) (t *todo.Todo, replayed bool, err error)
+}
+
+// TodoUpdater changes a todo (package todolist's Service).
+type TodoUpdater interface {
+	Update(ctx context.Context, userID, id string, in todo.TodoInput) (*todo.Todo, error)
+}
+
+// TodoDeleter deletes a todo (package todolist's Service).
+type TodoDeleter interface {
+	Delete(ctx context.Context, userID, id string) error
+}
 
 type todoBody struct {
 	ID        string `json:"id"`
@@ -33,33 +48,36 @@ type listBody struct {
 	NextCursor *string    `json:"nextCursor"`
 }
 
+type todoInput struct {
+	Title *string `json:"title"`
+	Done  *bool   `json:"done"`
+}
+
+func (in todoInput) domain() todo.TodoInput { return todo.TodoInput{Title: in.Title, Done: in.Done} }
+
 // ListTodos is GET /todos?limit=&cursor=: the caller's todos, newest first.
-func (s *Server) ListTodos() Route {
-	return Route{Function: "todos-list", Method: http.MethodGet, Pattern: "/todos",
-		Handler: s.RequireUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func (s *Server) ListTodos(svc TodoLister) Function {
+	return Function{Name: "todos-list", handlers: map[string]handlerFunc{
+		http.MethodGet: s.requireUser(func(w http.ResponseWriter, r *http.Request) error {
 			uid := todo.UserID(r.Context())
 			q := todo.TodoQuery{Limit: todo.DefaultPageSize}
 			if v := r.URL.Query().Get("limit"); v != "" {
 				n, err := strconv.Atoi(v)
-				if err != nil || n < 1 || n > todo.MaxPageSize {
-					s.writeError(w, r, &todo.Error{Code: todo.Invalid, Field: "limit",
-						Message: "The limit must be a whole number from 1 to 100."})
-					return
+				if err != nil {
+					n = -1 // refused by the service with the rule it checks
 				}
 				q.Limit = n
 			}
 			if c := r.URL.Query().Get("cursor"); c != "" {
 				after, err := s.Cursors.Open(uid, c)
 				if err != nil {
-					s.writeError(w, r, err)
-					return
+					return err
 				}
 				q.After = after
 			}
-			page, err := s.Todos.Todos(r.Context(), uid, q)
+			page, err := svc.List(r.Context(), uid, q)
 			if err != nil {
-				s.writeError(w, r, err)
-				return
+				return err
 			}
 			out := listBody{Items: make([]todoBody, 0, len(page.Items))}
 			for i := range page.Items {
@@ -70,192 +88,59 @@ func (s *Server) ListTodos() Route {
 				out.NextCursor = &c
 			}
 			writeJSON(w, http.StatusOK, out)
-		}))}
-}
-
-// idempotencyTTL is how long an Idempotency-Key is remembered.
-const idempotencyTTL = 24 * time.Hour
-
-func validIdempotencyKey(k string) bool {
-	if len(k) == 0 || len(k) > 255 {
-		return false
-	}
-	for i := 0; i < len(k); i++ {
-		if k[i] < 0x21 || k[i] > 0x7e {
-			return false
-		}
-	}
-	return true
+			return nil
+		})}}
 }
 
 // AddTodo is POST /todos {"title","done"?} -> 201 the todo. With an
 // Idempotency-Key header, a retry with the same key and body returns the
 // same todo (201, Idempotent-Replayed: true) instead of a second one; the
 // same key with another body is refused.
-func (s *Server) AddTodo() Route {
-	return Route{Function: "todos-add", Method: http.MethodPost, Pattern: "/todos",
-		Handler: s.RequireUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx := r.Context()
-			uid := todo.UserID(ctx)
-			var in struct {
-				Title *string `json:"title"`
-				Done  *bool   `json:"done"`
-			}
+func (s *Server) AddTodo(svc TodoAdder) Function {
+	return Function{Name: "todos-add", handlers: map[string]handlerFunc{
+		http.MethodPost: s.requireUser(func(w http.ResponseWriter, r *http.Request) error {
+			var in todoInput
 			if err := decode(w, r, &in); err != nil {
-				s.writeError(w, r, err)
-				return
+				return err
 			}
-			if in.Title == nil {
-				s.writeError(w, r, todo.FieldError("title", "Give the todo a title."))
-				return
-			}
-			title, err := todo.NormalizeTitle(*in.Title)
+			t, replayed, err := svc.Add(r.Context(), todo.UserID(r.Context()), in.domain(), r.Header.Get("Idempotency-Key"))
 			if err != nil {
-				s.writeError(w, r, err)
-				return
+				return err
 			}
-			done := in.Done != nil && *in.Done
-			now := s.now()
-			id := ulid.MustNew(ulid.Timestamp(now), ulid.DefaultEntropy()).String()
-			replay := false
-			if key := r.Header.Get("Idempotency-Key"); key != "" {
-				if !validIdempotencyKey(key) {
-					s.writeError(w, r, &todo.Error{Code: todo.Invalid, Field: "Idempotency-Key",
-						Message: "The Idempotency-Key header must be 1 to 255 visible ASCII characters."})
-					return
-				}
-				sum := sha256.Sum256([]byte(strconv.FormatBool(done) + "\x00" + title))
-				fp := hex.EncodeToString(sum[:8])
-				held, fresh, err := s.Claims.Claim(ctx, "idem:"+uid+":"+key, id+" "+fp, now.Add(idempotencyTTL))
-				if err != nil {
-					s.writeError(w, r, err)
-					return
-				}
-				if !fresh {
-					heldID, heldFP, _ := strings.Cut(held, " ")
-					if heldFP != fp {
-						s.writeError(w, r, todo.Errorf(todo.IdempotencyKeyReused,
-							"This Idempotency-Key was used for a different todo; use a new key."))
-						return
-					}
-					id, replay = heldID, true
-				}
+			w.Header().Set("Location", "/todos/"+t.ID)
+			if replayed {
+				w.Header().Set("Idempotent-Replayed", "true")
 			}
-			t := &todo.Todo{ID: id, UserID: uid, Title: title, Done: done, CreatedAt: now, UpdatedAt: now}
-			if replay {
-				// The first request may have failed before storing the todo:
-				// create it now if it is missing.
-				if got, err := s.Todos.Todo(ctx, uid, id); err == nil {
-					s.writeTodo(w, http.StatusCreated, got, true)
-					return
-				}
-			}
-			err = s.Todos.CreateTodo(ctx, t)
-			if todo.ErrorCode(err) == todo.Conflict && replay {
-				t, err = s.Todos.Todo(ctx, uid, id) // a concurrent retry stored it
-			}
-			if err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-			s.writeTodo(w, http.StatusCreated, t, replay)
-		}))}
+			writeJSON(w, http.StatusCreated, toBody(t))
+			return nil
+		})}}
 }
 
-func (s *Server) writeTodo(w http.ResponseWriter, status int, t *todo.Todo, replayed bool) {
-	if status == http.StatusCreated {
-		w.Header().Set("Location", "/todos/"+t.ID)
-	}
-	if replayed {
-		w.Header().Set("Idempotent-Replayed", "true")
-	}
-	writeJSON(w, status, toBody(t))
-}
-
-func todoID(r *http.Request) (string, error) {
-	id := r.PathValue("id")
-	if _, err := ulid.ParseStrict(id); err != nil {
-		return "", todo.Errorf(todo.NotFound, "No such todo.")
-	}
-	return strings.ToUpper(id), nil
-}
-
-// maxUpdateRetries bounds the read-modify-write loop under contention.
-const maxUpdateRetries = 5
-
-// UpdateTodo is PATCH /todos/{id} {"title"?,"done"?} -> 200 the todo. Each
-// change is applied to the latest version, so concurrent edits of different
-// fields both survive.
-func (s *Server) UpdateTodo() Route {
-	return Route{Function: "todos-update", Method: http.MethodPatch, Pattern: "/todos/{id}",
-		Handler: s.RequireUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx := r.Context()
-			uid := todo.UserID(ctx)
-			id, err := todoID(r)
-			if err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-			var in struct {
-				Title *string `json:"title"`
-				Done  *bool   `json:"done"`
-			}
+// UpdateTodo is PATCH /todos/{id} {"title"?,"done"?} -> 200 the todo.
+func (s *Server) UpdateTodo(svc TodoUpdater) Function {
+	return Function{Name: "todos-update", handlers: map[string]handlerFunc{
+		http.MethodPatch: s.requireUser(func(w http.ResponseWriter, r *http.Request) error {
+			var in todoInput
 			if err := decode(w, r, &in); err != nil {
-				s.writeError(w, r, err)
-				return
+				return err
 			}
-			if in.Title == nil && in.Done == nil {
-				s.writeError(w, r, todo.FieldError("title", "Send a new title, done, or both."))
-				return
+			t, err := svc.Update(r.Context(), todo.UserID(r.Context()), r.PathValue("id"), in.domain())
+			if err != nil {
+				return err
 			}
-			var title string
-			if in.Title != nil {
-				if title, err = todo.NormalizeTitle(*in.Title); err != nil {
-					s.writeError(w, r, err)
-					return
-				}
-			}
-			for range maxUpdateRetries {
-				t, err := s.Todos.Todo(ctx, uid, id)
-				if err != nil {
-					s.writeError(w, r, err)
-					return
-				}
-				if in.Title != nil {
-					t.Title = title
-				}
-				if in.Done != nil {
-					t.Done = *in.Done
-				}
-				t.UpdatedAt = s.now()
-				err = s.Todos.UpdateTodo(ctx, t)
-				if todo.ErrorCode(err) == todo.Conflict {
-					continue
-				}
-				if err != nil {
-					s.writeError(w, r, err)
-					return
-				}
-				s.writeTodo(w, http.StatusOK, t, false)
-				return
-			}
-			s.writeError(w, r, todo.Errorf(todo.Conflict, "The todo is being changed by another request; try again."))
-		}))}
+			writeJSON(w, http.StatusOK, toBody(t))
+			return nil
+		})}}
 }
 
 // DeleteTodo is DELETE /todos/{id} -> 204.
-func (s *Server) DeleteTodo() Route {
-	return Route{Function: "todos-delete", Method: http.MethodDelete, Pattern: "/todos/{id}",
-		Handler: s.RequireUser(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			id, err := todoID(r)
-			if err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-			if err := s.Todos.DeleteTodo(r.Context(), todo.UserID(r.Context()), id); err != nil {
-				s.writeError(w, r, err)
-				return
+func (s *Server) DeleteTodo(svc TodoDeleter) Function {
+	return Function{Name: "todos-delete", handlers: map[string]handlerFunc{
+		http.MethodDelete: s.requireUser(func(w http.ResponseWriter, r *http.Request) error {
+			if err := svc.Delete(r.Context(), todo.UserID(r.Context()), r.PathValue("id")); err != nil {
+				return err
 			}
 			w.WriteHeader(http.StatusNoContent)
-		}))}
+			return nil
+		})}}
 }

@@ -1,18 +1,9 @@
 package app
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/todofn/todofn/internal/tablestoretest"
-	"github.com/todofn/todofn/pkg/todo"
 )
 
 func env(kv ...string) func(string) string {
@@ -69,121 +60,6 @@ func TestOpenRefusesShortJWTKey(t *testing.T) {
 	_, err := OpenWithLog(ConfigFrom(env("DATA_DIR", t.TempDir(), "JWT_KEYS", "k=c2hvcnQ")), os.Stderr)
 	if err == nil || !strings.Contains(err.Error(), "at least 32") {
 		t.Fatalf("Open = %v, want a refusal of the short key", err)
-	}
-}
-
-func TestDevSecretsAreKept(t *testing.T) {
-	dir := t.TempDir()
-	a1, err := OpenWithLog(ConfigFrom(env("DATA_DIR", dir)), new(strings.Builder))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, _, _ := a1.Tokens.Issue("u1")
-	a1.Close()
-	a2, err := OpenWithLog(ConfigFrom(env("DATA_DIR", dir)), new(strings.Builder))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a2.Close()
-	if sub, err := a2.Tokens.Verify(tok); err != nil || sub != "u1" {
-		t.Fatalf("a token from the first run does not verify in the second: %v", err)
-	}
-	st, _ := os.Stat(filepath.Join(dir, "dev-secrets.json"))
-	if st.Mode().Perm() != 0o600 {
-		t.Fatalf("dev-secrets.json mode %v", st.Mode())
-	}
-}
-
-type senderFunc func(context.Context, todo.Mail) error
-
-func (f senderFunc) Send(ctx context.Context, m todo.Mail) error { return f(ctx, m) }
-
-func streamRecord(seq, event, email, nonce string, expires time.Time) string {
-	return fmt.Sprintf(`{"eventID":"e%[1]s","eventName":%[2]q,"eventSource":"aws:dynamodb","dynamodb":{"Keys":{"email":{"S":%[3]q}},
-"NewImage":{"email":{"S":%[3]q},"id":{"S":"01KB3QJ7M0A5Y6N9T2V8X4Z1QD"},"passwordHash":{"S":"x"},"status":{"S":"pending"},
-"codeNonce":{"S":%[4]q},"codeSentAt":{"S":%[5]q},"codeExpires":{"S":%[6]q},"codeAttempts":{"N":"0"},
-"createdAt":{"S":%[5]q},"updatedAt":{"S":%[5]q},"version":{"N":"1"}},"SequenceNumber":%[1]q,"StreamViewType":"NEW_AND_OLD_IMAGES"}}`,
-		seq, event, email, nonce, expires.Add(-15*time.Minute).UTC().Format(time.RFC3339), expires.UTC().Format(time.RFC3339))
-}
-
-// TestMailerDynamoDBEvent feeds a DynamoDB stream event (the documented
-// record format; dynalite has no streams) through the mailer: a good record
-// mails, a malformed one is skipped, a failed send is reported for retry, and
-// a redelivery does not mail twice.
-func TestMailerDynamoDBEvent(t *testing.T) {
-	a, err := OpenWithLog(ConfigFrom(env("DATA_DIR", t.TempDir(), "APP_URL", "https://app.example/")), new(strings.Builder))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	var sent []todo.Mail
-	n := a.Notifier(senderFunc(func(_ context.Context, m todo.Mail) error {
-		if m.To == "down@example.com" {
-			return errors.New("smtp: 451 try later")
-		}
-		sent = append(sent, m)
-		return nil
-	}))
-	exp := time.Now().Add(10 * time.Minute)
-	payload := `{"Records":[` + streamRecord("1", "INSERT", "ann@example.com", "n1", exp) + `,` +
-		`{"eventID":"bad","eventName":"INSERT","eventSource":"aws:dynamodb","dynamodb":{"NewImage":{"email":{"N":"1"}},"SequenceNumber":"2"}},` +
-		streamRecord("3", "INSERT", "down@example.com", "n3", exp) + `]}`
-	for round := range 2 {
-		out, err := a.handleStreamEvent(context.Background(), n, []byte(payload))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var resp struct {
-			BatchItemFailures []struct{ ItemIdentifier string } `json:"batchItemFailures"`
-		}
-		if err := json.Unmarshal(out, &resp); err != nil {
-			t.Fatal(err)
-		}
-		if len(resp.BatchItemFailures) != 1 || resp.BatchItemFailures[0].ItemIdentifier != "3" {
-			t.Fatalf("round %d: failures %s, want only sequence 3", round, out)
-		}
-	}
-	if len(sent) != 1 || sent[0].To != "ann@example.com" || !strings.Contains(sent[0].Text, "https://app.example/verify?code=") {
-		t.Fatalf("sent %+v, want one code mail to ann", sent)
-	}
-}
-
-// TestMailerTablestoreTrigger feeds the users table's changes, as the
-// Tablestore protocol double records them, through the mailer as a CBOR
-// trigger payload.
-func TestMailerTablestoreTrigger(t *testing.T) {
-	ts := tablestoretest.NewServer()
-	defer ts.Close()
-	cfg := ConfigFrom(env("STORE", "tablestore", "TABLESTORE_ENDPOINT", ts.URL(), "TABLESTORE_INSTANCE", "inst",
-		"ALIBABA_CLOUD_ACCESS_KEY_ID", "id", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "secret", "DATA_DIR", t.TempDir(), "APP_URL", "https://app.example/"))
-	if err := CreateTablestoreTables(context.Background(), cfg); err != nil {
-		t.Fatal(err)
-	}
-	a, err := OpenWithLog(cfg, new(strings.Builder))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	if err := a.Accounts.Register(context.Background(), "ann@example.com", "password1", "Ann"); err != nil {
-		t.Fatal(err)
-	}
-	payload, err := tablestoretest.TriggerPayload(ts.Changes("inst", cfg.UsersTable, 0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sent []todo.Mail
-	n := a.Notifier(senderFunc(func(_ context.Context, m todo.Mail) error { sent = append(sent, m); return nil }))
-	for range 2 { // a redelivered trigger mails once
-		if _, err := a.handleStreamEvent(context.Background(), n, payload); err != nil {
-			t.Fatal(err)
-		}
-	}
-	u, _ := a.Store.User(context.Background(), "ann@example.com")
-	if len(sent) != 1 || !strings.Contains(sent[0].Text, a.Codes.Code(u.Email, u.CodeNonce)) {
-		t.Fatalf("sent %+v", sent)
-	}
-	if _, err := a.handleStreamEvent(context.Background(), n, []byte("\xff\x00garbage")); err != nil {
-		t.Fatalf("an undecodable event must be dropped with a log line, not retried forever: %v", err)
 	}
 }
 

@@ -1,7 +1,10 @@
 // Package app is the composition root: it reads the configuration once into
-// a typed Config and builds the store, tokens, account service, HTTP API and
-// mailer from it. Function mains and dev tools call only this package and
-// package platform.
+// a typed Config, validates it, and opens the store of the configured engine
+// (see engine.go). Each part a function builds on top of it has its own
+// small constructor package: app/apiserver (the HTTP API's shared server),
+// app/accounts (sign-up, verify, log-in), app/todos (the todo service) and
+// app/mailer (the stream-fired mailer), so that a function links only what
+// it uses. Function mains call these and package platform.
 package app
 
 import (
@@ -14,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/todofn/todofn/pkg/keyset"
 )
 
 // Config is every setting, read from the environment by ConfigFromEnv. The
@@ -142,15 +147,8 @@ func boolish(s string) bool {
 // embedded store, or a cloud engine's endpoint on loopback (dynalite, the
 // Tablestore double). There missing secrets may be generated (see Open).
 func (c Config) Local() bool {
-	switch c.Store {
-	case "bolt":
-		return true
-	case "dynamodb":
-		return loopback(c.DynamoDBEndpoint)
-	case "tablestore":
-		return loopback(c.TablestoreEndpoint)
-	}
-	return false
+	e := lookupEngine(c.Store)
+	return e != nil && e.local(c)
 }
 
 func loopback(endpoint string) bool {
@@ -165,24 +163,11 @@ func loopback(endpoint string) bool {
 // Validate names every missing or invalid setting at once.
 func (c Config) Validate() error {
 	p := append([]string(nil), c.problems...)
-	switch c.Store {
-	case "bolt":
-	case "dynamodb":
-		if c.AWSRegion == "" {
-			p = append(p, "AWS_REGION is required with STORE=dynamodb")
-		}
-		if c.DynamoDBEndpoint == "" && (c.AWSAccessKeyID == "" || c.AWSSecretKey == "") {
-			p = append(p, "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are required with STORE=dynamodb (Lambda sets them; locally: eval \"$(aws configure export-credentials --format env)\")")
-		}
-	case "tablestore":
-		for name, v := range map[string]string{"TABLESTORE_ENDPOINT": c.TablestoreEndpoint, "TABLESTORE_INSTANCE": c.TablestoreInstance,
-			"ALIBABA_CLOUD_ACCESS_KEY_ID": c.AccessKeyID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": c.AccessKeySecret} {
-			if v == "" {
-				p = append(p, name+" is required with STORE=tablestore")
-			}
-		}
-	default:
-		p = append(p, fmt.Sprintf("STORE must be bolt, dynamodb or tablestore, not %q", c.Store))
+	if e := lookupEngine(c.Store); e != nil {
+		p = append(p, e.problems(c)...)
+	} else {
+		p = append(p, fmt.Sprintf("STORE must be one of %s (the engines built into this binary), not %q",
+			strings.Join(engineNames(), ", "), c.Store))
 	}
 	if !c.Local() {
 		if c.JWTKeys == "" {
@@ -191,6 +176,9 @@ func (c Config) Validate() error {
 		if c.AppSecret == "" {
 			p = append(p, "APP_SECRET is required (base64, at least 32 bytes)")
 		}
+	}
+	if c.JWTKeys != "" {
+		p = append(p, keyProblems(c.JWTKeys)...)
 	}
 	if c.AppSecret != "" {
 		if b, err := decodeSecret(c.AppSecret); err != nil || len(b) < 32 {
@@ -224,4 +212,36 @@ func decodeSecret(s string) ([]byte, error) {
 		return b, nil
 	}
 	return base64.RawURLEncoding.DecodeString(s)
+}
+
+// keyProblems names what is wrong with a JWT_KEYS value.
+func keyProblems(s string) []string {
+	keys, err := keyset.Parse(s)
+	if err != nil {
+		return []string{"JWT_KEYS: " + err.Error()}
+	}
+	if len(keys) == 0 {
+		return []string{"JWT_KEYS holds no key"}
+	}
+	var p []string
+	for _, k := range keys {
+		if err := k.Check(keyset.MinSecretLen); err != nil {
+			p = append(p, "JWT_KEYS: "+err.Error())
+		}
+	}
+	return p
+}
+
+// VerifyLink is the mailed link's base: VERIFY_URL, else APP_URL's origin
+// with /verify (right when one origin serves the app and the functions, as
+// the local server does).
+func (c Config) VerifyLink() string {
+	if c.VerifyURL != "" {
+		return c.VerifyURL
+	}
+	u, err := url.Parse(c.AppURL)
+	if err != nil || c.AppURL == "" {
+		return "/verify"
+	}
+	return strings.TrimSuffix((&url.URL{Scheme: u.Scheme, Host: u.Host}).String(), "/") + "/verify"
 }

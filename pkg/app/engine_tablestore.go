@@ -4,53 +4,42 @@ package app
 
 import (
 	"context"
-	"errors"
-	"strconv"
 
-	"github.com/todofn/todofn/pkg/account"
 	"github.com/todofn/todofn/pkg/tablestore"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
-// This file builds the Tablestore engine in; `-tags no_tablestore` leaves
-// it (and its protobuf runtime) out of binaries meant for AWS Lambda.
+// The Tablestore engine; `-tags no_tablestore` leaves it (and its protobuf
+// runtime) out of binaries meant for AWS Lambda.
+func init() {
+	registerEngine(&engine{
+		name:  "tablestore",
+		local: func(c Config) bool { return loopback(c.TablestoreEndpoint) },
+		problems: func(c Config) []string {
+			var p []string
+			for _, v := range []struct{ name, value string }{
+				{"TABLESTORE_ENDPOINT", c.TablestoreEndpoint}, {"TABLESTORE_INSTANCE", c.TablestoreInstance},
+				{"ALIBABA_CLOUD_ACCESS_KEY_ID", c.AccessKeyID}, {"ALIBABA_CLOUD_ACCESS_KEY_SECRET", c.AccessKeySecret},
+			} {
+				if v.value == "" {
+					p = append(p, v.name+" is required with STORE=tablestore")
+				}
+			}
+			return p
+		},
+		open: func(_ context.Context, c Config) (todo.Store, error) { return tablestore.Open(c.tablestore()) },
+		createTables: func(ctx context.Context, c Config) error {
+			return tablestore.CreateTables(ctx, c.tablestore())
+		},
+		// Any event that is not another engine's is read as a Tablestore
+		// trigger payload (CBOR, or JSON from the console), whose decoder
+		// names what is wrong with it.
+		stream: &streamCodec{claims: func([]byte) bool { return true }, handle: tablestore.HandleStream},
+	})
+}
 
 func (c Config) tablestore() tablestore.Config {
 	return tablestore.Config{Endpoint: c.TablestoreEndpoint, Instance: c.TablestoreInstance,
 		AccessKeyID: c.AccessKeyID, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken,
 		UsersTable: c.UsersTable, TodosTable: c.TodosTable, KeysTable: c.KeysTable}
-}
-
-func openTablestore(_ context.Context, c Config) (todo.Store, error) {
-	return tablestore.Open(c.tablestore())
-}
-
-// CreateTablestoreTables creates the configured tables if they are missing.
-func CreateTablestoreTables(ctx context.Context, c Config) error {
-	return tablestore.CreateTables(ctx, c.tablestore())
-}
-
-// handleTablestoreEvent hands each change of a Tablestore trigger payload
-// (CBOR, or JSON from the console) to n. Records that do not decode are
-// logged and skipped; a failed mail fails the invocation so Function Compute
-// retries it (the claims keep the mails already sent from going twice).
-func (a *App) handleTablestoreEvent(ctx context.Context, n *account.Notifier, payload []byte) ([]byte, error) {
-	changes, err := tablestore.DecodeTrigger(payload)
-	var te *tablestore.TriggerError
-	if errors.As(err, &te) {
-		a.Log.Error("mailer: skipping records that do not decode", "indexes", te.Indexes(), "error", err)
-	} else if err != nil {
-		a.Log.Error("mailer: skipping an event that does not decode", "error", err)
-		return []byte(`{"handled":0}`), nil
-	}
-	var failed error
-	for _, c := range changes {
-		if err := n.Handle(ctx, c); err != nil {
-			failed = errors.Join(failed, err)
-		}
-	}
-	if failed != nil {
-		return nil, failed
-	}
-	return []byte(`{"handled":` + strconv.Itoa(len(changes)) + `}`), nil
 }

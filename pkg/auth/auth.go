@@ -11,85 +11,21 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"regexp"
-	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/todofn/todofn/pkg/keyset"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
 // MinKeyLen is the shortest secret accepted, in bytes: HS256 wants at least
 // the hash size.
-const MinKeyLen = 32
-
-// Key is one signing secret and its ID.
-type Key struct {
-	ID     string
-	Secret []byte
-}
-
-var kidPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
-
-// ParseKeys reads a key list written as "kid=base64secret,kid2=base64secret"
-// (standard or URL base64, padded or not). The first key signs.
-func ParseKeys(s string) ([]Key, error) {
-	var keys []Key
-	for _, item := range strings.Split(s, ",") {
-		item = strings.TrimSpace(item)
-		if item == "" {
-			continue
-		}
-		kid, b64, ok := strings.Cut(item, "=")
-		if !ok {
-			return nil, fmt.Errorf("auth: key %q: want kid=base64secret", truncate(item))
-		}
-		secret, err := decodeBase64(b64)
-		if err != nil {
-			return nil, fmt.Errorf("auth: key %q: secret is not base64", kid)
-		}
-		keys = append(keys, Key{ID: kid, Secret: secret})
-	}
-	return keys, nil
-}
-
-func decodeBase64(s string) ([]byte, error) {
-	s = strings.TrimRight(s, "=")
-	if b, err := base64.RawStdEncoding.DecodeString(s); err == nil {
-		return b, nil
-	}
-	return base64.RawURLEncoding.DecodeString(s)
-}
-
-func truncate(s string) string {
-	if len(s) > 8 {
-		return s[:8] + "…"
-	}
-	return s
-}
-
-// NewKey returns a random key with the given ID, for local development.
-func NewKey(id string) (Key, error) {
-	secret := make([]byte, 48)
-	if _, err := rand.Read(secret); err != nil {
-		return Key{}, fmt.Errorf("auth: new key: %w", err)
-	}
-	return Key{ID: id, Secret: secret}, nil
-}
-
-// FormatKeys writes keys in the form ParseKeys reads.
-func FormatKeys(keys []Key) string {
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k.ID + "=" + base64.RawURLEncoding.EncodeToString(k.Secret)
-	}
-	return strings.Join(parts, ",")
-}
+const MinKeyLen = keyset.MinSecretLen
 
 // Config configures Tokens.
 type Config struct {
-	Keys     []Key         // first signs, all verify; each at least MinKeyLen bytes
+	Keys     []keyset.Key  // first signs, all verify; each at least MinKeyLen bytes
 	Issuer   string        // iss, required
 	Audience string        // aud, required
 	TTL      time.Duration // token lifetime, default 15 minutes
@@ -125,11 +61,8 @@ func New(cfg Config) (*Tokens, error) {
 	}
 	keys := make(map[string][]byte, len(cfg.Keys))
 	for _, k := range cfg.Keys {
-		if !kidPattern.MatchString(k.ID) {
-			return nil, fmt.Errorf("auth: key ID %q: use 1-64 letters, digits, '.', '_' or '-'", truncate(k.ID))
-		}
-		if len(k.Secret) < MinKeyLen {
-			return nil, fmt.Errorf("auth: key %q is %d bytes; at least %d are required", k.ID, len(k.Secret), MinKeyLen)
+		if err := k.Check(MinKeyLen); err != nil {
+			return nil, fmt.Errorf("auth: %w", err)
 		}
 		if _, dup := keys[k.ID]; dup {
 			return nil, fmt.Errorf("auth: key ID %q appears twice", k.ID)

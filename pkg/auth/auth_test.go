@@ -10,19 +10,20 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/todofn/todofn/pkg/auth"
+	"github.com/todofn/todofn/pkg/keyset"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
 var (
-	keyA = auth.Key{ID: "a", Secret: bytes.Repeat([]byte("A"), 32)}
-	keyB = auth.Key{ID: "b", Secret: bytes.Repeat([]byte("B"), 32)}
+	keyA = keyset.Key{ID: "a", Secret: bytes.Repeat([]byte("A"), 32)}
+	keyB = keyset.Key{ID: "b", Secret: bytes.Repeat([]byte("B"), 32)}
 )
 
 type clock struct{ t time.Time }
 
 func (c *clock) Now() time.Time { return c.t }
 
-func newTokens(t *testing.T, c *clock, keys ...auth.Key) *auth.Tokens {
+func newTokens(t *testing.T, c *clock, keys ...keyset.Key) *auth.Tokens {
 	t.Helper()
 	tok, err := auth.New(auth.Config{Keys: keys, Issuer: "todofn", Audience: "todofn-api", Now: c.Now})
 	if err != nil {
@@ -37,11 +38,11 @@ func TestNewRefusesWeakConfig(t *testing.T) {
 		cfg  auth.Config
 	}{
 		{"no key", auth.Config{Issuer: "i", Audience: "a"}},
-		{"short key", auth.Config{Keys: []auth.Key{{ID: "k", Secret: make([]byte, 31)}}, Issuer: "i", Audience: "a"}},
-		{"bad kid", auth.Config{Keys: []auth.Key{{ID: "k/1", Secret: make([]byte, 32)}}, Issuer: "i", Audience: "a"}},
-		{"duplicate kid", auth.Config{Keys: []auth.Key{keyA, keyA}, Issuer: "i", Audience: "a"}},
-		{"no issuer", auth.Config{Keys: []auth.Key{keyA}, Audience: "a"}},
-		{"no audience", auth.Config{Keys: []auth.Key{keyA}, Issuer: "i"}},
+		{"short key", auth.Config{Keys: []keyset.Key{{ID: "k", Secret: make([]byte, 31)}}, Issuer: "i", Audience: "a"}},
+		{"bad kid", auth.Config{Keys: []keyset.Key{{ID: "k/1", Secret: make([]byte, 32)}}, Issuer: "i", Audience: "a"}},
+		{"duplicate kid", auth.Config{Keys: []keyset.Key{keyA, keyA}, Issuer: "i", Audience: "a"}},
+		{"no issuer", auth.Config{Keys: []keyset.Key{keyA}, Audience: "a"}},
+		{"no audience", auth.Config{Keys: []keyset.Key{keyA}, Issuer: "i"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,18 +56,18 @@ func TestNewRefusesWeakConfig(t *testing.T) {
 func TestParseKeys(t *testing.T) {
 	secret := bytes.Repeat([]byte{0xfb}, 40)
 	in := "new=" + base64.StdEncoding.EncodeToString(secret) + ", old=" + base64.RawURLEncoding.EncodeToString(secret)
-	keys, err := auth.ParseKeys(in)
+	keys, err := keyset.Parse(in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(keys) != 2 || keys[0].ID != "new" || keys[1].ID != "old" || !bytes.Equal(keys[0].Secret, secret) || !bytes.Equal(keys[1].Secret, secret) {
 		t.Fatalf("ParseKeys = %+v", keys)
 	}
-	if again, _ := auth.ParseKeys(auth.FormatKeys(keys)); len(again) != 2 || !bytes.Equal(again[1].Secret, secret) {
+	if again, _ := keyset.Parse(keyset.Format(keys)); len(again) != 2 || !bytes.Equal(again[1].Secret, secret) {
 		t.Fatalf("FormatKeys does not round-trip: %+v", again)
 	}
 	for _, bad := range []string{"nokid", "k=***"} {
-		if _, err := auth.ParseKeys(bad); err == nil {
+		if _, err := keyset.Parse(bad); err == nil {
 			t.Errorf("ParseKeys(%q) accepted", bad)
 		}
 	}

@@ -1,13 +1,94 @@
 package dynamodb
 
 import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/todofn/todofn/pkg/todo"
 )
+
+// StreamEvent is a batch of DynamoDB stream records as Lambda delivers it to
+// an event source mapping's function.
+type StreamEvent struct {
+	Records []StreamRecord `json:"Records"`
+}
+
+// StreamRecord is one record of a table's stream.
+type StreamRecord struct {
+	EventID        string       `json:"eventID"`
+	EventName      string       `json:"eventName"` // INSERT, MODIFY or REMOVE
+	EventVersion   string       `json:"eventVersion,omitempty"`
+	EventSource    string       `json:"eventSource"` // aws:dynamodb
+	AWSRegion      string       `json:"awsRegion,omitempty"`
+	EventSourceARN string       `json:"eventSourceARN,omitempty"`
+	Change         StreamChange `json:"dynamodb"`
+}
+
+// StreamChange is the "dynamodb" part of a record: the keys and images in
+// DynamoDB's attribute-value JSON ({"S":"..."}, {"N":"1"}, ...).
+type StreamChange struct {
+	ApproximateCreationDateTime int64  `json:"ApproximateCreationDateTime,omitempty"`
+	Keys                        Image  `json:"Keys,omitempty"`
+	NewImage                    Image  `json:"NewImage,omitempty"`
+	OldImage                    Image  `json:"OldImage,omitempty"`
+	SequenceNumber              string `json:"SequenceNumber"`
+	SizeBytes                   int64  `json:"SizeBytes,omitempty"`
+	StreamViewType              string `json:"StreamViewType,omitempty"`
+}
+
+// Image is an item in attribute-value JSON, attribute by attribute.
+type Image map[string]json.RawMessage
+
+// BatchResponse is the answer of a function with ReportBatchItemFailures:
+// the records to retry, by sequence number.
+type BatchResponse struct {
+	BatchItemFailures []BatchItemFailure `json:"batchItemFailures"`
+}
+
+// BatchItemFailure names one record to retry.
+type BatchItemFailure struct {
+	ItemIdentifier string `json:"itemIdentifier"`
+}
+
+// IsStreamEvent reports whether payload is a DynamoDB stream event.
+func IsStreamEvent(payload []byte) bool {
+	var probe struct {
+		Records []struct {
+			EventSource string `json:"eventSource"`
+		}
+	}
+	return json.Unmarshal(payload, &probe) == nil && len(probe.Records) > 0 && probe.Records[0].EventSource == "aws:dynamodb"
+}
+
+// HandleStream hands each record of a users-table stream event to fn and
+// returns the BatchResponse naming the records whose fn failed, so Lambda
+// retries only from there. A record that cannot be decoded is logged and
+// skipped: retrying it cannot help, and it must not hold back the shard.
+func HandleStream(ctx context.Context, payload []byte, fn func(context.Context, todo.UserChange) error, log *slog.Logger) ([]byte, error) {
+	var ev StreamEvent
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return nil, fmt.Errorf("dynamodb: decode stream event: %w", err)
+	}
+	resp := BatchResponse{BatchItemFailures: []BatchItemFailure{}}
+	for i, rec := range ev.Records {
+		change, err := UserChange(rec)
+		if err != nil {
+			log.Error("mailer: skipping a record that does not decode", "index", i, "event_id", rec.EventID, "error", err)
+			continue
+		}
+		if err := fn(ctx, change); err != nil {
+			log.Error("mailer: mail not sent; Lambda will retry", "event_id", rec.EventID, "error", err)
+			resp.BatchItemFailures = append(resp.BatchItemFailures, BatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
+		}
+	}
+	return json.Marshal(resp)
+}
 
 // UserChange decodes one record of the users table's stream (view type
 // NEW_AND_OLD_IMAGES) into the domain: Old from OldImage, New from NewImage,
@@ -15,17 +96,17 @@ import (
 // OldImage, and a MODIFY both; any other record (another event source or
 // name, a missing image, an image that is not a user) is an error that names
 // what is wrong.
-func UserChange(rec events.DynamoDBEventRecord) (todo.UserChange, error) {
+func UserChange(rec StreamRecord) (todo.UserChange, error) {
 	if rec.EventSource != "" && rec.EventSource != "aws:dynamodb" {
 		return todo.UserChange{}, fmt.Errorf("dynamodb: stream record %s: event source %q is not aws:dynamodb", rec.EventID, rec.EventSource)
 	}
 	var needOld, needNew bool
 	switch rec.EventName {
-	case string(events.DynamoDBOperationTypeInsert):
+	case "INSERT":
 		needNew = true
-	case string(events.DynamoDBOperationTypeModify):
+	case "MODIFY":
 		needOld, needNew = true, true
-	case string(events.DynamoDBOperationTypeRemove):
+	case "REMOVE":
 		needOld = true
 	default:
 		return todo.UserChange{}, fmt.Errorf("dynamodb: stream record %s: unknown event name %q", rec.EventID, rec.EventName)
@@ -41,7 +122,7 @@ func UserChange(rec events.DynamoDBEventRecord) (todo.UserChange, error) {
 	return c, nil
 }
 
-func imageUser(rec events.DynamoDBEventRecord, which string, img map[string]events.DynamoDBAttributeValue, need bool) (*todo.User, error) {
+func imageUser(rec StreamRecord, which string, img Image, need bool) (*todo.User, error) {
 	if len(img) == 0 {
 		if need {
 			return nil, fmt.Errorf("dynamodb: stream record %s: %s event without %s (stream view type %q, want NEW_AND_OLD_IMAGES)",
@@ -49,7 +130,7 @@ func imageUser(rec events.DynamoDBEventRecord, which string, img map[string]even
 		}
 		return nil, nil
 	}
-	m, err := fromStreamMap(img)
+	m, err := img.item()
 	if err != nil {
 		return nil, fmt.Errorf("dynamodb: stream record %s: %s: %w", rec.EventID, which, err)
 	}
@@ -60,12 +141,12 @@ func imageUser(rec events.DynamoDBEventRecord, which string, img map[string]even
 	return u, nil
 }
 
-// fromStreamMap converts an image from the Lambda event types to the SDK's,
-// so one decoder serves table reads and stream records.
-func fromStreamMap(m map[string]events.DynamoDBAttributeValue) (map[string]types.AttributeValue, error) {
-	out := make(map[string]types.AttributeValue, len(m))
-	for k, v := range m {
-		av, err := fromStream(v)
+// item converts an image to the SDK's attribute values, so one decoder
+// serves table reads and stream records.
+func (img Image) item() (map[string]types.AttributeValue, error) {
+	out := make(map[string]types.AttributeValue, len(img))
+	for k, raw := range img {
+		av, err := attributeValue(raw)
 		if err != nil {
 			return nil, fmt.Errorf("attribute %s: %w", k, err)
 		}
@@ -74,43 +155,150 @@ func fromStreamMap(m map[string]events.DynamoDBAttributeValue) (map[string]types
 	return out, nil
 }
 
-func fromStream(v events.DynamoDBAttributeValue) (types.AttributeValue, error) {
-	// The accessors of events.DynamoDBAttributeValue panic on a type
-	// mismatch, so each is called only under its own DataType.
-	switch v.DataType() {
-	case events.DataTypeString:
-		return &types.AttributeValueMemberS{Value: v.String()}, nil
-	case events.DataTypeNumber:
-		return &types.AttributeValueMemberN{Value: v.Number()}, nil
-	case events.DataTypeBoolean:
-		return &types.AttributeValueMemberBOOL{Value: v.Boolean()}, nil
-	case events.DataTypeNull:
+// attributeValue decodes one value of attribute-value JSON: an object with
+// exactly one member named by the type (S, N, B, BOOL, NULL, SS, NS, BS, L,
+// M).
+func attributeValue(raw json.RawMessage) (types.AttributeValue, error) {
+	var v map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &v); err != nil || len(v) != 1 {
+		return nil, fmt.Errorf("not an attribute value: %s", truncate(raw))
+	}
+	for typ, body := range v {
+		return typedValue(typ, body)
+	}
+	return nil, nil // unreachable: v has one member
+}
+
+func typedValue(typ string, body json.RawMessage) (types.AttributeValue, error) {
+	var err error
+	switch typ {
+	case "S":
+		var s string
+		err = json.Unmarshal(body, &s)
+		return &types.AttributeValueMemberS{Value: s}, wrapType(typ, err)
+	case "N":
+		var s string
+		err = json.Unmarshal(body, &s)
+		return &types.AttributeValueMemberN{Value: s}, wrapType(typ, err)
+	case "B":
+		var b []byte // base64 in JSON
+		err = json.Unmarshal(body, &b)
+		return &types.AttributeValueMemberB{Value: b}, wrapType(typ, err)
+	case "BOOL":
+		var b bool
+		err = json.Unmarshal(body, &b)
+		return &types.AttributeValueMemberBOOL{Value: b}, wrapType(typ, err)
+	case "NULL":
 		return &types.AttributeValueMemberNULL{Value: true}, nil
-	case events.DataTypeBinary:
-		return &types.AttributeValueMemberB{Value: v.Binary()}, nil
-	case events.DataTypeStringSet:
-		return &types.AttributeValueMemberSS{Value: v.StringSet()}, nil
-	case events.DataTypeNumberSet:
-		return &types.AttributeValueMemberNS{Value: v.NumberSet()}, nil
-	case events.DataTypeBinarySet:
-		return &types.AttributeValueMemberBS{Value: v.BinarySet()}, nil
-	case events.DataTypeList:
-		l := v.List()
-		out := make([]types.AttributeValue, len(l))
-		for i, e := range l {
-			av, err := fromStream(e)
+	case "SS", "NS":
+		var ss []string
+		if err = json.Unmarshal(body, &ss); err != nil {
+			return nil, wrapType(typ, err)
+		}
+		if typ == "SS" {
+			return &types.AttributeValueMemberSS{Value: ss}, nil
+		}
+		return &types.AttributeValueMemberNS{Value: ss}, nil
+	case "BS":
+		var bs [][]byte
+		err = json.Unmarshal(body, &bs)
+		return &types.AttributeValueMemberBS{Value: bs}, wrapType(typ, err)
+	case "L":
+		return listValue(body)
+	case "M":
+		var img Image
+		if err = json.Unmarshal(body, &img); err != nil {
+			return nil, wrapType(typ, err)
+		}
+		m, err := img.item()
+		return &types.AttributeValueMemberM{Value: m}, err
+	}
+	return nil, fmt.Errorf("unsupported attribute type %q", typ)
+}
+
+func listValue(body json.RawMessage) (types.AttributeValue, error) {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(body, &raws); err != nil {
+		return nil, wrapType("L", err)
+	}
+	out := make([]types.AttributeValue, len(raws))
+	for i, r := range raws {
+		av, err := attributeValue(r)
+		if err != nil {
+			return nil, fmt.Errorf("[%d]: %w", i, err)
+		}
+		out[i] = av
+	}
+	return &types.AttributeValueMemberL{Value: out}, nil
+}
+
+func wrapType(typ string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("attribute of type %s: %w", typ, err)
+}
+
+func truncate(b []byte) string {
+	b = bytes.TrimSpace(b)
+	if len(b) > 60 {
+		return string(b[:60]) + "…"
+	}
+	return string(b)
+}
+
+// StreamImage converts a stored item (as GetItem or Scan return it) into a
+// stream record's image; UserChange reads such images back.
+func StreamImage(item map[string]types.AttributeValue) (Image, error) {
+	out := make(Image, len(item))
+	for k, v := range item {
+		b, err := streamJSON(v)
+		if err != nil {
+			return nil, fmt.Errorf("attribute %s: %w", k, err)
+		}
+		out[k] = b
+	}
+	return out, nil
+}
+
+func streamJSON(v types.AttributeValue) (json.RawMessage, error) {
+	var body any
+	var typ string
+	switch v := v.(type) {
+	case *types.AttributeValueMemberS:
+		typ, body = "S", v.Value
+	case *types.AttributeValueMemberN:
+		typ, body = "N", v.Value
+	case *types.AttributeValueMemberBOOL:
+		typ, body = "BOOL", v.Value
+	case *types.AttributeValueMemberNULL:
+		typ, body = "NULL", true
+	case *types.AttributeValueMemberB:
+		typ, body = "B", base64.StdEncoding.EncodeToString(v.Value)
+	case *types.AttributeValueMemberSS:
+		typ, body = "SS", v.Value
+	case *types.AttributeValueMemberNS:
+		typ, body = "NS", v.Value
+	case *types.AttributeValueMemberBS:
+		typ, body = "BS", v.Value
+	case *types.AttributeValueMemberL:
+		l := make([]json.RawMessage, len(v.Value))
+		for i, e := range v.Value {
+			b, err := streamJSON(e)
 			if err != nil {
 				return nil, fmt.Errorf("[%d]: %w", i, err)
 			}
-			out[i] = av
+			l[i] = b
 		}
-		return &types.AttributeValueMemberL{Value: out}, nil
-	case events.DataTypeMap:
-		m, err := fromStreamMap(v.Map())
+		typ, body = "L", l
+	case *types.AttributeValueMemberM:
+		m, err := StreamImage(v.Value)
 		if err != nil {
 			return nil, err
 		}
-		return &types.AttributeValueMemberM{Value: m}, nil
+		typ, body = "M", m
+	default:
+		return nil, fmt.Errorf("unsupported attribute type %T", v)
 	}
-	return nil, fmt.Errorf("unsupported attribute type %v", v.DataType())
+	return json.Marshal(map[string]any{typ: body})
 }

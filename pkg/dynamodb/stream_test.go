@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
@@ -28,13 +27,13 @@ import (
 // in the attribute-value JSON encoding), with the items this package writes.
 // TestStreamImagesMatchStoredItems checks that last part against dynalite.
 
-func loadRecord(tb testing.TB, name string) events.DynamoDBEventRecord {
+func loadRecord(tb testing.TB, name string) dynamodb.StreamRecord {
 	tb.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var rec events.DynamoDBEventRecord
+	var rec dynamodb.StreamRecord
 	if err := json.Unmarshal(data, &rec); err != nil {
 		tb.Fatalf("%s: %v", name, err)
 	}
@@ -113,7 +112,7 @@ func TestUserChangeMalformed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var recs map[string]events.DynamoDBEventRecord
+	var recs map[string]dynamodb.StreamRecord
 	if err := json.Unmarshal(data, &recs); err != nil {
 		t.Fatal(err)
 	}
@@ -178,11 +177,11 @@ func TestStreamImagesMatchStoredItems(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := events.DynamoDBEventRecord{
+	rec := dynamodb.StreamRecord{
 		EventID:     "roundtrip",
 		EventName:   "INSERT",
 		EventSource: "aws:dynamodb",
-		Change: events.DynamoDBStreamRecord{
+		Change: dynamodb.StreamChange{
 			NewImage:       toStreamImage(t, out.Item),
 			StreamViewType: "NEW_AND_OLD_IMAGES",
 		},
@@ -216,7 +215,7 @@ func getUserInput(cfg dynamodb.Config, email string) *ddb.GetItemInput {
 // toStreamImage re-encodes a stored item in the attribute-value JSON of a
 // stream record and decodes it as Lambda does. It knows the types this
 // package writes.
-func toStreamImage(tb testing.TB, item map[string]types.AttributeValue) map[string]events.DynamoDBAttributeValue {
+func toStreamImage(tb testing.TB, item map[string]types.AttributeValue) dynamodb.Image {
 	tb.Helper()
 	wire := make(map[string]map[string]any, len(item))
 	for k, v := range item {
@@ -235,9 +234,46 @@ func toStreamImage(tb testing.TB, item map[string]types.AttributeValue) map[stri
 	if err != nil {
 		tb.Fatal(err)
 	}
-	var img map[string]events.DynamoDBAttributeValue
+	var img dynamodb.Image
 	if err := json.Unmarshal(data, &img); err != nil {
 		tb.Fatal(err)
 	}
 	return img
+}
+
+// TestStreamImage checks each attribute type against the attribute-value
+// JSON of a stream record.
+func TestStreamImage(t *testing.T) {
+	item := map[string]types.AttributeValue{
+		"s":    &types.AttributeValueMemberS{Value: "x"},
+		"n":    &types.AttributeValueMemberN{Value: "12"},
+		"bool": &types.AttributeValueMemberBOOL{Value: true},
+		"null": &types.AttributeValueMemberNULL{Value: true},
+		"b":    &types.AttributeValueMemberB{Value: []byte("hi")},
+		"ss":   &types.AttributeValueMemberSS{Value: []string{"a", "b"}},
+		"ns":   &types.AttributeValueMemberNS{Value: []string{"1", "2"}},
+		"bs":   &types.AttributeValueMemberBS{Value: [][]byte{[]byte("a")}},
+		"l":    &types.AttributeValueMemberL{Value: []types.AttributeValue{&types.AttributeValueMemberS{Value: "y"}}},
+		"m":    &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"k": &types.AttributeValueMemberN{Value: "3"}}},
+	}
+	img, err := dynamodb.StreamImage(item)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got, want map[string]any
+	_ = json.Unmarshal(data, &got)
+	_ = json.Unmarshal([]byte(`{"s":{"S":"x"},"n":{"N":"12"},"bool":{"BOOL":true},"null":{"NULL":true},"b":{"B":"aGk="},
+		"ss":{"SS":["a","b"]},"ns":{"NS":["1","2"]},"bs":{"BS":["YQ=="]},"l":{"L":[{"S":"y"}]},"m":{"M":{"k":{"N":"3"}}}}`), &want)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("image JSON %s", data)
+	}
+
+	bad := map[string]types.AttributeValue{"l": &types.AttributeValueMemberL{Value: []types.AttributeValue{&types.UnknownUnionMember{Tag: "X"}}}}
+	if _, err := dynamodb.StreamImage(bad); err == nil {
+		t.Fatal("an unknown attribute type converted")
+	}
 }

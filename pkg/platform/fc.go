@@ -10,6 +10,8 @@ import (
 	"github.com/aliyun/fc-runtime-go-sdk/events"
 	"github.com/aliyun/fc-runtime-go-sdk/fc"
 	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
+
+	"github.com/todofn/todofn/pkg/wire"
 )
 
 // fcHandler is the handler shape fc.Start is given. The SDK passes a []byte
@@ -32,9 +34,9 @@ func runFC(ctx context.Context, h fcHandler) error {
 // fcRequestID puts FC's request ID into ctx, falling back to the event's.
 func fcRequestID(ctx context.Context, fallback string) context.Context {
 	if fcc, ok := fccontext.FromContext(ctx); ok && fcc.RequestID != "" {
-		return withRequestID(ctx, fcc.RequestID)
+		return wire.WithRequestID(ctx, fcc.RequestID)
 	}
-	return withRequestID(ctx, fallback)
+	return wire.WithRequestID(ctx, fallback)
 }
 
 func fcHTTP(h http.Handler) fcHandler {
@@ -67,7 +69,6 @@ func ServeHTTPTrigger(ctx context.Context, h http.Handler, payload []byte) ([]by
 	var ev events.HTTPTriggerEvent
 	var out outbound
 	if err := json.Unmarshal(payload, &ev); err != nil {
-		ctx = fcRequestID(ctx, "")
 		out = badRequest(fmt.Errorf("%w: not an HTTP trigger event: %v", errBadEvent, err))
 	} else if r, err := httpTriggerRequest(fcRequestID(ctx, str(ev.TriggerContext.RequestId)), ev); err != nil {
 		out = badRequest(err)

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/todofn/todofn/pkg/todo"
+	"github.com/todofn/todofn/pkg/wire"
 )
 
 // seen is what echoHandler reports about the request it got.
@@ -46,7 +47,7 @@ func echoHandler() http.Handler {
 			Method: r.Method, Path: r.URL.Path, RawPath: r.URL.EscapedPath(), Query: r.URL.RawQuery,
 			Host: r.Host, RemoteAddr: r.RemoteAddr, Cookie: r.Header.Get("Cookie"),
 			Accept: r.Header.Get("Accept"), Body: bodyString(body), ContentLength: r.ContentLength,
-			RequestID: todo.RequestID(r.Context()), RequestURI: r.RequestURI,
+			RequestID: wire.RequestID(r.Context()), RequestURI: r.RequestURI,
 		})
 	})
 }
@@ -113,7 +114,7 @@ func binaryBody() []byte {
 	return b
 }
 
-func todoRequestID(ctx context.Context) string { return todo.RequestID(ctx) }
+func todoRequestID(ctx context.Context) string { return wire.RequestID(ctx) }
 
 // bodyString is body as text, or "base64:" and its base64 when it is not
 // valid UTF-8 (JSON would replace the bad bytes).

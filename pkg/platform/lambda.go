@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/todofn/todofn/pkg/wire"
 )
 
 // runLambda starts aws-lambda-go's runtime API loop with h and returns when
@@ -24,9 +26,9 @@ func runLambda(ctx context.Context, h lambda.Handler) error {
 // event's own when the SDK context is missing.
 func lambdaRequestID(ctx context.Context, fallback string) context.Context {
 	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" {
-		return withRequestID(ctx, lc.AwsRequestID)
+		return wire.WithRequestID(ctx, lc.AwsRequestID)
 	}
-	return withRequestID(ctx, fallback)
+	return wire.WithRequestID(ctx, fallback)
 }
 
 // lambdaHTTP serves function-URL (and API Gateway HTTP API v2, the same
@@ -55,7 +57,6 @@ func ServeFunctionURL(ctx context.Context, h http.Handler, payload []byte) ([]by
 	var ev events.LambdaFunctionURLRequest
 	var out outbound
 	if err := json.Unmarshal(payload, &ev); err != nil {
-		ctx = lambdaRequestID(ctx, "")
 		out = badRequest(fmt.Errorf("%w: not a function URL event: %v", errBadEvent, err))
 	} else if r, err := functionURLRequest(lambdaRequestID(ctx, ev.RequestContext.RequestID), ev); err != nil {
 		out = badRequest(err)

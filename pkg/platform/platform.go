@@ -98,7 +98,7 @@ func exitOnError(err error) {
 // process exits (on Lambda, invocations then see a cancelled context). Both
 // SDKs read their runtime API address from the process environment, not from
 // env, so Run returns an error if env disagrees with os.Getenv about it.
-func Run(ctx context.Context, env func(string) string, h http.Handler) error {
+func Run(ctx context.Context, env func(string) string, h http.Handler, opts ...Option) error {
 	switch mode, err := choose(env); {
 	case err != nil:
 		return err
@@ -107,8 +107,30 @@ func Run(ctx context.Context, env func(string) string, h http.Handler) error {
 	case mode == modeFC:
 		return runFC(ctx, fcHTTP(h))
 	default:
-		return serve(ctx, listenAddr(env), plainHTTP(h, env(EnvFCServerPort) != ""))
+		return serve(ctx, listenAddr(env), plainHTTP(h, env(EnvFCServerPort) != ""), options(opts))
 	}
+}
+
+// Option changes how Run serves.
+type Option func(*runOptions)
+
+type runOptions struct {
+	onListen func(addr net.Addr)
+}
+
+// OnListen calls fn with the plain HTTP server's address once it listens,
+// before it serves the first request (a dev server prints its URL there).
+// On Lambda and FC there is no listener and fn is not called.
+func OnListen(fn func(addr net.Addr)) Option {
+	return func(o *runOptions) { o.onListen = fn }
+}
+
+func options(opts []Option) runOptions {
+	var o runOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
 }
 
 // RunEvents is the testable form of StartEvents; see Run.
@@ -121,7 +143,7 @@ func RunEvents(ctx context.Context, env func(string) string, h EventHandler) err
 	case mode == modeFC:
 		return runFC(ctx, fcEvents(h))
 	default:
-		return serve(ctx, listenAddr(env), plainEvents(h, env(EnvFCServerPort) != ""))
+		return serve(ctx, listenAddr(env), plainEvents(h, env(EnvFCServerPort) != ""), runOptions{})
 	}
 }
 

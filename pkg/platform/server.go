@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/todofn/todofn/pkg/todo"
+	"github.com/todofn/todofn/pkg/wire"
 )
 
 // Timeouts of the plain HTTP server.
@@ -28,10 +29,13 @@ const (
 
 // serve runs h on addr until ctx is cancelled, then shuts down gracefully,
 // giving in-flight requests shutdownTimeout to finish.
-func serve(ctx context.Context, addr string, h http.Handler) error {
+func serve(ctx context.Context, addr string, h http.Handler, o runOptions) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("platform: listen on %s: %w", addr, err)
+	}
+	if o.onListen != nil {
+		o.onListen(ln.Addr())
 	}
 	srv := &http.Server{
 		Handler:           h,
@@ -65,15 +69,15 @@ func serve(ctx context.Context, addr string, h http.Handler) error {
 // x-fc-request-id on the FC custom runtime, else a well-formed client
 // X-Request-Id, else a fresh random one.
 func plainRequestID(r *http.Request, fcCustom bool) string {
-	if id := r.Header.Get("X-Fc-Request-Id"); fcCustom && wellFormedID(id) {
+	if id := r.Header.Get("X-Fc-Request-Id"); fcCustom && wire.ValidRequestID(id) {
 		return id
 	}
-	return r.Header.Get("X-Request-Id") // withRequestID replaces it if malformed
+	return r.Header.Get(wire.RequestIDHeader) // wire.WithRequestID replaces it if malformed
 }
 
 func plainHTTP(h http.Handler, fcCustom bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r.WithContext(withRequestID(r.Context(), plainRequestID(r, fcCustom))))
+		h.ServeHTTP(w, r.WithContext(wire.WithRequestID(r.Context(), plainRequestID(r, fcCustom))))
 	})
 }
 
@@ -83,27 +87,27 @@ func plainHTTP(h http.Handler, fcCustom bool) http.Handler {
 func plainEvents(h EventHandler, fcCustom bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/invoke" {
-			writeError(w, http.StatusNotFound, todo.NotFound, "There is nothing here: events are posted to /invoke.")
+			wire.Error(w, todo.NotFound, "There is nothing here: events are posted to /invoke.")
 			return
 		}
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
-			writeError(w, http.StatusMethodNotAllowed, todo.MethodNotAllowed, "Events are invoked with POST.")
+			wire.Error(w, todo.MethodNotAllowed, "Events are invoked with POST.")
 			return
 		}
 		payload, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxEventBytes))
 		if err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
-				writeError(w, http.StatusRequestEntityTooLarge, todo.TooLarge, "The event is too large.")
+				wire.Error(w, todo.TooLarge, "The event is too large.")
 				return
 			}
-			writeError(w, http.StatusBadRequest, todo.Invalid, "The event could not be read.")
+			wire.Error(w, todo.Invalid, "The event could not be read.")
 			return
 		}
-		out, err := h.HandleEvent(withRequestID(r.Context(), plainRequestID(r, fcCustom)), payload)
+		out, err := h.HandleEvent(wire.WithRequestID(r.Context(), plainRequestID(r, fcCustom)), payload)
 		if err != nil {
-			writeError(w, http.StatusInternalServerError, todo.Internal, "The event could not be handled; try again.")
+			wire.Error(w, todo.Internal, "The event could not be handled; try again.")
 			return
 		}
 		ct := "application/octet-stream"

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/todofn/todofn/pkg/todo"
+	"github.com/todofn/todofn/pkg/wire"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -145,7 +146,7 @@ func TestPlainEvents(t *testing.T) {
 		case "bin":
 			return []byte{0xff}, nil
 		}
-		return json.Marshal(map[string]string{"id": todo.RequestID(ctx), "event": string(p)})
+		return json.Marshal(map[string]string{"id": wire.RequestID(ctx), "event": string(p)})
 	}), false)
 	tests := []struct {
 		name, method, path, body string

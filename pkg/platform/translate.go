@@ -3,10 +3,7 @@ package platform
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/todofn/todofn/pkg/todo"
+	"github.com/todofn/todofn/pkg/wire"
 )
 
 // inbound is the cloud-neutral content of an HTTP event.
@@ -226,62 +224,8 @@ func badRequest(err error) outbound {
 }
 
 func errorOutbound(status int, code, message string) outbound {
-	var body struct {
-		Error struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	body.Error.Code, body.Error.Message = code, message
-	b, _ := json.Marshal(body) // two strings: cannot fail
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
 	h.Set("Cache-Control", "no-store")
-	return outbound{status: status, header: h, body: string(b)}
-}
-
-// writeError writes the project's error shape on a plain HTTP response.
-func writeError(w http.ResponseWriter, status int, code, message string) {
-	out := errorOutbound(status, code, message)
-	for k, v := range out.header {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(status)
-	_, _ = io.WriteString(w, out.body)
-}
-
-// maxRequestIDLen bounds a client-supplied request ID.
-const maxRequestIDLen = 128
-
-// wellFormedID reports whether a client-supplied request ID is safe to log
-// and echo: 1 to 128 characters of [A-Za-z0-9._:-].
-func wellFormedID(id string) bool {
-	if id == "" || len(id) > maxRequestIDLen {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9',
-			c == '.', c == '_', c == ':', c == '-':
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// newRequestID returns a fresh random request ID (24 hex digits).
-func newRequestID() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
-	return hex.EncodeToString(b)
-}
-
-// withRequestID puts id (or a fresh one when id is not well formed) into ctx.
-func withRequestID(ctx context.Context, id string) context.Context {
-	if !wellFormedID(id) {
-		id = newRequestID()
-	}
-	return todo.WithRequestID(ctx, id)
+	return outbound{status: status, header: h, body: string(wire.Marshal(code, message))}
 }

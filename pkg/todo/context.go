@@ -4,10 +4,7 @@ import "context"
 
 type ctxKey int
 
-const (
-	userIDKey ctxKey = iota
-	requestIDKey
-)
+const userIDKey ctxKey = 0
 
 // WithUserID returns a context that carries the authenticated user's ID.
 func WithUserID(ctx context.Context, id string) context.Context {
@@ -18,16 +15,5 @@ func WithUserID(ctx context.Context, id string) context.Context {
 // anonymous.
 func UserID(ctx context.Context) string {
 	id, _ := ctx.Value(userIDKey).(string)
-	return id
-}
-
-// WithRequestID returns a context that carries the platform's request ID.
-func WithRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestIDKey, id)
-}
-
-// RequestID returns the platform's request ID, or "".
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
 	return id
 }

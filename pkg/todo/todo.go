@@ -95,3 +95,17 @@ type Mail struct {
 	Text    string // plain-text body
 	HTML    string // HTML body; may be empty
 }
+
+// Session is the result of a successful log-in.
+type Session struct {
+	AccessToken string
+	ExpiresIn   int // seconds
+	User        *User
+}
+
+// TodoInput is what a client sends to add or change a todo; a nil field was
+// not sent.
+type TodoInput struct {
+	Title *string
+	Done  *bool
+}

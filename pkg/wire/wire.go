@@ -112,11 +112,16 @@ func WriteError(w http.ResponseWriter, err error) string {
 	return body.Error.Code
 }
 
-// Error writes the envelope of code and message, with code's status. It is
-// for layers that answer before any handler runs (a malformed platform
-// event, a dev tool's routing).
+// Error writes the envelope of code and message as they are, with code's
+// status (500 for a code outside the table). It is for layers that answer
+// before or around a handler (a malformed platform event, a dev tool's
+// routing), whose messages are their own sentences, never a cause.
 func Error(w http.ResponseWriter, code, message string) {
-	WriteError(w, &todo.Error{Code: code, Message: message})
+	status, ok := Status(code)
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	WriteJSON(w, status, Body{Detail{Code: code, Message: message}})
 }
 
 // WriteJSON writes v as a JSON response body with status and no caching.

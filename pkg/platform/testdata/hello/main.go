@@ -13,7 +13,7 @@ import (
 	"os"
 
 	"github.com/todofn/todofn/pkg/platform"
-	"github.com/todofn/todofn/pkg/todo"
+	"github.com/todofn/todofn/pkg/wire"
 )
 
 func main() {
@@ -30,13 +30,13 @@ func echoEvent(ctx context.Context, payload []byte) ([]byte, error) {
 	if string(payload) == `"fail"` {
 		return nil, errors.New("hello: asked to fail")
 	}
-	return json.Marshal(map[string]any{"requestId": todo.RequestID(ctx), "event": json.RawMessage(payload)})
+	return json.Marshal(map[string]any{"requestId": wire.RequestID(ctx), "event": json.RawMessage(payload)})
 }
 
 // echo describes the request it got as JSON; /binary answers 256 bytes of
 // image/png instead.
 func echo(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Request-Id", todo.RequestID(r.Context()))
+	w.Header().Set("X-Request-Id", wire.RequestID(r.Context()))
 	if r.URL.Path == "/binary" {
 		w.Header().Set("Content-Type", "image/png")
 		b := make([]byte, 256)

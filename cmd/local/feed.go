@@ -1,24 +1,22 @@
-package app
+package main
 
 import (
 	"context"
+	"log/slog"
 	"time"
 
 	"github.com/todofn/todofn/pkg/todo"
 )
 
-// FeedUserChanges makes every account write of this process also hand the
+// feedingUsers makes every account write of this process also hand the
 // change to fn once it has committed, retrying a failed fn a few times in
-// the background. The local server uses it on engines whose change stream it
-// cannot read (dynalite has none); in the cloud the table's stream does this.
-func (a *App) FeedUserChanges(fn func(context.Context, todo.UserChange) error) {
-	a.Accounts.Users = &feedingUsers{UserStore: a.Accounts.Users, fn: fn, app: a}
-}
-
+// the background. The local server uses it on engines whose change stream
+// it cannot read (dynalite has none); in the cloud the table's stream does
+// this.
 type feedingUsers struct {
 	todo.UserStore
 	fn  func(context.Context, todo.UserChange) error
-	app *App
+	log *slog.Logger
 }
 
 func (f *feedingUsers) CreateUser(ctx context.Context, u *todo.User) error {
@@ -52,10 +50,10 @@ func (f *feedingUsers) emit(c todo.UserChange) {
 				return
 			}
 			if try == 5 {
-				f.app.Log.Error("mailer: change dropped after 5 tries", "error", err)
+				f.log.Error("mailer: change dropped after 5 tries", "error", err)
 				return
 			}
-			f.app.Log.Warn("mailer: change not handled; will retry", "try", try, "error", err)
+			f.log.Warn("mailer: change not handled; will retry", "try", try, "error", err)
 			time.Sleep(wait)
 			wait *= 2
 		}

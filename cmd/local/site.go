@@ -1,0 +1,77 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/todofn/todofn/pkg/app"
+	"github.com/todofn/todofn/pkg/route"
+	"github.com/todofn/todofn/pkg/todo"
+	"github.com/todofn/todofn/pkg/wire"
+)
+
+// site is everything the local server serves besides the API: the web app,
+// its config.json, the dev mailbox and a health check.
+type site struct {
+	origin      string
+	mailboxURL  string // where the web app's "check your mail" page links
+	mailboxNote string // the same, as the start-up banner says it
+	box         *mailbox
+	web         http.Handler
+}
+
+// newSite links the mailbox to the dev sink's page, or to mailboxURL
+// (make run-services points it at Mailpit's web UI).
+func newSite(a *app.App, origin, mailboxURL, webDir string) *site {
+	s := &site{origin: origin, mailboxURL: mailboxURL, mailboxNote: mailboxURL,
+		box: &mailbox{dir: a.Config.MailDir}, web: http.FileServer(http.Dir(webDir))}
+	switch {
+	case mailboxURL == "" && a.Config.SMTPHost == "":
+		s.mailboxURL = origin + "/_dev/mail"
+		s.mailboxNote = s.mailboxURL + " (files in " + a.Config.MailDir + ")"
+	case mailboxURL == "":
+		s.mailboxNote = "sent through SMTP " + a.Config.SMTPHost
+	}
+	return s
+}
+
+// handler serves the API on the route table's patterns and the site on
+// the rest; the site is read-only.
+func (s *site) handler(apiHandler http.Handler) http.Handler {
+	mux := http.NewServeMux()
+	for _, p := range route.Patterns() {
+		mux.Handle(p, apiHandler)
+	}
+	pages := http.NewServeMux()
+	pages.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		wire.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	pages.HandleFunc("/config.json", s.config)
+	pages.HandleFunc("/_dev/mail", s.box.page)
+	pages.HandleFunc("/_dev/mail.json", s.box.json)
+	pages.Handle("/", s.web)
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			wire.Error(w, todo.MethodNotAllowed, "Only GET and HEAD are served here.")
+			return
+		}
+		pages.ServeHTTP(w, r)
+	}))
+	return mux
+}
+
+// config is the web app's config.json: every function at this origin.
+func (s *site) config(w http.ResponseWriter, _ *http.Request) {
+	urls := map[string]string{}
+	for _, f := range route.HTTPFunctions() {
+		urls[f.Name] = s.origin
+	}
+	cfg := map[string]any{"functions": urls}
+	if s.mailboxURL != "" {
+		cfg["mailbox"] = s.mailboxURL
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(cfg)
+}

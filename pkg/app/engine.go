@@ -1,0 +1,78 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+
+	"github.com/todofn/todofn/pkg/todo"
+)
+
+// engine is one storage engine: how to open it from the configuration, how
+// to create its tables, and how to read its stream's events. Each engine
+// adds itself to the table in a file of its own (engine_<name>.go), guarded
+// by a build tag where it links a cloud SDK, so leaving an engine out of a
+// binary is one tag and adding one is one file.
+type engine struct {
+	name string
+	// local reports whether c points the engine at this machine only.
+	local func(c Config) bool
+	// problems names what c lacks for this engine.
+	problems func(c Config) []string
+	open     func(ctx context.Context, c Config) (todo.Store, error)
+	// createTables creates c's tables if they are missing.
+	createTables func(ctx context.Context, c Config) error
+	// stream reads the users table's stream events; nil if the engine's
+	// platform delivers none.
+	stream *streamCodec
+	// follow runs the store's own change feed; nil if it has none.
+	follow func(ctx context.Context, s todo.Store, fn func(context.Context, todo.UserChange) error, onError func(uint64, error))
+	// sweep drops expired rows of a store without TTL; nil if none.
+	sweep func(s todo.Store) (int, error)
+}
+
+// streamCodec recognises and handles one engine's stream events.
+type streamCodec struct {
+	claims func(payload []byte) bool
+	handle func(ctx context.Context, payload []byte, fn func(context.Context, todo.UserChange) error, log *slog.Logger) ([]byte, error)
+}
+
+// engines is filled by the engine files' init functions before main runs
+// and never changed after.
+var engines []*engine
+
+func registerEngine(e *engine) { engines = append(engines, e) }
+
+// lookupEngine returns the engine named name, or nil.
+func lookupEngine(name string) *engine {
+	i := slices.IndexFunc(engines, func(e *engine) bool { return e.name == name })
+	if i < 0 {
+		return nil
+	}
+	return engines[i]
+}
+
+// engineNames lists the engines built into this binary.
+func engineNames() []string {
+	var out []string
+	for _, e := range engines {
+		out = append(out, e.name)
+	}
+	return out
+}
+
+// CreateTables creates the configured engine's tables if they are missing.
+func CreateTables(ctx context.Context, c Config) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	e := lookupEngine(c.Store)
+	if e.createTables == nil {
+		return nil
+	}
+	if err := e.createTables(ctx, c); err != nil {
+		return fmt.Errorf("app: create %s tables: %w", e.name, err)
+	}
+	return nil
+}

@@ -1,0 +1,57 @@
+// Package mailer builds the stream-fired mailer from the App: the mail
+// sender, the account notifier that decides what to mail, and the event
+// handler the mailer function runs. It links no HTTP API.
+package mailer
+
+import (
+	"context"
+	"io"
+
+	"github.com/todofn/todofn/pkg/account"
+	"github.com/todofn/todofn/pkg/app"
+	"github.com/todofn/todofn/pkg/mail"
+	"github.com/todofn/todofn/pkg/todo"
+)
+
+// Sender returns the configured sender: SMTP when SMTP_HOST is set,
+// otherwise the dev sink writing .eml files to MAIL_DIR (and echoing each
+// mail to echo when it is not nil).
+func Sender(a *app.App, echo io.Writer) (todo.MailSender, error) {
+	c := a.Config
+	if c.SMTPHost != "" {
+		s, err := mail.NewSMTP(mail.SMTPConfig{Host: c.SMTPHost, Port: c.SMTPPort, Username: c.SMTPUsername,
+			Password: c.SMTPPassword, Security: c.SMTPSecurity, From: c.MailFrom})
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	d, err := mail.NewDir(c.MailDir, c.MailFrom, echo)
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// Notifier returns the mailer's logic on a's store, sending through sender.
+func Notifier(a *app.App, sender todo.MailSender) *account.Notifier {
+	return &account.Notifier{Sender: sender, Claims: a.Store, Codes: account.NewCodes(a.Secret()),
+		VerifyURL: a.Config.VerifyLink(), AppURL: a.Config.AppURL}
+}
+
+// Handler returns the mailer function's event handler: it decodes a stream
+// event with the engine that recognises it and hands each change to the
+// Notifier. On a store with a change feed of its own (the embedded store) it
+// also follows that feed until ctx ends: the local stand-in for a table
+// stream.
+func Handler(ctx context.Context, a *app.App) (func(context.Context, []byte) ([]byte, error), error) {
+	sender, err := Sender(a, nil)
+	if err != nil {
+		return nil, err
+	}
+	n := Notifier(a, sender)
+	a.Follow(ctx, n.Handle)
+	return func(ctx context.Context, payload []byte) ([]byte, error) {
+		return a.HandleStream(ctx, payload, n.Handle)
+	}, nil
+}
