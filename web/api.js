@@ -1,5 +1,8 @@
 // The API client: one function per route, each calling its function's own
-// URL from config.json. Every failure is an ApiError.
+// URL from config.json. The functions and their routes come from routes.js,
+// generated from the Go route table. Every failure is an ApiError.
+
+import { FUNCTIONS } from './routes.js';
 
 /** ApiError is any failed call: the API's error body, or code "network". */
 export class ApiError extends Error {
@@ -20,7 +23,22 @@ export class ApiError extends Error {
   }
 }
 
-const FUNCTIONS = ['register', 'verify', 'login', 'todos-list', 'todos-add', 'todos-update', 'todos-delete'];
+/**
+ * routePath is the path of fn's route for method, with {name} parameters
+ * filled (URL-encoded) from params; it throws when routes.js has no such
+ * route, so a route renamed in Go cannot be called by its old name.
+ * @param {string} fn e.g. "todos-update"
+ * @param {string} method e.g. "PATCH"
+ * @param {Record<string, string>} [params] e.g. {id: "..."}
+ */
+export function routePath(fn, method, params = {}) {
+  const route = (Object.hasOwn(FUNCTIONS, fn) ? FUNCTIONS[fn] : []).find((r) => r.method === method);
+  if (!route) throw new Error(`api: routes.js has no ${method} route for function ${fn}`);
+  return route.path.replace(/\{(\w+)\}/g, (m, name) => {
+    if (!(name in params)) throw new Error(`api: ${fn} ${route.path} needs ${name}`);
+    return encodeURIComponent(params[name]);
+  });
+}
 
 /**
  * loadConfig fetches config.json beside index.html and checks it names a
@@ -31,7 +49,7 @@ export async function loadConfig() {
   const res = await fetch('config.json', { cache: 'no-store', credentials: 'same-origin' });
   if (!res.ok) throw new Error(`config: GET config.json: HTTP ${res.status}`);
   const cfg = await res.json();
-  for (const f of FUNCTIONS) {
+  for (const f of Object.keys(FUNCTIONS)) {
     const u = cfg?.functions?.[f];
     if (typeof u !== 'string' || !/^https?:\/\//.test(u)) throw new Error(`config: functions.${f} is not an http(s) URL`);
     cfg.functions[f] = u.replace(/\/+$/, '');
@@ -63,19 +81,22 @@ export class Client {
   }
 
   /**
-   * call sends one request and returns the parsed JSON body (null for 204).
+   * call sends one request to fn's route for method (see routePath) and
+   * returns the parsed JSON body (null for 204).
    * @param {string} fn the function, e.g. "todos-add"
    * @param {string} method
-   * @param {string} path e.g. "/todos"
-   * @param {{body?: object, auth?: boolean, headers?: Record<string,string>}} [opts]
+   * @param {{params?: Record<string,string>, query?: URLSearchParams, body?: object, auth?: boolean,
+   *   headers?: Record<string,string>}} [opts]
    */
-  async call(fn, method, path, opts = {}) {
+  async call(fn, method, opts = {}) {
+    const query = opts.query ? `?${opts.query}` : '';
+    const url = this.config.functions[fn] + routePath(fn, method, opts.params) + query;
     const headers = { Accept: 'application/json', ...opts.headers };
     if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
     if (opts.auth) headers.Authorization = `Bearer ${this.token}`;
     let res;
     try {
-      res = await fetch(this.config.functions[fn] + path, {
+      res = await fetch(url, {
         method,
         headers,
         body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
@@ -107,38 +128,38 @@ export class Client {
   register(email, password, name) {
     const body = { email, password };
     if (name) body.name = name;
-    return this.call('register', 'POST', '/register', { body });
+    return this.call('register', 'POST', { body });
   }
 
   /** verify is POST /verify with the mailed code. */
   verify(email, code) {
-    return this.call('verify', 'POST', '/verify', { body: { email, code } });
+    return this.call('verify', 'POST', { body: { email, code } });
   }
 
   /** login is POST /login; it resolves to {accessToken, expiresIn, user}. */
   login(email, password) {
-    return this.call('login', 'POST', '/login', { body: { email, password } });
+    return this.call('login', 'POST', { body: { email, password } });
   }
 
   /** list is GET /todos; it resolves to {items, nextCursor}. */
   list(limit, cursor) {
     const q = new URLSearchParams({ limit: String(limit) });
     if (cursor) q.set('cursor', cursor);
-    return this.call('todos-list', 'GET', `/todos?${q}`, { auth: true });
+    return this.call('todos-list', 'GET', { query: q, auth: true });
   }
 
   /** add is POST /todos with an Idempotency-Key; it resolves to the todo. */
   add(title, key) {
-    return this.call('todos-add', 'POST', '/todos', { body: { title }, auth: true, headers: { 'Idempotency-Key': key } });
+    return this.call('todos-add', 'POST', { body: { title }, auth: true, headers: { 'Idempotency-Key': key } });
   }
 
   /** update is PATCH /todos/{id}; it resolves to the todo. */
   update(id, fields) {
-    return this.call('todos-update', 'PATCH', `/todos/${encodeURIComponent(id)}`, { body: fields, auth: true });
+    return this.call('todos-update', 'PATCH', { params: { id }, body: fields, auth: true });
   }
 
   /** remove is DELETE /todos/{id}. */
   remove(id) {
-    return this.call('todos-delete', 'DELETE', `/todos/${encodeURIComponent(id)}`, { auth: true });
+    return this.call('todos-delete', 'DELETE', { params: { id }, auth: true });
   }
 }

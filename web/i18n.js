@@ -79,6 +79,8 @@ const en = {
   retryAfter: 'Try again in {s} seconds.',
 
   noConfig: 'The app is not set up: config.json is missing or invalid.',
+  // The client's own failure (code "network"): the server was not reached.
+  network: 'Could not reach the server. Check your connection and try again.',
 };
 
 const zh = {
@@ -155,29 +157,53 @@ const zh = {
   retryAfter: '请在 {s} 秒后重试。',
 
   noConfig: '应用尚未配置：缺少 config.json 或其内容无效。',
+  network: '无法连接服务器。请检查网络后重试。',
 };
 
 /** The text of every language, by tag; both have the same keys. */
 export const MESSAGES = { en, zh };
 
-// Chinese for the API's common error codes; English shows the API's own
-// message, which is already a sentence for people.
-const zhErrors = {
-  invalid_request: '请求无效，请检查输入后重试。',
-  validation_failed: '输入的内容无效，请检查后重试。',
-  invalid_cursor: '列表已变化，请刷新页面。',
-  unsupported_media_type: '请求格式不受支持。',
-  payload_too_large: '内容太长了。',
-  not_found: '找不到该待办，它可能已被删除。',
-  unauthorized: '登录已过期，请重新登录。',
-  invalid_credentials: '邮箱或密码不正确。',
-  email_not_verified: '邮箱尚未验证。请打开邮件中的链接，或输入验证码。',
-  invalid_code: '验证码不正确或已过期。',
-  rate_limited: '尝试次数过多，请稍后再试。',
-  conflict: '该待办正被其他操作修改，请重试。',
-  idempotency_key_reused: '请求冲突，请重新添加。',
-  internal: '服务器出错了，请稍后重试。',
-  network: '无法连接服务器。请检查网络后重试。',
+/**
+ * ERROR_MESSAGES is the sentence for each of the API's error codes (the
+ * codes of ERROR_CODES in routes.js, and only those), by language. English
+ * keeps the API's own style; it shows when the API sent no sentence of its
+ * own, and always for "internal".
+ */
+export const ERROR_MESSAGES = {
+  en: {
+    invalid_request: 'The request could not be read. Check what you typed and try again.',
+    validation_failed: 'A value is not acceptable. Check what you typed and try again.',
+    invalid_cursor: 'The list has changed; reload the page to start again from the first page.',
+    unsupported_media_type: 'The request was not sent in a format the server accepts.',
+    payload_too_large: 'That is too long.',
+    method_not_allowed: 'That action is not allowed here.',
+    not_found: 'The todo is not there any more; it may have been deleted.',
+    unauthorized: 'Your session has expired. Please log in again.',
+    invalid_credentials: 'The e-mail address or password is wrong.',
+    email_not_verified: 'Verify your e-mail address first: use the code we mailed you.',
+    invalid_code: 'The code is wrong or has expired. Sign up again to get a new one.',
+    rate_limited: 'Too many attempts. Wait a while, then try again.',
+    conflict: 'The todo is being changed by another request; try again.',
+    idempotency_key_reused: 'This add clashed with an earlier one; add the todo again.',
+    internal: 'Something went wrong on our side. Try again in a moment.',
+  },
+  zh: {
+    invalid_request: '请求无效，请检查输入后重试。',
+    validation_failed: '输入的内容无效，请检查后重试。',
+    invalid_cursor: '列表已变化，请刷新页面。',
+    unsupported_media_type: '请求格式不受支持。',
+    payload_too_large: '内容太长了。',
+    method_not_allowed: '此处不允许该操作。',
+    not_found: '找不到该待办，它可能已被删除。',
+    unauthorized: '登录已过期，请重新登录。',
+    invalid_credentials: '邮箱或密码不正确。',
+    email_not_verified: '邮箱尚未验证。请打开邮件中的链接，或输入验证码。',
+    invalid_code: '验证码不正确或已过期。',
+    rate_limited: '尝试次数过多，请稍后再试。',
+    conflict: '该待办正被其他操作修改，请重试。',
+    idempotency_key_reused: '请求冲突，请重新添加。',
+    internal: '服务器出错了，请稍后重试。',
+  },
 };
 
 // Chinese for validation_failed, by the field it names.
@@ -187,11 +213,6 @@ const zhFieldErrors = {
   name: '名字太长或含有不允许的字符。',
   title: '待办标题需为 1 到 500 个字符。',
   code: '验证码是邮件里的 6 位数字。',
-};
-
-const enErrors = {
-  network: 'Could not reach the server. Check your connection and try again.',
-  internal: 'Something went wrong on our side. Try again in a moment.',
 };
 
 /**
@@ -220,21 +241,26 @@ export function translate(lang, key, vars = {}) {
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
 }
 
+/** A message the client made up when the API's answer had none (see api.js). */
+const MADE_UP = /^HTTP \d{3}$/;
+
 /**
  * errorText returns what to show for an API error in lang: in Chinese the
- * localised sentence for its code (or field), in English the API's own
- * message, with the retry delay added when the API sent one.
+ * localised sentence for its code (or field); in English the API's own
+ * message, or ours when it sent none or the code is "internal". The
+ * client's "network" code has its own sentence; a code we do not know
+ * shows the API's message. The retry delay is added when the API sent one.
  * @param {'en'|'zh'} lang
  * @param {{code: string, message?: string, field?: string, retryAfter?: number}} err
  */
 export function errorText(lang, err) {
+  const ours = Object.hasOwn(ERROR_MESSAGES.en, err.code) ? (ERROR_MESSAGES[lang] || ERROR_MESSAGES.en)[err.code] : '';
+  const theirs = err.message && !MADE_UP.test(err.message) ? err.message : '';
   let text;
-  if (lang === 'zh') {
-    text = (err.code === 'validation_failed' && zhFieldErrors[err.field]) || zhErrors[err.code];
-  } else {
-    text = enErrors[err.code];
-  }
-  if (!text) text = err.message || translate(lang, 'reason_other');
+  if (err.code === 'network') text = translate(lang, 'network');
+  else if (lang === 'zh') text = (err.code === 'validation_failed' && zhFieldErrors[err.field]) || ours || theirs;
+  else text = err.code === 'internal' ? ours : theirs || ours;
+  if (!text) text = translate(lang, 'reason_other');
   if (err.retryAfter > 0) text += ' ' + translate(lang, 'retryAfter', { s: err.retryAfter });
   return text;
 }

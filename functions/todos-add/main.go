@@ -5,8 +5,8 @@ import (
 	"log"
 
 	"github.com/todofn/todofn/pkg/app"
-	"github.com/todofn/todofn/pkg/app/todos"
 	"github.com/todofn/todofn/pkg/app/apiserver"
+	"github.com/todofn/todofn/pkg/app/todos"
 	"github.com/todofn/todofn/pkg/platform"
 )
 
