@@ -1,0 +1,197 @@
+package archtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/todofn/todofn/pkg/route"
+)
+
+const module = "github.com/todofn/todofn"
+
+// tagSets are the build tag sets the project builds with (see the
+// Makefile): every rule must hold under each.
+var tagSets = []string{"", "lambda.norpc,no_tablestore", "no_dynamodb"}
+
+// owners says which package of the module may import each SDK (any package
+// under the SDK's module path). One package owns each; the protocol double
+// of Tablestore speaks the SDK's own protobuf messages, so it may import
+// that part too.
+var owners = []struct {
+	sdk     string
+	allowed []string
+}{
+	{"github.com/aws/aws-lambda-go", []string{"pkg/platform"}},
+	{"github.com/aliyun/fc-runtime-go-sdk", []string{"pkg/platform"}},
+	{"github.com/aws/aws-sdk-go-v2", []string{"pkg/dynamodb"}},
+	{"github.com/aws/smithy-go", []string{"pkg/dynamodb"}},
+	{"github.com/aliyun/aliyun-tablestore-go-sdk", []string{"pkg/tablestore", "internal/tablestoretest"}},
+	{"go.etcd.io/bbolt", []string{"pkg/bolt"}},
+	{"github.com/golang-jwt/jwt", []string{"pkg/auth"}},
+	{"github.com/wneessen/go-mail", []string{"pkg/mail"}},
+	{"golang.org/x/crypto/argon2", []string{"pkg/password"}},
+	{"github.com/rs/cors", []string{"pkg/api"}},
+}
+
+type pkg struct {
+	ImportPath string
+	Standard   bool
+	Imports    []string
+	Deps       []string
+}
+
+// list runs go list -deps -json over patterns with tags and returns the
+// packages by import path.
+func list(t *testing.T, tags string, patterns ...string) map[string]pkg {
+	t.Helper()
+	args := []string{"list", "-deps", "-json=ImportPath,Standard,Imports,Deps"}
+	if tags != "" {
+		args = append(args, "-tags", tags)
+	}
+	cmd := exec.Command("go", append(args, patterns...)...)
+	cmd.Dir = "../.."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go %s: %v", strings.Join(args, " "), err)
+	}
+	pkgs := map[string]pkg{}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for dec.More() {
+		var p pkg
+		if err := dec.Decode(&p); err != nil {
+			t.Fatal(err)
+		}
+		pkgs[p.ImportPath] = p
+	}
+	return pkgs
+}
+
+func local(path string) (string, bool) {
+	rel, ok := strings.CutPrefix(path, module+"/")
+	return rel, ok
+}
+
+func under(path, prefix string) bool { return path == prefix || strings.HasPrefix(path, prefix+"/") }
+
+// TestEachSDKHasOneOwner fails when an SDK is imported outside the package
+// that owns it, under any tag set, by production code, tools or doubles
+// alike (test files may import what they test against).
+func TestEachSDKHasOneOwner(t *testing.T) {
+	for _, tags := range tagSets {
+		for path, p := range list(t, tags, "./...") {
+			rel, ok := local(path)
+			if !ok {
+				continue
+			}
+			for _, imp := range p.Imports {
+				for _, o := range owners {
+					if under(imp, o.sdk) && !slices.Contains(o.allowed, rel) {
+						t.Errorf("tags %q: %s imports %s, which only %v may import", tags, rel, imp, o.allowed)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestDomainImportsOnlyTheStandardLibrary keeps pkg/todo free of every
+// dependency, including the module's own packages.
+func TestDomainImportsOnlyTheStandardLibrary(t *testing.T) {
+	pkgs := list(t, "", "./pkg/todo")
+	for _, dep := range pkgs[module+"/pkg/todo"].Deps {
+		if !pkgs[dep].Standard {
+			t.Errorf("pkg/todo depends on %s", dep)
+		}
+	}
+}
+
+// TestSharedTablesImportOnlyTheDomain keeps the packages every tool and
+// layer reads (the route table, the wire format, the key format) as small
+// as the domain.
+func TestSharedTablesImportOnlyTheDomain(t *testing.T) {
+	for _, name := range []string{"pkg/route", "pkg/wire", "pkg/keyset"} {
+		pkgs := list(t, "", "./"+name)
+		for _, dep := range pkgs[module+"/"+name].Deps {
+			if rel, ok := local(dep); (ok && rel != "pkg/todo") || (!ok && !pkgs[dep].Standard) {
+				t.Errorf("%s depends on %s", name, dep)
+			}
+		}
+	}
+}
+
+// TestProductionImportsNoDoubleOrTool: nothing under pkg/ or functions/
+// depends on internal/ (doubles, emulators, dev readers) or cmd/.
+func TestProductionImportsNoDoubleOrTool(t *testing.T) {
+	for _, tags := range tagSets {
+		for path, p := range list(t, tags, "./pkg/...", "./functions/...") {
+			rel, ok := local(path)
+			if !ok || !(under(rel, "pkg") || under(rel, "functions")) {
+				continue
+			}
+			for _, dep := range p.Deps {
+				if d, ok := local(dep); ok && (under(d, "internal") || under(d, "cmd")) {
+					t.Errorf("tags %q: %s depends on %s", tags, rel, d)
+				}
+			}
+		}
+	}
+}
+
+// forbidden says what a function must not link, by the part of the
+// function's name: todos-* link no password hashing, no mail and no
+// account code; the account functions link no todo code; the mailer links
+// no HTTP API (and no JWT, which it never sees).
+func forbidden(fn string) []string {
+	switch {
+	case strings.HasPrefix(fn, "todos-"):
+		return []string{"golang.org/x/crypto/argon2", module + "/pkg/password", "github.com/wneessen/go-mail",
+			module + "/pkg/mail", module + "/pkg/account", module + "/pkg/app/accounts", module + "/pkg/app/mailer"}
+	case fn == route.Mailer:
+		return []string{module + "/pkg/api", module + "/pkg/app/apiserver", "github.com/rs/cors",
+			"github.com/golang-jwt/jwt/v5", module + "/pkg/auth", module + "/pkg/todolist"}
+	default:
+		return []string{module + "/pkg/todolist", module + "/pkg/app/todos", module + "/pkg/app/mailer",
+			"github.com/wneessen/go-mail", module + "/pkg/mail"}
+	}
+}
+
+// TestFunctionsLinkOnlyWhatTheyUse reads each function binary's package
+// graph (what the linker is given) under every tag set.
+func TestFunctionsLinkOnlyWhatTheyUse(t *testing.T) {
+	for _, tags := range tagSets {
+		for _, f := range route.All() {
+			pkgs := list(t, tags, "./functions/"+f.Name)
+			deps := pkgs[module+"/functions/"+f.Name].Deps
+			if len(deps) == 0 {
+				t.Fatalf("functions/%s has no dependencies: is it in the route table but not on disk?", f.Name)
+			}
+			for _, bad := range forbidden(f.Name) {
+				if slices.Contains(deps, bad) {
+					t.Errorf("tags %q: %s links %s", tags, f.Name, bad)
+				}
+			}
+		}
+	}
+}
+
+// TestCloudFlavoursLeaveTheOtherEngineOut: the AWS build links no
+// Tablestore SDK and the FC build no AWS SDK.
+func TestCloudFlavoursLeaveTheOtherEngineOut(t *testing.T) {
+	for _, tt := range []struct{ tags, sdk string }{
+		{"lambda.norpc,no_tablestore", "github.com/aliyun/aliyun-tablestore-go-sdk"},
+		{"no_dynamodb", "github.com/aws/aws-sdk-go-v2"},
+	} {
+		for _, f := range route.All() {
+			for _, dep := range list(t, tt.tags, "./functions/"+f.Name)[module+"/functions/"+f.Name].Deps {
+				if under(dep, tt.sdk) {
+					t.Errorf("tags %q: %s links %s", tt.tags, f.Name, dep)
+					break
+				}
+			}
+		}
+	}
+}
