@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -18,9 +17,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/todofn/todofn/internal/dynamostreamtest"
-	"github.com/todofn/todofn/internal/fcruntimetest"
-	"github.com/todofn/todofn/internal/tablestoretest"
 	"github.com/todofn/todofn/pkg/app"
 	"github.com/todofn/todofn/pkg/keyset"
 	"github.com/todofn/todofn/pkg/route"
@@ -75,53 +71,59 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 		return err
 	}
 	probe.Close()
+	playCtx, stopPlaying := context.WithCancel(ctx)
+	defer stopPlaying()
+	fns, cd, mailbox, where, err := c.startAll(ctx, playCtx, origin)
+	if err != nil {
+		return err
+	}
+	return c.serve(ctx, newFront(origin, mailbox, http.Dir(o.web), cd, fns, c.log),
+		fmt.Sprintf("listening on %s\n  web app:  %s/\n  mailbox:  %s\n  %s", origin, origin, orNone(mailbox), where))
+}
+
+// startAll starts the mail server, the store and one runtime per function,
+// and returns the functions to invoke with the codec of their events.
+func (c *cloud) startAll(ctx, playCtx context.Context, origin string) (fns map[string]invoker, cd codec, mailbox, where string, err error) {
 	bins := map[string]string{}
 	for _, fn := range functions {
-		if bins[fn], err = binary(o.bin, fn); err != nil {
-			return err
+		if bins[fn], err = binary(c.o.bin, fn); err != nil {
+			return nil, cd, "", "", err
 		}
 	}
-	if o.mode == "lambda" {
-		if c.o.rie, err = tool(o.rie, "aws-lambda-rie", rieInstall); err != nil {
-			return err
+	if c.o.mode == "lambda" {
+		if c.o.rie, err = tool(c.o.rie, "aws-lambda-rie", rieInstall); err != nil {
+			return nil, cd, "", "", err
 		}
 	}
 	env, err := c.baseEnv(origin)
 	if err != nil {
-		return err
+		return nil, cd, "", "", err
 	}
 	smtp, mailbox, err := c.mail(ctx)
 	if err != nil {
-		return err
+		return nil, cd, "", "", err
 	}
 	host, port, _ := net.SplitHostPort(smtp)
 	env["SMTP_HOST"], env["SMTP_PORT"] = host, port
-
-	playCtx, stopPlaying := context.WithCancel(ctx)
-	defer stopPlaying()
-	var fns map[string]invoker
-	var cd codec
-	var where string
-	if o.mode == "lambda" {
+	if c.o.mode == "lambda" {
 		fns, where, err = c.lambda(ctx, playCtx, env, bins)
-		cd = lambdaCodec
-	} else {
-		fns, where, err = c.fc(ctx, playCtx, env, bins)
-		cd = fcCodec
+		return fns, lambdaCodec, mailbox, where, err
 	}
-	if err != nil {
-		return err
-	}
+	fns, where, err = c.fc(ctx, playCtx, env, bins)
+	return fns, fcCodec, mailbox, where, err
+}
 
-	ln, err := net.Listen("tcp", net.JoinHostPort(o.host, o.port))
+// serve runs the front on the tool's address, says banner when it listens,
+// and returns when ctx ends, a child dies or the front fails.
+func (c *cloud) serve(ctx context.Context, front http.Handler, banner string) error {
+	ln, err := net.Listen("tcp", net.JoinHostPort(c.o.host, c.o.port))
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: newFront(origin, mailbox, http.Dir(o.web), cd, fns, c.log),
-		ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+	srv := &http.Server{Handler: front, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	c.con.println(fmt.Sprintf("listening on %s\n  web app:  %s/\n  mailbox:  %s\n  %s", origin, origin, orNone(mailbox), where))
+	c.con.println(banner)
 
 	select {
 	case <-ctx.Done():
@@ -296,112 +298,4 @@ func retry(ctx context.Context, f func() error) error {
 		}
 	}
 	return err
-}
-
-// lambda starts DynamoDB (dynalite unless given), creates the tables and
-// runs each function under its own runtime interface emulator, and plays the
-// users table's stream to the mailer until playCtx ends.
-func (c *cloud) lambda(ctx, playCtx context.Context, env, bins map[string]string) (map[string]invoker, string, error) {
-	endpoint := c.o.dynamoEndpoint
-	if endpoint == "" {
-		addr := "127.0.0.1:" + strconv.Itoa(c.o.dynalitePort)
-		ch, err := c.start("dynalite", []string{c.o.dynalite, "--host", "127.0.0.1", "--port", strconv.Itoa(c.o.dynalitePort),
-			"--createTableMs", "50", "--deleteTableMs", "50", "--updateTableMs", "50"}, childEnv(nil))
-		if err != nil {
-			return nil, "", fmt.Errorf("%w (npm install provides dynalite)", err)
-		}
-		if err := waitTCP(addr, ch, 20*time.Second); err != nil {
-			return nil, "", err
-		}
-		endpoint = "http://" + addr
-	}
-	env["STORE"] = "dynamodb"
-	env["DYNAMODB_ENDPOINT"] = endpoint
-	env["AWS_REGION"] = cmp.Or(c.o.getenv("AWS_REGION"), "us-east-1")
-	env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = "localcloud", "localcloud"
-	cfg := config(env)
-	if err := cfg.Validate(); err != nil {
-		return nil, "", err
-	}
-	if err := retry(ctx, func() error { return app.CreateTables(ctx, cfg) }); err != nil {
-		return nil, "", fmt.Errorf("create tables: %w", err)
-	}
-
-	fns := map[string]invoker{}
-	for _, fn := range functions {
-		bin := bins[fn]
-		addr, err := freeAddr()
-		if err != nil {
-			return nil, "", err
-		}
-		apiAddr, err := freeAddr()
-		if err != nil {
-			return nil, "", err
-		}
-		// Both addresses on loopback: the emulator's defaults listen on
-		// every interface.
-		ch, err := c.start(fn, []string{c.o.rie, "--runtime-interface-emulator-address", addr, "--runtime-api-address", apiAddr, bin},
-			childEnv(env, "AWS_LAMBDA_FUNCTION_NAME="+fn, "AWS_LAMBDA_FUNCTION_TIMEOUT="+strconv.Itoa(int(functionTimeout/time.Second))))
-		if err != nil {
-			return nil, "", err
-		}
-		if err := waitTCP(addr, ch, 20*time.Second); err != nil {
-			return nil, "", err
-		}
-		fns[fn] = newRIE(addr)
-	}
-
-	stream := dynamostreamtest.New(cfg.DynamoDBEndpoint, cfg.AWSRegion, cfg.UsersTable)
-	// What is in the table already was mailed about in an earlier run.
-	if existing, err := stream.Poll(ctx); err != nil {
-		return nil, "", err
-	} else if len(existing) > 0 {
-		c.log.Info("stream: starting after the users already in the table", "users", len(existing))
-	}
-	p := &dynamoPlayer{poll: stream.Poll, mailer: fns["mailer"], log: c.log}
-	go play(playCtx, p)
-	return fns, "DynamoDB: " + endpoint + " (tables " + cfg.UsersTable + ", " + cfg.TodosTable + ", " + cfg.KeysTable + ")", nil
-}
-
-// fc serves the Tablestore double, creates the tables, runs each function
-// against its own FC runtime API double, and plays the users table's
-// Tablestore trigger to the mailer until playCtx ends.
-func (c *cloud) fc(ctx, playCtx context.Context, env, bins map[string]string) (map[string]invoker, string, error) {
-	ts := tablestoretest.New()
-	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(c.o.tablestorePort))
-	if err != nil {
-		return nil, "", fmt.Errorf("tablestore double: %w", err)
-	}
-	tsSrv := &http.Server{Handler: ts.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = tsSrv.Serve(ln) }()
-	c.closers = append(c.closers, func() { _ = tsSrv.Close() })
-	endpoint := "http://" + ln.Addr().String()
-
-	instance := cmp.Or(c.o.getenv("TABLESTORE_INSTANCE"), "todofn")
-	env["STORE"] = "tablestore"
-	env["TABLESTORE_ENDPOINT"] = endpoint
-	env["TABLESTORE_INSTANCE"] = instance
-	env["ALIBABA_CLOUD_ACCESS_KEY_ID"], env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"] = "localcloud", "localcloud"
-	cfg := config(env)
-	if err := cfg.Validate(); err != nil {
-		return nil, "", err
-	}
-	if err := app.CreateTables(ctx, cfg); err != nil {
-		return nil, "", fmt.Errorf("create tables: %w", err)
-	}
-
-	fns := map[string]invoker{}
-	for _, fn := range functions {
-		bin := bins[fn]
-		rt := fcruntimetest.NewServer(fcruntimetest.WithTimeout(functionTimeout))
-		c.closers = append(c.closers, rt.Close)
-		if _, err := c.start(fn, []string{bin}, childEnv(env, "FC_RUNTIME_API="+rt.Addr())); err != nil {
-			return nil, "", err
-		}
-		fns[fn] = rt
-	}
-	p := &tablestorePlayer{changes: func(from int) []tablestoretest.Change { return ts.Changes(instance, cfg.UsersTable, from) },
-		mailer: fns["mailer"], log: c.log}
-	go play(playCtx, p)
-	return fns, "Tablestore double: " + endpoint + " (instance " + instance + ")", nil
 }

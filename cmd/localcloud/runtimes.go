@@ -1,0 +1,124 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/todofn/todofn/internal/dynamostreamtest"
+	"github.com/todofn/todofn/internal/fcruntimetest"
+	"github.com/todofn/todofn/internal/tablestoretest"
+	"github.com/todofn/todofn/pkg/app"
+)
+
+// lambda starts DynamoDB (dynalite unless given), creates the tables and
+// runs each function under its own runtime interface emulator, and plays the
+// users table's stream to the mailer until playCtx ends.
+func (c *cloud) lambda(ctx, playCtx context.Context, env, bins map[string]string) (map[string]invoker, string, error) {
+	endpoint := c.o.dynamoEndpoint
+	if endpoint == "" {
+		addr := "127.0.0.1:" + strconv.Itoa(c.o.dynalitePort)
+		ch, err := c.start("dynalite", []string{c.o.dynalite, "--host", "127.0.0.1", "--port", strconv.Itoa(c.o.dynalitePort),
+			"--createTableMs", "50", "--deleteTableMs", "50", "--updateTableMs", "50"}, childEnv(nil))
+		if err != nil {
+			return nil, "", fmt.Errorf("%w (npm install provides dynalite)", err)
+		}
+		if err := waitTCP(addr, ch, 20*time.Second); err != nil {
+			return nil, "", err
+		}
+		endpoint = "http://" + addr
+	}
+	env["STORE"] = "dynamodb"
+	env["DYNAMODB_ENDPOINT"] = endpoint
+	env["AWS_REGION"] = cmp.Or(c.o.getenv("AWS_REGION"), "us-east-1")
+	env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"] = "localcloud", "localcloud"
+	cfg := config(env)
+	if err := cfg.Validate(); err != nil {
+		return nil, "", err
+	}
+	if err := retry(ctx, func() error { return app.CreateTables(ctx, cfg) }); err != nil {
+		return nil, "", fmt.Errorf("create tables: %w", err)
+	}
+
+	fns := map[string]invoker{}
+	for _, fn := range functions {
+		bin := bins[fn]
+		addr, err := freeAddr()
+		if err != nil {
+			return nil, "", err
+		}
+		apiAddr, err := freeAddr()
+		if err != nil {
+			return nil, "", err
+		}
+		// Both addresses on loopback: the emulator's defaults listen on
+		// every interface.
+		ch, err := c.start(fn, []string{c.o.rie, "--runtime-interface-emulator-address", addr, "--runtime-api-address", apiAddr, bin},
+			childEnv(env, "AWS_LAMBDA_FUNCTION_NAME="+fn, "AWS_LAMBDA_FUNCTION_TIMEOUT="+strconv.Itoa(int(functionTimeout/time.Second))))
+		if err != nil {
+			return nil, "", err
+		}
+		if err := waitTCP(addr, ch, 20*time.Second); err != nil {
+			return nil, "", err
+		}
+		fns[fn] = newRIE(addr)
+	}
+
+	stream := dynamostreamtest.New(cfg.DynamoDBEndpoint, cfg.AWSRegion, cfg.UsersTable)
+	// What is in the table already was mailed about in an earlier run.
+	if existing, err := stream.Poll(ctx); err != nil {
+		return nil, "", err
+	} else if len(existing) > 0 {
+		c.log.Info("stream: starting after the users already in the table", "users", len(existing))
+	}
+	p := &dynamoPlayer{poll: stream.Poll, mailer: fns["mailer"], log: c.log}
+	go play(playCtx, p)
+	return fns, "DynamoDB: " + endpoint + " (tables " + cfg.UsersTable + ", " + cfg.TodosTable + ", " + cfg.KeysTable + ")", nil
+}
+
+// fc serves the Tablestore double, creates the tables, runs each function
+// against its own FC runtime API double, and plays the users table's
+// Tablestore trigger to the mailer until playCtx ends.
+func (c *cloud) fc(ctx, playCtx context.Context, env, bins map[string]string) (map[string]invoker, string, error) {
+	ts := tablestoretest.New()
+	ln, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(c.o.tablestorePort))
+	if err != nil {
+		return nil, "", fmt.Errorf("tablestore double: %w", err)
+	}
+	tsSrv := &http.Server{Handler: ts.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = tsSrv.Serve(ln) }()
+	c.closers = append(c.closers, func() { _ = tsSrv.Close() })
+	endpoint := "http://" + ln.Addr().String()
+
+	instance := cmp.Or(c.o.getenv("TABLESTORE_INSTANCE"), "todofn")
+	env["STORE"] = "tablestore"
+	env["TABLESTORE_ENDPOINT"] = endpoint
+	env["TABLESTORE_INSTANCE"] = instance
+	env["ALIBABA_CLOUD_ACCESS_KEY_ID"], env["ALIBABA_CLOUD_ACCESS_KEY_SECRET"] = "localcloud", "localcloud"
+	cfg := config(env)
+	if err := cfg.Validate(); err != nil {
+		return nil, "", err
+	}
+	if err := app.CreateTables(ctx, cfg); err != nil {
+		return nil, "", fmt.Errorf("create tables: %w", err)
+	}
+
+	fns := map[string]invoker{}
+	for _, fn := range functions {
+		bin := bins[fn]
+		rt := fcruntimetest.NewServer(fcruntimetest.WithTimeout(functionTimeout))
+		c.closers = append(c.closers, rt.Close)
+		if _, err := c.start(fn, []string{bin}, childEnv(env, "FC_RUNTIME_API="+rt.Addr())); err != nil {
+			return nil, "", err
+		}
+		fns[fn] = rt
+	}
+	p := &tablestorePlayer{changes: func(from int) []tablestoretest.Change { return ts.Changes(instance, cfg.UsersTable, from) },
+		mailer: fns["mailer"], log: c.log}
+	go play(playCtx, p)
+	return fns, "Tablestore double: " + endpoint + " (instance " + instance + ")", nil
+}
