@@ -1,9 +1,9 @@
 package main
 
 import (
-	"encoding/json"
 	"net/http"
 
+	"github.com/todofn/todofn/internal/webconfig"
 	"github.com/todofn/todofn/pkg/app"
 	"github.com/todofn/todofn/pkg/route"
 	"github.com/todofn/todofn/pkg/todo"
@@ -46,7 +46,7 @@ func (s *site) handler(apiHandler http.Handler) http.Handler {
 	pages.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		wire.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
-	pages.HandleFunc("/config.json", s.config)
+	pages.Handle("/config.json", webconfig.SameOrigin(s.origin, s.mailboxURL))
 	pages.HandleFunc("/_dev/mail", s.box.page)
 	pages.HandleFunc("/_dev/mail.json", s.box.json)
 	pages.Handle("/", s.web)
@@ -59,19 +59,4 @@ func (s *site) handler(apiHandler http.Handler) http.Handler {
 		pages.ServeHTTP(w, r)
 	}))
 	return mux
-}
-
-// config is the web app's config.json: every function at this origin.
-func (s *site) config(w http.ResponseWriter, _ *http.Request) {
-	urls := map[string]string{}
-	for _, f := range route.HTTPFunctions() {
-		urls[f.Name] = s.origin
-	}
-	cfg := map[string]any{"functions": urls}
-	if s.mailboxURL != "" {
-		cfg["mailbox"] = s.mailboxURL
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	_ = json.NewEncoder(w).Encode(cfg)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/todofn/todofn/internal/webconfig"
 	"github.com/todofn/todofn/pkg/route"
 	"github.com/todofn/todofn/pkg/todo"
 	"github.com/todofn/todofn/pkg/wire"
@@ -68,7 +68,7 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		wire.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		return
 	case "/config.json":
-		f.config(w)
+		webconfig.SameOrigin(f.origin, f.mailbox).ServeHTTP(w, r)
 		return
 	}
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
@@ -79,21 +79,6 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	wire.Error(w, todo.NotFound, fmt.Sprintf("There is nothing at %s.", r.URL.Path))
-}
-
-// config is the web app's /config.json: every function at this origin.
-func (f *front) config(w http.ResponseWriter) {
-	fns := map[string]string{}
-	for _, fn := range route.HTTPFunctions() {
-		fns[fn.Name] = f.origin
-	}
-	cfg := map[string]any{"functions": fns}
-	if f.mailbox != "" {
-		cfg["mailbox"] = f.mailbox
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	_ = json.NewEncoder(w).Encode(cfg)
 }
 
 // choose returns the function that gets r among the routes of its pattern:

@@ -26,6 +26,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/todofn/todofn/internal/webconfig"
 	"github.com/todofn/todofn/pkg/route"
 )
 
@@ -75,10 +76,7 @@ func run(cloud, out, one string, in io.Reader, stdout io.Writer) error {
 	if len(missing) > 0 {
 		return fmt.Errorf("no URL for %s (is every function deployed?)", strings.Join(missing, ", "))
 	}
-	b, err := Config(urls)
-	if err != nil {
-		return err
-	}
+	b := webconfig.New(urls, "").JSON()
 	if out == "-" || out == "" {
 		_, err = stdout.Write(b)
 		return err
@@ -100,21 +98,6 @@ func skipLogLines(data []byte) []byte {
 		off += i + 1
 	}
 	return data
-}
-
-// Config renders config.json for the HTTP functions' URLs.
-func Config(urls map[string]string) ([]byte, error) {
-	fns := map[string]string{}
-	for _, f := range route.Names(route.HTTPFunctions()) {
-		fns[f] = strings.TrimRight(urls[f], "/")
-	}
-	b, err := json.MarshalIndent(struct {
-		Functions map[string]string `json:"functions"`
-	}{fns}, "", "  ")
-	if err != nil {
-		return nil, err
-	}
-	return append(b, '\n'), nil
 }
 
 // OutputKey is the template.yml output holding a function's URL:

@@ -8,6 +8,8 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+
+	"github.com/todofn/todofn/pkg/keyset"
 )
 
 // Codes derives six-digit verification codes from a secret and a per-code
@@ -21,9 +23,7 @@ type Codes struct {
 // NewCodes returns Codes keyed by secret (at least 32 bytes; the caller
 // checks). The key is separated from other uses of the secret by a label.
 func NewCodes(secret []byte) *Codes {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte("todofn verification code v1"))
-	return &Codes{key: m.Sum(nil)}
+	return &Codes{key: keyset.Derive(secret, "todofn verification code v1")}
 }
 
 // NewNonce returns a fresh random nonce.

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"strings"
 
+	"github.com/todofn/todofn/pkg/keyset"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
@@ -18,9 +19,7 @@ type Cursors struct {
 // NewCursors returns Cursors keyed by secret, separated from the secret's
 // other uses by a label.
 func NewCursors(secret []byte) *Cursors {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte("todofn paging cursor v1"))
-	return &Cursors{key: m.Sum(nil)}
+	return &Cursors{key: keyset.Derive(secret, "todofn paging cursor v1")}
 }
 
 func (c *Cursors) mac(userID, after string) []byte {

@@ -108,6 +108,17 @@ func (s *Store) view(fn func(*bbolt.Tx) error) error { return s.run(false, fn) }
 
 func (s *Store) update(fn func(*bbolt.Tx) error) error { return s.run(true, fn) }
 
+// updateVersioned runs fn, which stores the record at the version after
+// *version, in a write transaction, and moves *version on once it has
+// committed: the caller's copy then matches what is stored.
+func (s *Store) updateVersioned(version *int64, fn func(*bbolt.Tx) error) error {
+	if err := s.update(fn); err != nil {
+		return err
+	}
+	*version++
+	return nil
+}
+
 func (s *Store) run(write bool, fn func(*bbolt.Tx) error) error {
 	db := s.db
 	if s.opts.Shared {

@@ -60,7 +60,7 @@ func (s *Store) Throttle(_ context.Context, key string) (*todo.Throttle, error) 
 
 // PutThrottle implements todo.ThrottleStore.
 func (s *Store) PutThrottle(_ context.Context, t *todo.Throttle) error {
-	err := s.update(func(tx *bbolt.Tx) error {
+	return s.updateVersioned(&t.Version, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketKeys)
 		k := []byte("throttle:" + t.Key)
 		var old todo.Throttle
@@ -81,10 +81,6 @@ func (s *Store) PutThrottle(_ context.Context, t *todo.Throttle) error {
 		nt.Version++
 		return putJSON(b, k, &nt)
 	})
-	if err == nil {
-		t.Version++
-	}
-	return err
 }
 
 // DeleteThrottle implements todo.ThrottleStore.

@@ -56,7 +56,7 @@ func (s *Store) Todo(_ context.Context, userID, id string) (*todo.Todo, error) {
 
 // UpdateTodo implements todo.TodoStore.
 func (s *Store) UpdateTodo(_ context.Context, t *todo.Todo) error {
-	err := s.update(func(tx *bbolt.Tx) error {
+	return s.updateVersioned(&t.Version, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketTodos)
 		k := todoKey(t.UserID, t.ID)
 		var old todo.Todo
@@ -74,10 +74,6 @@ func (s *Store) UpdateTodo(_ context.Context, t *todo.Todo) error {
 		nt.Version++
 		return putJSON(b, k, &nt)
 	})
-	if err == nil {
-		t.Version++
-	}
-	return err
 }
 
 // DeleteTodo implements todo.TodoStore.

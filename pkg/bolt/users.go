@@ -49,7 +49,7 @@ func (s *Store) User(_ context.Context, email string) (*todo.User, error) {
 
 // UpdateUser implements todo.UserStore.
 func (s *Store) UpdateUser(_ context.Context, u *todo.User) error {
-	err := s.update(func(tx *bbolt.Tx) error {
+	err := s.updateVersioned(&u.Version, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketUsers)
 		var old todo.User
 		found, err := getJSON(b, []byte(u.Email), &old)
@@ -72,7 +72,6 @@ func (s *Store) UpdateUser(_ context.Context, u *todo.User) error {
 	if err != nil {
 		return err
 	}
-	u.Version++
 	s.poke()
 	return nil
 }

@@ -6,7 +6,9 @@
 package keyset
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"regexp"
@@ -90,4 +92,14 @@ func Format(keys []Key) string {
 		parts[i] = k.ID + "=" + base64.RawURLEncoding.EncodeToString(k.Secret)
 	}
 	return strings.Join(parts, ",")
+}
+
+// Derive returns a key for one use of secret, separated from its other uses
+// by label (an HMAC-SHA256 of the label under the secret), so that one
+// configured secret can key several things without one use revealing
+// another's key.
+func Derive(secret []byte, label string) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(label))
+	return m.Sum(nil)
 }

@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -33,10 +34,11 @@ func runFC(ctx context.Context, h fcHandler) error {
 
 // fcRequestID puts FC's request ID into ctx, falling back to the event's.
 func fcRequestID(ctx context.Context, fallback string) context.Context {
-	if fcc, ok := fccontext.FromContext(ctx); ok && fcc.RequestID != "" {
-		return wire.WithRequestID(ctx, fcc.RequestID)
+	var id string
+	if fcc, ok := fccontext.FromContext(ctx); ok {
+		id = fcc.RequestID
 	}
-	return wire.WithRequestID(ctx, fallback)
+	return wire.WithRequestID(ctx, cmp.Or(id, fallback))
 }
 
 func fcHTTP(h http.Handler) fcHandler {

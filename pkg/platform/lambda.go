@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -25,10 +26,11 @@ func runLambda(ctx context.Context, h lambda.Handler) error {
 // lambdaRequestID puts Lambda's request ID into ctx, falling back to the
 // event's own when the SDK context is missing.
 func lambdaRequestID(ctx context.Context, fallback string) context.Context {
-	if lc, ok := lambdacontext.FromContext(ctx); ok && lc.AwsRequestID != "" {
-		return wire.WithRequestID(ctx, lc.AwsRequestID)
+	var id string
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		id = lc.AwsRequestID
 	}
-	return wire.WithRequestID(ctx, fallback)
+	return wire.WithRequestID(ctx, cmp.Or(id, fallback))
 }
 
 // lambdaHTTP serves function-URL (and API Gateway HTTP API v2, the same
