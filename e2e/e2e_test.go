@@ -23,11 +23,13 @@ import (
 
 	"github.com/todofn/todofn/internal/dynalitetest"
 	"github.com/todofn/todofn/internal/mailboxtest"
+	"github.com/todofn/todofn/pkg/route"
 )
 
 var binDir string
 
-var functions = []string{"register", "verify", "login", "todos-list", "todos-add", "todos-update", "todos-delete", "mailer"}
+// functions are every function of the route table, HTTP ones first.
+var functions = route.Names(route.All())
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "todofn-e2e-")
