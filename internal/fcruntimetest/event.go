@@ -1,17 +1,14 @@
 package fcruntimetest
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/todofn/todofn/internal/httpeventtest"
 )
 
 // HTTPTriggerEvent is the event FC3 delivers to a function behind an HTTP
@@ -60,11 +57,7 @@ type HTTPTriggerResponse struct {
 // would deliver for r, with requestID as requestContext.requestId, stamped
 // with the current time. See NewHTTPEvent.
 func HTTPEvent(r *http.Request, requestID string) ([]byte, error) {
-	ev, err := NewHTTPEvent(r, requestID, time.Now())
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(ev)
+	return httpeventtest.EventJSON(r, requestID, NewHTTPEvent)
 }
 
 // NewHTTPEvent reads r's body and builds its HTTP-trigger event: header
@@ -72,44 +65,25 @@ func HTTPEvent(r *http.Request, requestID string) ([]byte, error) {
 // holding the first value of each name (FC3's map has room for one), and
 // the body as text when it is valid UTF-8, else base64.
 func NewHTTPEvent(r *http.Request, requestID string, now time.Time) (*HTTPTriggerEvent, error) {
-	var body []byte
-	if r.Body != nil {
-		b, err := io.ReadAll(r.Body)
-		if err != nil {
-			return nil, fmt.Errorf("fcruntime: read request body: %w", err)
-		}
-		body = b
-	}
-	host := r.Host
-	if host == "" {
-		host = r.URL.Host
-	}
-	ip := r.RemoteAddr
-	if h, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		ip = h
+	in, err := httpeventtest.ReadRequest(r)
+	if err != nil {
+		return nil, fmt.Errorf("fcruntime: %w", err)
 	}
 	ev := &HTTPTriggerEvent{
-		Version: "v1",
-		RawPath: r.URL.EscapedPath(),
-		Headers: map[string]string{},
+		Version:         "v1",
+		RawPath:         in.RawPath,
+		Body:            in.Body,
+		IsBase64Encoded: in.IsBase64Encoded,
+		Headers:         map[string]string{},
 		RequestContext: TriggerContext{
 			AccountID:    "1234567890",
-			DomainName:   host,
-			DomainPrefix: strings.SplitN(host, ".", 2)[0],
-			HTTP: HTTPContext{
-				Method:    r.Method,
-				Path:      r.URL.Path,
-				Protocol:  "HTTP/1.1",
-				SourceIP:  ip,
-				UserAgent: r.UserAgent(),
-			},
-			RequestID: requestID,
-			Time:      now.UTC().Format(time.RFC3339),
-			TimeEpoch: strconv.FormatInt(now.UnixMilli(), 10),
+			DomainName:   in.Host,
+			DomainPrefix: in.DomainPrefix,
+			HTTP:         HTTPContext(in.HTTP),
+			RequestID:    requestID,
+			Time:         now.UTC().Format(time.RFC3339),
+			TimeEpoch:    strconv.FormatInt(now.UnixMilli(), 10),
 		},
-	}
-	if ev.RawPath == "" {
-		ev.RawPath = "/"
 	}
 	for k, vs := range r.Header {
 		sep := ", "
@@ -118,20 +92,13 @@ func NewHTTPEvent(r *http.Request, requestID string, now time.Time) (*HTTPTrigge
 		}
 		ev.Headers[http.CanonicalHeaderKey(k)] = strings.Join(vs, sep)
 	}
-	if host != "" {
-		ev.Headers["Host"] = host
+	if in.Host != "" {
+		ev.Headers["Host"] = in.Host
 	}
 	if q := r.URL.Query(); len(q) > 0 {
 		ev.QueryParameters = make(map[string]string, len(q))
 		for k, vs := range q {
 			ev.QueryParameters[k] = vs[0]
-		}
-	}
-	if len(body) > 0 {
-		if utf8.Valid(body) {
-			ev.Body = string(body)
-		} else {
-			ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
 		}
 	}
 	return ev, nil
@@ -146,32 +113,14 @@ func HTTPResponse(result []byte, w http.ResponseWriter) error {
 	if err := json.Unmarshal(result, &resp); err != nil {
 		return fmt.Errorf("fcruntime: decode HTTP trigger response: %w", err)
 	}
-	body := []byte(resp.Body)
-	if resp.IsBase64Encoded {
-		b, err := base64.StdEncoding.DecodeString(resp.Body)
-		if err != nil {
-			return fmt.Errorf("fcruntime: decode response body: %w", err)
-		}
-		body = b
-	}
-	status := resp.StatusCode
-	if status == 0 {
-		status = http.StatusOK
-	}
-	if status < 100 || status > 999 {
-		return fmt.Errorf("fcruntime: response status %d out of range", status)
-	}
-	keys := make([]string, 0, len(resp.Headers))
-	for k := range resp.Headers {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		w.Header().Set(k, resp.Headers[k])
-	}
-	w.WriteHeader(status)
-	if _, err := w.Write(body); err != nil {
-		return fmt.Errorf("fcruntime: write response body: %w", err)
+	err := httpeventtest.WriteResponse(w, httpeventtest.Response{
+		StatusCode:      resp.StatusCode,
+		Headers:         resp.Headers,
+		Body:            resp.Body,
+		IsBase64Encoded: resp.IsBase64Encoded,
+	})
+	if err != nil {
+		return fmt.Errorf("fcruntime: %w", err)
 	}
 	return nil
 }

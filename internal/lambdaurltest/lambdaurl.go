@@ -1,4 +1,4 @@
-// Package lambdaurl turns an ordinary HTTP request into an AWS Lambda
+// Package lambdaurltest turns an ordinary HTTP request into an AWS Lambda
 // function-URL event (payload format 2.0) and a function-URL response event
 // back into an HTTP response. It lets local tools, such as a dev front or a
 // test, drive a function built for Lambda (for example under the runtime
@@ -7,16 +7,13 @@
 package lambdaurltest
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"sort"
 	"strings"
 	"time"
-	"unicode/utf8"
+
+	"github.com/todofn/todofn/internal/httpeventtest"
 )
 
 // Request is a function-URL request event (payload format 2.0), the fields
@@ -70,11 +67,7 @@ type Response struct {
 // Lambda would deliver for r, with requestID as requestContext.requestId,
 // stamped with the current time. See NewEvent.
 func FunctionURLEvent(r *http.Request, requestID string) ([]byte, error) {
-	ev, err := NewEvent(r, requestID, time.Now())
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(ev)
+	return httpeventtest.EventJSON(r, requestID, NewEvent)
 }
 
 // NewEvent reads r's body and builds the function-URL event for it as Lambda
@@ -83,44 +76,29 @@ func FunctionURLEvent(r *http.Request, requestID string) ([]byte, error) {
 // (multi-values joined with ","), and the body as text when it is valid
 // UTF-8, else base64.
 func NewEvent(r *http.Request, requestID string, now time.Time) (*Request, error) {
-	var body []byte
-	if r.Body != nil {
-		b, err := io.ReadAll(r.Body)
-		if err != nil {
-			return nil, fmt.Errorf("lambdaurl: read request body: %w", err)
-		}
-		body = b
-	}
-	host := r.Host
-	if host == "" && r.URL != nil {
-		host = r.URL.Host
+	in, err := httpeventtest.ReadRequest(r)
+	if err != nil {
+		return nil, fmt.Errorf("lambdaurl: %w", err)
 	}
 	ev := &Request{
-		Version:        "2.0",
-		RouteKey:       "$default",
-		RawPath:        r.URL.EscapedPath(),
-		RawQueryString: r.URL.RawQuery,
-		Headers:        map[string]string{},
+		Version:         "2.0",
+		RouteKey:        "$default",
+		RawPath:         in.RawPath,
+		RawQueryString:  r.URL.RawQuery,
+		Headers:         map[string]string{},
+		Body:            in.Body,
+		IsBase64Encoded: in.IsBase64Encoded,
 		RequestContext: RequestContext{
 			AccountID:    "anonymous",
-			DomainName:   host,
-			DomainPrefix: strings.SplitN(host, ".", 2)[0],
-			HTTP: HTTPContext{
-				Method:    r.Method,
-				Path:      r.URL.Path,
-				Protocol:  "HTTP/1.1",
-				SourceIP:  sourceIP(r.RemoteAddr),
-				UserAgent: r.UserAgent(),
-			},
-			RequestID: requestID,
-			RouteKey:  "$default",
-			Stage:     "$default",
-			Time:      now.UTC().Format("02/Jan/2006:15:04:05 -0700"),
-			TimeEpoch: now.UnixMilli(),
+			DomainName:   in.Host,
+			DomainPrefix: in.DomainPrefix,
+			HTTP:         HTTPContext(in.HTTP),
+			RequestID:    requestID,
+			RouteKey:     "$default",
+			Stage:        "$default",
+			Time:         now.UTC().Format("02/Jan/2006:15:04:05 -0700"),
+			TimeEpoch:    now.UnixMilli(),
 		},
-	}
-	if ev.RawPath == "" {
-		ev.RawPath = "/"
 	}
 	for k, vs := range r.Header {
 		k = strings.ToLower(k)
@@ -136,8 +114,8 @@ func NewEvent(r *http.Request, requestID string, now time.Time) (*Request, error
 		}
 		ev.Headers[k] = strings.Join(vs, ",")
 	}
-	if host != "" {
-		ev.Headers["host"] = host
+	if in.Host != "" {
+		ev.Headers["host"] = in.Host
 	}
 	if q := r.URL.Query(); len(q) > 0 {
 		ev.QueryParameters = make(map[string]string, len(q))
@@ -145,21 +123,7 @@ func NewEvent(r *http.Request, requestID string, now time.Time) (*Request, error
 			ev.QueryParameters[k] = strings.Join(vs, ",")
 		}
 	}
-	if len(body) > 0 {
-		if utf8.Valid(body) {
-			ev.Body = string(body)
-		} else {
-			ev.Body, ev.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
-		}
-	}
 	return ev, nil
-}
-
-func sourceIP(remoteAddr string) string {
-	if host, _, err := net.SplitHostPort(remoteAddr); err == nil {
-		return host
-	}
-	return remoteAddr
 }
 
 // WriteFunctionURLResponse decodes a function-URL response event and writes
@@ -171,35 +135,9 @@ func WriteFunctionURLResponse(result []byte, w http.ResponseWriter) error {
 	if err := json.Unmarshal(result, &resp); err != nil {
 		return fmt.Errorf("lambdaurl: decode response event: %w", err)
 	}
-	body := []byte(resp.Body)
-	if resp.IsBase64Encoded {
-		b, err := base64.StdEncoding.DecodeString(resp.Body)
-		if err != nil {
-			return fmt.Errorf("lambdaurl: decode response body: %w", err)
-		}
-		body = b
-	}
-	status := resp.StatusCode
-	if status == 0 {
-		status = http.StatusOK
-	}
-	if status < 100 || status > 999 {
-		return fmt.Errorf("lambdaurl: response status %d out of range", status)
-	}
-	keys := make([]string, 0, len(resp.Headers))
-	for k := range resp.Headers {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		w.Header().Set(k, resp.Headers[k])
-	}
-	for _, c := range resp.Cookies {
-		w.Header().Add("Set-Cookie", c)
-	}
-	w.WriteHeader(status)
-	if _, err := w.Write(body); err != nil {
-		return fmt.Errorf("lambdaurl: write response body: %w", err)
+	err := httpeventtest.WriteResponse(w, httpeventtest.Response(resp))
+	if err != nil {
+		return fmt.Errorf("lambdaurl: %w", err)
 	}
 	return nil
 }
