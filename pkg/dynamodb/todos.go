@@ -21,21 +21,8 @@ func todoKey(userID, id string) map[string]types.AttributeValue {
 // owner has no todo with that ID. It sets t.Version to 1 only when the write
 // commits.
 func (s *Store) CreateTodo(ctx context.Context, t *todo.Todo) error {
-	item, err := marshalItem(newTodoItem(t, 1))
-	if err != nil {
-		return fmt.Errorf("dynamodb: create todo: %w", err)
-	}
-	_, err = s.client.PutItem(ctx, &ddb.PutItemInput{
-		TableName:                aws.String(s.todos),
-		Item:                     item,
-		ConditionExpression:      aws.String("attribute_not_exists(#sk)"),
-		ExpressionAttributeNames: map[string]string{"#sk": "id"},
-	})
-	if _, failed := conditionFailed(err); failed {
-		return todo.Errorf(todo.Conflict, "A todo with this ID exists.")
-	}
-	if err != nil {
-		return fmt.Errorf("dynamodb: create todo: %w", err)
+	if err := s.create(ctx, todoEntity, s.todos, newTodoItem(t, 1)); err != nil {
+		return err
 	}
 	t.Version = 1
 	return nil
@@ -44,49 +31,15 @@ func (s *Store) CreateTodo(ctx context.Context, t *todo.Todo) error {
 // Todo implements todo.TodoStore with a strongly consistent GetItem on the
 // owner's key, so another user's todo is simply absent.
 func (s *Store) Todo(ctx context.Context, userID, id string) (*todo.Todo, error) {
-	item, err := s.getItem(ctx, s.todos, todoKey(userID, id))
-	if err != nil {
-		return nil, fmt.Errorf("dynamodb: get todo: %w", err)
-	}
-	if item == nil {
-		return nil, todoNotFound()
-	}
-	t, err := decodeTodo(item)
-	if err != nil {
-		return nil, fmt.Errorf("dynamodb: decode todo: %w", err)
-	}
-	return t, nil
+	return get(ctx, s, todoEntity, s.todos, todoKey(userID, id), decodeTodo)
 }
 
 // UpdateTodo implements todo.TodoStore: one PutItem on the owner's key on
 // condition that the item exists with version t.Version. A failed condition
 // is NotFound when the item is gone and Conflict otherwise.
 func (s *Store) UpdateTodo(ctx context.Context, t *todo.Todo) error {
-	item, err := marshalItem(newTodoItem(t, t.Version+1))
-	if err != nil {
-		return fmt.Errorf("dynamodb: update todo: %w", err)
-	}
-	_, err = s.client.PutItem(ctx, &ddb.PutItemInput{
-		TableName:                           aws.String(s.todos),
-		Item:                                item,
-		ConditionExpression:                 aws.String("attribute_exists(#sk) AND #v = :v"),
-		ExpressionAttributeNames:            withNames(map[string]string{"#sk": "id"}),
-		ExpressionAttributeValues:           map[string]types.AttributeValue{":v": number(t.Version)},
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	})
-	if old, failed := conditionFailed(err); failed {
-		if len(old) == 0 {
-			if old, err = s.getItem(ctx, s.todos, todoKey(t.UserID, t.ID)); err != nil {
-				return fmt.Errorf("dynamodb: update todo: read after failed condition: %w", err)
-			}
-		}
-		if old == nil {
-			return todoNotFound()
-		}
-		return todo.Errorf(todo.Conflict, "The todo changed meanwhile.")
-	}
-	if err != nil {
-		return fmt.Errorf("dynamodb: update todo: %w", err)
+	if err := s.update(ctx, todoEntity, s.todos, todoKey(t.UserID, t.ID), newTodoItem(t, t.Version+1), t.Version); err != nil {
+		return err
 	}
 	t.Version++
 	return nil
