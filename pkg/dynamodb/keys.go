@@ -72,14 +72,7 @@ func (s *Store) Claim(ctx context.Context, key, value string, expires time.Time)
 
 // Release implements todo.ClaimStore with an unconditional DeleteItem.
 func (s *Store) Release(ctx context.Context, key string) error {
-	_, err := s.client.DeleteItem(ctx, &ddb.DeleteItemInput{
-		TableName: aws.String(s.keys),
-		Key:       keyKey(claimPrefix + key),
-	})
-	if err != nil {
-		return fmt.Errorf("dynamodb: release claim: %w", err)
-	}
-	return nil
+	return s.deleteKey(ctx, "release claim", claimPrefix+key)
 }
 
 func throttleNotFound() error { return todo.Errorf(todo.NotFound, "No such counter.") }
@@ -123,18 +116,7 @@ func (s *Store) Throttle(ctx context.Context, key string) (*todo.Throttle, error
 // expired may still update it, as in the other engines). Any failed
 // condition is a Conflict.
 func (s *Store) PutThrottle(ctx context.Context, t *todo.Throttle) error {
-	item, err := marshalItem(throttleItem{
-		Key:         throttlePrefix + t.Key,
-		Failures:    t.Failures,
-		WindowStart: formatTime(t.WindowStart),
-		LockedUntil: formatTime(t.LockedUntil),
-		Expires:     epochCeil(t.Expires),
-		Version:     t.Version + 1,
-	})
-	if err != nil {
-		return fmt.Errorf("dynamodb: put throttle: %w", err)
-	}
-	in := &ddb.PutItemInput{TableName: aws.String(s.keys), Item: item}
+	in := &ddb.PutItemInput{TableName: aws.String(s.keys)}
 	if t.Version == 0 {
 		in.ConditionExpression = aws.String(absentOrExpired)
 		in.ExpressionAttributeNames = keyNames
@@ -144,12 +126,19 @@ func (s *Store) PutThrottle(ctx context.Context, t *todo.Throttle) error {
 		in.ExpressionAttributeNames = withNames(nil)
 		in.ExpressionAttributeValues = map[string]types.AttributeValue{":v": number(t.Version)}
 	}
-	_, err = s.client.PutItem(ctx, in)
-	if _, failed := conditionFailed(err); failed {
+	_, failed, err := s.put(ctx, "put throttle", throttleItem{
+		Key:         throttlePrefix + t.Key,
+		Failures:    t.Failures,
+		WindowStart: formatTime(t.WindowStart),
+		LockedUntil: formatTime(t.LockedUntil),
+		Expires:     epochCeil(t.Expires),
+		Version:     t.Version + 1,
+	}, in)
+	if failed {
 		return todo.Errorf(todo.Conflict, "The counter changed meanwhile.")
 	}
 	if err != nil {
-		return fmt.Errorf("dynamodb: put throttle: %w", err)
+		return err
 	}
 	t.Version++
 	return nil
@@ -158,12 +147,18 @@ func (s *Store) PutThrottle(ctx context.Context, t *todo.Throttle) error {
 // DeleteThrottle implements todo.ThrottleStore with an unconditional
 // DeleteItem.
 func (s *Store) DeleteThrottle(ctx context.Context, key string) error {
+	return s.deleteKey(ctx, "delete throttle", throttlePrefix+key)
+}
+
+// deleteKey deletes the keys-table item under key unconditionally; op names
+// the call in the error.
+func (s *Store) deleteKey(ctx context.Context, op, key string) error {
 	_, err := s.client.DeleteItem(ctx, &ddb.DeleteItemInput{
 		TableName: aws.String(s.keys),
-		Key:       keyKey(throttlePrefix + key),
+		Key:       keyKey(key),
 	})
 	if err != nil {
-		return fmt.Errorf("dynamodb: delete throttle: %w", err)
+		return fmt.Errorf("dynamodb: %s: %w", op, err)
 	}
 	return nil
 }
