@@ -144,13 +144,33 @@ func imageUser(rec StreamRecord, which string, img Image, need bool) (*todo.User
 // item converts an image to the SDK's attribute values, so one decoder
 // serves table reads and stream records.
 func (img Image) item() (map[string]types.AttributeValue, error) {
-	out := make(map[string]types.AttributeValue, len(img))
-	for k, raw := range img {
-		av, err := attributeValue(raw)
+	return convertAttrs(img, attributeValue)
+}
+
+// convertAttrs converts each attribute of an item (or map value) with f; an
+// error names the attribute.
+func convertAttrs[V, W any](m map[string]V, f func(V) (W, error)) (map[string]W, error) {
+	out := make(map[string]W, len(m))
+	for k, v := range m {
+		w, err := f(v)
 		if err != nil {
 			return nil, fmt.Errorf("attribute %s: %w", k, err)
 		}
-		out[k] = av
+		out[k] = w
+	}
+	return out, nil
+}
+
+// convertElems converts each element of a list value with f; an error names
+// the index.
+func convertElems[V, W any](l []V, f func(V) (W, error)) ([]W, error) {
+	out := make([]W, len(l))
+	for i, v := range l {
+		w, err := f(v)
+		if err != nil {
+			return nil, fmt.Errorf("[%d]: %w", i, err)
+		}
+		out[i] = w
 	}
 	return out, nil
 }
@@ -221,13 +241,9 @@ func listValue(body json.RawMessage) (types.AttributeValue, error) {
 	if err := json.Unmarshal(body, &raws); err != nil {
 		return nil, wrapType("L", err)
 	}
-	out := make([]types.AttributeValue, len(raws))
-	for i, r := range raws {
-		av, err := attributeValue(r)
-		if err != nil {
-			return nil, fmt.Errorf("[%d]: %w", i, err)
-		}
-		out[i] = av
+	out, err := convertElems(raws, attributeValue)
+	if err != nil {
+		return nil, err
 	}
 	return &types.AttributeValueMemberL{Value: out}, nil
 }
@@ -250,15 +266,7 @@ func truncate(b []byte) string {
 // StreamImage converts a stored item (as GetItem or Scan return it) into a
 // stream record's image; UserChange reads such images back.
 func StreamImage(item map[string]types.AttributeValue) (Image, error) {
-	out := make(Image, len(item))
-	for k, v := range item {
-		b, err := streamJSON(v)
-		if err != nil {
-			return nil, fmt.Errorf("attribute %s: %w", k, err)
-		}
-		out[k] = b
-	}
-	return out, nil
+	return convertAttrs(item, streamJSON)
 }
 
 func streamJSON(v types.AttributeValue) (json.RawMessage, error) {
@@ -282,13 +290,9 @@ func streamJSON(v types.AttributeValue) (json.RawMessage, error) {
 	case *types.AttributeValueMemberBS:
 		typ, body = "BS", v.Value
 	case *types.AttributeValueMemberL:
-		l := make([]json.RawMessage, len(v.Value))
-		for i, e := range v.Value {
-			b, err := streamJSON(e)
-			if err != nil {
-				return nil, fmt.Errorf("[%d]: %w", i, err)
-			}
-			l[i] = b
+		l, err := convertElems(v.Value, streamJSON)
+		if err != nil {
+			return nil, err
 		}
 		typ, body = "L", l
 	case *types.AttributeValueMemberM:
