@@ -12,6 +12,7 @@ import (
 	"github.com/todofn/todofn/internal/mailpittest"
 	"github.com/todofn/todofn/internal/tablestoretest"
 	"github.com/todofn/todofn/pkg/app"
+	"github.com/todofn/todofn/pkg/app/tables"
 )
 
 // mailpitMail reads mail back through a real Mailpit's API.
@@ -62,7 +63,7 @@ func runOnEngine(t *testing.T, env []string, create func(app.Config) error) {
 func TestDynamoDBAndMailpit(t *testing.T) {
 	endpoint := dynalitetest.Endpoint(t)
 	runOnEngine(t, []string{"STORE=dynamodb", "AWS_REGION=us-east-1", "DYNAMODB_ENDPOINT=" + endpoint},
-		func(c app.Config) error { return app.CreateTables(context.Background(), c) })
+		func(c app.Config) error { return tables.Create(context.Background(), c) })
 }
 
 // TestTablestoreDoubleAndMailpit runs the flow on the Tablestore engine
@@ -73,5 +74,5 @@ func TestTablestoreDoubleAndMailpit(t *testing.T) {
 	t.Cleanup(ts.Close)
 	runOnEngine(t, []string{"STORE=tablestore", "TABLESTORE_ENDPOINT=" + ts.URL(), "TABLESTORE_INSTANCE=e2e",
 		"ALIBABA_CLOUD_ACCESS_KEY_ID=e2e-key", "ALIBABA_CLOUD_ACCESS_KEY_SECRET=e2e-secret"},
-		func(c app.Config) error { return app.CreateTables(context.Background(), c) })
+		func(c app.Config) error { return tables.Create(context.Background(), c) })
 }

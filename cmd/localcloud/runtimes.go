@@ -12,7 +12,7 @@ import (
 	"github.com/todofn/todofn/internal/dynamostreamtest"
 	"github.com/todofn/todofn/internal/fcruntimetest"
 	"github.com/todofn/todofn/internal/tablestoretest"
-	"github.com/todofn/todofn/pkg/app"
+	"github.com/todofn/todofn/pkg/app/tables"
 )
 
 // lambda starts DynamoDB (dynalite unless given), creates the tables and
@@ -40,7 +40,7 @@ func (c *cloud) lambda(ctx, playCtx context.Context, env, bins map[string]string
 	if err := cfg.Validate(); err != nil {
 		return nil, "", err
 	}
-	if err := retry(ctx, func() error { return app.CreateTables(ctx, cfg) }); err != nil {
+	if err := retry(ctx, func() error { return tables.Create(ctx, cfg) }); err != nil {
 		return nil, "", fmt.Errorf("create tables: %w", err)
 	}
 
@@ -103,7 +103,7 @@ func (c *cloud) fc(ctx, playCtx context.Context, env, bins map[string]string) (m
 	if err := cfg.Validate(); err != nil {
 		return nil, "", err
 	}
-	if err := app.CreateTables(ctx, cfg); err != nil {
+	if err := tables.Create(ctx, cfg); err != nil {
 		return nil, "", fmt.Errorf("create tables: %w", err)
 	}
 

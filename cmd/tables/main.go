@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/todofn/todofn/pkg/app"
+	"github.com/todofn/todofn/pkg/app/tables"
 )
 
 func main() {
@@ -23,7 +24,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "tables: set STORE=dynamodb or STORE=tablestore (the embedded store needs no tables)")
 		os.Exit(2)
 	}
-	if err := app.CreateTables(ctx, cfg); err != nil {
+	if err := tables.Create(ctx, cfg); err != nil {
 		fmt.Fprintf(os.Stderr, "tables: %v\n", err)
 		os.Exit(1)
 	}

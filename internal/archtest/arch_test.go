@@ -144,8 +144,13 @@ func TestProductionImportsNoDoubleOrTool(t *testing.T) {
 // forbidden says what a function must not link, by the part of the
 // function's name: todos-* link no password hashing, no mail and no
 // account code; the account functions link no todo code; the mailer links
-// no HTTP API (and no JWT, which it never sees).
+// no HTTP API (and no JWT, which it never sees); none links table creation,
+// a tool's job.
 func forbidden(fn string) []string {
+	return append(forbiddenByKind(fn), module+"/pkg/app/tables")
+}
+
+func forbiddenByKind(fn string) []string {
 	switch {
 	case strings.HasPrefix(fn, "todos-"):
 		return []string{"golang.org/x/crypto/argon2", module + "/pkg/password", "github.com/wneessen/go-mail",

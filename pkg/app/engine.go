@@ -2,15 +2,15 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"slices"
 
 	"github.com/todofn/todofn/pkg/todo"
 )
 
-// engine is one storage engine: how to open it from the configuration, how
-// to create its tables, and how to read its stream's events. Each engine
+// engine is one storage engine: how to open it from the configuration and
+// how to read its stream's events. (Creating its tables is a tool's job, in
+// package app/tables, so that no function links it.) Each engine
 // adds itself to the table in a file of its own (engine_<name>.go), guarded
 // by a build tag where it links a cloud SDK, so leaving an engine out of a
 // binary is one tag and adding one is one file.
@@ -21,8 +21,6 @@ type engine struct {
 	// problems names what c lacks for this engine.
 	problems func(c Config) []string
 	open     func(ctx context.Context, c Config) (todo.Store, error)
-	// createTables creates c's tables if they are missing.
-	createTables func(ctx context.Context, c Config) error
 	// stream reads the users table's stream events; nil if the engine's
 	// platform delivers none.
 	stream *streamCodec
@@ -60,19 +58,4 @@ func engineNames() []string {
 		out = append(out, e.name)
 	}
 	return out
-}
-
-// CreateTables creates the configured engine's tables if they are missing.
-func CreateTables(ctx context.Context, c Config) error {
-	if err := c.Validate(); err != nil {
-		return err
-	}
-	e := lookupEngine(c.Store)
-	if e.createTables == nil {
-		return nil
-	}
-	if err := e.createTables(ctx, c); err != nil {
-		return fmt.Errorf("app: create %s tables: %w", e.name, err)
-	}
-	return nil
 }

@@ -25,15 +25,13 @@ func init() {
 			}
 			return p
 		},
-		open: func(ctx context.Context, c Config) (todo.Store, error) { return dynamodb.Open(ctx, c.dynamoDB()) },
-		createTables: func(ctx context.Context, c Config) error {
-			return dynamodb.CreateTables(ctx, c.dynamoDB())
-		},
+		open:   func(ctx context.Context, c Config) (todo.Store, error) { return dynamodb.Open(ctx, c.DynamoDB()) },
 		stream: &streamCodec{claims: dynamodb.IsStreamEvent, handle: dynamodb.HandleStream},
 	})
 }
 
-func (c Config) dynamoDB() dynamodb.Config {
+// DynamoDB is the dynamodb engine's configuration.
+func (c Config) DynamoDB() dynamodb.Config {
 	return dynamodb.Config{Region: c.AWSRegion, Endpoint: c.DynamoDBEndpoint,
 		UsersTable: c.UsersTable, TodosTable: c.TodosTable, KeysTable: c.KeysTable,
 		AccessKeyID: c.AWSAccessKeyID, SecretAccessKey: c.AWSSecretKey, SessionToken: c.AWSSessionToken}

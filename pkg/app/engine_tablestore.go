@@ -27,10 +27,7 @@ func init() {
 			}
 			return p
 		},
-		open: func(_ context.Context, c Config) (todo.Store, error) { return tablestore.Open(c.tablestore()) },
-		createTables: func(ctx context.Context, c Config) error {
-			return tablestore.CreateTables(ctx, c.tablestore())
-		},
+		open: func(_ context.Context, c Config) (todo.Store, error) { return tablestore.Open(c.Tablestore()) },
 		// Any event that is not another engine's is read as a Tablestore
 		// trigger payload (CBOR, or JSON from the console), whose decoder
 		// names what is wrong with it.
@@ -38,7 +35,8 @@ func init() {
 	})
 }
 
-func (c Config) tablestore() tablestore.Config {
+// Tablestore is the tablestore engine's configuration.
+func (c Config) Tablestore() tablestore.Config {
 	return tablestore.Config{Endpoint: c.TablestoreEndpoint, Instance: c.TablestoreInstance,
 		AccessKeyID: c.AccessKeyID, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken,
 		UsersTable: c.UsersTable, TodosTable: c.TodosTable, KeysTable: c.KeysTable}

@@ -17,6 +17,7 @@ import (
 	"github.com/todofn/todofn/pkg/app/accounts"
 	"github.com/todofn/todofn/pkg/app/apiserver"
 	"github.com/todofn/todofn/pkg/app/mailer"
+	"github.com/todofn/todofn/pkg/app/tables"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
@@ -126,7 +127,7 @@ func TestMailerTablestoreTrigger(t *testing.T) {
 	defer ts.Close()
 	cfg := app.ConfigFrom(env("STORE", "tablestore", "TABLESTORE_ENDPOINT", ts.URL(), "TABLESTORE_INSTANCE", "inst",
 		"ALIBABA_CLOUD_ACCESS_KEY_ID", "id", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "secret", "DATA_DIR", t.TempDir(), "APP_URL", "https://app.example/"))
-	if err := app.CreateTables(context.Background(), cfg); err != nil {
+	if err := tables.Create(context.Background(), cfg); err != nil {
 		t.Fatal(err)
 	}
 	a, err := app.OpenWithLog(cfg, new(strings.Builder))
