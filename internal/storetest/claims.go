@@ -3,7 +3,6 @@ package storetest
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 )
@@ -42,21 +41,18 @@ func testClaims(t *testing.T, open Opener) {
 
 	// Racing claims: exactly one is fresh, and all see its value.
 	const n = 8
-	var wg sync.WaitGroup
 	results := make([]string, n)
 	freshCount := make([]bool, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			h, f, err := s.Claim(ctx, "race", fmt.Sprint(i), future)
-			if err != nil {
-				t.Errorf("concurrent Claim: %v", err)
-			}
-			results[i], freshCount[i] = h, f
-		}()
+	errs := race(n, func(i int) error {
+		h, f, err := s.Claim(ctx, "race", fmt.Sprint(i), future)
+		results[i], freshCount[i] = h, f
+		return err
+	})
+	for _, err := range errs {
+		if err != nil {
+			t.Errorf("concurrent Claim: %v", err)
+		}
 	}
-	wg.Wait()
 	winners := 0
 	for i := range n {
 		if freshCount[i] {

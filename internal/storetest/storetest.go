@@ -9,6 +9,7 @@
 package storetest
 
 import (
+	"sync"
 	"testing"
 	"time"
 
@@ -44,5 +45,48 @@ func mustNil(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// wantVersion fails t unless a record's version after the write op is want.
+func wantVersion(t *testing.T, op string, got, want int64) {
+	t.Helper()
+	if got != want {
+		t.Fatalf("Version after %s = %d, want %d", op, got, want)
+	}
+}
+
+// race runs op(0), …, op(n-1) at once and returns the error of each.
+func race(n int, op func(i int) error) []error {
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = op(i)
+		}()
+	}
+	wg.Wait()
+	return errs
+}
+
+// wantOneWinner fails t unless exactly one of the racing calls that
+// returned errs succeeded and the others lost with a conflict. call names
+// the call, won says what the one that succeeded did.
+func wantOneWinner(t *testing.T, errs []error, call, won string) {
+	t.Helper()
+	wins := 0
+	for _, err := range errs {
+		switch todo.ErrorCode(err) {
+		case "":
+			wins++
+		case todo.Conflict:
+		default:
+			t.Errorf("concurrent %s: %v", call, err)
+		}
+	}
+	if wins != 1 {
+		t.Fatalf("%d %s, want exactly 1", wins, won)
 	}
 }

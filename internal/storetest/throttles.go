@@ -15,9 +15,7 @@ func testThrottles(t *testing.T, open Opener) {
 
 	th := &todo.Throttle{Key: "login:ann@example.com", Failures: 1, WindowStart: now, Expires: time.Now().Add(time.Hour)}
 	mustNil(t, s.PutThrottle(ctx, th))
-	if th.Version != 1 {
-		t.Fatalf("Version after create = %d, want 1", th.Version)
-	}
+	wantVersion(t, "create", th.Version, 1)
 	// A second create races and loses.
 	wantCode(t, s.PutThrottle(ctx, &todo.Throttle{Key: th.Key, Failures: 1, Expires: th.Expires}), todo.Conflict)
 

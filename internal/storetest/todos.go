@@ -3,7 +3,6 @@ package storetest
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,14 +24,19 @@ func NewTodo(userID string, title string, at time.Duration) *todo.Todo {
 	}
 }
 
-func sameTodo(t *testing.T, got, want *todo.Todo) {
+// storedTodo reads want's todo back from s and fails t unless it equals
+// want.
+func storedTodo(t *testing.T, ctx context.Context, s todo.Store, want *todo.Todo) *todo.Todo {
 	t.Helper()
+	got, err := s.Todo(ctx, want.UserID, want.ID)
+	mustNil(t, err)
 	g, w := *got, *want
 	g.CreatedAt, g.UpdatedAt = g.CreatedAt.UTC(), g.UpdatedAt.UTC()
 	w.CreatedAt, w.UpdatedAt = w.CreatedAt.UTC(), w.UpdatedAt.UTC()
 	if g != w {
 		t.Fatalf("todo round trip:\n got %+v\nwant %+v", g, w)
 	}
+	return got
 }
 
 func testTodos(t *testing.T, open Opener) {
@@ -41,25 +45,17 @@ func testTodos(t *testing.T, open Opener) {
 
 	td := NewTodo(uid, "Buy milk 🥛, 牛奶", 0)
 	mustNil(t, s.CreateTodo(ctx, td))
-	if td.Version != 1 {
-		t.Fatalf("Version after create = %d, want 1", td.Version)
-	}
+	wantVersion(t, "create", td.Version, 1)
 	wantCode(t, s.CreateTodo(ctx, &todo.Todo{ID: td.ID, UserID: uid, Title: "again", CreatedAt: now, UpdatedAt: now}), todo.Conflict)
 
-	got, err := s.Todo(ctx, uid, td.ID)
-	mustNil(t, err)
-	sameTodo(t, got, td)
+	got := storedTodo(t, ctx, s, td)
 
 	got.Done = true
 	got.Title = "Buy oat milk"
 	got.UpdatedAt = now.Add(time.Hour)
 	mustNil(t, s.UpdateTodo(ctx, got))
-	if got.Version != 2 {
-		t.Fatalf("Version after update = %d, want 2", got.Version)
-	}
-	again, err := s.Todo(ctx, uid, td.ID)
-	mustNil(t, err)
-	sameTodo(t, again, got)
+	wantVersion(t, "update", got.Version, 2)
+	storedTodo(t, ctx, s, got)
 
 	stale := *td
 	stale.Title = "stale"
@@ -68,7 +64,7 @@ func testTodos(t *testing.T, open Opener) {
 	missing := NewTodo(uid, "missing", time.Second)
 	missing.Version = 1
 	wantCode(t, s.UpdateTodo(ctx, missing), todo.NotFound)
-	_, err = s.Todo(ctx, uid, missing.ID)
+	_, err := s.Todo(ctx, uid, missing.ID)
 	wantCode(t, err, todo.NotFound)
 
 	mustNil(t, s.DeleteTodo(ctx, uid, td.ID))
@@ -169,30 +165,10 @@ func testTodosConcurrent(t *testing.T, open Opener) {
 	uid := ulid.Make().String()
 	td := NewTodo(uid, "shared", 0)
 	mustNil(t, s.CreateTodo(ctx, td))
-	const n = 8
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	wins := 0
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c := *td
-			c.Title = fmt.Sprintf("writer %d", i)
-			err := s.UpdateTodo(ctx, &c)
-			mu.Lock()
-			defer mu.Unlock()
-			switch todo.ErrorCode(err) {
-			case "":
-				wins++
-			case todo.Conflict:
-			default:
-				t.Errorf("concurrent UpdateTodo: %v", err)
-			}
-		}()
-	}
-	wg.Wait()
-	if wins != 1 {
-		t.Fatalf("%d concurrent updates from one version won, want exactly 1", wins)
-	}
+	errs := race(8, func(i int) error {
+		c := *td
+		c.Title = fmt.Sprintf("writer %d", i)
+		return s.UpdateTodo(ctx, &c)
+	})
+	wantOneWinner(t, errs, "UpdateTodo", "concurrent updates from one version won")
 }

@@ -3,7 +3,6 @@ package storetest
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,8 +27,12 @@ func NewUser(email string) *todo.User {
 	}
 }
 
-func sameUser(t *testing.T, got, want *todo.User) {
+// storedUser reads want's account back from s by its email and fails t
+// unless it equals want.
+func storedUser(t *testing.T, ctx context.Context, s todo.Store, want *todo.User) *todo.User {
 	t.Helper()
+	got, err := s.User(ctx, want.Email)
+	mustNil(t, err)
 	g, w := *got, *want
 	for _, p := range []*time.Time{&g.CodeSentAt, &g.CodeExpires, &g.NoticeAt, &g.CreatedAt, &g.UpdatedAt, &g.VerifiedAt,
 		&w.CodeSentAt, &w.CodeExpires, &w.NoticeAt, &w.CreatedAt, &w.UpdatedAt, &w.VerifiedAt} {
@@ -38,6 +41,7 @@ func sameUser(t *testing.T, got, want *todo.User) {
 	if g != w {
 		t.Fatalf("user round trip:\n got %+v\nwant %+v", g, w)
 	}
+	return got
 }
 
 func testUsers(t *testing.T, open Opener) {
@@ -48,12 +52,8 @@ func testUsers(t *testing.T, open Opener) {
 
 	u := NewUser("ann@example.com")
 	mustNil(t, s.CreateUser(ctx, u))
-	if u.Version != 1 {
-		t.Fatalf("Version after create = %d, want 1", u.Version)
-	}
-	got, err := s.User(ctx, "ann@example.com")
-	mustNil(t, err)
-	sameUser(t, got, u)
+	wantVersion(t, "create", u.Version, 1)
+	got := storedUser(t, ctx, s, u)
 
 	dup := NewUser("ann@example.com")
 	wantCode(t, s.CreateUser(ctx, dup), todo.Conflict)
@@ -65,12 +65,8 @@ func testUsers(t *testing.T, open Opener) {
 	got.NoticeNonce = "notice-1"
 	got.NoticeAt = now.Add(2 * time.Minute)
 	mustNil(t, s.UpdateUser(ctx, got))
-	if got.Version != 2 {
-		t.Fatalf("Version after update = %d, want 2", got.Version)
-	}
-	again, err := s.User(ctx, "ann@example.com")
-	mustNil(t, err)
-	sameUser(t, again, got)
+	wantVersion(t, "update", got.Version, 2)
+	storedUser(t, ctx, s, got)
 
 	// An update based on the old version is refused: no lost update.
 	stale := *u
@@ -95,55 +91,16 @@ func testUsers(t *testing.T, open Opener) {
 func testUsersConcurrent(t *testing.T, open Opener) {
 	s, ctx := open(t), context.Background()
 	const n = 8
-	var wg sync.WaitGroup
-	errs := make([]error, n)
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = s.CreateUser(ctx, NewUser("race@example.com"))
-		}()
-	}
-	wg.Wait()
-	created := 0
-	for _, err := range errs {
-		switch todo.ErrorCode(err) {
-		case "":
-			created++
-		case todo.Conflict:
-		default:
-			t.Fatalf("concurrent CreateUser: %v", err)
-		}
-	}
-	if created != 1 {
-		t.Fatalf("%d concurrent registrations created an account, want exactly 1", created)
-	}
+	errs := race(n, func(int) error { return s.CreateUser(ctx, NewUser("race@example.com")) })
+	wantOneWinner(t, errs, "CreateUser", "concurrent registrations created an account")
 
 	// Concurrent updates from the same version: exactly one wins.
 	base, err := s.User(ctx, "race@example.com")
 	mustNil(t, err)
-	wins := 0
-	var mu sync.Mutex
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			u := *base
-			u.Name = fmt.Sprintf("writer %d", i)
-			err := s.UpdateUser(ctx, &u)
-			mu.Lock()
-			defer mu.Unlock()
-			switch todo.ErrorCode(err) {
-			case "":
-				wins++
-			case todo.Conflict:
-			default:
-				t.Errorf("concurrent UpdateUser: %v", err)
-			}
-		}()
-	}
-	wg.Wait()
-	if wins != 1 {
-		t.Fatalf("%d concurrent updates from one version won, want exactly 1", wins)
-	}
+	errs = race(n, func(i int) error {
+		u := *base
+		u.Name = fmt.Sprintf("writer %d", i)
+		return s.UpdateUser(ctx, &u)
+	})
+	wantOneWinner(t, errs, "UpdateUser", "concurrent updates from one version won")
 }
