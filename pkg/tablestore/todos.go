@@ -18,12 +18,8 @@ func (s *Store) CreateTodo(ctx context.Context, t *todo.Todo) error {
 	if !validKey(t.UserID) || !validKey(t.ID) {
 		return fmt.Errorf("tablestore: put todo: user ID or todo ID is empty or longer than %d bytes", maxKeyBytes)
 	}
-	err := s.putRow(ctx, s.todos, todoKey(t.UserID, t.ID), todoRow(t, 1), ots.RowExistenceExpectation_EXPECT_NOT_EXIST, nil)
-	if conditionFailed(err) {
-		return todo.Errorf(todo.Conflict, "A todo with this ID exists.")
-	}
-	if err != nil {
-		return fmt.Errorf("tablestore: put todo: %w", err)
+	if err := s.create(ctx, todoEntity, s.todos, todoKey(t.UserID, t.ID), todoRow(t, 1)); err != nil {
+		return err
 	}
 	t.Version = 1
 	return nil
@@ -34,18 +30,9 @@ func (s *Store) Todo(ctx context.Context, userID, id string) (*todo.Todo, error)
 	if !validKey(userID) || !validKey(id) {
 		return nil, todoNotFound()
 	}
-	c, found, err := s.getRow(ctx, s.todos, todoKey(userID, id))
-	if err != nil {
-		return nil, fmt.Errorf("tablestore: get todo: %w", err)
-	}
-	if !found {
-		return nil, todoNotFound()
-	}
-	t, err := todoFrom(userID, id, c)
-	if err != nil {
-		return nil, fmt.Errorf("tablestore: decode todo: %w", err)
-	}
-	return t, nil
+	return get(ctx, s, todoEntity, s.todos, todoKey(userID, id), func(c columns) (*todo.Todo, error) {
+		return todoFrom(userID, id, c)
+	})
 }
 
 // UpdateTodo implements todo.TodoStore: one PutRow that expects the row
@@ -56,20 +43,8 @@ func (s *Store) UpdateTodo(ctx context.Context, t *todo.Todo) error {
 	if !validKey(t.UserID) || !validKey(t.ID) {
 		return todoNotFound()
 	}
-	pk := todoKey(t.UserID, t.ID)
-	err := s.putRow(ctx, s.todos, pk, todoRow(t, t.Version+1), ots.RowExistenceExpectation_EXPECT_EXIST, versionIs(t.Version))
-	if conditionFailed(err) {
-		_, found, gerr := s.getRow(ctx, s.todos, pk)
-		switch {
-		case gerr != nil:
-			return fmt.Errorf("tablestore: update todo: read after failed condition: %w", gerr)
-		case !found:
-			return todoNotFound()
-		}
-		return todo.Errorf(todo.Conflict, "The todo changed meanwhile.")
-	}
-	if err != nil {
-		return fmt.Errorf("tablestore: update todo: %w", err)
+	if err := s.update(ctx, todoEntity, s.todos, todoKey(t.UserID, t.ID), todoRow(t, t.Version+1), t.Version); err != nil {
+		return err
 	}
 	t.Version++
 	return nil

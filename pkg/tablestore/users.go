@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	ots "github.com/aliyun/aliyun-tablestore-go-sdk/tablestore"
-
 	"github.com/todofn/todofn/pkg/todo"
 )
 
@@ -16,12 +14,8 @@ func (s *Store) CreateUser(ctx context.Context, u *todo.User) error {
 	if !validKey(u.Email) {
 		return fmt.Errorf("tablestore: create user: e-mail address is empty or longer than %d bytes", maxKeyBytes)
 	}
-	err := s.putRow(ctx, s.users, primaryKey("email", u.Email), userRow(u, 1), ots.RowExistenceExpectation_EXPECT_NOT_EXIST, nil)
-	if conditionFailed(err) {
-		return todo.Errorf(todo.Conflict, "An account with this address exists.")
-	}
-	if err != nil {
-		return fmt.Errorf("tablestore: create user: %w", err)
+	if err := s.create(ctx, userEntity, s.users, primaryKey("email", u.Email), userRow(u, 1)); err != nil {
+		return err
 	}
 	u.Version = 1
 	return nil
@@ -32,18 +26,9 @@ func (s *Store) User(ctx context.Context, email string) (*todo.User, error) {
 	if !validKey(email) {
 		return nil, userNotFound()
 	}
-	c, found, err := s.getRow(ctx, s.users, primaryKey("email", email))
-	if err != nil {
-		return nil, fmt.Errorf("tablestore: get user: %w", err)
-	}
-	if !found {
-		return nil, userNotFound()
-	}
-	u, err := userFrom(email, c)
-	if err != nil {
-		return nil, fmt.Errorf("tablestore: decode user: %w", err)
-	}
-	return u, nil
+	return get(ctx, s, userEntity, s.users, primaryKey("email", email), func(c columns) (*todo.User, error) {
+		return userFrom(email, c)
+	})
 }
 
 // UpdateUser implements todo.UserStore: one PutRow of the whole row that
@@ -54,20 +39,8 @@ func (s *Store) UpdateUser(ctx context.Context, u *todo.User) error {
 	if !validKey(u.Email) {
 		return userNotFound()
 	}
-	pk := primaryKey("email", u.Email)
-	err := s.putRow(ctx, s.users, pk, userRow(u, u.Version+1), ots.RowExistenceExpectation_EXPECT_EXIST, versionIs(u.Version))
-	if conditionFailed(err) {
-		_, found, gerr := s.getRow(ctx, s.users, pk)
-		switch {
-		case gerr != nil:
-			return fmt.Errorf("tablestore: update user: read after failed condition: %w", gerr)
-		case !found:
-			return userNotFound()
-		}
-		return todo.Errorf(todo.Conflict, "The account changed meanwhile.")
-	}
-	if err != nil {
-		return fmt.Errorf("tablestore: update user: %w", err)
+	if err := s.update(ctx, userEntity, s.users, primaryKey("email", u.Email), userRow(u, u.Version+1), u.Version); err != nil {
+		return err
 	}
 	u.Version++
 	return nil
