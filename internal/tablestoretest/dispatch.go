@@ -41,57 +41,40 @@ func (s *Server) dispatch(instance, path string, body []byte) (message, *Error) 
 		sort.Strings(names)
 		return &otsprotocol.ListTableResponse{TableNames: names}, nil
 	case "/DescribeTable":
-		req := new(otsprotocol.DescribeTableRequest)
-		if err := unmarshal(body, req); err != nil {
-			return nil, invalid("Can not parse the request: %v.", err)
-		}
-		t, e := lookup(tables, req.GetTableName())
-		if e != nil {
-			return nil, e
-		}
-		return t.describe(), nil
+		return onTable(tables, body, new(otsprotocol.DescribeTableRequest), func(t *table, _ *otsprotocol.DescribeTableRequest) (message, *Error) {
+			return t.describe(), nil
+		})
 	case "/PutRow":
-		req := new(otsprotocol.PutRowRequest)
-		if err := unmarshal(body, req); err != nil {
-			return nil, invalid("Can not parse the request: %v.", err)
-		}
-		t, e := lookup(tables, req.GetTableName())
-		if e != nil {
-			return nil, e
-		}
-		return s.putRow(t, req)
+		return onTable(tables, body, new(otsprotocol.PutRowRequest), s.putRow)
 	case "/GetRow":
-		req := new(otsprotocol.GetRowRequest)
-		if err := unmarshal(body, req); err != nil {
-			return nil, invalid("Can not parse the request: %v.", err)
-		}
-		t, e := lookup(tables, req.GetTableName())
-		if e != nil {
-			return nil, e
-		}
-		return t.getRow(req)
+		return onTable(tables, body, new(otsprotocol.GetRowRequest), (*table).getRow)
 	case "/DeleteRow":
-		req := new(otsprotocol.DeleteRowRequest)
-		if err := unmarshal(body, req); err != nil {
-			return nil, invalid("Can not parse the request: %v.", err)
-		}
-		t, e := lookup(tables, req.GetTableName())
-		if e != nil {
-			return nil, e
-		}
-		return s.deleteRow(t, req)
+		return onTable(tables, body, new(otsprotocol.DeleteRowRequest), s.deleteRow)
 	case "/GetRange":
-		req := new(otsprotocol.GetRangeRequest)
-		if err := unmarshal(body, req); err != nil {
-			return nil, invalid("Can not parse the request: %v.", err)
-		}
-		t, e := lookup(tables, req.GetTableName())
-		if e != nil {
-			return nil, e
-		}
-		return t.getRange(req, s.pageLimit)
+		return onTable(tables, body, new(otsprotocol.GetRangeRequest), func(t *table, req *otsprotocol.GetRangeRequest) (message, *Error) {
+			return t.getRange(req, s.pageLimit)
+		})
 	}
 	return nil, invalid("Unsupported operation: %s.", strings.TrimPrefix(path, "/"))
+}
+
+// tableRequest is a request that names one table.
+type tableRequest interface {
+	message
+	GetTableName() string
+}
+
+// onTable parses body into req, finds the table req names and runs the
+// action on it: every action on an existing table starts so.
+func onTable[R tableRequest](tables map[string]*table, body []byte, req R, action func(*table, R) (message, *Error)) (message, *Error) {
+	if err := unmarshal(body, req); err != nil {
+		return nil, invalid("Can not parse the request: %v.", err)
+	}
+	t, e := lookup(tables, req.GetTableName())
+	if e != nil {
+		return nil, e
+	}
+	return action(t, req)
 }
 
 func lookup(tables map[string]*table, name string) (*table, *Error) {
