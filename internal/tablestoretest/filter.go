@@ -26,9 +26,6 @@ func checkCondition(c *otsprotocol.Condition, existing *storedRow) *Error {
 	default:
 		return invalid("Invalid row existence expectation.")
 	}
-	if len(c.GetColumnCondition()) == 0 {
-		return nil
-	}
 	ok, e := evalFilterBytes(c.GetColumnCondition(), existing)
 	if e != nil {
 		return e
@@ -39,7 +36,12 @@ func checkCondition(c *otsprotocol.Condition, existing *storedRow) *Error {
 	return nil
 }
 
+// evalFilterBytes reports whether the row passes the serialized filter b;
+// every row passes an empty one.
 func evalFilterBytes(b []byte, r *storedRow) (bool, *Error) {
+	if len(b) == 0 {
+		return true, nil
+	}
 	f := new(otsprotocol.Filter)
 	if err := unmarshal(b, f); err != nil {
 		return false, invalid("Invalid filter: %v.", err)

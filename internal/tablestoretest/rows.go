@@ -65,11 +65,7 @@ func (s *Server) putRow(t *table, req *otsprotocol.PutRowRequest) (message, *Err
 }
 
 func (s *Server) deleteRow(t *table, req *otsprotocol.DeleteRowRequest) (message, *Error) {
-	in, err := decodeRow(req.GetPrimaryKey())
-	if err != nil {
-		return nil, invalid("Invalid primary key: %v.", err)
-	}
-	pk, e := t.primaryKey(in.pk, false)
+	pk, e := t.decodePK(req.GetPrimaryKey(), "primary key", false)
 	if e != nil {
 		return nil, e
 	}
@@ -91,11 +87,7 @@ func (t *table) getRow(req *otsprotocol.GetRowRequest) (message, *Error) {
 	if req.MaxVersions != nil && req.GetMaxVersions() < 1 {
 		return nil, invalid("max_versions must be at least 1.")
 	}
-	in, err := decodeRow(req.GetPrimaryKey())
-	if err != nil {
-		return nil, invalid("Invalid primary key: %v.", err)
-	}
-	pk, e := t.primaryKey(in.pk, false)
+	pk, e := t.decodePK(req.GetPrimaryKey(), "primary key", false)
 	if e != nil {
 		return nil, e
 	}
@@ -104,14 +96,12 @@ func (t *table) getRow(req *otsprotocol.GetRowRequest) (message, *Error) {
 	if r == nil {
 		return resp, nil
 	}
-	if f := req.GetFilter(); len(f) > 0 {
-		ok, e := evalFilterBytes(f, r)
-		if e != nil {
-			return nil, e
-		}
-		if !ok {
-			return resp, nil
-		}
+	ok, e := evalFilterBytes(req.GetFilter(), r)
+	if e != nil {
+		return nil, e
+	}
+	if !ok {
+		return resp, nil
 	}
 	resp.Row = encodeRows([]row{t.plain(r, req.GetColumnsToGet())})
 	return resp, nil
@@ -180,14 +170,12 @@ func (t *table) getRange(req *otsprotocol.GetRangeRequest, pageLimit int) (messa
 			resp.NextStartPrimaryKey = encodeRows([]row{{pk: t.pkCells(inRange[i].pk)}})
 			break
 		}
-		if f := req.GetFilter(); len(f) > 0 {
-			ok, e := evalFilterBytes(f, r)
-			if e != nil {
-				return nil, e
-			}
-			if !ok {
-				continue
-			}
+		ok, e := evalFilterBytes(req.GetFilter(), r)
+		if e != nil {
+			return nil, e
+		}
+		if !ok {
+			continue
 		}
 		out = append(out, t.plain(r, req.GetColumnsToGet()))
 	}

@@ -142,6 +142,16 @@ func (t *table) describe() *otsprotocol.DescribeTableResponse {
 	return d
 }
 
+// decodePK decodes the plainbuffer row b, a request's primary key that its
+// errors call what, and checks the key against the schema (see primaryKey).
+func (t *table) decodePK(b []byte, what string, allowInf bool) ([]value, *Error) {
+	in, err := decodeRow(b)
+	if err != nil {
+		return nil, invalid("Invalid %s: %v.", what, err)
+	}
+	return t.primaryKey(in.pk, allowInf)
+}
+
 // primaryKey checks cells against the schema and returns the key's values.
 // allowInf admits INF_MIN and INF_MAX, as range boundaries may use them.
 func (t *table) primaryKey(cells []cell, allowInf bool) ([]value, *Error) {
