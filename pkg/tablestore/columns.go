@@ -67,45 +67,32 @@ func (d *decoder) err() error {
 }
 
 func (d *decoder) str(name string, required bool) string {
-	v, ok := d.c[name]
-	if !ok {
-		if required {
-			d.problem("missing column %s", name)
-		}
-		return ""
-	}
-	s, ok := v.(string)
-	if !ok {
-		d.problem("column %s is %T, want a string", name, v)
-	}
-	return s
+	return typed[string](d, name, required, "a string")
 }
 
 func (d *decoder) int(name string, required bool) int64 {
+	return typed[int64](d, name, required, "an integer")
+}
+
+func (d *decoder) bool(name string) bool { return typed[bool](d, name, false, "a boolean") }
+
+// typed returns column name as a T, or T's zero value when the column is
+// missing (a problem if it is required) or holds another type (a problem,
+// naming what was wanted).
+func typed[T any](d *decoder, name string, required bool, want string) T {
 	v, ok := d.c[name]
 	if !ok {
 		if required {
 			d.problem("missing column %s", name)
 		}
-		return 0
+		var zero T
+		return zero
 	}
-	n, ok := v.(int64)
+	t, ok := v.(T)
 	if !ok {
-		d.problem("column %s is %T, want an integer", name, v)
+		d.problem("column %s is %T, want %s", name, v, want)
 	}
-	return n
-}
-
-func (d *decoder) bool(name string) bool {
-	v, ok := d.c[name]
-	if !ok {
-		return false
-	}
-	b, ok := v.(bool)
-	if !ok {
-		d.problem("column %s is %T, want a boolean", name, v)
-	}
-	return b
+	return t
 }
 
 func (d *decoder) time(name string, required bool) time.Time {
