@@ -86,40 +86,14 @@ func DecodeTrigger(payload []byte) ([]todo.UserChange, error) {
 	var version string
 	var raws []map[string]any
 	var rawErrs []RecordError
+	var err error
 	if trimmed[0] == '{' {
-		var top struct {
-			Version string
-			Records []json.RawMessage
-		}
-		if err := json.Unmarshal(trimmed, &top); err != nil {
-			return nil, fmt.Errorf("tablestore: decode trigger: json: %w", err)
-		}
-		version = top.Version
-		for i, r := range top.Records {
-			dec := json.NewDecoder(bytes.NewReader(r))
-			dec.UseNumber()
-			var m map[string]any
-			if err := dec.Decode(&m); err != nil || m == nil {
-				rawErrs = append(rawErrs, RecordError{i, fmt.Errorf("not an object: %s", truncate(string(r)))})
-			}
-			raws = append(raws, m)
-		}
+		version, raws, rawErrs, err = envelope(trimmed, "json", json.Unmarshal, jsonRecord)
 	} else {
-		var top struct {
-			Version string
-			Records []cbor.RawMessage
-		}
-		if err := cbor.Unmarshal(payload, &top); err != nil {
-			return nil, fmt.Errorf("tablestore: decode trigger: cbor: %w", err)
-		}
-		version = top.Version
-		for i, r := range top.Records {
-			var m map[string]any
-			if err := cbor.Unmarshal(r, &m); err != nil || m == nil {
-				rawErrs = append(rawErrs, RecordError{i, errors.New("not a map")})
-			}
-			raws = append(raws, m)
-		}
+		version, raws, rawErrs, err = envelope(payload, "cbor", cbor.Unmarshal, cborRecord)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if version != TriggerVersion {
 		return nil, fmt.Errorf("tablestore: decode trigger: Version is %q, want %q", version, TriggerVersion)
@@ -146,6 +120,46 @@ func DecodeTrigger(payload []byte) ([]todo.UserChange, error) {
 		return changes, &TriggerError{Records: errs}
 	}
 	return changes, nil
+}
+
+// envelope reads the payload's Version and Records with unmarshal, then
+// each record with record; a record that does not read is listed in
+// rawErrs by index (its place in raws is kept, so the indexes line up).
+func envelope[R any](payload []byte, format string, unmarshal func([]byte, any) error, record func(R) (map[string]any, error)) (version string, raws []map[string]any, rawErrs []RecordError, err error) {
+	var top struct {
+		Version string
+		Records []R
+	}
+	if err := unmarshal(payload, &top); err != nil {
+		return "", nil, nil, fmt.Errorf("tablestore: decode trigger: %s: %w", format, err)
+	}
+	for i, r := range top.Records {
+		m, err := record(r)
+		if err != nil {
+			rawErrs = append(rawErrs, RecordError{i, err})
+		}
+		raws = append(raws, m)
+	}
+	return top.Version, raws, rawErrs, nil
+}
+
+// jsonRecord reads a JSON record with numbers kept as json.Number.
+func jsonRecord(r json.RawMessage) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(r))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil || m == nil {
+		return nil, fmt.Errorf("not an object: %s", truncate(string(r)))
+	}
+	return m, nil
+}
+
+func cborRecord(r cbor.RawMessage) (map[string]any, error) {
+	var m map[string]any
+	if err := cbor.Unmarshal(r, &m); err != nil || m == nil {
+		return nil, errors.New("not a map")
+	}
+	return m, nil
 }
 
 func sortRecordErrors(errs []RecordError) {
