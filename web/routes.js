@@ -28,5 +28,6 @@ export const ERROR_CODES = Object.freeze([
   'rate_limited',
   'conflict',
   'idempotency_key_reused',
+  'unavailable',
   'internal',
 ]);

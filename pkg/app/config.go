@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -19,6 +20,7 @@ import (
 	"time"
 
 	"github.com/todofn/todofn/pkg/keyset"
+	"github.com/todofn/todofn/pkg/limit"
 )
 
 // Config is every setting, read from the environment by ConfigFromEnv. The
@@ -67,7 +69,36 @@ type Config struct {
 	AccessKeySecret    string // ALIBABA_CLOUD_ACCESS_KEY_SECRET
 	SecurityToken      string // ALIBABA_CLOUD_SECURITY_TOKEN
 
+	Limits Limits
+
+	// TrustedProxies (TRUSTED_PROXIES: comma-separated addresses or CIDR
+	// prefixes) are the proxies whose X-Forwarded-For is believed; from any
+	// other peer the client IP is the platform's source IP.
+	TrustedProxies []netip.Prefix
+	// MemoryMB is the memory the process may use (MEMORY_MB, else Lambda's
+	// AWS_LAMBDA_FUNCTION_MEMORY_SIZE or FC's FC_FUNCTION_MEMORY_SIZE, else
+	// 1024): it sizes how many password hashes run at once.
+	MemoryMB int
+
 	problems []string // parse errors found by ConfigFromEnv, reported by Validate
+}
+
+// Limits are the abuse limits (the README's "Limits" section).
+type Limits struct {
+	// PerIP turns the per-client-IP budgets on (RATE_LIMITS=on, the
+	// default) or off (RATE_LIMITS=off, for load tests from one machine).
+	// The per-address limits apply either way.
+	PerIP bool
+	// Per client IP:
+	IPSignups       limit.Budget // IP_SIGNUP_LIMIT (30/5m): sign-up requests
+	IPVerifies      limit.Budget // IP_VERIFY_LIMIT (30/5m): verify requests
+	IPLoginFailures limit.Budget // IP_LOGIN_FAILURE_LIMIT (30/5m): failed log-ins, across all addresses
+	// Per address:
+	LoginBackoffAfter int           // LOGIN_BACKOFF_AFTER (5): failures from one client IP before it must wait 1 s, 2 s, 4 s ...
+	LoginBackoffMax   time.Duration // LOGIN_BACKOFF_MAX (15m): the longest wait
+	LoginAlert        limit.Budget  // LOGIN_ALERT_LIMIT (100/1h): failures across all IPs after which the owner is mailed
+	CodeMailsPerDay   int           // CODE_MAILS_PER_DAY (5): code and notice mails per address per UTC day (and one a minute)
+	CodeTriesPerDay   int           // CODE_TRIES_PER_DAY (20): wrong codes per address per UTC day, across all its codes
 }
 
 // ConfigFromEnv reads the configuration from the process environment.
@@ -135,7 +166,74 @@ func ConfigFrom(getenv func(string) string) Config {
 	c.AccessKeyID = getenv("ALIBABA_CLOUD_ACCESS_KEY_ID")
 	c.AccessKeySecret = getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
 	c.SecurityToken = getenv("ALIBABA_CLOUD_SECURITY_TOKEN")
+	c.limitsFrom(getenv, str)
+	c.TrustedProxies = c.prefixes("TRUSTED_PROXIES", getenv("TRUSTED_PROXIES"))
+	c.MemoryMB = c.number("MEMORY_MB", str("MEMORY_MB", str("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", str("FC_FUNCTION_MEMORY_SIZE", "1024"))), 64, 1<<20)
 	return c
+}
+
+// limitsFrom reads the abuse limits, with their defaults.
+func (c *Config) limitsFrom(getenv func(string) string, str func(name, def string) string) {
+	switch v := strings.ToLower(str("RATE_LIMITS", "on")); v {
+	case "on", "off":
+		c.Limits.PerIP = v == "on"
+	default:
+		c.problems = append(c.problems, "RATE_LIMITS must be on or off")
+	}
+	l := &c.Limits
+	l.IPSignups = c.budget("IP_SIGNUP_LIMIT", str("IP_SIGNUP_LIMIT", "30/5m"))
+	l.IPVerifies = c.budget("IP_VERIFY_LIMIT", str("IP_VERIFY_LIMIT", "30/5m"))
+	l.IPLoginFailures = c.budget("IP_LOGIN_FAILURE_LIMIT", str("IP_LOGIN_FAILURE_LIMIT", "30/5m"))
+	l.LoginAlert = c.budget("LOGIN_ALERT_LIMIT", str("LOGIN_ALERT_LIMIT", "100/1h"))
+	l.LoginBackoffAfter = c.number("LOGIN_BACKOFF_AFTER", str("LOGIN_BACKOFF_AFTER", "5"), 1, 1000)
+	l.LoginBackoffMax = c.duration("LOGIN_BACKOFF_MAX", str("LOGIN_BACKOFF_MAX", "15m"), time.Second, 24*time.Hour)
+	l.CodeMailsPerDay = c.number("CODE_MAILS_PER_DAY", str("CODE_MAILS_PER_DAY", "5"), 1, 1000)
+	l.CodeTriesPerDay = c.number("CODE_TRIES_PER_DAY", str("CODE_TRIES_PER_DAY", "20"), 1, 10000)
+}
+
+func (c *Config) budget(name, v string) limit.Budget {
+	b, err := limit.ParseBudget(v)
+	if err != nil {
+		c.problems = append(c.problems, name+" must be N/duration (such as 30/5m) or off")
+	}
+	return b
+}
+
+func (c *Config) number(name, v string, min, max int) int {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min || n > max {
+		c.problems = append(c.problems, fmt.Sprintf("%s must be a whole number from %d to %d", name, min, max))
+	}
+	return n
+}
+
+func (c *Config) duration(name, v string, min, max time.Duration) time.Duration {
+	d, err := time.ParseDuration(v)
+	if err != nil || d < min || d > max {
+		c.problems = append(c.problems, fmt.Sprintf("%s must be a duration from %s to %s", name, min, max))
+	}
+	return d
+}
+
+// prefixes reads a comma-separated list of IP addresses and CIDR prefixes.
+func (c *Config) prefixes(name, v string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, item := range strings.Split(v, ",") {
+		if item = strings.TrimSpace(item); item == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(item)
+		if err != nil {
+			a, aerr := netip.ParseAddr(item)
+			if aerr != nil {
+				c.problems = append(c.problems, fmt.Sprintf("%s: %q is not an IP address or CIDR prefix", name, item))
+				continue
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out
 }
 
 func boolish(s string) bool {

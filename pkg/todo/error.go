@@ -22,6 +22,7 @@ const (
 	RateLimited          = "rate_limited"
 	Conflict             = "conflict"
 	IdempotencyKeyReused = "idempotency_key_reused"
+	Unavailable          = "unavailable" // a dependency is down, slow or saturated: retry after Retry-After
 	Internal             = "internal"
 )
 
@@ -31,7 +32,8 @@ type Error struct {
 	Code    string // one of the codes above
 	Message string // a sentence safe to show to the client
 	Field   string // the request field at fault, if any
-	// RetryAfter is set with RateLimited: seconds until a retry may succeed.
+	// RetryAfter is set with RateLimited and Unavailable: seconds until a
+	// retry may succeed.
 	RetryAfter int
 }
 

@@ -37,6 +37,7 @@ var codes = []struct {
 	{todo.RateLimited, http.StatusTooManyRequests},
 	{todo.Conflict, http.StatusConflict},
 	{todo.IdempotencyKeyReused, http.StatusUnprocessableEntity},
+	{todo.Unavailable, http.StatusServiceUnavailable},
 	{todo.Internal, http.StatusInternalServerError},
 }
 
