@@ -71,6 +71,17 @@ export function newKey() {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
+/**
+ * statusCode is the error code for an answer without the API's error body
+ * (a gateway's or proxy's own 429 or 503, say), by its HTTP status.
+ * @param {number} status
+ */
+export function statusCode(status) {
+  if (status === 429) return 'rate_limited';
+  if (status === 503) return 'unavailable';
+  return status >= 500 ? 'internal' : 'invalid_request';
+}
+
 /** Client calls the API for one configuration and (optionally) one token. */
 export class Client {
   /** @param {{functions: Record<string,string>}} config */
@@ -118,7 +129,7 @@ export class Client {
     if (!res.ok) {
       const e = (data && data.error) || {};
       const retry = parseInt(res.headers.get('Retry-After') || '', 10);
-      throw new ApiError(res.status, e.code || (res.status >= 500 ? 'internal' : 'invalid_request'),
+      throw new ApiError(res.status, e.code || statusCode(res.status),
         e.message || `HTTP ${res.status}`, e.field, Number.isFinite(retry) ? retry : 0);
     }
     return data;

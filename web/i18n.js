@@ -76,7 +76,13 @@ const en = {
   needPassword: 'Enter your password.',
   badCode: 'The code is the 6 digits from the mail.',
   badTitle: 'A todo needs a title of 1 to 500 characters.',
-  retryAfter: 'Try again in {s} seconds.',
+  retryAfter: 'Try again in {wait}.',
+  waitSecond: '1 second',
+  waitSeconds: '{n} seconds',
+  waitMinute: '1 minute',
+  waitMinutes: '{n} minutes',
+  waitHour: '1 hour',
+  waitHours: '{n} hours',
 
   noConfig: 'The app is not set up: config.json is missing or invalid.',
   // The client's own failure (code "network"): the server was not reached.
@@ -154,7 +160,13 @@ const zh = {
   needPassword: '请输入密码。',
   badCode: '验证码是邮件里的 6 位数字。',
   badTitle: '待办标题需为 1 到 500 个字符。',
-  retryAfter: '请在 {s} 秒后重试。',
+  retryAfter: '请在 {wait}后重试。',
+  waitSecond: '1 秒',
+  waitSeconds: '{n} 秒',
+  waitMinute: '1 分钟',
+  waitMinutes: '{n} 分钟',
+  waitHour: '1 小时',
+  waitHours: '{n} 小时',
 
   noConfig: '应用尚未配置：缺少 config.json 或其内容无效。',
   network: '无法连接服务器。请检查网络后重试。',
@@ -182,9 +194,10 @@ export const ERROR_MESSAGES = {
     invalid_credentials: 'The e-mail address or password is wrong.',
     email_not_verified: 'Verify your e-mail address first: use the code we mailed you.',
     invalid_code: 'The code is wrong or has expired. Sign up again to get a new one.',
-    rate_limited: 'Too many attempts. Wait a while, then try again.',
+    rate_limited: 'Too many attempts. Try again later.',
     conflict: 'The todo is being changed by another request; try again.',
     idempotency_key_reused: 'This add clashed with an earlier one; add the todo again.',
+    unavailable: 'The server is busy; try again in a moment.',
     internal: 'Something went wrong on our side. Try again in a moment.',
   },
   zh: {
@@ -199,9 +212,10 @@ export const ERROR_MESSAGES = {
     invalid_credentials: '邮箱或密码不正确。',
     email_not_verified: '邮箱尚未验证。请打开邮件中的链接，或输入验证码。',
     invalid_code: '验证码不正确或已过期。',
-    rate_limited: '尝试次数过多，请稍后再试。',
+    rate_limited: '操作过于频繁，请稍后再试。',
     conflict: '该待办正被其他操作修改，请重试。',
     idempotency_key_reused: '请求冲突，请重新添加。',
+    unavailable: '服务器繁忙，请稍后再试。',
     internal: '服务器出错了，请稍后重试。',
   },
 };
@@ -209,11 +223,27 @@ export const ERROR_MESSAGES = {
 // Chinese for validation_failed, by the field it names.
 const zhFieldErrors = {
   email: '请输入有效的邮箱地址。',
-  password: '密码需为 8 到 128 个字符。',
+  password: '密码需为 12 到 128 个字符。',
   name: '名字太长或含有不允许的字符。',
   title: '待办标题需为 1 到 500 个字符。',
   code: '验证码是邮件里的 6 位数字。',
 };
+
+// The server refuses a password on its list of common ones with an English
+// sentence that says "common"; Chinese says why in its own words.
+const zhCommonPassword = '这个密码太常见，很容易被猜到。请换一个不常见的密码。';
+
+/**
+ * zhFieldError is the Chinese sentence for validation_failed on field,
+ * picked by the API's English message where one field has several causes;
+ * "" for a field it does not know.
+ * @param {string|undefined} field
+ * @param {string} message the API's sentence
+ */
+function zhFieldError(field, message) {
+  if (field === 'password' && /\bcommon\b/i.test(message)) return zhCommonPassword;
+  return (field && Object.hasOwn(zhFieldErrors, field) && zhFieldErrors[field]) || '';
+}
 
 /**
  * pickLang returns the language to show: the remembered choice if it is
@@ -245,11 +275,58 @@ export function translate(lang, key, vars = {}) {
 const MADE_UP = /^HTTP \d{3}$/;
 
 /**
+ * waitText is a wait of secs seconds in words, rounded up as the API
+ * rounds it: "1 second", "59 seconds", "2 minutes", "3 hours"; in Chinese
+ * "1 秒", "2 分钟", "3 小时".
+ * @param {'en'|'zh'} lang
+ * @param {number} secs at least 1
+ */
+export function waitText(lang, secs) {
+  const s = Math.max(1, Math.ceil(secs));
+  let n = s;
+  let unit = 'Second';
+  if (s >= 3600) [n, unit] = [Math.ceil(s / 3600), 'Hour'];
+  else if (s >= 60) [n, unit] = [Math.ceil(s / 60), 'Minute'];
+  return translate(lang, n === 1 ? `wait${unit}` : `wait${unit}s`, { n });
+}
+
+// A sentence's vague or already worded wait ("try again later", "try again
+// in a moment", "Try again in 5 minutes.", "请稍后再试。"), which the wait from
+// Retry-After replaces.
+const LATER = {
+  en: /\b(try again) (?:later|in a moment|in \d+ (?:seconds?|minutes?|hours?))(?=[.!;,]|$)/i,
+  zh: /请稍后(?:再试|重试)。$/,
+};
+
+// Any other wait already in an English sentence: then none is added.
+const HAS_WAIT = /\b\d+ (?:seconds?|minutes?|hours?)\b/i;
+
+/**
+ * withWait puts the wait of secs seconds into text: in place of its "later"
+ * (see LATER), else as a sentence of its own at the end; English text that
+ * already names a wait in numbers is left as it is.
+ * @param {'en'|'zh'} lang
+ * @param {string} text
+ * @param {number} secs
+ */
+export function withWait(lang, text, secs) {
+  const wait = waitText(lang, secs);
+  if (lang === 'zh') {
+    const again = translate('zh', 'retryAfter', { wait });
+    return LATER.zh.test(text) ? text.replace(LATER.zh, again) : text + again;
+  }
+  if (LATER.en.test(text)) return text.replace(LATER.en, (m, verb) => `${verb} in ${wait}`);
+  if (HAS_WAIT.test(text)) return text;
+  return `${text} ${translate('en', 'retryAfter', { wait })}`;
+}
+
+/**
  * errorText returns what to show for an API error in lang: in Chinese the
  * localised sentence for its code (or field); in English the API's own
  * message, or ours when it sent none or the code is "internal". The
  * client's "network" code has its own sentence; a code we do not know
- * shows the API's message. The retry delay is added when the API sent one.
+ * shows the API's message. The wait from Retry-After is worked in when the
+ * API sent one (see withWait).
  * @param {'en'|'zh'} lang
  * @param {{code: string, message?: string, field?: string, retryAfter?: number}} err
  */
@@ -258,9 +335,9 @@ export function errorText(lang, err) {
   const theirs = err.message && !MADE_UP.test(err.message) ? err.message : '';
   let text;
   if (err.code === 'network') text = translate(lang, 'network');
-  else if (lang === 'zh') text = (err.code === 'validation_failed' && zhFieldErrors[err.field]) || ours || theirs;
+  else if (lang === 'zh') text = (err.code === 'validation_failed' && zhFieldError(err.field, theirs)) || ours || theirs;
   else text = err.code === 'internal' ? ours : theirs || ours;
   if (!text) text = translate(lang, 'reason_other');
-  if (err.retryAfter > 0) text += ' ' + translate(lang, 'retryAfter', { s: err.retryAfter });
+  if (err.retryAfter > 0) text = withWait(lang, text, err.retryAfter);
   return text;
 }

@@ -81,6 +81,17 @@ describe('api routes come from routes.js', () => {
     assert.deepEqual([err.status, err.code, err.message, err.field, err.retryAfter], [429, 'rate_limited', 'Slow down.', 'email', 7]);
   });
 
+  test('a 429 or 503 without the API body still has its code and Retry-After', async () => {
+    const got = [];
+    for (const [status, body] of [[429, '{"message":"Too Many Requests"}'], [503, 'Service Unavailable'], [502, ''], [400, '']]) {
+      globalThis.fetch = async () => new Response(body, { status, headers: { 'Retry-After': '3' } });
+      const err = await new Client({ functions }).login('a@b.cd', 'x').catch((e) => e);
+      got.push([err.status, err.code, err.message, err.retryAfter]);
+    }
+    assert.deepEqual(got, [[429, 'rate_limited', 'HTTP 429', 3], [503, 'unavailable', 'HTTP 503', 3],
+      [502, 'internal', 'HTTP 502', 3], [400, 'invalid_request', 'HTTP 400', 3]]);
+  });
+
   test('an unreachable server is the network code', async () => {
     globalThis.fetch = async () => { throw new TypeError('Failed to fetch'); };
     const err = await new Client({ functions }).login('a@b.cd', 'x').catch((e) => e);

@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
 
 import { PAGE_SIZE } from '../constants.js';
-import { MESSAGES, errorText, pickLang, translate } from '../i18n.js';
+import { MESSAGES, errorText, pickLang, translate, waitText, withWait } from '../i18n.js';
 import { decodeQP, decodeWords, parseEml, signToken } from './lib/harness.mjs';
 
 describe('i18n', () => {
@@ -42,8 +42,8 @@ describe('i18n', () => {
   }
 
   test('translate fills placeholders and falls back to the key', () => {
-    assert.equal(translate('en', 'retryAfter', { s: 30 }), 'Try again in 30 seconds.');
-    assert.equal(translate('zh', 'retryAfter', { s: 30 }), '请在 30 秒后重试。');
+    assert.equal(translate('en', 'retryAfter', { wait: '30 seconds' }), 'Try again in 30 seconds.');
+    assert.equal(translate('zh', 'retryAfter', { wait: '30 秒' }), '请在 30 秒后重试。');
     assert.equal(translate('en', 'no-such-key'), 'no-such-key');
   });
 
@@ -53,17 +53,69 @@ describe('i18n', () => {
     { name: 'Chinese localises the code', lang: 'zh', err: { code: 'invalid_credentials', message: 'Wrong e-mail or password.' },
       want: '邮箱或密码不正确。' },
     { name: 'Chinese validation by field', lang: 'zh', err: { code: 'validation_failed', field: 'password', message: 'x' },
-      want: '密码需为 8 到 128 个字符。' },
+      want: '密码需为 12 到 128 个字符。' },
+    { name: 'Chinese common password', lang: 'zh',
+      err: { code: 'validation_failed', field: 'password', message: 'That password is too common; choose another one.' },
+      want: '这个密码太常见，很容易被猜到。请换一个不常见的密码。' },
+    { name: 'Chinese too short a password', lang: 'zh',
+      err: { code: 'validation_failed', field: 'password', message: 'Use at least 12 characters for the password.' },
+      want: '密码需为 12 到 128 个字符。' },
+    { name: 'English shows the server sentence for a password', lang: 'en',
+      err: { code: 'validation_failed', field: 'password', message: 'That password is too common; choose another one.' },
+      want: 'That password is too common; choose another one.' },
     { name: 'Chinese unknown code shows the API message', lang: 'zh', err: { code: 'brand_new', message: 'Server says.' },
       want: 'Server says.' },
     { name: 'retry delay is added', lang: 'en', err: { code: 'rate_limited', message: 'Too many attempts.', retryAfter: 12 },
       want: 'Too many attempts. Try again in 12 seconds.' },
+    { name: 'the API wait is worded from Retry-After, not twice', lang: 'en',
+      err: { code: 'rate_limited', message: 'Too many failed log-ins. Try again in 1 minutes.', retryAfter: 1 },
+      want: 'Too many failed log-ins. Try again in 1 second.' },
+    { name: 'a day limit in hours', lang: 'en',
+      err: { code: 'rate_limited', message: 'Too many code mails to this address today. Try again in 5 hours.', retryAfter: 17000 },
+      want: 'Too many code mails to this address today. Try again in 5 hours.' },
+    { name: 'our sentence when a 429 has none', lang: 'en', err: { code: 'rate_limited', message: 'HTTP 429', retryAfter: 30 },
+      want: 'Too many attempts. Try again in 30 seconds.' },
+    { name: 'rate_limited without Retry-After', lang: 'en', err: { code: 'rate_limited', message: 'HTTP 429' },
+      want: 'Too many attempts. Try again later.' },
+    { name: 'busy server', lang: 'en',
+      err: { code: 'unavailable', message: 'The server is busy; try again in a moment.', retryAfter: 5 },
+      want: 'The server is busy; try again in 5 seconds.' },
+    { name: 'a wait the API worded otherwise is left alone', lang: 'en',
+      err: { code: 'rate_limited', message: 'Wait 15 minutes, then log in.', retryAfter: 900 },
+      want: 'Wait 15 minutes, then log in.' },
+    { name: 'Chinese rate_limited with the wait', lang: 'zh',
+      err: { code: 'rate_limited', message: 'Too many failed log-ins. Try again in 4 seconds.', retryAfter: 4 },
+      want: '操作过于频繁，请在 4 秒后重试。' },
+    { name: 'Chinese lock of 15 minutes', lang: 'zh', err: { code: 'rate_limited', message: 'x', retryAfter: 900 },
+      want: '操作过于频繁，请在 15 分钟后重试。' },
+    { name: 'Chinese rate_limited without Retry-After', lang: 'zh', err: { code: 'rate_limited', message: 'x' },
+      want: '操作过于频繁，请稍后再试。' },
+    { name: 'Chinese busy server', lang: 'zh', err: { code: 'unavailable', message: 'The server is busy.', retryAfter: 3600 },
+      want: '服务器繁忙，请在 1 小时后重试。' },
     { name: 'network failure has its own sentence', lang: 'en', err: { code: 'network', message: 'Failed to fetch' },
       want: 'Could not reach the server. Check your connection and try again.' },
   ];
   for (const c of errs) {
     test(`errorText: ${c.name}`, () => assert.equal(errorText(c.lang, c.err), c.want));
   }
+
+  const waits = [
+    [1, '1 second', '1 秒'], [2, '2 seconds', '2 秒'], [59, '59 seconds', '59 秒'], [60, '1 minute', '1 分钟'],
+    [61, '2 minutes', '2 分钟'], [900, '15 minutes', '15 分钟'], [3599, '60 minutes', '60 分钟'], [3600, '1 hour', '1 小时'],
+    [3601, '2 hours', '2 小时'], [86400, '24 hours', '24 小时'], [0.2, '1 second', '1 秒'],
+  ];
+  for (const [secs, en, zh] of waits) {
+    test(`waitText ${secs}s rounds up to ${en}`, () => {
+      assert.equal(waitText('en', secs), en);
+      assert.equal(waitText('zh', secs), zh);
+    });
+  }
+
+  test('withWait adds a sentence when the text has no "later" to replace', () => {
+    assert.equal(withWait('en', 'Slow down.', 120), 'Slow down. Try again in 2 minutes.');
+    assert.equal(withWait('zh', '慢一点。', 120), '慢一点。请在 2 分钟后重试。');
+    assert.equal(withWait('en', 'Busy. Try again later!', 1), 'Busy. Try again in 1 second!');
+  });
 
   test('the page size is one the list route accepts', () => {
     assert.ok(Number.isInteger(PAGE_SIZE) && PAGE_SIZE >= 1 && PAGE_SIZE <= 100, String(PAGE_SIZE));
