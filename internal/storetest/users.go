@@ -61,9 +61,10 @@ func testUsers(t *testing.T, open Opener) {
 	// An update with the current version wins and bumps it.
 	got.Status = todo.StatusVerified
 	got.VerifiedAt = now.Add(time.Minute)
-	got.CodeAttempts = 2
 	got.NoticeNonce = "notice-1"
 	got.NoticeAt = now.Add(2 * time.Minute)
+	got.AlertNonce = "alert-1"
+	got.AlertAt = now.Add(3 * time.Minute)
 	mustNil(t, s.UpdateUser(ctx, got))
 	wantVersion(t, "update", got.Version, 2)
 	storedUser(t, ctx, s, got)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 
@@ -50,11 +51,20 @@ func (s *Server) Register(svc Registrar) Function {
 		}}}
 }
 
-// Verify is POST /verify {"email","code"} -> 200 {"status":"verified"},
-// and GET /verify?email=&code= (the mailed link) -> 302 to AppURL +
-// "#/verified" or "#/verify-failed?reason=CODE".
+// Verify is POST /verify: with a JSON body {"email","code"} it answers 200
+// {"status":"verified"}; sent by a plain HTML form
+// (application/x-www-form-urlencoded, the page works without JavaScript) it
+// answers 302 to AppURL + "#/verified" or "#/verify-failed?reason=CODE".
+// GET /verify?email=&code= (the link in mails sent before links opened the
+// web app) changes nothing: it answers 302 to the web app's confirm page,
+// AppURL + "#/verify?email=&code=", where the person confirms with one
+// click. Mail scanners and link prefetchers that follow links verify
+// nothing, and neither does HEAD.
 func (s *Server) Verify(svc AddressVerifier) Function {
 	post := func(w http.ResponseWriter, r *http.Request) error {
+		if isForm(r) {
+			return s.verifyForm(w, r, svc)
+		}
 		var in struct {
 			Email string `json:"email"`
 			Code  string `json:"code"`
@@ -70,19 +80,40 @@ func (s *Server) Verify(svc AddressVerifier) Function {
 	}
 	get := func(w http.ResponseWriter, r *http.Request) error {
 		q := r.URL.Query()
-		target := s.AppURL + "#/verified"
-		if err := svc.Verify(r.Context(), q.Get("email"), q.Get("code")); err != nil {
-			code := todo.ErrorCode(err)
-			if code == todo.Internal {
-				s.logInternal(r, err) // the user still gets the app's failure page
-			}
-			target = s.AppURL + "#/verify-failed?reason=" + url.QueryEscape(code)
-		}
-		w.Header().Set("Referrer-Policy", "no-referrer")
-		http.Redirect(w, r, target, http.StatusFound)
+		redirect(w, r, s.AppURL+"#/verify?"+url.Values{"email": {q.Get("email")}, "code": {q.Get("code")}}.Encode())
 		return nil
 	}
 	return Function{Name: "verify", handlers: map[string]handlerFunc{http.MethodPost: post, http.MethodGet: get}}
+}
+
+// verifyForm is POST /verify from a plain HTML form: the answer is a page
+// of the web app, the failure's code in its address.
+func (s *Server) verifyForm(w http.ResponseWriter, r *http.Request, svc AddressVerifier) error {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	if err := r.ParseForm(); err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return decodeError(err)
+		}
+		return todo.Errorf(todo.Invalid, "The form could not be read.")
+	}
+	target := s.AppURL + "#/verified"
+	if err := svc.Verify(r.Context(), r.PostForm.Get("email"), r.PostForm.Get("code")); err != nil {
+		code := todo.ErrorCode(err)
+		if code == todo.Internal {
+			s.logInternal(r, err) // the person still gets the app's failure page
+		}
+		target = s.AppURL + "#/verify-failed?reason=" + url.QueryEscape(code)
+	}
+	redirect(w, r, target)
+	return nil
+}
+
+// redirect answers 302 to target, sending no Referer on (the address may
+// carry a code).
+func redirect(w http.ResponseWriter, r *http.Request, target string) {
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	http.Redirect(w, r, target, http.StatusFound)
 }
 
 type userBody struct {

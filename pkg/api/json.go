@@ -16,6 +16,13 @@ import (
 // MaxBodyBytes is the largest request body accepted.
 const MaxBodyBytes = 16 << 10
 
+// isForm reports whether r's body is an HTML form
+// (application/x-www-form-urlencoded).
+func isForm(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "application/x-www-form-urlencoded"
+}
+
 // decode reads a JSON object into v strictly: JSON content type, at most
 // MaxBodyBytes, no unknown fields, nothing after the object.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/rs/cors"
 
+	"github.com/todofn/todofn/pkg/limit"
 	"github.com/todofn/todofn/pkg/route"
 	"github.com/todofn/todofn/pkg/todo"
 	"github.com/todofn/todofn/pkg/wire"
@@ -37,6 +39,17 @@ type Server struct {
 	// cross-origin ("*" for any); none means same-origin only.
 	AllowedOrigins []string
 	Log            *slog.Logger // nil means slog.Default()
+
+	// TrustedProxies are the peers whose X-Forwarded-For names the client
+	// (see wire.ClientIP); the client IP is in every request's context
+	// (todo.ClientIP).
+	TrustedProxies []netip.Prefix
+	// Limiter counts the per-client-IP budgets of PerIP; nil turns them off.
+	Limiter *limit.Limiter
+	// PerIP is the budget of requests each client IP may send to a
+	// function, by function name (sign-up and verify); a function not in it
+	// has none.
+	PerIP map[string]limit.Budget
 }
 
 func (s *Server) log() *slog.Logger {
@@ -98,7 +111,7 @@ func (s *Server) Handler(fns ...Function) http.Handler {
 			for _, t := range ts {
 				if r.Method == t.method || (r.Method == http.MethodHead && t.method == http.MethodGet) {
 					wire.SetRoute(w, t.fn)
-					s.serve(w, r, t.h)
+					s.serve(w, r, t.fn, t.h)
 					return
 				}
 				allow = append(allow, t.method)
@@ -115,10 +128,26 @@ func (s *Server) Handler(fns ...Function) http.Handler {
 	return s.middleware(s.cors(methods).Handler(mux))
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request, h handlerFunc) {
+func (s *Server) serve(w http.ResponseWriter, r *http.Request, fn string, h handlerFunc) {
+	if err := s.takeIPBudget(r, fn); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if err := h(w, r); err != nil {
 		s.fail(w, r, err)
 	}
+}
+
+// takeIPBudget counts r against its client IP's budget for fn, if fn has
+// one.
+func (s *Server) takeIPBudget(r *http.Request, fn string) error {
+	b := s.PerIP[fn]
+	ip := todo.ClientIP(r.Context())
+	if s.Limiter == nil || b.Off() || ip == "" {
+		return nil
+	}
+	_, err := s.Limiter.Take(r.Context(), "ip:"+fn+":"+ip, b, "Too many requests from your network.")
+	return err
 }
 
 // fail is the only writer of error responses: the envelope from package
@@ -163,6 +192,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 			r = r.WithContext(wire.WithRequestID(r.Context(), r.Header.Get(wire.RequestIDHeader)))
 			id = wire.RequestID(r.Context())
 		}
+		r = r.WithContext(todo.WithClientIP(r.Context(), wire.ClientIP(r, s.TrustedProxies)))
 		h := w.Header()
 		h.Set(wire.RequestIDHeader, id)
 		h.Set("X-Content-Type-Options", "nosniff")

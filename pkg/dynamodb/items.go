@@ -20,9 +20,10 @@ type userItem struct {
 	CodeNonce    string `dynamodbav:"codeNonce,omitempty"`
 	CodeSentAt   string `dynamodbav:"codeSentAt,omitempty"`
 	CodeExpires  string `dynamodbav:"codeExpires,omitempty"`
-	CodeAttempts int    `dynamodbav:"codeAttempts"`
 	NoticeNonce  string `dynamodbav:"noticeNonce,omitempty"`
 	NoticeAt     string `dynamodbav:"noticeAt,omitempty"`
+	AlertNonce   string `dynamodbav:"alertNonce,omitempty"`
+	AlertAt      string `dynamodbav:"alertAt,omitempty"`
 	CreatedAt    string `dynamodbav:"createdAt,omitempty"`
 	UpdatedAt    string `dynamodbav:"updatedAt,omitempty"`
 	VerifiedAt   string `dynamodbav:"verifiedAt,omitempty"`
@@ -111,9 +112,10 @@ func newUserItem(u *todo.User, version int64) userItem {
 		CodeNonce:    u.CodeNonce,
 		CodeSentAt:   formatTime(u.CodeSentAt),
 		CodeExpires:  formatTime(u.CodeExpires),
-		CodeAttempts: u.CodeAttempts,
 		NoticeNonce:  u.NoticeNonce,
 		NoticeAt:     formatTime(u.NoticeAt),
+		AlertNonce:   u.AlertNonce,
+		AlertAt:      formatTime(u.AlertAt),
 		CreatedAt:    formatTime(u.CreatedAt),
 		UpdatedAt:    formatTime(u.UpdatedAt),
 		VerifiedAt:   formatTime(u.VerifiedAt),
@@ -143,8 +145,8 @@ func decodeUser(m map[string]types.AttributeValue) (*todo.User, error) {
 		PasswordHash: it.PasswordHash,
 		Status:       todo.Status(it.Status),
 		CodeNonce:    it.CodeNonce,
-		CodeAttempts: it.CodeAttempts,
 		NoticeNonce:  it.NoticeNonce,
+		AlertNonce:   it.AlertNonce,
 		Version:      it.Version,
 	}
 	for _, f := range []struct {
@@ -154,6 +156,7 @@ func decodeUser(m map[string]types.AttributeValue) (*todo.User, error) {
 		{"codeSentAt", it.CodeSentAt, &u.CodeSentAt},
 		{"codeExpires", it.CodeExpires, &u.CodeExpires},
 		{"noticeAt", it.NoticeAt, &u.NoticeAt},
+		{"alertAt", it.AlertAt, &u.AlertAt},
 		{"createdAt", it.CreatedAt, &u.CreatedAt},
 		{"updatedAt", it.UpdatedAt, &u.UpdatedAt},
 		{"verifiedAt", it.VerifiedAt, &u.VerifiedAt},

@@ -116,9 +116,10 @@ func userRow(u *todo.User, version int64) row {
 	r.str("codeNonce", u.CodeNonce)
 	r.time("codeSentAt", u.CodeSentAt)
 	r.time("codeExpires", u.CodeExpires)
-	r.int("codeAttempts", int64(u.CodeAttempts))
 	r.str("noticeNonce", u.NoticeNonce)
 	r.time("noticeAt", u.NoticeAt)
+	r.str("alertNonce", u.AlertNonce)
+	r.time("alertAt", u.AlertAt)
 	r.time("createdAt", u.CreatedAt)
 	r.time("updatedAt", u.UpdatedAt)
 	r.time("verifiedAt", u.VerifiedAt)
@@ -139,9 +140,10 @@ func userFrom(email string, c columns) (*todo.User, error) {
 		CodeNonce:    d.str("codeNonce", false),
 		CodeSentAt:   d.time("codeSentAt", false),
 		CodeExpires:  d.time("codeExpires", false),
-		CodeAttempts: int(d.int("codeAttempts", false)),
 		NoticeNonce:  d.str("noticeNonce", false),
 		NoticeAt:     d.time("noticeAt", false),
+		AlertNonce:   d.str("alertNonce", false),
+		AlertAt:      d.time("alertAt", false),
 		CreatedAt:    d.time("createdAt", false),
 		UpdatedAt:    d.time("updatedAt", false),
 		VerifiedAt:   d.time("verifiedAt", false),

@@ -31,9 +31,10 @@ type User struct {
 	CodeNonce    string    // current verification code's nonce; empty if none
 	CodeSentAt   time.Time // when CodeNonce was issued (the resend window)
 	CodeExpires  time.Time // when the current code stops working
-	CodeAttempts int       // wrong tries against the current code
 	NoticeNonce  string    // last "someone tried to sign up" notice; empty if none
 	NoticeAt     time.Time // when NoticeNonce was issued
+	AlertNonce   string    // last "many failed log-ins" alert; empty if none
+	AlertAt      time.Time // when AlertNonce was issued
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	VerifiedAt   time.Time // zero while pending

@@ -11,8 +11,8 @@ import (
 // Limits on user input.
 const (
 	MaxTitleLen    = 500 // characters, after trimming
-	MinPasswordLen = 8   // characters
-	MaxPasswordLen = 128 // characters
+	MinPasswordLen = 12  // characters, after NFKC normalisation (OWASP ASVS 2.1.1)
+	MaxPasswordLen = 128 // characters, after NFKC normalisation (OWASP ASVS 2.1.2)
 	MaxNameLen     = 100 // characters, after trimming
 	MaxEmailLen    = 254 // bytes, as RFC 5321 allows
 )
@@ -40,17 +40,21 @@ func NormalizeEmail(s string) (string, error) {
 	return strings.ToLower(a.Address), nil
 }
 
-// CheckPassword reports whether a password is acceptable: 8 to 128
-// characters. Anything printable is allowed, spaces included.
+// CheckPassword reports whether a password has an acceptable length: 12 to
+// 128 characters (runes). Anything is allowed, spaces included, with no
+// composition rules (OWASP ASVS 2.1.9). Callers pass the password already
+// NFKC-normalised; package password's Check does that and also refuses
+// common passwords, which this package, the standard library only, cannot
+// ship.
 func CheckPassword(p string) error {
 	n := utf8.RuneCountInString(p)
 	switch {
 	case !utf8.ValidString(p):
 		return FieldError("password", "The password is not valid text.")
 	case n < MinPasswordLen:
-		return FieldError("password", "Use at least 8 characters for the password.")
+		return FieldError("password", fmt.Sprintf("Use at least %d characters.", MinPasswordLen))
 	case n > MaxPasswordLen:
-		return FieldError("password", "Use at most 128 characters for the password.")
+		return FieldError("password", fmt.Sprintf("Use at most %d characters.", MaxPasswordLen))
 	}
 	return nil
 }
@@ -61,10 +65,37 @@ func NormalizeTitle(s string) (string, error) {
 	return normalizeText("title", s, 1, MaxTitleLen)
 }
 
-// NormalizeName trims a display name and checks it: at most 100
-// characters, no control characters; empty is allowed.
+// NormalizeName trims a display name and checks it: 1 to 100 characters
+// of visible text and plain spaces; no control, format, bidirectional or
+// invisible characters (which could make a name read as something else in
+// a mail or a page). An empty name, or one of spaces only, is no name.
 func NormalizeName(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexFunc(s, hiddenRune); i >= 0 || !utf8.ValidString(s) {
+		return "", FieldError("name", "Use letters, digits, punctuation and spaces in the name; it must not contain invisible or text-direction characters.")
+	}
 	return normalizeText("name", s, 0, MaxNameLen)
+}
+
+// hiddenRune reports whether r is a character that does not show as
+// itself: control and format characters (bidirectional marks and
+// overrides, zero-width joiners, tags), private-use and surrogate code
+// points, line and paragraph separators, spaces other than U+0020, and the
+// blank fillers and selectors that render as nothing.
+func hiddenRune(r rune) bool {
+	switch {
+	case r == ' ':
+		return false
+	case unicode.In(r, unicode.Cc, unicode.Cf, unicode.Co, unicode.Cs, unicode.Zl, unicode.Zp, unicode.Zs):
+		return true
+	case unicode.Is(unicode.Variation_Selector, r):
+		return true
+	}
+	switch r {
+	case '\u034f', '\u115f', '\u1160', '\u17b4', '\u17b5', '\u2800', '\u3164', '\uffa0', '\ufffc':
+		return true // combining grapheme joiner, Hangul fillers, Khmer inherent vowels, Braille blank, object replacement
+	}
+	return false
 }
 
 func normalizeText(field, s string, min, max int) (string, error) {

@@ -8,18 +8,26 @@ import (
 	"github.com/todofn/todofn/pkg/app"
 	"github.com/todofn/todofn/pkg/auth"
 	"github.com/todofn/todofn/pkg/keyset"
+	"github.com/todofn/todofn/pkg/limit"
 )
 
 // New returns the api.Server for a's configuration: it verifies access
-// tokens with JWT_KEYS and seals cursors with APP_SECRET.
+// tokens with JWT_KEYS, seals cursors with APP_SECRET, reads client IPs
+// through TRUSTED_PROXIES and, unless RATE_LIMITS=off, keeps the per-IP
+// budgets of sign-up and verify.
 func New(a *app.App) (*api.Server, error) {
 	tokens, err := Tokens(a)
 	if err != nil {
 		return nil, err
 	}
 	c := a.Config
-	return &api.Server{Tokens: tokens, Cursors: api.NewCursors(a.Secret()),
-		AppURL: c.AppURL, AllowedOrigins: c.AllowedOrigins, Log: a.Log}, nil
+	srv := &api.Server{Tokens: tokens, Cursors: api.NewCursors(a.Secret()),
+		AppURL: c.AppURL, AllowedOrigins: c.AllowedOrigins, Log: a.Log, TrustedProxies: c.TrustedProxies}
+	if c.Limits.PerIP {
+		srv.Limiter = &limit.Limiter{Store: a.Store}
+		srv.PerIP = map[string]limit.Budget{"register": c.Limits.IPSignups, "verify": c.Limits.IPVerifies}
+	}
+	return srv, nil
 }
 
 // Tokens returns the access-token issuer and verifier for a's JWT settings.

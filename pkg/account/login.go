@@ -1,0 +1,186 @@
+package account
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/todofn/todofn/pkg/limit"
+	"github.com/todofn/todofn/pkg/todo"
+)
+
+func invalidCredentials() error {
+	return todo.Errorf(todo.InvalidCredentials, "The e-mail address or password is wrong.")
+}
+
+// Login checks the password and issues an access token. An unknown address
+// and a wrong password give the same InvalidCredentials error after the same
+// work. A correct password on a pending account is EmailNotVerified.
+//
+// Failures slow down the one who fails, not the owner: each attempt is
+// counted for its (address, client IP) pair before the password is hashed,
+// by a conditional write, so a burst gets no more hashes than the budget;
+// after Policy.LoginBackoffAfter failures the pair must wait 1 s, 2 s, 4 s
+// … up to Policy.LoginBackoffMax (RateLimited with RetryAfter). A client IP
+// also has a budget of failures across all addresses, and the failure that
+// spends an address's budget across all IPs (Policy.LoginAlert) mails its
+// owner an alert. The owner, from an address of their own, logs in as
+// usual meanwhile. A successful log-in clears its pair and gives back its
+// IP's try.
+func (s *Service) Login(ctx context.Context, email, password string) (*todo.Session, error) {
+	email, err := todo.NormalizeEmail(email)
+	if err != nil {
+		return nil, err
+	}
+	if password == "" {
+		return nil, todo.FieldError("password", "Enter your password.")
+	}
+	if len(password) > 4*todo.MaxPasswordLen {
+		return nil, invalidCredentials() // never hash unbounded input
+	}
+	ip := todo.ClientIP(ctx)
+	pair := "login:" + email + "|" + cmp.Or(ip, "-")
+	if err := s.reserveTry(ctx, pair); err != nil {
+		return nil, err
+	}
+	ipKey, lim := "loginip:"+ip, s.limiter()
+	if ip != "" {
+		if _, err := lim.Take(ctx, ipKey, s.Policy.IPLoginFailures, "Too many failed log-ins from your network."); err != nil {
+			return nil, err
+		}
+	}
+	u, err := s.Users.User(ctx, email)
+	if todo.ErrorCode(err) == todo.NotFound {
+		u, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var hash string
+	if u != nil {
+		hash = u.PasswordHash
+	}
+	ok, err := s.Hasher.VerifyContext(ctx, hash, password)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if err := s.countFailure(ctx, email, u); err != nil {
+			return nil, err
+		}
+		return nil, invalidCredentials()
+	}
+	if err := s.Throttles.DeleteThrottle(ctx, pair); err != nil {
+		return nil, err
+	}
+	if ip != "" {
+		if err := lim.Give(ctx, ipKey, s.Policy.IPLoginFailures); err != nil {
+			return nil, err
+		}
+	}
+	if u.Status != todo.StatusVerified {
+		return nil, todo.Errorf(todo.EmailNotVerified, "Verify your e-mail address first: use the code we mailed you.")
+	}
+	s.rehash(ctx, u, password)
+	tok, exp, err := s.Tokens.Issue(u.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &todo.Session{AccessToken: tok, ExpiresIn: int(exp.Sub(s.now()).Round(time.Second) / time.Second), User: u}, nil
+}
+
+// backoff is the wait after the n-th failure past the limit: 1 s, 2 s, 4 s
+// … up to max.
+func backoff(n int, max time.Duration) time.Duration {
+	if n >= 30 {
+		return max
+	}
+	return min(time.Second<<n, max)
+}
+
+// reserveTry counts one attempt of the pair before its password is hashed,
+// or refuses it with RateLimited while the pair must wait.
+func (s *Service) reserveTry(ctx context.Context, key string) error {
+	p := s.Policy
+	for range maxRetries {
+		now := s.now()
+		th, err := s.Throttles.Throttle(ctx, key)
+		if todo.ErrorCode(err) == todo.NotFound {
+			th, err = &todo.Throttle{Key: key, WindowStart: now}, nil
+		}
+		if err != nil {
+			return err
+		}
+		if now.Before(th.LockedUntil) {
+			return limit.Limited(th.LockedUntil.Sub(now), "Too many failed log-ins for this address from here.")
+		}
+		th.Failures++
+		if th.Failures >= p.LoginBackoffAfter {
+			th.LockedUntil = now.Add(backoff(th.Failures-p.LoginBackoffAfter, p.LoginBackoffMax))
+		}
+		// A pair is forgotten after a quiet spell as long as the longest wait.
+		th.Expires = later(th.LockedUntil, now).Add(p.LoginBackoffMax)
+		err = s.Throttles.PutThrottle(ctx, th)
+		if todo.ErrorCode(err) != todo.Conflict {
+			return err
+		}
+	}
+	return limit.Limited(time.Second, "Too many log-ins at once.")
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// countFailure counts a failed log-in against the address across all IPs;
+// the failure that spends the budget sets an alert on a verified account,
+// which the mailer sends to its owner.
+func (s *Service) countFailure(ctx context.Context, email string, u *todo.User) error {
+	n, err := s.limiter().Take(ctx, "loginalert:"+email, s.Policy.LoginAlert, "")
+	if todo.ErrorCode(err) == todo.RateLimited || n != s.Policy.LoginAlert.Max || u == nil || u.Status != todo.StatusVerified {
+		return nil // counted (or already alerted this window), or no owner to alert
+	}
+	if err != nil {
+		return err
+	}
+	if ok, err := s.mailAllowed(ctx, email); !ok || err != nil {
+		return err
+	}
+	for range maxRetries {
+		nonce, err := s.Codes.NewNonce()
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		u.AlertNonce, u.AlertAt, u.UpdatedAt = nonce, now, now
+		err = s.Users.UpdateUser(ctx, u)
+		if todo.ErrorCode(err) != todo.Conflict {
+			return err
+		}
+		if u, err = s.Users.User(ctx, email); err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("account: login alert: too much contention on %q", email)
+}
+
+// rehash stores a new hash of password when u's was made with other
+// parameters. It is best effort: the log-in succeeds either way.
+func (s *Service) rehash(ctx context.Context, u *todo.User, password string) {
+	if !s.Hasher.NeedsRehash(u.PasswordHash) {
+		return
+	}
+	hash, err := s.Hasher.HashContext(ctx, password)
+	if err != nil {
+		return
+	}
+	nu := *u
+	nu.PasswordHash, nu.UpdatedAt = hash, s.now()
+	if s.Users.UpdateUser(ctx, &nu) == nil {
+		*u = nu
+	}
+}
