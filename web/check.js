@@ -8,9 +8,33 @@ export function validEmail(s) {
   return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s);
 }
 
-/** validPassword is true for 8 to 128 characters. */
+/**
+ * passwordLength counts a password's characters as the API does: code
+ * points (an emoji is one) after NFKC normalisation.
+ * @param {string} s
+ */
+export function passwordLength(s) {
+  return [...s.normalize('NFKC')].length;
+}
+
+/**
+ * passwordProblem is why a password will be refused for its length:
+ * "short" (under 12 characters), "long" (over 128), or "" when it is
+ * fine. Any characters are allowed; whether it is a common password only
+ * the API knows.
+ * @param {string} s
+ * @returns {''|'short'|'long'}
+ */
+export function passwordProblem(s) {
+  const n = passwordLength(s);
+  if (n < PASSWORD_MIN) return 'short';
+  if (n > PASSWORD_MAX) return 'long';
+  return '';
+}
+
+/** validPassword is true for 12 to 128 characters (see passwordProblem). */
 export function validPassword(s) {
-  return s.length >= PASSWORD_MIN && s.length <= PASSWORD_MAX;
+  return passwordProblem(s) === '';
 }
 
 /** validCode is true for exactly 6 digits (spaces already removed). */

@@ -7,8 +7,12 @@ export const PAGE_SIZE = 20;
 /** Title length limits, as the API enforces them (in characters). */
 export const TITLE_MAX = 500;
 
-/** Password length limits, as the API enforces them (in characters). */
-export const PASSWORD_MIN = 8;
+/**
+ * Password length limits, as the API enforces them (in characters, that is
+ * code points, after NFKC normalisation). There are no composition rules;
+ * the API also refuses passwords on its list of common ones.
+ */
+export const PASSWORD_MIN = 12;
 export const PASSWORD_MAX = 128;
 
 /** Storage keys. The session and drafts live in sessionStorage only. */

@@ -27,13 +27,20 @@ export function h(tag, props = {}, ...children) {
   return el;
 }
 
-/** field is a labelled input with an optional hint below it. */
-export function field({ id, label, type = 'text', hint, ...attrs }) {
+/**
+ * field is a labelled input with an optional hint below it, shown from the
+ * start, and (with error set) its own error line below that, for
+ * showError; the input is described by both.
+ */
+export function field({ id, label, type = 'text', hint, error = false, ...attrs }) {
   const hintId = hint ? `${id}-hint` : null;
+  const errorId = error ? `${id}-error` : null;
+  const described = [hintId, errorId].filter(Boolean).join(' ') || null;
   return h('div', { class: 'field' },
     h('label', { for: id }, label),
-    h('input', { id, name: id, type, 'aria-describedby': hintId, ...attrs }),
-    hint ? h('p', { class: 'hint', id: hintId }, hint) : null);
+    h('input', { id, name: id, type, 'aria-describedby': described, ...attrs }),
+    hint ? h('p', { class: 'hint', id: hintId }, hint) : null,
+    error ? h('p', { class: 'error', id: errorId, role: 'alert', hidden: true }) : null);
 }
 
 /** heading is the page's h1, focusable so a new page can take focus. */
@@ -51,29 +58,30 @@ function clearInvalid(form) {
 }
 
 /**
- * showError puts err's text in the form's alert and marks (and focuses)
- * the field at fault: the API's field, else fallbackField.
+ * showError marks (and focuses) the field at fault - the API's field, else
+ * fallbackField - and puts err's text under it when it has its own error
+ * line (see field), else in the form's alert.
  * @param {HTMLFormElement} form
  * @param {unknown} err an ApiError, or the text itself
  * @param {string} [fallbackField]
  */
 export function showError(form, err, fallbackField) {
-  const box = form.querySelector('[role="alert"]');
-  clearInvalid(form);
-  box.textContent = messageFor(err);
-  box.hidden = false;
+  clearError(form);
   const name = (err instanceof ApiError && err.field) || fallbackField;
   const input = name ? form.querySelector(`[name="${CSS.escape(name)}"], [data-field="${CSS.escape(name)}"]`) : null;
+  const own = input && input.id ? form.querySelector(`#${CSS.escape(input.id)}-error`) : null;
+  const box = own || [...form.querySelectorAll('[role="alert"]')].find((b) => !b.parentElement.classList.contains('field'));
+  box.textContent = messageFor(err);
+  box.hidden = false;
   if (input) {
     input.setAttribute('aria-invalid', 'true');
     input.focus();
   }
 }
 
-/** clearError empties the form's alert and unmarks its fields. */
+/** clearError empties the form's alerts and unmarks its fields. */
 export function clearError(form) {
-  const box = form.querySelector('[role="alert"]');
-  if (box) {
+  for (const box of form.querySelectorAll('[role="alert"]')) {
     box.textContent = '';
     box.hidden = true;
   }

@@ -22,7 +22,7 @@ const en = {
   newTodo: 'New todo',
   title: 'Title',
   optional: 'Optional.',
-  passwordHint: '8 to 128 characters.',
+  passwordHint: '12 to 128 characters. Avoid common passwords.',
   codeHint: 'The 6 digits from the mail.',
 
   signup: 'Sign up',
@@ -72,7 +72,8 @@ const en = {
   // Client-side checks, before anything is sent.
   needEmail: 'Enter your e-mail address.',
   badEmail: 'Enter a valid e-mail address, like name@example.com.',
-  badPassword: 'The password must be 8 to 128 characters.',
+  passwordShort: 'The password is too short: use at least 12 characters.',
+  passwordLong: 'The password is too long: use at most 128 characters.',
   needPassword: 'Enter your password.',
   badCode: 'The code is the 6 digits from the mail.',
   badTitle: 'A todo needs a title of 1 to 500 characters.',
@@ -107,7 +108,7 @@ const zh = {
   newTodo: '新待办',
   title: '标题',
   optional: '选填。',
-  passwordHint: '8 到 128 个字符。',
+  passwordHint: '12 到 128 个字符。请避免使用常见密码。',
   codeHint: '邮件里的 6 位数字。',
 
   signup: '注册',
@@ -156,7 +157,8 @@ const zh = {
 
   needEmail: '请输入邮箱地址。',
   badEmail: '请输入有效的邮箱地址，例如 name@example.com。',
-  badPassword: '密码需为 8 到 128 个字符。',
+  passwordShort: '密码太短：请至少使用 12 个字符。',
+  passwordLong: '密码太长：最多可用 128 个字符。',
   needPassword: '请输入密码。',
   badCode: '验证码是邮件里的 6 位数字。',
   badTitle: '待办标题需为 1 到 500 个字符。',

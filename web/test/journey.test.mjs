@@ -89,19 +89,46 @@ describe('web journey in Chromium', { skip, timeout: 170_000 }, () => {
     await page.goto(`${server.origin}/#/signup`);
     await heading(en.signupTitle).waitFor();
     assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+    // The password rules show before anything is typed, tied to the input.
+    const hint = page.locator('#password-hint');
+    assert.equal(await hint.textContent(), en.passwordHint);
+    assert.ok(await hint.isVisible());
+    assert.deepEqual((await label('Password').getAttribute('aria-describedby')).split(' '), ['password-hint', 'password-error']);
     await shot('signup');
+    await page.getByRole('button', { name: en.switchToLabel }).click();
+    await heading(zh.signupTitle).waitFor();
+    assert.equal(await page.locator('#password-hint').textContent(), zh.passwordHint);
+    await shot('signup-zh');
+    await page.getByRole('button', { name: zh.switchToLabel }).click();
+    await heading(en.signupTitle).waitFor();
 
-    // A too-short password is refused before anything is sent.
+    // A too-short password is refused before anything is sent, under the field.
     await label('Email').fill(email);
     await label('Password').fill('short');
     await label('Name').fill('Ann');
     await label('Password').press('Enter');
-    await assert.doesNotReject(page.getByRole('alert').filter({ hasText: en.badPassword }).waitFor());
+    await assert.doesNotReject(page.locator('#password-error[role="alert"]').filter({ hasText: en.passwordShort }).waitFor());
     assert.equal(await label('Password').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.locator('#signup-error').isHidden(), true, 'the form-wide alert stays empty');
     assert.ok(!requests.some((r) => r.url.endsWith('/register')), 'register was called with a bad password');
+    await shot('signup-short-password');
+
+    // A common password of a good length is the server's to refuse (422 on
+    // "password"); its sentence shows under the field.
+    await label('Password').fill('qwerty123456');
+    let res = waitFor('POST', '/register');
+    await button('Sign up').click();
+    const refused = await res;
+    assert.equal(refused.status(), 422, 'a common password is refused');
+    const { error } = await refused.json();
+    assert.deepEqual([error.code, error.field], ['validation_failed', 'password']);
+    assert.match(error.message, /common/);
+    await assert.doesNotReject(page.locator('#password-error').filter({ hasText: error.message }).waitFor());
+    assert.equal(await label('Password').getAttribute('aria-invalid'), 'true');
+    await shot('signup-common-password');
 
     await label('Password').fill(password);
-    const res = waitFor('POST', '/register');
+    res = waitFor('POST', '/register');
     await button('Sign up').click();
     assert.equal((await res).status(), 202);
     await heading(en.checkTitle).waitFor();

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 
 import { ApiError, Client, routePath } from '../api.js';
-import { validCode, validEmail, validPassword, validTitle } from '../check.js';
+import { passwordLength, passwordProblem, validCode, validEmail, validPassword, validTitle } from '../check.js';
 import { KEYS } from '../constants.js';
 import { decide, parseHash, ROUTES } from '../router.js';
 import { FUNCTIONS } from '../routes.js';
@@ -135,12 +135,38 @@ describe('router', () => {
 test('form checks', () => {
   assert.ok(validEmail('ann@example.com'));
   for (const bad of ['', 'ann', 'ann@example', 'a n@example.com', '@example.com']) assert.ok(!validEmail(bad), bad);
-  assert.ok(validPassword('x'.repeat(8)) && validPassword('x'.repeat(128)));
-  assert.ok(!validPassword('x'.repeat(7)) && !validPassword('x'.repeat(129)));
+  assert.ok(validPassword('x'.repeat(12)) && validPassword('x'.repeat(128)));
+  assert.ok(!validPassword('x'.repeat(11)) && !validPassword('x'.repeat(129)));
   assert.ok(validCode('012345'));
   for (const bad of ['12345', '1234567', '12345a', '']) assert.ok(!validCode(bad), bad);
   assert.ok(validTitle('a') && validTitle('x'.repeat(500)));
   assert.ok(!validTitle('') && !validTitle('x'.repeat(501)));
+});
+
+describe('password check', () => {
+  const cases = [
+    { name: 'empty', pw: '', want: 'short' },
+    { name: '11 characters', pw: 'abcdefghijk', want: 'short' },
+    { name: '12 characters', pw: 'abcdefghijkl', want: '' },
+    { name: 'spaces and any characters count, no composition rules', pw: 'correct horse', want: '' },
+    { name: 'all digits is fine for the length', pw: '123456789012', want: '' },
+    { name: '128 characters', pw: 'x'.repeat(128), want: '' },
+    { name: '129 characters', pw: 'x'.repeat(129), want: 'long' },
+    { name: 'an emoji is one character', pw: '🔑'.repeat(11), want: 'short' },
+    { name: '12 emoji', pw: '🔑'.repeat(12), want: '' },
+    { name: '128 emoji (256 UTF-16 units)', pw: '🔑'.repeat(128), want: '' },
+    { name: 'CJK', pw: '我的密码是一只很长的猫咪', want: '' },
+    { name: 'NFKC: a ligature counts as its letters', pw: 'ﬃ'.repeat(4), want: '' },
+  ];
+  for (const c of cases) {
+    test(`passwordProblem: ${c.name}`, () => assert.equal(passwordProblem(c.pw), c.want));
+  }
+
+  test('passwordLength counts code points after NFKC', () => {
+    assert.equal(passwordLength('e\u0301'), 1, 'e + combining acute composes to é');
+    assert.equal(passwordLength('👍🏽'), 2);
+    assert.equal(passwordLength('ﬁ'), 2);
+  });
 });
 
 describe('session', () => {

@@ -1,7 +1,7 @@
 // #/signup: e-mail, password and name; on success, #/check-mail.
 
-import { validEmail, validPassword } from '../check.js';
-import { PASSWORD_MAX, PASSWORD_MIN } from '../constants.js';
+import { passwordProblem, validEmail } from '../check.js';
+import { PASSWORD_MIN } from '../constants.js';
 import { alertBox, busy, clearError, control, field, h, heading, showError, val } from '../dom.js';
 import { t } from '../locale.js';
 import { rememberEmail, rememberedEmail } from '../session.js';
@@ -9,10 +9,13 @@ import { rememberEmail, rememberedEmail } from '../session.js';
 /** @param {import('../router.js').Context} ctx */
 export function viewSignup(ctx) {
   const form = h('form', { novalidate: true, onsubmit: (ev) => onSubmit(ctx, form, ev) },
-    field({ id: 'email', label: t('email'), type: 'email', autocomplete: 'email', required: true, value: rememberedEmail() }),
+    field({ id: 'email', label: t('email'), type: 'email', autocomplete: 'email', required: true, value: rememberedEmail(),
+      error: true }),
+    // No maxlength: a longer pasted password would be cut short without a
+    // word; the check below says it is too long instead.
     field({ id: 'password', label: t('password'), type: 'password', autocomplete: 'new-password', required: true,
-      minlength: PASSWORD_MIN, maxlength: PASSWORD_MAX, hint: t('passwordHint') }),
-    field({ id: 'name', label: t('name'), autocomplete: 'name', maxlength: 100, hint: t('optional') }),
+      minlength: PASSWORD_MIN, hint: t('passwordHint'), error: true }),
+    field({ id: 'name', label: t('name'), autocomplete: 'name', maxlength: 100, hint: t('optional'), error: true }),
     alertBox('signup-error'),
     h('button', { type: 'submit', class: 'primary' }, t('signup')));
   return {
@@ -32,7 +35,8 @@ async function onSubmit(ctx, form, ev) {
   const name = val(form, 'name').trim();
   if (!email) return showError(form, t('needEmail'), 'email');
   if (!validEmail(email)) return showError(form, t('badEmail'), 'email');
-  if (!validPassword(password)) return showError(form, t('badPassword'), 'password');
+  const problem = passwordProblem(password);
+  if (problem) return showError(form, t(problem === 'short' ? 'passwordShort' : 'passwordLong'), 'password');
   busy(form, true);
   try {
     await ctx.client.register(email, password, name);
