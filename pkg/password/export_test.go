@@ -1,0 +1,4 @@
+package password
+
+// CommonList is the embedded list as shipped, for the tests.
+func CommonList() string { return commonList }
