@@ -2,7 +2,6 @@ package account_test
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,52 +16,108 @@ import (
 	"github.com/todofn/todofn/pkg/todo"
 )
 
-type clock struct{ t time.Time }
-
-func (c *clock) Now() time.Time      { return c.t }
-func (c *clock) Add(d time.Duration) { c.t = c.t.Add(d) }
-
-// countingUsers counts conditional writes, to show every register path
-// does the same work.
-type countingUsers struct {
-	todo.UserStore
-	mu     sync.Mutex
-	writes int
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
 }
 
-func (c *countingUsers) CreateUser(ctx context.Context, u *todo.User) error {
+func (c *clock) Now() time.Time {
 	c.mu.Lock()
-	c.writes++
-	c.mu.Unlock()
-	return c.UserStore.CreateUser(ctx, u)
+	defer c.mu.Unlock()
+	return c.t
 }
 
-func (c *countingUsers) UpdateUser(ctx context.Context, u *todo.User) error {
+func (c *clock) Add(d time.Duration) {
 	c.mu.Lock()
-	c.writes++
-	c.mu.Unlock()
-	return c.UserStore.UpdateUser(ctx, u)
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }
 
+// counting counts the store calls of each kind, to show that paths which
+// must not be told apart do the same work.
+type counting struct {
+	todo.Store
+	mu    sync.Mutex
+	calls map[string]int
+}
+
+func (c *counting) note(op string) {
+	c.mu.Lock()
+	c.calls[op]++
+	c.mu.Unlock()
+}
+
+func (c *counting) snapshot() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := map[string]int{}
+	for k, v := range c.calls {
+		out[k] = v
+	}
+	return out
+}
+
+func (c *counting) User(ctx context.Context, email string) (*todo.User, error) {
+	c.note("User")
+	return c.Store.User(ctx, email)
+}
+
+func (c *counting) CreateUser(ctx context.Context, u *todo.User) error {
+	c.note("write user")
+	return c.Store.CreateUser(ctx, u)
+}
+
+func (c *counting) UpdateUser(ctx context.Context, u *todo.User) error {
+	c.note("write user")
+	return c.Store.UpdateUser(ctx, u)
+}
+
+func (c *counting) Throttle(ctx context.Context, key string) (*todo.Throttle, error) {
+	c.note("Throttle")
+	return c.Store.Throttle(ctx, key)
+}
+
+func (c *counting) PutThrottle(ctx context.Context, t *todo.Throttle) error {
+	c.note("PutThrottle")
+	return c.Store.PutThrottle(ctx, t)
+}
+
+// countingHasher counts hashes and verifies.
 type countingHasher struct {
 	*password.Hasher
+	mu               sync.Mutex
 	hashes, verifies int
 }
 
-func (h *countingHasher) Hash(p string) (string, error) { h.hashes++; return h.Hasher.Hash(p) }
-func (h *countingHasher) Verify(hash, p string) (bool, error) {
-	h.verifies++
-	return h.Hasher.Verify(hash, p)
+func (h *countingHasher) HashContext(ctx context.Context, p string) (string, error) {
+	h.mu.Lock()
+	h.hashes++
+	h.mu.Unlock()
+	return h.Hasher.HashContext(ctx, p)
 }
+
+func (h *countingHasher) VerifyContext(ctx context.Context, hash, p string) (bool, error) {
+	h.mu.Lock()
+	h.verifies++
+	h.mu.Unlock()
+	return h.Hasher.VerifyContext(ctx, hash, p)
+}
+
+func (h *countingHasher) counts() (int, int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.hashes, h.verifies
+}
+
+var testParams = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 type fixture struct {
 	svc    *account.Service
 	store  *bolt.Store
-	users  *countingUsers
+	count  *counting
 	hasher *countingHasher
 	clock  *clock
 	codes  *account.Codes
-	tokens *auth.Tokens
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -72,17 +127,18 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	c := &clock{time.Now().UTC().Truncate(time.Millisecond)}
+	// Noon UTC: the daily limits' day does not turn during a test.
+	c := &clock{t: time.Now().UTC().Truncate(24 * time.Hour).Add(12 * time.Hour)}
 	key, _ := keyset.New("k1")
 	tokens, err := auth.New(auth.Config{Keys: []keyset.Key{key}, Issuer: "todofn", Audience: "todofn-api", Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{store: s, users: &countingUsers{UserStore: s}, clock: c, tokens: tokens,
-		hasher: &countingHasher{Hasher: password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})},
+	f := &fixture{store: s, count: &counting{Store: s, calls: map[string]int{}}, clock: c,
+		hasher: &countingHasher{Hasher: password.NewHasher(testParams, password.WithConcurrency(64))},
 		codes:  account.NewCodes([]byte("0123456789abcdef0123456789abcdef"))}
-	f.svc = &account.Service{Users: f.users, Throttles: s, Hasher: f.hasher, Tokens: tokens, Codes: f.codes,
-		Policy: account.DefaultPolicy, Now: c.Now}
+	f.svc = &account.Service{Users: f.count, Throttles: f.count, Hasher: f.hasher, Tokens: tokens, Codes: f.codes,
+		CheckPassword: password.Check, Policy: account.DefaultPolicy, Now: c.Now}
 	return f
 }
 
@@ -101,6 +157,23 @@ func (f *fixture) code(t *testing.T, email string) string {
 	return f.codes.Code(u.Email, u.CodeNonce)
 }
 
+// register signs up email and fails the test on an error.
+func (f *fixture) register(t *testing.T, email, pw, name string) {
+	t.Helper()
+	if err := f.svc.Register(context.Background(), email, pw, name); err != nil {
+		t.Fatalf("Register(%s): %v", email, err)
+	}
+}
+
+// verified signs up and verifies email.
+func (f *fixture) verified(t *testing.T, email, pw string) {
+	t.Helper()
+	f.register(t, email, pw, "")
+	if err := f.svc.Verify(context.Background(), email, f.code(t, email)); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func wantCode(t *testing.T, err error, code string) {
 	t.Helper()
 	if got := todo.ErrorCode(err); got != code {
@@ -108,258 +181,141 @@ func wantCode(t *testing.T, err error, code string) {
 	}
 }
 
+// otherThan returns a six-digit code that is not code.
+func otherThan(code string) string {
+	if code == "000000" {
+		return "111111"
+	}
+	return "000000"
+}
+
+// from is a context of a request from ip.
+func from(ip string) context.Context { return todo.WithClientIP(context.Background(), ip) }
+
+const pw = "correct horse battery"
+
 func TestRegisterValidation(t *testing.T) {
 	f := newFixture(t)
+	ctx := context.Background()
 	tests := []struct {
-		name, email, password, userName, field string
+		name, email, password, display, field, want string
 	}{
-		{"bad email", "not-an-email", "password1", "", "email"},
-		{"display name in email", "Ann <ann@example.com>", "password1", "", "email"},
-		{"short password", "ann@example.com", "short", "", "password"},
-		{"long password", "ann@example.com", strings.Repeat("p", 129), "", "password"},
-		{"control char in name", "ann@example.com", "password1", "A\x07nn", "name"},
+		{"bad email", "not-an-address", pw, "", "email", ""},
+		{"short password", "a@example.com", "elevenchars", "", "password", "12"},
+		{"common password", "a@example.com", "qwerty123456", "", "password", "common"},
+		{"bidi override in the name", "a@example.com", pw, "Bob\u202e", "name", "text-direction"},
+		{"zero-width joiner in the name", "a@example.com", pw, "A\u200db", "name", "invisible"},
+		{"hangul filler as a name", "a@example.com", pw, "\u3164", "name", "invisible"},
+		{"name too long", "a@example.com", pw, strings.Repeat("x", 101), "name", "100"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := f.svc.Register(context.Background(), tt.email, tt.password, tt.userName)
+			err := f.svc.Register(ctx, tt.email, tt.password, tt.display)
 			var e *todo.Error
-			if !errors.As(err, &e) || e.Code != todo.ValidationFailed || e.Field != tt.field {
-				t.Fatalf("Register = %v, want validation_failed on %s", err, tt.field)
+			if !asError(err, &e) || e.Code != todo.ValidationFailed || e.Field != tt.field || !strings.Contains(e.Message, tt.want) {
+				t.Fatalf("Register = %v, want validation_failed on %s mentioning %q", err, tt.field, tt.want)
 			}
 		})
 	}
-}
-
-func TestRegisterSameWorkForEveryState(t *testing.T) {
-	f := newFixture(t)
-	ctx := context.Background()
-	work := func() (int, int) {
-		f.users.writes, f.hasher.hashes = 0, 0
-		if err := f.svc.Register(ctx, " Ann@Example.com ", "password1", "Ann"); err != nil {
-			t.Fatal(err)
+	t.Run("a name is trimmed; spaces alone are no name", func(t *testing.T) {
+		f.register(t, "trim@example.com", pw, "  Ann Lee  ")
+		f.register(t, "blank@example.com", pw, "   ")
+		if a, b := f.user(t, "trim@example.com").Name, f.user(t, "blank@example.com").Name; a != "Ann Lee" || b != "" {
+			t.Fatalf("names %q, %q", a, b)
 		}
-		return f.users.writes, f.hasher.hashes
-	}
-	w1, h1 := work() // new
-	u := f.user(t, "ann@example.com")
-	if u.Status != todo.StatusPending || u.CodeNonce == "" || u.Name != "Ann" {
-		t.Fatalf("new account = %+v", u)
-	}
-	f.clock.Add(2 * time.Minute)
-	w2, h2 := work() // pending
-	f.clock.Add(2 * time.Minute)
-	if err := f.svc.Verify(ctx, "ann@example.com", f.code(t, "ann@example.com")); err != nil {
-		t.Fatal(err)
-	}
-	w3, h3 := work() // verified
-	if w1 != 1 || w2 != 1 || w3 != 1 || h1 != 1 || h2 != 1 || h3 != 1 {
-		t.Fatalf("writes/hashes new %d/%d pending %d/%d verified %d/%d; want 1/1 each", w1, h1, w2, h2, w3, h3)
-	}
+	})
 }
 
-func TestRegisterPendingAndVerified(t *testing.T) {
+func asError(err error, target **todo.Error) bool {
+	e, ok := err.(*todo.Error)
+	if ok {
+		*target = e
+	}
+	return ok
+}
+
+// TestLaterSignUpNeverChangesAPendingAccount is finding 1: someone signs up
+// with the owner's pending address a minute later; the owner's code and
+// password stay the owner's.
+func TestLaterSignUpNeverChangesAPendingAccount(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	if err := f.svc.Register(ctx, "ann@example.com", "password1", ""); err != nil {
-		t.Fatal(err)
-	}
-	first := f.user(t, "ann@example.com")
+	f.register(t, "ann@example.com", pw, "Ann")
+	before := f.user(t, "ann@example.com")
+	code := f.code(t, "ann@example.com")
 
-	// Within the resend window: the password is replaced, the code kept.
-	f.clock.Add(30 * time.Second)
-	if err := f.svc.Register(ctx, "ann@example.com", "password2", ""); err != nil {
-		t.Fatal(err)
+	f.register(t, "ann@example.com", pw, "Ann") // within the minute: nothing changes
+	if u := f.user(t, "ann@example.com"); u.CodeNonce != before.CodeNonce || u.Version != before.Version {
+		t.Fatalf("a repeat within the minute changed the account: %+v", u)
 	}
-	second := f.user(t, "ann@example.com")
-	if second.CodeNonce != first.CodeNonce || second.PasswordHash == first.PasswordHash || second.ID != first.ID {
-		t.Fatalf("re-register within a minute: %+v", second)
+	f.clock.Add(time.Minute)
+	f.register(t, "ann@example.com", "the attacker's password", "URGENT: call +1 555")
+	u := f.user(t, "ann@example.com")
+	if u.PasswordHash != before.PasswordHash || u.Name != "Ann" {
+		t.Fatal("a later sign-up changed the pending account's password or name")
 	}
-	// After it: a fresh code, tries reset.
-	f.clock.Add(31 * time.Second)
-	if err := f.svc.Register(ctx, "ann@example.com", "password3", ""); err != nil {
-		t.Fatal(err)
+	if u.CodeNonce == before.CodeNonce {
+		t.Fatal("a later sign-up after the minute did not re-send the code")
 	}
-	third := f.user(t, "ann@example.com")
-	if third.CodeNonce == second.CodeNonce {
-		t.Fatal("re-register after a minute kept the old code")
-	}
-	if err := f.svc.Verify(ctx, "ann@example.com", f.codes.Code("ann@example.com", first.CodeNonce)); todo.ErrorCode(err) != todo.InvalidCode {
-		t.Fatalf("old code after resend: %v", err)
-	}
+	// The owner verifies with the new code and logs in with the first password.
+	wantCode(t, f.svc.Verify(ctx, "ann@example.com", code), todo.InvalidCode) // the old code is no longer live
 	if err := f.svc.Verify(ctx, "ann@example.com", f.code(t, "ann@example.com")); err != nil {
 		t.Fatal(err)
 	}
-	verified := f.user(t, "ann@example.com")
+	if _, err := f.svc.Login(from("127.0.0.1"), "ann@example.com", pw); err != nil {
+		t.Fatalf("the owner cannot log in with their own password: %v", err)
+	}
+	_, err := f.svc.Login(from("127.0.0.1"), "ann@example.com", "the attacker's password")
+	wantCode(t, err, todo.InvalidCredentials)
+}
 
-	// Verified: sign-up changes nothing but the notice.
-	f.clock.Add(time.Minute)
-	if err := f.svc.Register(ctx, "ann@example.com", "attacker-pass", "Mallory"); err != nil {
-		t.Fatal(err)
-	}
-	after := f.user(t, "ann@example.com")
-	if after.PasswordHash != verified.PasswordHash || after.Name != verified.Name || after.Status != todo.StatusVerified {
-		t.Fatalf("sign-up on a verified address changed the account: %+v", after)
-	}
-	if after.NoticeNonce == "" {
-		t.Fatal("no notice recorded")
-	}
-	// And at most one notice a minute.
-	if err := f.svc.Register(ctx, "ann@example.com", "attacker-pass", ""); err != nil {
-		t.Fatal(err)
-	}
-	if again := f.user(t, "ann@example.com"); again.NoticeNonce != after.NoticeNonce {
-		t.Fatal("a second notice within a minute")
-	}
-	if _, err := f.svc.Login(ctx, "ann@example.com", "password3"); err != nil {
-		t.Fatalf("owner's password no longer works: %v", err)
+// TestRegisterMailsAtMostFiveADay is finding 7: one mail a minute at most,
+// and CodeMailsPerDay a day, for pending and verified addresses alike.
+func TestRegisterMailsAtMostFiveADay(t *testing.T) {
+	for _, verified := range []bool{false, true} {
+		f := newFixture(t)
+		if verified {
+			f.verified(t, "ann@example.com", pw)
+		} else {
+			f.register(t, "ann@example.com", pw, "")
+		}
+		nonce := func() string {
+			u := f.user(t, "ann@example.com")
+			if verified {
+				return u.NoticeNonce
+			}
+			return u.CodeNonce
+		}
+		seen := map[string]bool{nonce(): true}
+		for range 20 {
+			f.clock.Add(time.Minute)
+			f.register(t, "ann@example.com", pw, "")
+			seen[nonce()] = true
+		}
+		delete(seen, "")
+		want := account.DefaultPolicy.CodeMailsPerDay
+		if verified {
+			want-- // the code mail of the sign-up was one of the day's
+		}
+		if len(seen) != want {
+			t.Fatalf("verified=%v: %d mails in a day, want %d", verified, len(seen), want)
+		}
+		f.clock.Add(24 * time.Hour) // the day turns
+		f.register(t, "ann@example.com", pw, "")
+		if seen[nonce()] {
+			t.Fatalf("verified=%v: no mail on the next day", verified)
+		}
 	}
 }
 
 func TestRegisterConcurrentCreatesOneAccount(t *testing.T) {
 	f := newFixture(t)
 	var wg sync.WaitGroup
-	for range 6 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := f.svc.Register(context.Background(), "race@example.com", "password1", ""); err != nil {
-				t.Error(err)
-			}
-		}()
+	for range 8 {
+		wg.Go(func() { _ = f.svc.Register(context.Background(), "race@example.com", pw, "") })
 	}
 	wg.Wait()
 	if u := f.user(t, "race@example.com"); u.Status != todo.StatusPending {
-		t.Fatalf("account = %+v", u)
-	}
-}
-
-func TestVerify(t *testing.T) {
-	ctx := context.Background()
-	t.Run("unknown address", func(t *testing.T) {
-		f := newFixture(t)
-		wantCode(t, f.svc.Verify(ctx, "nobody@example.com", "123456"), todo.InvalidCode)
-	})
-	t.Run("malformed code", func(t *testing.T) {
-		f := newFixture(t)
-		wantCode(t, f.svc.Verify(ctx, "nobody@example.com", "12ab56"), todo.ValidationFailed)
-	})
-	t.Run("expired", func(t *testing.T) {
-		f := newFixture(t)
-		f.svc.Register(ctx, "ann@example.com", "password1", "")
-		code := f.code(t, "ann@example.com")
-		f.clock.Add(15 * time.Minute)
-		wantCode(t, f.svc.Verify(ctx, "ann@example.com", code), todo.InvalidCode)
-	})
-	t.Run("dies after five wrong tries", func(t *testing.T) {
-		f := newFixture(t)
-		f.svc.Register(ctx, "ann@example.com", "password1", "")
-		code := f.code(t, "ann@example.com")
-		wrong := "000000"
-		if code == wrong {
-			wrong = "111111"
-		}
-		for range 5 {
-			wantCode(t, f.svc.Verify(ctx, "ann@example.com", wrong), todo.InvalidCode)
-		}
-		wantCode(t, f.svc.Verify(ctx, "ann@example.com", code), todo.InvalidCode)
-		if u := f.user(t, "ann@example.com"); u.Status != todo.StatusPending || u.CodeAttempts != 5 {
-			t.Fatalf("after five tries: %+v", u)
-		}
-	})
-	t.Run("right code, twice", func(t *testing.T) {
-		f := newFixture(t)
-		f.svc.Register(ctx, "Ann@Example.com", "password1", "")
-		code := f.code(t, "ann@example.com")
-		if err := f.svc.Verify(ctx, "ANN@example.com", code); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.svc.Verify(ctx, "ann@example.com", code); err != nil {
-			t.Fatalf("second click: %v", err)
-		}
-		u := f.user(t, "ann@example.com")
-		if u.Status != todo.StatusVerified || !u.VerifiedAt.Equal(f.clock.t) {
-			t.Fatalf("after verify: %+v", u)
-		}
-	})
-}
-
-func TestLogin(t *testing.T) {
-	ctx := context.Background()
-	f := newFixture(t)
-	f.svc.Register(ctx, "ann@example.com", "password1", "Ann")
-
-	_, err := f.svc.Login(ctx, "ann@example.com", "password1")
-	wantCode(t, err, todo.EmailNotVerified)
-	_, err = f.svc.Login(ctx, "ann@example.com", "wrong-password")
-	wantCode(t, err, todo.InvalidCredentials)
-	_, err = f.svc.Login(ctx, "nobody@example.com", "password1")
-	wantCode(t, err, todo.InvalidCredentials)
-	if msg1, msg2 := todo.ErrorMessage(err), todo.ErrorMessage(invalidFor(f, "ann@example.com")); msg1 != msg2 {
-		t.Fatalf("unknown and wrong password differ: %q vs %q", msg1, msg2)
-	}
-
-	f.svc.Verify(ctx, "ann@example.com", f.code(t, "ann@example.com"))
-	f.hasher.verifies = 0
-	s, err := f.svc.Login(ctx, "ann@example.com", "password1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if sub, err := f.tokens.Verify(s.AccessToken); err != nil || sub != s.User.ID || s.ExpiresIn != 900 {
-		t.Fatalf("session %+v: %q %v", s, sub, err)
-	}
-	if f.hasher.verifies != 1 {
-		t.Fatalf("login hashed %d times", f.hasher.verifies)
-	}
-	// Unknown addresses cost one hash too.
-	f.hasher.verifies = 0
-	f.svc.Login(ctx, "nobody@example.com", "password1")
-	if f.hasher.verifies != 1 {
-		t.Fatalf("unknown-address login hashed %d times, want 1", f.hasher.verifies)
-	}
-}
-
-func invalidFor(f *fixture, email string) error {
-	_, err := f.svc.Login(context.Background(), email, "definitely-wrong")
-	return err
-}
-
-func TestLoginLockout(t *testing.T) {
-	ctx := context.Background()
-	for _, email := range []string{"ann@example.com", "nobody@example.com"} {
-		t.Run(email, func(t *testing.T) {
-			f := newFixture(t)
-			f.svc.Register(ctx, "ann@example.com", "password1", "")
-			f.svc.Verify(ctx, "ann@example.com", f.code(t, "ann@example.com"))
-			for range 5 {
-				_, err := f.svc.Login(ctx, email, "wrong-password")
-				wantCode(t, err, todo.InvalidCredentials)
-			}
-			_, err := f.svc.Login(ctx, email, "password1")
-			var e *todo.Error
-			if !errors.As(err, &e) || e.Code != todo.RateLimited || e.RetryAfter != 900 {
-				t.Fatalf("sixth try = %v, want rate_limited for 900 s", err)
-			}
-			f.clock.Add(15 * time.Minute)
-			_, err = f.svc.Login(ctx, email, "password1")
-			if email == "ann@example.com" && err != nil {
-				t.Fatalf("after the lock: %v", err)
-			}
-			if email != "ann@example.com" {
-				wantCode(t, err, todo.InvalidCredentials)
-			}
-		})
-	}
-}
-
-func TestLoginFailuresOutsideWindowReset(t *testing.T) {
-	ctx := context.Background()
-	f := newFixture(t)
-	for range 4 {
-		f.svc.Login(ctx, "ann@example.com", "wrong-password")
-	}
-	f.clock.Add(16 * time.Minute)
-	for range 4 {
-		_, err := f.svc.Login(ctx, "ann@example.com", "wrong-password")
-		wantCode(t, err, todo.InvalidCredentials)
+		t.Fatalf("%+v", u)
 	}
 }
