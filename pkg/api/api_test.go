@@ -4,20 +4,24 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/todofn/todofn/pkg/account"
 	"github.com/todofn/todofn/pkg/api"
 	"github.com/todofn/todofn/pkg/auth"
 	"github.com/todofn/todofn/pkg/bolt"
 	"github.com/todofn/todofn/pkg/keyset"
+	"github.com/todofn/todofn/pkg/limit"
 	"github.com/todofn/todofn/pkg/password"
 	"github.com/todofn/todofn/pkg/route"
 	"github.com/todofn/todofn/pkg/todo"
@@ -56,7 +60,7 @@ func newEnv(t testing.TB) *env {
 		Log: slog.New(slog.NewJSONHandler(logs, nil)),
 	}
 	acc := &account.Service{Users: store, Throttles: store, Tokens: tokens, Codes: codes, Policy: account.DefaultPolicy,
-		Hasher: password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})}
+		Hasher: password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}), CheckPassword: password.Check}
 	td := &todolist.Service{Todos: store, Claims: store}
 	fns := srv.All(acc, td)
 	return &env{t: t, srv: srv, fns: fns, h: srv.Handler(fns...), store: store, codes: codes, tokens: tokens, logs: logs}
@@ -88,6 +92,10 @@ func (e *env) do(method, path, token string, body any, hdr ...string) resp {
 		r.Header.Set("Authorization", "Bearer "+token)
 	}
 	for i := 0; i+1 < len(hdr); i += 2 {
+		if hdr[i] == "X-Test-Remote" { // the client's address, not a header
+			r.RemoteAddr = hdr[i+1]
+			continue
+		}
 		r.Header.Set(hdr[i], hdr[i+1])
 	}
 	w := httptest.NewRecorder()
@@ -122,13 +130,13 @@ func (e *env) want(r resp, status int, code string) {
 // signUp registers and verifies an address, then logs in.
 func (e *env) signUp(email string) string {
 	e.t.Helper()
-	e.want(e.do("POST", "/register", "", map[string]string{"email": email, "password": "password1"}), 202, "")
+	e.want(e.do("POST", "/register", "", map[string]string{"email": email, "password": "correct horse battery"}), 202, "")
 	u, err := e.store.User(context.Background(), email)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	e.want(e.do("POST", "/verify", "", map[string]string{"email": email, "code": e.codes.Code(email, u.CodeNonce)}), 200, "")
-	r := e.do("POST", "/login", "", map[string]string{"email": email, "password": "password1"})
+	r := e.do("POST", "/login", "", map[string]string{"email": email, "password": "correct horse battery"})
 	e.want(r, 200, "")
 	return r.body["accessToken"].(string)
 }
@@ -148,11 +156,11 @@ func TestRequestErrors(t *testing.T) {
 		{"not an object", "POST", "/register", `[1,2]`, "", 400, todo.Invalid, ""},
 		{"two objects", "POST", "/register", `{} {}`, "", 400, todo.Invalid, ""},
 		{"empty body", "POST", "/register", ``, "", 400, todo.Invalid, ""},
-		{"unknown field", "POST", "/register", `{"email":"a@b.co","password":"password1","admin":true}`, "", 400, todo.Invalid, "admin"},
-		{"wrong type", "POST", "/register", `{"email":42,"password":"password1"}`, "", 400, todo.Invalid, "email"},
+		{"unknown field", "POST", "/register", `{"email":"a@b.co","password":"correct horse battery","admin":true}`, "", 400, todo.Invalid, "admin"},
+		{"wrong type", "POST", "/register", `{"email":42,"password":"correct horse battery"}`, "", 400, todo.Invalid, "email"},
 		{"wrong content type", "POST", "/register", `{}`, "text/plain", 415, todo.UnsupportedMedia, ""},
 		{"too large", "POST", "/register", `{"email":"` + long + `"}`, "", 413, todo.TooLarge, ""},
-		{"bad email", "POST", "/register", `{"email":"nope","password":"password1"}`, "", 422, todo.ValidationFailed, "email"},
+		{"bad email", "POST", "/register", `{"email":"nope","password":"correct horse battery"}`, "", 422, todo.ValidationFailed, "email"},
 		{"short password", "POST", "/register", `{"email":"a@b.co","password":"short"}`, "", 422, todo.ValidationFailed, "password"},
 		{"wrong method", "GET", "/register", nil, "", 405, todo.MethodNotAllowed, ""},
 		{"unknown path", "GET", "/admin", nil, "", 404, todo.NotFound, ""},
@@ -179,10 +187,10 @@ func TestRequestErrors(t *testing.T) {
 func TestRegisterDoesNotRevealAccounts(t *testing.T) {
 	e := newEnv(t)
 	e.signUp("known@example.com")
-	e.do("POST", "/register", "", map[string]string{"email": "pending@example.com", "password": "password1"})
+	e.do("POST", "/register", "", map[string]string{"email": "pending@example.com", "password": "correct horse battery"})
 	var bodies []string
 	for _, email := range []string{"new@example.com", "pending@example.com", "known@example.com"} {
-		r := e.do("POST", "/register", "", map[string]string{"email": email, "password": "password2"})
+		r := e.do("POST", "/register", "", map[string]string{"email": email, "password": "another long secret"})
 		bodies = append(bodies, r.raw)
 		e.want(r, 202, "")
 	}
@@ -191,29 +199,91 @@ func TestRegisterDoesNotRevealAccounts(t *testing.T) {
 	}
 }
 
-func TestVerifyLink(t *testing.T) {
+// TestVerifyLinkChangesNothing is finding 5: GET and HEAD on the mailed
+// link (and on links in mails sent before) only redirect to the web app's
+// confirm page; the account stays pending.
+func TestVerifyLinkChangesNothing(t *testing.T) {
 	e := newEnv(t)
-	e.do("POST", "/register", "", map[string]string{"email": "ann@example.com", "password": "password1"})
+	e.do("POST", "/register", "", map[string]string{"email": "ann@example.com", "password": "correct horse battery"})
 	u, _ := e.store.User(context.Background(), "ann@example.com")
 	code := e.codes.Code(u.Email, u.CodeNonce)
+	for _, method := range []string{"GET", "HEAD"} {
+		r := e.do(method, "/verify?email=ann%40example.com&code="+code+"&extra=dropped", "", nil)
+		if want := "https://app.example/#/verify?code=" + code + "&email=ann%40example.com"; r.status != 302 || r.header.Get("Location") != want {
+			t.Fatalf("%s: %d %q, want 302 to %q", method, r.status, r.header.Get("Location"), want)
+		}
+		if r.header.Get("Referrer-Policy") != "no-referrer" {
+			t.Fatal("the link's code could leak through Referer")
+		}
+	}
+	if u, _ := e.store.User(context.Background(), "ann@example.com"); u.Status != todo.StatusPending {
+		t.Fatal("following the link verified the account")
+	}
+}
 
-	r := e.do("GET", "/verify?email=ann%40example.com&code=000000x", "", nil)
-	if r.status != 302 || r.header.Get("Location") != "https://app.example/#/verify-failed?reason=validation_failed" {
-		t.Fatalf("bad link: %d %v", r.status, r.header)
+// TestVerifyByHTMLForm: a plain form POST (no JavaScript) verifies and
+// answers with a redirect to the web app's result page.
+func TestVerifyByHTMLForm(t *testing.T) {
+	e := newEnv(t)
+	e.do("POST", "/register", "", map[string]string{"email": "ann@example.com", "password": "correct horse battery"})
+	u, _ := e.store.User(context.Background(), "ann@example.com")
+	code := e.codes.Code(u.Email, u.CodeNonce)
+	form := func(body string) resp {
+		return e.do("POST", "/verify", "", body, "Content-Type", "application/x-www-form-urlencoded")
 	}
-	r = e.do("GET", "/verify?email=ann%40example.com&code="+code, "", nil)
+	r := form("email=ann%40example.com&code=" + otherCode(code))
+	if r.status != 302 || r.header.Get("Location") != "https://app.example/#/verify-failed?reason=invalid_code" {
+		t.Fatalf("wrong code: %d %v", r.status, r.header)
+	}
+	r = form("email=ann%40example.com&code=12")
+	if r.header.Get("Location") != "https://app.example/#/verify-failed?reason=validation_failed" {
+		t.Fatalf("malformed code: %d %v", r.status, r.header)
+	}
+	r = form("email=ann%40example.com&code=" + code)
 	if r.status != 302 || r.header.Get("Location") != "https://app.example/#/verified" {
-		t.Fatalf("good link: %d %v", r.status, r.header)
+		t.Fatalf("right code: %d %v", r.status, r.header)
 	}
-	if r.header.Get("Referrer-Policy") != "no-referrer" {
-		t.Fatal("the link's code could leak through Referer")
+	if u, _ := e.store.User(context.Background(), "ann@example.com"); u.Status != todo.StatusVerified {
+		t.Fatal("the form did not verify")
 	}
+	e.want(e.do("POST", "/verify", "", "email=a", "Content-Type", "text/plain"), 415, todo.UnsupportedMedia)
+	e.want(form("email="+strings.Repeat("a", api.MaxBodyBytes)), 413, todo.TooLarge)
+}
+
+func otherCode(code string) string {
+	if code == "000000" {
+		return "111111"
+	}
+	return "000000"
+}
+
+// TestPerIPBudgets: sign-up and verify have a budget per client IP; a
+// request past it is 429 with Retry-After, and another IP is not affected.
+func TestPerIPBudgets(t *testing.T) {
+	e := newEnv(t)
+	e.srv.Limiter = &limit.Limiter{Store: e.store}
+	e.srv.PerIP = map[string]limit.Budget{"register": {Max: 3, Window: time.Minute}, "verify": {Max: 2, Window: time.Minute}}
+	e.h = e.srv.Handler(e.fns...)
+	for i := range 3 {
+		e.want(e.do("POST", "/register", "", map[string]string{"email": fmt.Sprintf("u%d@example.com", i), "password": "correct horse battery"}), 202, "")
+	}
+	r := e.do("POST", "/register", "", map[string]string{"email": "u9@example.com", "password": "correct horse battery"})
+	e.want(r, 429, todo.RateLimited)
+	if ra, _ := strconv.Atoi(r.header.Get("Retry-After")); ra < 1 || ra > 60 {
+		t.Fatalf("Retry-After %q", r.header.Get("Retry-After"))
+	}
+	other := e.do("POST", "/register", "", map[string]string{"email": "u9@example.com", "password": "correct horse battery"}, "X-Test-Remote", "198.51.100.7:1")
+	e.want(other, 202, "")
+	for range 2 {
+		e.want(e.do("POST", "/verify", "", map[string]string{"email": "u0@example.com", "code": "000000"}), 400, todo.InvalidCode)
+	}
+	e.want(e.do("POST", "/verify", "", map[string]string{"email": "u0@example.com", "code": "000000"}), 429, todo.RateLimited)
 }
 
 func TestLoginErrors(t *testing.T) {
 	e := newEnv(t)
 	e.signUp("ann@example.com")
-	e.do("POST", "/register", "", map[string]string{"email": "pending@example.com", "password": "password1"})
+	e.do("POST", "/register", "", map[string]string{"email": "pending@example.com", "password": "correct horse battery"})
 
 	wrong := e.do("POST", "/login", "", map[string]string{"email": "ann@example.com", "password": "wrong-pass"})
 	unknown := e.do("POST", "/login", "", map[string]string{"email": "nobody@example.com", "password": "wrong-pass"})
@@ -222,17 +292,17 @@ func TestLoginErrors(t *testing.T) {
 	if wrong.raw != unknown.raw {
 		t.Fatalf("wrong password %q and unknown address %q answer differently", wrong.raw, unknown.raw)
 	}
-	e.want(e.do("POST", "/login", "", map[string]string{"email": "pending@example.com", "password": "password1"}), 403, todo.EmailNotVerified)
+	e.want(e.do("POST", "/login", "", map[string]string{"email": "pending@example.com", "password": "correct horse battery"}), 403, todo.EmailNotVerified)
 
 	for range 4 {
 		e.do("POST", "/login", "", map[string]string{"email": "ann@example.com", "password": "wrong-pass"})
 	}
-	r := e.do("POST", "/login", "", map[string]string{"email": "ann@example.com", "password": "password1"})
+	r := e.do("POST", "/login", "", map[string]string{"email": "ann@example.com", "password": "correct horse battery"})
 	e.want(r, 429, todo.RateLimited)
-	if r.header.Get("Retry-After") != "900" {
+	if r.header.Get("Retry-After") != "1" {
 		t.Fatalf("Retry-After = %q", r.header.Get("Retry-After"))
 	}
-	if strings.Contains(e.logs.String(), "password1") || strings.Contains(e.logs.String(), "wrong-pass") {
+	if strings.Contains(e.logs.String(), "correct horse battery") || strings.Contains(e.logs.String(), "wrong-pass") {
 		t.Fatal("a password reached the log")
 	}
 }
