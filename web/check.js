@@ -46,3 +46,17 @@ export function validCode(s) {
 export function validTitle(s) {
   return s.length > 0 && s.length <= TITLE_MAX;
 }
+
+/**
+ * verifyLink reads the mailed link's page, #/verify?email=<addr>&code=<6
+ * digits>: the address (trimmed) and the code (spaces removed) to fill in,
+ * and whether both are there and well formed, so that one click on Verify
+ * is all that is left to do.
+ * @param {URLSearchParams} params the hash's parameters
+ * @returns {{email: string, code: string, complete: boolean}}
+ */
+export function verifyLink(params) {
+  const email = (params.get('email') || '').trim();
+  const code = (params.get('code') || '').replace(/\s+/g, '');
+  return { email, code, complete: validEmail(email) && validCode(code) };
+}

@@ -49,6 +49,7 @@ const en = {
   checkNoMail: 'No mail after a few minutes? Check your spam folder, or sign up again to get a new code.',
 
   verifyTitle: 'Verify your e-mail address',
+  verifyConfirm: 'The address and the code from your mail are filled in. Press Verify to confirm them.',
   verifiedTitle: 'Your address is verified',
   verifiedText: 'Thank you. You can log in now.',
   verifiedLogin: 'Log in',
@@ -135,6 +136,7 @@ const zh = {
   checkNoMail: '几分钟后仍未收到？请查看垃圾邮件，或重新注册以获取新验证码。',
 
   verifyTitle: '验证您的邮箱',
+  verifyConfirm: '邮件中的邮箱和验证码已填好。请点击“验证”确认。',
   verifiedTitle: '邮箱已验证',
   verifiedText: '谢谢。现在可以登录了。',
   verifiedLogin: '登录',

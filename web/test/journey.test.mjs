@@ -1,89 +1,31 @@
 // The whole journey in headless Chromium against the real local server:
-// sign up, verify by the mailed link, log in, manage todos, page through
-// them, survive an expired token without losing typed text, switch to
-// Chinese, log out. Screenshots go to test-artifacts/screenshots/.
+// sign up, open the mailed link and confirm with one click, log in, manage
+// todos, page through them, survive an expired token without losing typed
+// text, switch to Chinese, log out. Screenshots go to test-artifacts/screenshots/.
 
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 
 import { PAGE_SIZE } from '../constants.js';
 import { MESSAGES, errorText } from '../i18n.js';
-import { CHROMIUM, CHROMIUM_ARGS, ROOT, signToken, skipReason, startServer, verificationMail } from './lib/harness.mjs';
+import { parseHash } from '../router.js';
+import { useBrowser } from './lib/browser.mjs';
+import { linkParams, linkWithCode, signToken, skipReason, verificationMail } from './lib/harness.mjs';
 
-const SHOTS = path.join(ROOT, 'test-artifacts', 'screenshots');
 const en = MESSAGES.en;
 const zh = MESSAGES.zh;
 const skip = await skipReason();
 
 describe('web journey in Chromium', { skip, timeout: 170_000 }, () => {
-  /** @type {Awaited<ReturnType<typeof startServer>>} */
+  const run = useBrowser();
+  const { requests, pageErrors, step, shot, label, button, heading, items, item, session, api, waitFor } = run;
+  /** @type {typeof run.server} */
   let server;
-  let browser;
-  let context;
-  /** @type {import('playwright-core').Page} */
+  /** @type {typeof run.page} */
   let page;
-  let profile;
+  before(() => ({ server, page } = run));
   const email = `ann.${Date.now()}@example.com`;
   const password = 'correct horse battery';
-  const requests = [];
-  const pageErrors = [];
-
-  before(async () => {
-    await mkdir(SHOTS, { recursive: true });
-    server = await startServer();
-    const { chromium } = await import('playwright-core');
-    profile = await mkdtemp(path.join(tmpdir(), 'todofn-chromium-'));
-    // A persistent context on a fresh folder is the "fresh user-data dir".
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true,
-      viewport: { width: 375, height: 760 }, locale: 'en-US', deviceScaleFactor: 1,
-    });
-    browser = context;
-    page = context.pages()[0] || (await context.newPage());
-    page.setDefaultTimeout(10_000);
-    page.on('request', (r) => requests.push({ method: r.method(), url: r.url(), headers: r.headers() }));
-    page.on('pageerror', (e) => pageErrors.push(e));
-  });
-
-  after(async () => {
-    if (browser) await browser.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
-    if (server) await server.stop();
-  });
-
-  // step is a test that each later step needs: after one fails, the rest
-  // are skipped instead of timing out one by one.
-  let broken = '';
-  const step = (name, fn) => test(name, async (t) => {
-    if (broken) return t.skip(`an earlier step failed: ${broken}`);
-    try {
-      await fn(t);
-    } catch (e) {
-      broken = name;
-      throw e;
-    }
-  });
-  const shot = (name, fullPage = true) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
-  const label = (text) => page.getByLabel(text, { exact: true });
-  const button = (name) => page.getByRole('button', { name, exact: true });
-  const heading = (name) => page.getByRole('heading', { level: 1, name, exact: true });
-  const items = () => page.locator('ul#todos > li');
-  const item = (title) => page.locator('ul#todos > li', { has: page.getByRole('checkbox', { name: title, exact: true }) });
-  const session = () => page.evaluate(() => JSON.parse(sessionStorage.getItem('todofn.session') || 'null'));
-  // api calls the server directly with the page's token, as the app would.
-  const api = async (method, p, body) => {
-    const s = await session();
-    const res = await fetch(server.origin + p, {
-      method, headers: { Authorization: `Bearer ${s.token}`, 'Content-Type': 'application/json' },
-      body: body && JSON.stringify(body),
-    });
-    return { status: res.status, body: res.status === 204 ? null : await res.json() };
-  };
-  const waitFor = (method, pathPrefix, status) => page.waitForResponse((r) =>
-    r.request().method() === method && new URL(r.url()).pathname.startsWith(pathPrefix) && (!status || r.status() === status));
 
   step('sign up shows the check-mail page with the dev mailbox link', async () => {
     await page.goto(`${server.origin}/#/signup`);
@@ -139,39 +81,75 @@ describe('web journey in Chromium', { skip, timeout: 170_000 }, () => {
   });
 
   let mail;
-  step('the mailed link verifies the address', async () => {
+  step('the mailed link opens the confirm page; one click on Verify verifies', async () => {
     mail = await verificationMail(server.mailDir, email);
-    const link = new URL(mail.link);
-    assert.equal(link.searchParams.get('code'), mail.code);
-    assert.equal(link.searchParams.get('email'), email);
+    const link = linkParams(mail.link);
+    assert.equal(link.code, mail.code);
+    assert.equal(link.email, email);
+    // New mails link to the app's #/verify page; a link to the verify
+    // function (older mails) is opened all the same: it redirects there.
+    const sentBefore = requests.length;
     await page.goto(mail.link);
-    await heading(en.verifiedTitle).waitFor();
-    assert.equal(new URL(page.url()).hash, '#/verified');
-    await shot('verified');
-
-    // The same link again still lands on "verified"; a wrong code does not.
-    const bad = new URL(mail.link);
-    bad.searchParams.set('code', mail.code === '000000' ? '111111' : '000000');
-    await page.goto(bad.toString());
-    await heading(en.verifyFailedTitle).waitFor();
-    assert.equal(new URL(page.url()).hash, '#/verify-failed?reason=invalid_code');
-    await shot('verify-failed');
-
-    // Typing the code works too: a wrong one is refused next to the form,
-    // the right one (already used by the link) is accepted again.
+    await heading(en.verifyTitle).waitFor();
+    const { path: route, params } = parseHash(new URL(page.url()).hash);
+    assert.deepEqual([route, params.get('email'), params.get('code')], ['verify', email, mail.code]);
     assert.equal(await label('Email').inputValue(), email);
-    await label('Code').fill(bad.searchParams.get('code'));
+    assert.equal(await label('Code').inputValue(), mail.code);
+    await assert.doesNotReject(page.getByText(en.verifyConfirm).waitFor());
+    assert.equal(await page.locator('#app').getByRole('button').count(), 1, 'a single button');
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), en.verify, 'focus is on Verify');
+    assert.ok(!requests.slice(sentBefore).some((r) => r.method === 'POST' && new URL(r.url).pathname === '/verify'),
+      'nothing is posted before the click');
+    // Opening the link did not verify: the right password still hears
+    // "verify first" (which is not a failed log-in).
+    const pending = await fetch(`${server.origin}/login`, { method: 'POST',
+      headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password }) });
+    assert.equal(pending.status, 403);
+    assert.equal((await pending.json()).error.code, 'email_not_verified');
+    await shot('verify-confirm');
+    await page.getByRole('button', { name: en.switchToLabel }).click();
+    await heading(zh.verifyTitle).waitFor();
+    assert.equal(await label(zh.code).inputValue(), mail.code, 'the code stays filled in');
+    await assert.doesNotReject(page.getByText(zh.verifyConfirm).waitFor());
+    await shot('verify-confirm-zh');
+    await page.getByRole('button', { name: zh.switchToLabel }).click();
+    await heading(en.verifyTitle).waitFor();
+
+    // A link with a wrong code shows the same page; the click is refused
+    // next to the form, and the address stays unverified.
+    const wrong = mail.code === '000000' ? '111111' : '000000';
+    await page.goto(linkWithCode(mail.link, wrong));
+    await heading(en.verifyTitle).waitFor();
+    assert.equal(await label('Code').inputValue(), wrong);
     let res = waitFor('POST', '/verify');
     await button('Verify').click();
     const body = await (await res).json();
     assert.equal(body.error.code, 'invalid_code');
     await assert.doesNotReject(page.getByRole('alert').filter({ hasText: body.error.message }).waitFor());
     assert.equal(await label('Code').getAttribute('aria-invalid'), 'true');
-    await label('Code').fill(mail.code);
-    res = waitFor('POST', '/verify', 200);
-    await label('Code').press('Enter');
-    await res;
+    await shot('verify-wrong-code');
+
+    // Where a plain form POST lands when it fails still explains it.
+    await page.goto(`${server.origin}/#/verify-failed?reason=invalid_code&email=${encodeURIComponent(email)}`);
+    await heading(en.verifyFailedTitle).waitFor();
+    await assert.doesNotReject(page.getByText(en.reason_invalid_code).waitFor());
+    assert.equal(await label('Email').inputValue(), email);
+    assert.equal(await label('Code').inputValue(), '');
+    await shot('verify-failed');
+
+    // The mailed link again, and the click verifies.
+    await page.goto(mail.link);
+    await heading(en.verifyTitle).waitFor();
+    assert.equal(await label('Code').inputValue(), mail.code);
+    res = waitFor('POST', '/verify');
+    await button('Verify').click();
+    const ok = await res;
+    assert.equal(ok.status(), 200);
+    assert.deepEqual(ok.request().postDataJSON(), { email, code: mail.code });
+    assert.match(ok.request().headers()['content-type'], /^application\/json/);
     await heading(en.verifiedTitle).waitFor();
+    assert.equal(new URL(page.url()).hash, '#/verified');
+    await shot('verified');
   });
 
   step('a wrong password shows the API message next to the form', async () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 
 import { ApiError, Client, routePath } from '../api.js';
-import { passwordLength, passwordProblem, validCode, validEmail, validPassword, validTitle } from '../check.js';
+import { passwordLength, passwordProblem, validCode, validEmail, validPassword, validTitle, verifyLink } from '../check.js';
 import { KEYS } from '../constants.js';
 import { decide, parseHash, ROUTES } from '../router.js';
 import { FUNCTIONS } from '../routes.js';
@@ -81,22 +81,23 @@ describe('api routes come from routes.js', () => {
     assert.deepEqual([err.status, err.code, err.message, err.field, err.retryAfter], [429, 'rate_limited', 'Slow down.', 'email', 7]);
   });
 
-  test('a 429 or 503 without the API body still has its code and Retry-After', async () => {
-    const got = [];
-    for (const [status, body] of [[429, '{"message":"Too Many Requests"}'], [503, 'Service Unavailable'], [502, ''], [400, '']]) {
-      globalThis.fetch = async () => new Response(body, { status, headers: { 'Retry-After': '3' } });
-      const err = await new Client({ functions }).login('a@b.cd', 'x').catch((e) => e);
-      got.push([err.status, err.code, err.message, err.retryAfter]);
-    }
-    assert.deepEqual(got, [[429, 'rate_limited', 'HTTP 429', 3], [503, 'unavailable', 'HTTP 503', 3],
-      [502, 'internal', 'HTTP 502', 3], [400, 'invalid_request', 'HTTP 400', 3]]);
-  });
-
   test('an unreachable server is the network code', async () => {
     globalThis.fetch = async () => { throw new TypeError('Failed to fetch'); };
     const err = await new Client({ functions }).login('a@b.cd', 'x').catch((e) => e);
     assert.deepEqual([err.status, err.code], [0, 'network']);
   });
+});
+
+test('a 429 or 503 without the API body still has its code and Retry-After', async (t) => {
+  const functions = Object.fromEntries(Object.keys(FUNCTIONS).map((f) => [f, `https://${f}.example.com`]));
+  const got = [];
+  for (const [status, body] of [[429, '{"message":"Too Many Requests"}'], [503, 'Service Unavailable'], [502, ''], [400, '']]) {
+    t.mock.method(globalThis, 'fetch', async () => new Response(body, { status, headers: { 'Retry-After': '3' } }));
+    const err = await new Client({ functions }).login('a@b.cd', 'x').catch((e) => e);
+    got.push([err.status, err.code, err.message, err.retryAfter]);
+  }
+  assert.deepEqual(got, [[429, 'rate_limited', 'HTTP 429', 3], [503, 'unavailable', 'HTTP 503', 3],
+    [502, 'internal', 'HTTP 502', 3], [400, 'invalid_request', 'HTTP 400', 3]]);
 });
 
 describe('router', () => {
@@ -108,6 +109,27 @@ describe('router', () => {
     assert.equal(parseHash('').path, '');
     assert.equal(parseHash('#todos').path, 'todos');
   });
+
+  const links = [
+    { name: 'the mailed link', hash: '#/verify?email=ann%40example.com&code=042116',
+      want: { email: 'ann@example.com', code: '042116', complete: true } },
+    { name: 'either order, + in the address', hash: '#/verify?code=123456&email=a%2Bb%40example.com',
+      want: { email: 'a+b@example.com', code: '123456', complete: true } },
+    { name: 'spaces in the code and around the address', hash: '#/verify?email=%20a%40b.cd%20&code=123%20456',
+      want: { email: 'a@b.cd', code: '123456', complete: true } },
+    { name: 'a code too short is filled in, not complete', hash: '#/verify?email=a%40b.cd&code=12345',
+      want: { email: 'a@b.cd', code: '12345', complete: false } },
+    { name: 'no code', hash: '#/verify?email=a%40b.cd', want: { email: 'a@b.cd', code: '', complete: false } },
+    { name: 'a bad address', hash: '#/verify?email=nobody&code=123456', want: { email: 'nobody', code: '123456', complete: false } },
+    { name: 'plain #/verify', hash: '#/verify', want: { email: '', code: '', complete: false } },
+  ];
+  for (const c of links) {
+    test(`verifyLink: ${c.name}`, () => {
+      const { path, params } = parseHash(c.hash);
+      assert.equal(path, 'verify');
+      assert.deepEqual(verifyLink(params), c.want);
+    });
+  }
 
   test('every route has a view', () => {
     assert.deepEqual(Object.keys(ROUTES).sort(), ['check-mail', 'login', 'signup', 'todos', 'verified', 'verify', 'verify-failed']);

@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 
 import { PAGE_SIZE } from '../constants.js';
 import { MESSAGES, errorText, pickLang, translate, waitText, withWait } from '../i18n.js';
-import { decodeQP, decodeWords, parseEml, signToken } from './lib/harness.mjs';
+import { decodeQP, decodeWords, linkParams, linkWithCode, parseEml, signToken } from './lib/harness.mjs';
 
 describe('i18n', () => {
   test('both languages have the same keys and no empty text', () => {
@@ -47,6 +47,12 @@ describe('i18n', () => {
     assert.equal(translate('en', 'no-such-key'), 'no-such-key');
   });
 
+  test('the page size is one the list route accepts', () => {
+    assert.ok(Number.isInteger(PAGE_SIZE) && PAGE_SIZE >= 1 && PAGE_SIZE <= 100, String(PAGE_SIZE));
+  });
+});
+
+describe('error texts and waits', () => {
   const errs = [
     { name: 'English shows the API message', lang: 'en', err: { code: 'invalid_credentials', message: 'Wrong e-mail or password.' },
       want: 'Wrong e-mail or password.' },
@@ -116,10 +122,6 @@ describe('i18n', () => {
     assert.equal(withWait('zh', '慢一点。', 120), '慢一点。请在 2 分钟后重试。');
     assert.equal(withWait('en', 'Busy. Try again later!', 1), 'Busy. Try again in 1 second!');
   });
-
-  test('the page size is one the list route accepts', () => {
-    assert.ok(Number.isInteger(PAGE_SIZE) && PAGE_SIZE >= 1 && PAGE_SIZE <= 100, String(PAGE_SIZE));
-  });
 });
 
 describe('eml parsing', () => {
@@ -153,6 +155,24 @@ describe('eml parsing', () => {
       assert.equal(m.html.trim(), '<p>html</p>');
     });
   }
+});
+
+describe('mailed verify links', () => {
+  const app = 'http://127.0.0.1:8080/#/verify?code=642116&email=ann%2Btodo%40example.com';
+  const fn = 'http://127.0.0.1:8080/verify?code=642116&email=ann%2Btodo%40example.com';
+  test('the app confirm page link', () => {
+    assert.deepEqual(linkParams(app), { to: 'app', email: 'ann+todo@example.com', code: '642116' });
+    const bad = linkWithCode(app, '000000');
+    assert.deepEqual(linkParams(bad), { to: 'app', email: 'ann+todo@example.com', code: '000000' });
+    assert.equal(new URL(bad).pathname, '/');
+  });
+  test('the verify function link of older mails', () => {
+    assert.deepEqual(linkParams(fn), { to: 'function', email: 'ann+todo@example.com', code: '642116' });
+    assert.deepEqual(linkParams(linkWithCode(fn, '000000')), { to: 'function', email: 'ann+todo@example.com', code: '000000' });
+  });
+  test('anything else is refused', () => {
+    assert.throws(() => linkParams('http://127.0.0.1:8080/#/todos'), /not a verify link/);
+  });
 });
 
 test('signToken makes an HS256 JWT the server can check', () => {

@@ -1,8 +1,10 @@
-// #/verify (type the mailed code) and #/verify-failed?reason=... (where a
-// mailed link that did not work lands, with the same form).
+// #/verify (type the mailed code), #/verify?email=...&code=... (where the
+// mailed link lands: both filled in, one click on Verify confirms) and
+// #/verify-failed?reason=... (where a form POST that did not work lands,
+// with the same form). Opening a link never verifies by itself.
 
 import { ApiError } from '../api.js';
-import { validCode, validEmail } from '../check.js';
+import { validCode, validEmail, verifyLink } from '../check.js';
 import { alertBox, busy, clearError, control, field, h, heading, showError, val } from '../dom.js';
 import { t } from '../locale.js';
 import { rememberEmail, rememberedEmail } from '../session.js';
@@ -18,20 +20,28 @@ const REASONS = ['invalid_code', 'rate_limited'];
 export function viewVerify(ctx, params, path) {
   const failed = path === 'verify-failed';
   const reason = params.get('reason') || '';
+  const link = verifyLink(params);
+  const confirm = !failed && link.complete;
+  const submit = h('button', { type: 'submit', class: 'primary', 'aria-describedby': confirm ? 'verify-confirm' : null },
+    t('verify'));
   const form = h('form', { novalidate: true, onsubmit: (ev) => onSubmit(ctx, form, ev) },
     field({ id: 'email', label: t('email'), type: 'email', autocomplete: 'email', required: true,
-      value: params.get('email') || rememberedEmail() }),
+      value: link.email || rememberedEmail() }),
     field({ id: 'code', label: t('code'), inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9]{6}',
-      maxlength: 6, required: true, hint: t('codeHint') }),
+      maxlength: 6, required: true, hint: t('codeHint'), value: failed ? '' : link.code }),
     alertBox('verify-error'),
-    h('button', { type: 'submit', class: 'primary' }, t('verify')));
+    submit);
   const title = failed ? t('verifyFailedTitle') : t('verifyTitle');
   const known = REASONS.includes(reason) ? reason : 'other';
+  let focus = null;
+  if (confirm) focus = submit;
+  else if (!failed) focus = val(form, 'email') ? control(form, 'code') : control(form, 'email');
   return {
     title,
-    focus: failed ? null : val(form, 'email') ? control(form, 'code') : control(form, 'email'),
+    focus,
     el: h('section', { class: 'card' }, heading(title),
       failed ? h('p', { class: 'notice warn' }, t(`reason_${known}`)) : null,
+      confirm ? h('p', { class: 'notice', id: 'verify-confirm' }, t('verifyConfirm')) : null,
       form),
   };
 }

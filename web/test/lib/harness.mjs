@@ -244,6 +244,34 @@ export async function verificationMail(dir, to, { tries = 150 } = {}) {
 }
 
 /**
+ * linkParams reads a mailed verify link: the app's confirm page
+ * (APP_URL#/verify?email=&code=), or the verify function (/verify?code=&email=,
+ * in older mails; it redirects to that page). Returns where it points and
+ * its email and code.
+ * @param {string} link
+ * @returns {{to: 'app'|'function', email: string|null, code: string|null}}
+ */
+export function linkParams(link) {
+  const u = new URL(link);
+  const hash = /^#\/verify\?(.*)$/.exec(u.hash);
+  const to = hash ? 'app' : 'function';
+  if (!hash && !u.pathname.endsWith('/verify')) throw new Error(`harness: ${link} is not a verify link`);
+  const q = hash ? new URLSearchParams(hash[1]) : u.searchParams;
+  return { to, email: q.get('email'), code: q.get('code') };
+}
+
+/** linkWithCode is the mailed verify link with its code replaced by code. */
+export function linkWithCode(link, code) {
+  const u = new URL(link);
+  const hash = /^#\/verify\?(.*)$/.exec(u.hash);
+  const q = new URLSearchParams(hash ? hash[1] : u.search);
+  q.set('code', code);
+  if (hash) u.hash = `#/verify?${q}`;
+  else u.search = `?${q}`;
+  return u.toString();
+}
+
+/**
  * signToken returns an HS256 JWT with the given claims and key ID, as the
  * server's auth package would accept it (iss todofn, aud todofn-api).
  */
