@@ -7,6 +7,7 @@ import (
 	"github.com/todofn/todofn/pkg/account"
 	"github.com/todofn/todofn/pkg/app"
 	"github.com/todofn/todofn/pkg/app/apiserver"
+	"github.com/todofn/todofn/pkg/limit"
 	"github.com/todofn/todofn/pkg/password"
 )
 
@@ -17,6 +18,26 @@ func New(a *app.App) (*account.Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &account.Service{Users: a.Store, Throttles: a.Store, Hasher: password.NewHasher(password.DefaultParams),
-		Tokens: tokens, Codes: account.NewCodes(a.Secret()), Policy: account.DefaultPolicy}, nil
+	return &account.Service{Users: a.Store, Throttles: a.Store, Hasher: hasher(a.Config), CheckPassword: password.Check,
+		Tokens: tokens, Codes: account.NewCodes(a.Secret()), Policy: policy(a.Config.Limits)}, nil
+}
+
+// policy is the account policy with the configured limits.
+func policy(l app.Limits) account.Policy {
+	p := account.DefaultPolicy
+	p.CodeMailsPerDay, p.CodeTriesPerDay = l.CodeMailsPerDay, l.CodeTriesPerDay
+	p.LoginBackoffAfter, p.LoginBackoffMax, p.LoginAlert = l.LoginBackoffAfter, l.LoginBackoffMax, l.LoginAlert
+	p.IPLoginFailures = limit.Budget{} // RATE_LIMITS=off: the per-address limits stay
+	if l.PerIP {
+		p.IPLoginFailures = l.IPLoginFailures
+	}
+	return p
+}
+
+// hasher returns the argon2id hasher with the default parameters, running
+// at most as many hashes at once as fit in c.MemoryMB (password.Concurrency);
+// callers beyond that wait up to password.DefaultMaxWait, then get a 503.
+func hasher(c app.Config) *password.Hasher {
+	p := password.DefaultParams
+	return password.NewHasher(p, password.WithConcurrency(password.Concurrency(c.MemoryMB, p)))
 }
