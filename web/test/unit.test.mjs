@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import { describe, test } from 'node:test';
 
-import { PAGE_SIZE } from '../constants.js';
+import { PAGE_SIZE, PASSWORD_MAX, PASSWORD_MIN } from '../constants.js';
 import { MESSAGES, errorText, pickLang, translate, waitText, withWait } from '../i18n.js';
 import { decodeQP, decodeWords, linkParams, linkWithCode, parseEml, signToken } from './lib/harness.mjs';
 
@@ -45,6 +45,17 @@ describe('i18n', () => {
     assert.equal(translate('en', 'retryAfter', { wait: '30 seconds' }), 'Try again in 30 seconds.');
     assert.equal(translate('zh', 'retryAfter', { wait: '30 秒' }), '请在 30 秒后重试。');
     assert.equal(translate('en', 'no-such-key'), 'no-such-key');
+  });
+
+  test('the password texts name the limits of constants.js', () => {
+    for (const lang of ['en', 'zh']) {
+      const m = MESSAGES[lang];
+      for (const k of ['passwordHint', 'passwordShort']) assert.ok(m[k].includes(String(PASSWORD_MIN)), `${lang}.${k}`);
+      for (const k of ['passwordHint', 'passwordLong']) assert.ok(m[k].includes(String(PASSWORD_MAX)), `${lang}.${k}`);
+    }
+    const zh = errorText('zh', { code: 'validation_failed', field: 'password', message: 'Use at most 128 characters.' });
+    assert.ok(zh.includes(`${PASSWORD_MIN} 到 ${PASSWORD_MAX}`), zh);
+    assert.equal(MESSAGES.en.passwordHint, '12 to 128 characters. Avoid common passwords.');
   });
 
   test('the page size is one the list route accepts', () => {
