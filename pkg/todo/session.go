@@ -1,0 +1,66 @@
+package todo
+
+import (
+	"context"
+	"time"
+)
+
+// RefreshSession is one log-in session: the refresh token that keeps it
+// alive is stored only as a hash, and each use rotates it. Access tokens
+// carry the session's ID as "sid".
+type RefreshSession struct {
+	ID        string // random; the access token's "sid"
+	UserID    string // owner; sessions are stored and listed by it
+	TokenHash string // SHA-256 (hex) of the live refresh token
+	// PrevHash is the hash of the token the last rotation spent, and
+	// RotatedAt when: presented again within the grace period (two tabs
+	// refreshing at once) it gets the same new token, read from
+	// NextSealed; later it means the token was stolen.
+	PrevHash   string
+	RotatedAt  time.Time
+	NextSealed string // the live token, sealed (AES-GCM) for the grace period only; "" after it
+	CreatedAt  time.Time
+	LastUsedAt time.Time // the idle limit counts from here
+	ExpiresAt  time.Time // the absolute limit; the store may drop the session after it
+	ClientIP   string    // where the session was last used, for notices
+	Version    int64     // optimistic-concurrency version, bumped by every write
+}
+
+// SessionStore keeps refresh sessions. Every method is scoped to one user;
+// ending all of a user's sessions reads only that user's (a query by
+// owner, never a table scan).
+type SessionStore interface {
+	// CreateSession stores a new session with Version 1. It returns a
+	// Conflict error if the user has a session with that ID.
+	CreateSession(ctx context.Context, s *RefreshSession) error
+	// Session returns the user's session, or a NotFound error; an expired
+	// session may be reported as NotFound.
+	Session(ctx context.Context, userID, id string) (*RefreshSession, error)
+	// UpdateSession replaces the session if its stored Version still
+	// equals s.Version, then sets s.Version to the new version. It returns
+	// Conflict if the session changed in between and NotFound if it is
+	// gone. Two concurrent rotations of one session: one wins, one gets
+	// Conflict.
+	UpdateSession(ctx context.Context, s *RefreshSession) error
+	// DeleteSession removes the user's session; a missing one is not an
+	// error.
+	DeleteSession(ctx context.Context, userID, id string) error
+	// DeleteSessions removes every session of the user (all of them, or
+	// all but except when except is not ""), and returns how many went.
+	DeleteSessions(ctx context.Context, userID, except string) (int, error)
+}
+
+// UserDeleter removes accounts.
+type UserDeleter interface {
+	// DeleteUser removes the account with that normalised address; a
+	// missing one is not an error. The users table's stream reports it as
+	// a change with no New image.
+	DeleteUser(ctx context.Context, email string) error
+}
+
+// TodoPurger removes a user's whole list.
+type TodoPurger interface {
+	// DeleteTodos removes every todo of the user, reading only that user's
+	// (a query by owner, never a table scan), and returns how many went.
+	DeleteTodos(ctx context.Context, userID string) (int, error)
+}
