@@ -68,7 +68,6 @@ func TestUserChange(t *testing.T) {
 		Name:         pending.Name,
 		PasswordHash: pending.PasswordHash,
 		Status:       todo.StatusVerified,
-		CodeAttempts: 1,
 		NoticeNonce:  "notice-1",
 		NoticeAt:     at("2026-11-27T10:00:30.5Z"),
 		CreatedAt:    at("2026-11-27T10:00:00Z"),
@@ -77,13 +76,12 @@ func TestUserChange(t *testing.T) {
 		Version:      2,
 	}
 	removed := &todo.User{
-		ID:           "01KB3QJ7M0B6Z7P0V3W9Y5A2RE",
-		Email:        "bob@example.com",
-		Status:       todo.StatusPending,
-		CodeAttempts: 3,
-		CreatedAt:    at("2026-11-27T09:00:00Z"),
-		UpdatedAt:    at("2026-11-27T09:30:00Z"),
-		Version:      4,
+		ID:        "01KB3QJ7M0B6Z7P0V3W9Y5A2RE",
+		Email:     "bob@example.com",
+		Status:    todo.StatusPending,
+		CreatedAt: at("2026-11-27T09:00:00Z"),
+		UpdatedAt: at("2026-11-27T09:30:00Z"),
+		Version:   4,
 	}
 	tests := []struct {
 		name string

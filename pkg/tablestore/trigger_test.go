@@ -58,7 +58,7 @@ var wantAnn = todo.User{
 	ID: "01JDQ6Z3R6W2M8K4Y5C7N9P0AB", Email: "ann@example.com", Name: "Ann Example",
 	PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", Status: todo.StatusPending,
 	CodeNonce: "nonce-1", CodeExpires: time.Date(2026, 11, 27, 10, 15, 0, 0, time.UTC),
-	CodeAttempts: 2, CreatedAt: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC), Version: 3,
+	CreatedAt: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC), Version: 3,
 }
 
 // consoleEvent is a JSON test event of the same layout, as the console's
