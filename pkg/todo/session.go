@@ -11,6 +11,7 @@ import (
 type RefreshSession struct {
 	ID        string // random; the access token's "sid"
 	UserID    string // owner; sessions are stored and listed by it
+	Email     string // the owner's address (accounts are keyed by it), for the calls an access token authorises
 	TokenHash string // SHA-256 (hex) of the live refresh token
 	// PrevHash is the hash of the token the last rotation spent, and
 	// RotatedAt when: presented again within the grace period (two tabs
