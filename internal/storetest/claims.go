@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/todofn/todofn/pkg/todo"
 )
 
 func testClaims(t *testing.T, open Opener) {
+	t.Run("Settle", func(t *testing.T) { testSettle(t, open) })
 	s, ctx := open(t), context.Background()
 	future := time.Now().Add(time.Hour)
 
@@ -65,4 +68,61 @@ func testClaims(t *testing.T, open Opener) {
 	if winners != 1 {
 		t.Fatalf("%d racing claims were fresh, want 1", winners)
 	}
+}
+
+// testSettle checks the conditional replace: only the value that holds an
+// unexpired claim can settle it, once, and a settled claim holds its key.
+func testSettle(t *testing.T, open Opener) {
+	s, ctx := open(t), context.Background()
+	future := time.Now().Add(time.Hour)
+	past := time.Now().Add(-time.Minute)
+
+	_, fresh, err := s.Claim(ctx, "mail:code:n1", "sending:a", time.Now().Add(2*time.Minute))
+	mustNil(t, err)
+	if !fresh {
+		t.Fatal("first claim not fresh")
+	}
+	refused := []struct {
+		name, key, from string
+	}{
+		{"another value", "mail:code:n1", "sending:b"},
+		{"a missing key", "mail:code:none", "sending:a"},
+	}
+	for _, tt := range refused {
+		wantCode(t, s.Settle(ctx, tt.key, tt.from, "sent", future), todo.Conflict)
+	}
+	held, fresh, err := s.Claim(ctx, "mail:code:n1", "sending:c", future)
+	mustNil(t, err)
+	if fresh || held != "sending:a" {
+		t.Fatalf("claim after refused settles = %q, %v; want sending:a, not fresh", held, fresh)
+	}
+
+	mustNil(t, s.Settle(ctx, "mail:code:n1", "sending:a", "sent", future))
+	held, fresh, err = s.Claim(ctx, "mail:code:n1", "sending:d", future)
+	mustNil(t, err)
+	if fresh || held != "sent" {
+		t.Fatalf("claim after settle = %q, %v; want sent, not fresh", held, fresh)
+	}
+	// The old value no longer settles: a second settle from it is refused.
+	wantCode(t, s.Settle(ctx, "mail:code:n1", "sending:a", "sent", future), todo.Conflict)
+
+	// An expired claim cannot be settled, not even by its own value.
+	_, _, err = s.Claim(ctx, "mail:code:n2", "sending:a", past)
+	mustNil(t, err)
+	wantCode(t, s.Settle(ctx, "mail:code:n2", "sending:a", "sent", future), todo.Conflict)
+
+	// Settling to a past expiry releases the claim, but only the holder's.
+	_, _, err = s.Claim(ctx, "mail:code:n3", "sending:a", future)
+	mustNil(t, err)
+	wantCode(t, s.Settle(ctx, "mail:code:n3", "sending:b", "released", past), todo.Conflict)
+	mustNil(t, s.Settle(ctx, "mail:code:n3", "sending:a", "released", past))
+	held, fresh, err = s.Claim(ctx, "mail:code:n3", "sending:e", future)
+	mustNil(t, err)
+	if !fresh || held != "sending:e" {
+		t.Fatalf("claim after a settle to the past = %q, %v; want sending:e, fresh", held, fresh)
+	}
+
+	// Racing settles from the same value: exactly one wins.
+	errs := race(8, func(i int) error { return s.Settle(ctx, "mail:code:n3", "sending:e", fmt.Sprint("sent-", i), future) })
+	wantOneWinner(t, errs, "Settle", "settles won")
 }

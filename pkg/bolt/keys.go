@@ -10,12 +10,14 @@ import (
 	"github.com/todofn/todofn/pkg/todo"
 )
 
+// claim is a claim's record in the keys bucket, under "claim:" + key.
+type claim struct {
+	Value   string
+	Expires time.Time
+}
+
 // Claim implements todo.ClaimStore.
 func (s *Store) Claim(_ context.Context, key, value string, expires time.Time) (string, bool, error) {
-	type claim struct {
-		Value   string
-		Expires time.Time
-	}
 	held, fresh := value, true
 	err := s.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketKeys)
@@ -38,6 +40,24 @@ func (s *Store) Claim(_ context.Context, key, value string, expires time.Time) (
 func (s *Store) Release(_ context.Context, key string) error {
 	return s.update(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketKeys).Delete([]byte("claim:" + key))
+	})
+}
+
+// Settle implements todo.ClaimStore in one write transaction: it reads the
+// claim and replaces it only if it holds from and has not expired.
+func (s *Store) Settle(_ context.Context, key, from, to string, expires time.Time) error {
+	return s.update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketKeys)
+		k := []byte("claim:" + key)
+		var c claim
+		found, err := getJSON(b, k, &c)
+		if err != nil {
+			return err
+		}
+		if !found || c.Value != from || !time.Now().Before(c.Expires) {
+			return todo.Errorf(todo.Conflict, "The claim is not held by that value.")
+		}
+		return putJSON(b, k, claim{Value: to, Expires: expires})
 	})
 }
 

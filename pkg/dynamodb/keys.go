@@ -75,6 +75,30 @@ func (s *Store) Release(ctx context.Context, key string) error {
 	return s.deleteKey(ctx, "release claim", claimPrefix+key)
 }
 
+// heldBy is the condition under which Settle may replace a claim: it holds
+// the expected value and has not expired.
+const heldBy = "#val = :from AND #e > :now"
+
+// Settle implements todo.ClaimStore: one PutItem on condition that the
+// claim holds from and has not expired. Any failed condition (no item, an
+// expired one, another value) is a Conflict.
+func (s *Store) Settle(ctx context.Context, key, from, to string, expires time.Time) error {
+	_, failed, err := s.put(ctx, "settle claim", claimItem{Key: claimPrefix + key, Value: to, Expires: epochCeil(expires)},
+		&ddb.PutItemInput{
+			TableName:                aws.String(s.keys),
+			ConditionExpression:      aws.String(heldBy),
+			ExpressionAttributeNames: map[string]string{"#val": "value", "#e": "expires"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":from": str(from),
+				":now":  number(s.now().Unix()),
+			},
+		})
+	if failed {
+		return todo.Errorf(todo.Conflict, "The claim is not held by that value.")
+	}
+	return err
+}
+
 func throttleNotFound() error { return todo.Errorf(todo.NotFound, "No such counter.") }
 
 // Throttle implements todo.ThrottleStore with a strongly consistent GetItem.

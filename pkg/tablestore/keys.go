@@ -101,6 +101,60 @@ func (s *Store) Release(ctx context.Context, key string) error {
 	return nil
 }
 
+// liveRow is the column condition under which a row read with the given
+// version may be replaced by its holder: it still has that version and it
+// has not expired at now.
+func liveRow(version int64, now time.Time) ots.ColumnFilter {
+	exp := ots.NewSingleColumnCondition("expires", ots.CT_GREATER_THAN, now.UnixMilli())
+	exp.FilterIfMissing = true
+	exp.LatestVersionOnly = true
+	c := ots.NewCompositeColumnCondition(ots.LO_AND)
+	c.AddFilter(versionIs(version))
+	c.AddFilter(exp)
+	return c
+}
+
+// Settle implements todo.ClaimStore. It reads the claim and, if it holds
+// from and has not expired, replaces it with a PutRow conditional on the
+// version it read and on the claim still being unexpired: a claim that
+// changed or expired in between is a Conflict, as is one that was never
+// from's.
+func (s *Store) Settle(ctx context.Context, key, from, to string, expires time.Time) error {
+	k := claimPrefix + key
+	conflict := todo.Errorf(todo.Conflict, "The claim is not held by that value.")
+	if !validKey(k) || key == "" {
+		return conflict // such a key cannot have been claimed
+	}
+	c, found, err := s.getRow(ctx, s.keys, keyPK(k))
+	if err != nil {
+		return fmt.Errorf("tablestore: settle: read claim: %w", err)
+	}
+	if !found {
+		return conflict
+	}
+	d := &decoder{c: c}
+	held, heldExp, version := d.str("value", false), d.int("expires", true), d.int("version", true)
+	if err := d.err(); err != nil {
+		return fmt.Errorf("tablestore: settle: decode claim: %w", err)
+	}
+	now := s.now()
+	if held != from || expired(heldExp, now) {
+		return conflict
+	}
+	var r row
+	r = append(r, column{"value", to})
+	r.int("expires", epochMillisCeil(expires))
+	r.int("version", version+1)
+	err = s.putRow(ctx, s.keys, keyPK(k), r, ots.RowExistenceExpectation_EXPECT_EXIST, liveRow(version, now))
+	if conditionFailed(err) {
+		return conflict
+	}
+	if err != nil {
+		return fmt.Errorf("tablestore: settle: %w", err)
+	}
+	return nil
+}
+
 func throttleNotFound() error { return todo.Errorf(todo.NotFound, "No such counter.") }
 
 func throttleRow(t *todo.Throttle, version int64) row {

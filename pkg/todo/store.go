@@ -50,6 +50,17 @@ type ClaimStore interface {
 	// Release removes a claim, so the key can be claimed again. Releasing a
 	// missing key is not an error.
 	Release(ctx context.Context, key string) error
+	// Settle replaces the claim under key by value to, expiring at expires,
+	// if the key holds value from and that claim has not expired. Otherwise
+	// it changes nothing and returns a Conflict error: the key is free, its
+	// claim has expired, or another value holds it. The check and the write
+	// are one conditional write, so of two holders only the one whose value
+	// is stored can settle. It moves a claim from one state to the next
+	// ("sending:<lease>" to "sent"); with an expires before now it releases
+	// the claim only if it is still the caller's, which Release cannot do
+	// (the key can then be claimed at once; the record itself goes with the
+	// table's TTL).
+	Settle(ctx context.Context, key, from, to string, expires time.Time) error
 }
 
 // ThrottleStore keeps failure counters.
