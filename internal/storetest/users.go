@@ -65,6 +65,8 @@ func testUsers(t *testing.T, open Opener) {
 	got.NoticeAt = now.Add(2 * time.Minute)
 	got.AlertNonce = "alert-1"
 	got.AlertAt = now.Add(3 * time.Minute)
+	got.NoticeKind, got.NoticeIP = todo.NoticePasswordChanged, "192.0.2.7"
+	got.ResetNonce, got.ResetSentAt, got.ResetExpires = "reset-1", now.Add(4*time.Minute), now.Add(19*time.Minute)
 	mustNil(t, s.UpdateUser(ctx, got))
 	wantVersion(t, "update", got.Version, 2)
 	storedUser(t, ctx, s, got)

@@ -22,8 +22,13 @@ type userItem struct {
 	CodeExpires  string `dynamodbav:"codeExpires,omitempty"`
 	NoticeNonce  string `dynamodbav:"noticeNonce,omitempty"`
 	NoticeAt     string `dynamodbav:"noticeAt,omitempty"`
+	NoticeKind   string `dynamodbav:"noticeKind,omitempty"`
+	NoticeIP     string `dynamodbav:"noticeIp,omitempty"`
 	AlertNonce   string `dynamodbav:"alertNonce,omitempty"`
 	AlertAt      string `dynamodbav:"alertAt,omitempty"`
+	ResetNonce   string `dynamodbav:"resetNonce,omitempty"`
+	ResetSentAt  string `dynamodbav:"resetSentAt,omitempty"`
+	ResetExpires string `dynamodbav:"resetExpires,omitempty"`
 	CreatedAt    string `dynamodbav:"createdAt,omitempty"`
 	UpdatedAt    string `dynamodbav:"updatedAt,omitempty"`
 	VerifiedAt   string `dynamodbav:"verifiedAt,omitempty"`
@@ -114,8 +119,13 @@ func newUserItem(u *todo.User, version int64) userItem {
 		CodeExpires:  formatTime(u.CodeExpires),
 		NoticeNonce:  u.NoticeNonce,
 		NoticeAt:     formatTime(u.NoticeAt),
+		NoticeKind:   string(u.NoticeKind),
+		NoticeIP:     u.NoticeIP,
 		AlertNonce:   u.AlertNonce,
 		AlertAt:      formatTime(u.AlertAt),
+		ResetNonce:   u.ResetNonce,
+		ResetSentAt:  formatTime(u.ResetSentAt),
+		ResetExpires: formatTime(u.ResetExpires),
 		CreatedAt:    formatTime(u.CreatedAt),
 		UpdatedAt:    formatTime(u.UpdatedAt),
 		VerifiedAt:   formatTime(u.VerifiedAt),
@@ -146,7 +156,10 @@ func decodeUser(m map[string]types.AttributeValue) (*todo.User, error) {
 		Status:       todo.Status(it.Status),
 		CodeNonce:    it.CodeNonce,
 		NoticeNonce:  it.NoticeNonce,
+		NoticeKind:   todo.Notice(it.NoticeKind),
+		NoticeIP:     it.NoticeIP,
 		AlertNonce:   it.AlertNonce,
+		ResetNonce:   it.ResetNonce,
 		Version:      it.Version,
 	}
 	for _, f := range []struct {
@@ -157,6 +170,8 @@ func decodeUser(m map[string]types.AttributeValue) (*todo.User, error) {
 		{"codeExpires", it.CodeExpires, &u.CodeExpires},
 		{"noticeAt", it.NoticeAt, &u.NoticeAt},
 		{"alertAt", it.AlertAt, &u.AlertAt},
+		{"resetSentAt", it.ResetSentAt, &u.ResetSentAt},
+		{"resetExpires", it.ResetExpires, &u.ResetExpires},
 		{"createdAt", it.CreatedAt, &u.CreatedAt},
 		{"updatedAt", it.UpdatedAt, &u.UpdatedAt},
 		{"verifiedAt", it.VerifiedAt, &u.VerifiedAt},

@@ -118,8 +118,13 @@ func userRow(u *todo.User, version int64) row {
 	r.time("codeExpires", u.CodeExpires)
 	r.str("noticeNonce", u.NoticeNonce)
 	r.time("noticeAt", u.NoticeAt)
+	r.str("noticeKind", string(u.NoticeKind))
+	r.str("noticeIp", u.NoticeIP)
 	r.str("alertNonce", u.AlertNonce)
 	r.time("alertAt", u.AlertAt)
+	r.str("resetNonce", u.ResetNonce)
+	r.time("resetSentAt", u.ResetSentAt)
+	r.time("resetExpires", u.ResetExpires)
 	r.time("createdAt", u.CreatedAt)
 	r.time("updatedAt", u.UpdatedAt)
 	r.time("verifiedAt", u.VerifiedAt)
@@ -142,8 +147,13 @@ func userFrom(email string, c columns) (*todo.User, error) {
 		CodeExpires:  d.time("codeExpires", false),
 		NoticeNonce:  d.str("noticeNonce", false),
 		NoticeAt:     d.time("noticeAt", false),
+		NoticeKind:   todo.Notice(d.str("noticeKind", false)),
+		NoticeIP:     d.str("noticeIp", false),
 		AlertNonce:   d.str("alertNonce", false),
 		AlertAt:      d.time("alertAt", false),
+		ResetNonce:   d.str("resetNonce", false),
+		ResetSentAt:  d.time("resetSentAt", false),
+		ResetExpires: d.time("resetExpires", false),
 		CreatedAt:    d.time("createdAt", false),
 		UpdatedAt:    d.time("updatedAt", false),
 		VerifiedAt:   d.time("verifiedAt", false),

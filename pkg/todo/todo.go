@@ -31,8 +31,13 @@ type User struct {
 	CodeNonce    string    // current verification code's nonce; empty if none
 	CodeSentAt   time.Time // when CodeNonce was issued (the resend window)
 	CodeExpires  time.Time // when the current code stops working
-	NoticeNonce  string    // last "someone tried to sign up" notice; empty if none
+	NoticeNonce  string    // last security notice to the owner; empty if none
 	NoticeAt     time.Time // when NoticeNonce was issued
+	NoticeKind   Notice    // what the notice says ("" is NoticeSignUp, for rows written before kinds)
+	NoticeIP     string    // the client IP the notice names, if any
+	ResetNonce   string    // current password-reset code's nonce; empty if none
+	ResetSentAt  time.Time // when ResetNonce was issued
+	ResetExpires time.Time // when the reset code stops working
 	AlertNonce   string    // last "many failed log-ins" alert; empty if none
 	AlertAt      time.Time // when AlertNonce was issued
 	CreatedAt    time.Time
@@ -40,6 +45,17 @@ type User struct {
 	VerifiedAt   time.Time // zero while pending
 	Version      int64     // optimistic-concurrency version, bumped by every write
 }
+
+// Notice is the kind of a security notice mailed to an account's owner.
+type Notice string
+
+// Notice kinds.
+const (
+	NoticeSignUp          Notice = "sign-up"          // someone tried to sign up with the address
+	NoticePasswordChanged Notice = "password-changed" // the password was changed (every other session ended)
+	NoticePasswordReset   Notice = "password-reset"   // the password was reset through the mailbox (every session ended)
+	NoticeTokenReuse      Notice = "token-reuse"      // a spent refresh token came back: the session was ended
+)
 
 // UserChange is one change of a user record as a change stream reports it:
 // Old is nil for an insert, New is nil for a delete.
