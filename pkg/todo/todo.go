@@ -113,11 +113,13 @@ type Mail struct {
 	HTML    string // HTML body; may be empty
 }
 
-// Session is the result of a successful log-in.
+// Session is the result of a successful log-in or refresh.
 type Session struct {
-	AccessToken string
-	ExpiresIn   int // seconds
-	User        *User
+	AccessToken      string
+	ExpiresIn        int // seconds
+	RefreshToken     string
+	RefreshExpiresIn int   // seconds until the refresh token expires unused
+	User             *User // the account; after a refresh only ID and Email are set
 }
 
 // TodoInput is what a client sends to add or change a todo; a nil field was
