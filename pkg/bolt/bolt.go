@@ -23,11 +23,12 @@ import (
 )
 
 var (
-	bucketUsers   = []byte("users")
-	bucketTodos   = []byte("todos")
-	bucketKeys    = []byte("keys")
-	bucketChanges = []byte("changes")
-	bucketMeta    = []byte("meta")
+	bucketUsers    = []byte("users")
+	bucketTodos    = []byte("todos")
+	bucketKeys     = []byte("keys")
+	bucketChanges  = []byte("changes")
+	bucketMeta     = []byte("meta")
+	bucketSessions = []byte("sessions")
 )
 
 // Options tune Open.
@@ -66,7 +67,7 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{bucketUsers, bucketTodos, bucketKeys, bucketChanges, bucketMeta} {
+		for _, b := range [][]byte{bucketUsers, bucketTodos, bucketKeys, bucketChanges, bucketMeta, bucketSessions} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

@@ -126,3 +126,19 @@ func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.
 	})
 	return page, err
 }
+
+// DeleteTodos implements todo.TodoPurger in one write transaction over the
+// owner's key range.
+func (s *Store) DeleteTodos(_ context.Context, userID string) (int, error) {
+	n := 0
+	err := s.update(func(tx *bbolt.Tx) error {
+		return deleteRange(tx.Bucket(bucketTodos), todoKey(userID, ""), func(_, _ []byte) (bool, error) {
+			n++
+			return true, nil
+		})
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}

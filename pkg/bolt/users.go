@@ -75,3 +75,29 @@ func (s *Store) UpdateUser(_ context.Context, u *todo.User) error {
 	s.poke()
 	return nil
 }
+
+// DeleteUser implements todo.UserDeleter in one write transaction that
+// removes the account and appends its removal (Old only) to the change feed.
+func (s *Store) DeleteUser(_ context.Context, email string) error {
+	removed := false
+	err := s.update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketUsers)
+		var old todo.User
+		found, err := getJSON(b, []byte(email), &old)
+		if err != nil || !found {
+			return err
+		}
+		if err := b.Delete([]byte(email)); err != nil {
+			return err
+		}
+		removed = true
+		return appendChange(tx, todo.UserChange{Old: &old})
+	})
+	if err != nil {
+		return err
+	}
+	if removed {
+		s.poke()
+	}
+	return nil
+}

@@ -1,0 +1,164 @@
+package bolt
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/todofn/todofn/pkg/todo"
+)
+
+// sessionKey lays sessions out as todos are (see todoKey): the owner's ID, a
+// NUL byte and the session's ID, so one user's sessions are one key range.
+func sessionKey(userID, id string) []byte { return todoKey(userID, id) }
+
+func sessionNotFound() error { return todo.Errorf(todo.NotFound, "No such session.") }
+
+// sessionExpired reports whether the session has passed its absolute limit
+// at now. A session without ExpiresAt has expired.
+func sessionExpired(s *todo.RefreshSession, now time.Time) bool { return !now.Before(s.ExpiresAt) }
+
+// CreateSession implements todo.SessionStore in one write transaction that
+// finds no session under the key. A session that has expired but is not yet
+// swept still holds its key.
+func (s *Store) CreateSession(_ context.Context, rs *todo.RefreshSession) error {
+	err := s.update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketSessions)
+		k := sessionKey(rs.UserID, rs.ID)
+		if b.Get(k) != nil {
+			return todo.Errorf(todo.Conflict, "A session with this ID exists.")
+		}
+		n := *rs
+		n.Version = 1
+		return putJSON(b, k, &n)
+	})
+	if err == nil {
+		rs.Version = 1
+	}
+	return err
+}
+
+// Session implements todo.SessionStore. An expired session is NotFound,
+// whether or not Sweep has removed it yet.
+func (s *Store) Session(_ context.Context, userID, id string) (*todo.RefreshSession, error) {
+	var rs todo.RefreshSession
+	var found bool
+	err := s.view(func(tx *bbolt.Tx) (err error) {
+		found, err = getJSON(tx.Bucket(bucketSessions), sessionKey(userID, id), &rs)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !found || sessionExpired(&rs, time.Now()) {
+		return nil, sessionNotFound()
+	}
+	return &rs, nil
+}
+
+// UpdateSession implements todo.SessionStore in one write transaction that
+// reads the stored version and writes only if it equals rs.Version. Like
+// the cloud engines it does not look at expiry: an expired session stays
+// NotFound to readers whatever is written to it.
+func (s *Store) UpdateSession(_ context.Context, rs *todo.RefreshSession) error {
+	return s.updateVersioned(&rs.Version, func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketSessions)
+		k := sessionKey(rs.UserID, rs.ID)
+		var old todo.RefreshSession
+		found, err := getJSON(b, k, &old)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return sessionNotFound()
+		}
+		if old.Version != rs.Version {
+			return todo.Errorf(todo.Conflict, "The session changed meanwhile.")
+		}
+		n := *rs
+		n.Version++
+		return putJSON(b, k, &n)
+	})
+}
+
+// DeleteSession implements todo.SessionStore.
+func (s *Store) DeleteSession(_ context.Context, userID, id string) error {
+	return s.update(func(tx *bbolt.Tx) error {
+		return tx.Bucket(bucketSessions).Delete(sessionKey(userID, id))
+	})
+}
+
+// DeleteSessions implements todo.SessionStore in one write transaction over
+// the user's key range. Expired sessions go too but are not counted.
+func (s *Store) DeleteSessions(_ context.Context, userID, except string) (int, error) {
+	n := 0
+	now := time.Now()
+	err := s.update(func(tx *bbolt.Tx) error {
+		var keep []byte
+		if except != "" {
+			keep = sessionKey(userID, except)
+		}
+		return deleteRange(tx.Bucket(bucketSessions), sessionKey(userID, ""), func(k, v []byte) (bool, error) {
+			if keep != nil && bytes.Equal(k, keep) {
+				return false, nil
+			}
+			var rs todo.RefreshSession
+			if err := json.Unmarshal(v, &rs); err != nil {
+				return false, fmt.Errorf("bolt: decode session %q: %w", k, err)
+			}
+			if !sessionExpired(&rs, now) {
+				n++
+			}
+			return true, nil
+		})
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+// SweepSessions deletes the sessions that have expired at now and returns
+// how many went. The cloud engines leave this to the table's TTL.
+func (s *Store) SweepSessions(now time.Time) (int, error) {
+	n := 0
+	err := s.update(func(tx *bbolt.Tx) error {
+		return deleteRange(tx.Bucket(bucketSessions), nil, func(_, v []byte) (bool, error) {
+			var rs todo.RefreshSession
+			if err := json.Unmarshal(v, &rs); err != nil || sessionExpired(&rs, now) {
+				n++
+				return true, nil // an undecodable record is swept too
+			}
+			return false, nil
+		})
+	})
+	return n, err
+}
+
+// deleteRange deletes the keys of b that start with prefix (all keys for a
+// nil prefix) and for which drop says so. It collects the keys first and
+// deletes them after the walk, since deleting under a cursor can make it
+// skip the next key.
+func deleteRange(b *bbolt.Bucket, prefix []byte, drop func(k, v []byte) (bool, error)) error {
+	var doomed [][]byte
+	c := b.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		ok, err := drop(k, v)
+		if err != nil {
+			return err
+		}
+		if ok {
+			doomed = append(doomed, bytes.Clone(k))
+		}
+	}
+	for _, k := range doomed {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
