@@ -3,11 +3,14 @@ package account_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/todofn/todofn/pkg/account"
+	"github.com/todofn/todofn/pkg/bolt"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
@@ -32,7 +35,7 @@ func TestNotifier(t *testing.T) {
 		Claims: f.store, Codes: f.codes, VerifyURL: "https://fn.example/verify", AppURL: "https://app.example/",
 		Now: f.clock.Now,
 	}
-	if err := f.svc.Register(ctx, "ann+todo@example.com", "password1", "Ann"); err != nil {
+	if err := f.svc.Register(ctx, "ann+todo@example.com", "correct horse 1", "Ann"); err != nil {
 		t.Fatal(err)
 	}
 	u := f.user(t, "ann+todo@example.com")
@@ -54,7 +57,7 @@ func TestNotifier(t *testing.T) {
 	}
 	code := f.codes.Code(u.Email, u.CodeNonce)
 	m := sent[0]
-	wantLink := "https://fn.example/verify?code=" + code + "&email=ann%2Btodo%40example.com"
+	wantLink := "https://app.example/#/verify?code=" + code + "&email=ann%2Btodo%40example.com"
 	if m.To != u.Email || !strings.Contains(m.Subject, code) || !strings.Contains(m.Text, wantLink) ||
 		!strings.Contains(m.HTML, strings.ReplaceAll(wantLink, "&", "&amp;")) || !strings.Contains(m.Text, "15 minutes") {
 		t.Fatalf("code mail = %+v\nwant link %s", m, wantLink)
@@ -71,7 +74,7 @@ func TestNotifier(t *testing.T) {
 	f.svc.Verify(ctx, u.Email, code)
 	before := f.user(t, u.Email)
 	f.clock.Add(2 * time.Minute)
-	f.svc.Register(ctx, u.Email, "password9", "")
+	f.svc.Register(ctx, u.Email, "correct horse 9", "")
 	after := f.user(t, u.Email)
 	if err := n.Handle(ctx, todo.UserChange{Old: before, New: after}); err != nil {
 		t.Fatal(err)
@@ -115,19 +118,188 @@ func TestCodes(t *testing.T) {
 	}
 }
 
+// TestMailsEscapeHTML: a name is escaped in the HTML part and kept as
+// typed in the text part of a notice; a code mail names no one.
 func TestMailsEscapeHTML(t *testing.T) {
-	f := newFixture(t)
 	var sent []todo.Mail
 	n := &account.Notifier{Sender: senderFunc(func(_ context.Context, m todo.Mail) error { sent = append(sent, m); return nil }),
-		Claims: f.store, Codes: f.codes, VerifyURL: "https://fn.example/verify", Now: f.clock.Now}
-	if err := f.svc.Register(context.Background(), "eve@example.com", "password1", `<img src=x onerror=alert(1)>`); err != nil {
+		Claims: openStore(t), Codes: account.NewCodes([]byte("0123456789abcdef0123456789abcdef")), VerifyURL: "https://fn.example/verify"}
+	name := `<img src=x onerror=alert(1)>`
+	verified := &todo.User{Email: "eve@example.com", Name: name, Status: todo.StatusVerified, NoticeNonce: "n1", NoticeAt: time.Now()}
+	pending := pendingUser("mallory@example.com")
+	pending.Name = name
+	for _, u := range []*todo.User{verified, pending} {
+		if err := n.Handle(context.Background(), todo.UserChange{New: u}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(sent) != 2 || strings.Contains(sent[0].HTML, "<img") || !strings.Contains(sent[0].HTML, "&lt;img src=x") ||
+		!strings.Contains(sent[0].Text, "Hello "+name+",") {
+		t.Fatalf("notice = %+v", sent)
+	}
+	if strings.Contains(sent[1].Text+sent[1].HTML, "img") {
+		t.Fatalf("the code mail names the unproved owner: %+v", sent[1])
+	}
+}
+
+// openStore opens an embedded store in a temporary folder.
+func openStore(t *testing.T) *bolt.Store {
+	t.Helper()
+	s, err := bolt.Open(filepath.Join(t.TempDir(), "db"), bolt.Options{})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := n.Handle(context.Background(), todo.UserChange{New: f.user(t, "eve@example.com")}); err != nil {
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// pendingUser is a fresh sign-up whose code mail is due.
+func pendingUser(email string) *todo.User {
+	now := time.Now()
+	return &todo.User{Email: email, Status: todo.StatusPending, CodeNonce: "nonce-" + email,
+		CodeSentAt: now, CodeExpires: now.Add(15 * time.Minute)}
+}
+
+// newNotifier returns a Notifier on a fresh store whose Sender is send.
+func newNotifier(t *testing.T, send senderFunc) (*account.Notifier, *bolt.Store) {
+	t.Helper()
+	s := openStore(t)
+	return &account.Notifier{Sender: send, Claims: s, Failures: s,
+		Codes: account.NewCodes([]byte("0123456789abcdef0123456789abcdef")), VerifyURL: "https://fn.example/verify"}, s
+}
+
+// TestNotifierClaimStates: a mail another invocation is sending is a
+// failure to retry, not a mail to skip; a sent one is skipped.
+func TestNotifierClaimStates(t *testing.T) {
+	ctx := context.Background()
+	sent := 0
+	n, s := newNotifier(t, func(context.Context, todo.Mail) error { sent++; return nil })
+	u := pendingUser("ann@example.com")
+	key := "mail:code:" + u.CodeNonce
+
+	if _, _, err := s.Claim(ctx, key, "sending:other", time.Now().Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	if len(sent) != 1 || strings.Contains(sent[0].HTML, "<img") || !strings.Contains(sent[0].HTML, "&lt;img src=x") ||
-		!strings.Contains(sent[0].Text, "Hello <img src=x onerror=alert(1)>,") {
-		t.Fatalf("mail = %+v", sent)
+	if err := n.Handle(ctx, todo.UserChange{New: u}); err == nil || sent != 0 {
+		t.Fatalf("Handle under another's lease = %v with %d mails; want an error and none", err, sent)
+	}
+	if err := s.Release(ctx, key); err != nil { // the other lease ends
+		t.Fatal(err)
+	}
+	for range 2 { // the retry sends; a redelivery after it does not
+		if err := n.Handle(ctx, todo.UserChange{New: u}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if held, fresh, err := s.Claim(ctx, key, "x", time.Now().Add(time.Minute)); sent != 1 || fresh || held != "sent" || err != nil {
+		t.Fatalf("%d mails, claim %q (fresh %v, %v); want 1 and sent", sent, held, fresh, err)
+	}
+}
+
+// TestNotifierTimeoutReleases: a send cut off by its deadline, with the
+// invocation's context gone as well, still frees the mail for the retry.
+func TestNotifierTimeoutReleases(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var deadline time.Time
+	n, s := newNotifier(t, func(sctx context.Context, _ todo.Mail) error {
+		deadline, _ = sctx.Deadline()
+		<-sctx.Done()
+		cancel() // the invocation ends too
+		return sctx.Err()
+	})
+	n.SendTimeout = 50 * time.Millisecond
+	start := time.Now()
+	u := pendingUser("ann@example.com")
+	err := n.Handle(ctx, todo.UserChange{New: u})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Handle = %v, want the send's deadline", err)
+	}
+	if d := deadline.Sub(start); d < 40*time.Millisecond || d > time.Second {
+		t.Fatalf("send deadline %v after start, want SendTimeout", d)
+	}
+	if _, fresh, err := s.Claim(context.Background(), "mail:code:"+u.CodeNonce, "x", time.Now().Add(time.Minute)); !fresh || err != nil {
+		t.Fatalf("claim after the timed-out send: fresh %v, %v; want released", fresh, err)
+	}
+}
+
+// TestNotifierDeadline: a send ends well before the invocation does, and
+// none starts when too little time is left.
+func TestNotifierDeadline(t *testing.T) {
+	calls := 0
+	var got time.Time
+	n, s := newNotifier(t, func(sctx context.Context, _ todo.Mail) error { calls++; got, _ = sctx.Deadline(); return nil })
+	u := pendingUser("ann@example.com")
+	end := time.Now().Add(3500 * time.Millisecond) // less than a second after the 3 s kept for the claim
+	ctx, cancel := context.WithDeadline(context.Background(), end)
+	defer cancel()
+	if err := n.Handle(ctx, todo.UserChange{New: u}); err == nil || calls != 0 {
+		t.Fatalf("Handle with %v left = %v after %d sends; want an error and none", time.Until(end), err, calls)
+	}
+	if _, fresh, _ := s.Claim(context.Background(), "mail:code:"+u.CodeNonce, "x", time.Now().Add(-time.Second)); !fresh {
+		t.Fatal("a mail not started was claimed")
+	}
+	end = time.Now().Add(5 * time.Second)
+	ctx, cancel = context.WithDeadline(context.Background(), end)
+	defer cancel()
+	if err := n.Handle(ctx, todo.UserChange{New: u}); err != nil || calls != 1 || !got.Equal(end.Add(-3*time.Second)) {
+		t.Fatalf("Handle = %v, %d sends, send deadline %v before the invocation's; want 3s", err, calls, end.Sub(got))
+	}
+}
+
+// TestNotifierDeadLetter: the fifth failure gives the mail up, once; later
+// deliveries do not send it and are not the first give-up.
+func TestNotifierDeadLetter(t *testing.T) {
+	ctx := context.Background()
+	calls := 0
+	n, _ := newNotifier(t, func(context.Context, todo.Mail) error { calls++; return errors.New("smtp: 421 try later") })
+	change := todo.UserChange{New: pendingUser("ann@example.com")}
+	for i := 1; i <= account.MaxAttempts+1; i++ {
+		err := n.Handle(ctx, change)
+		var dl *account.DeadLetterError
+		switch {
+		case i < account.MaxAttempts && (err == nil || errors.As(err, &dl)):
+			t.Fatalf("attempt %d: %v, want a failure to retry", i, err)
+		case i == account.MaxAttempts && (!errors.As(err, &dl) || !dl.DeadLetter() || dl.Attempts != i):
+			t.Fatalf("attempt %d: %v, want the give-up", i, err)
+		case i > account.MaxAttempts && (!errors.As(err, &dl) || dl.DeadLetter()):
+			t.Fatalf("attempt %d: %v, want a dead letter that is not the first", i, err)
+		}
+	}
+	if calls != account.MaxAttempts {
+		t.Fatalf("%d sends, want %d", calls, account.MaxAttempts)
+	}
+}
+
+// TestNotifierConcurrentDeliveries: the same change handled by several
+// invocations at once goes out once; the others fail, to be retried.
+func TestNotifierConcurrentDeliveries(t *testing.T) {
+	var mu sync.Mutex
+	sent := 0
+	release := make(chan struct{})
+	n, _ := newNotifier(t, func(context.Context, todo.Mail) error {
+		<-release
+		mu.Lock()
+		sent++
+		mu.Unlock()
+		return nil
+	})
+	change := todo.UserChange{New: pendingUser("ann@example.com")}
+	const k = 6
+	errs := make(chan error, k)
+	for range k {
+		go func() { errs <- n.Handle(context.Background(), change) }()
+	}
+	failed := 0
+	for range k - 1 { // all but the sender fail at once
+		if err := <-errs; err != nil {
+			failed++
+		}
+	}
+	close(release)
+	if err := <-errs; err != nil || failed != k-1 {
+		t.Fatalf("sender: %v; %d of %d others failed", err, failed, k-1)
+	}
+	if err := n.Handle(context.Background(), change); err != nil || sent != 1 {
+		t.Fatalf("retry = %v; %d mails, want 1", err, sent)
 	}
 }

@@ -33,9 +33,10 @@ func Sender(a *app.App, echo io.Writer) (todo.MailSender, error) {
 	return d, nil
 }
 
-// Notifier returns the mailer's logic on a's store, sending through sender.
+// Notifier returns the mailer's logic on a's store, sending through sender:
+// claims and failure counts live in the keys table.
 func Notifier(a *app.App, sender todo.MailSender) *account.Notifier {
-	return &account.Notifier{Sender: sender, Claims: a.Store, Codes: account.NewCodes(a.Secret()),
+	return &account.Notifier{Sender: sender, Claims: a.Store, Failures: a.Store, Codes: account.NewCodes(a.Secret()),
 		VerifyURL: a.Config.VerifyLink(), AppURL: a.Config.AppURL}
 }
 
