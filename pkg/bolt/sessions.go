@@ -26,20 +26,24 @@ func sessionExpired(s *todo.RefreshSession, now time.Time) bool { return !now.Be
 // finds no session under the key. A session that has expired but is not yet
 // swept still holds its key.
 func (s *Store) CreateSession(_ context.Context, rs *todo.RefreshSession) error {
+	n := *rs
+	n.Version = 1
 	err := s.update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketSessions)
-		k := sessionKey(rs.UserID, rs.ID)
-		if b.Get(k) != nil {
-			return todo.Errorf(todo.Conflict, "A session with this ID exists.")
-		}
-		n := *rs
-		n.Version = 1
-		return putJSON(b, k, &n)
+		return putNew(tx.Bucket(bucketSessions), sessionKey(rs.UserID, rs.ID), &n, "A session with this ID exists.")
 	})
 	if err == nil {
 		rs.Version = 1
 	}
 	return err
+}
+
+// putNew stores v under k unless the key is taken, which is a Conflict
+// saying exists.
+func putNew(b *bbolt.Bucket, k []byte, v any, exists string) error {
+	if b.Get(k) != nil {
+		return todo.Errorf(todo.Conflict, "%s", exists)
+	}
+	return putJSON(b, k, v)
 }
 
 // Session implements todo.SessionStore. An expired session is NotFound,
@@ -68,21 +72,29 @@ func (s *Store) UpdateSession(_ context.Context, rs *todo.RefreshSession) error 
 	return s.updateVersioned(&rs.Version, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketSessions)
 		k := sessionKey(rs.UserID, rs.ID)
-		var old todo.RefreshSession
-		found, err := getJSON(b, k, &old)
-		if err != nil {
+		if err := storedVersionIs(b, k, rs.Version, sessionNotFound, "The session changed meanwhile."); err != nil {
 			return err
-		}
-		if !found {
-			return sessionNotFound()
-		}
-		if old.Version != rs.Version {
-			return todo.Errorf(todo.Conflict, "The session changed meanwhile.")
 		}
 		n := *rs
 		n.Version++
 		return putJSON(b, k, &n)
 	})
+}
+
+// storedVersionIs returns nil if the record under k has that Version,
+// notFound() if there is none, and a Conflict saying changed otherwise.
+func storedVersionIs(b *bbolt.Bucket, k []byte, version int64, notFound func() error, changed string) error {
+	var old struct{ Version int64 }
+	found, err := getJSON(b, k, &old)
+	switch {
+	case err != nil:
+		return err
+	case !found:
+		return notFound()
+	case old.Version != version:
+		return todo.Errorf(todo.Conflict, "%s", changed)
+	}
+	return nil
 }
 
 // DeleteSession implements todo.SessionStore.
