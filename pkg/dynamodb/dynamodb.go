@@ -1,6 +1,7 @@
 // Package dynamodb is the Amazon DynamoDB storage engine. It implements every
-// todo store interface on three tables, using only single-item conditional
-// writes (no transactions), and decodes the users table's stream records into
+// todo store interface on four tables, using only single-item conditional
+// writes (no transactions; a purge of one user's todos or sessions deletes
+// in unconditional batches), and decodes the users table's stream records into
 // todo.UserChange values for the mailer.
 //
 // # Tables
@@ -9,6 +10,10 @@
 //     table has a stream (NEW_AND_OLD_IMAGES) that feeds the mailer.
 //   - todos: partition key "userId" (S), sort key "id" (S). Todo IDs are
 //     ULIDs, so the sort order is the creation order.
+//   - sessions: partition key "userId" (S), sort key "id" (S): refresh
+//     sessions, so one user's are one partition. "expires" (N, epoch
+//     seconds of ExpiresAt, rounded up) is the table's time-to-live
+//     attribute; reads go by "expiresAt" and ignore expired items.
 //   - keys: partition key "key" (S). Claims live under "claim:"+key and
 //     failure counters under "throttle:"+key; "expires" (N, epoch seconds)
 //     is the table's time-to-live attribute.
@@ -18,7 +23,7 @@
 // Times are stored as RFC 3339 strings in UTC with nanoseconds
 // (time.RFC3339Nano) and left out when zero, so items read well in the
 // console and in stream records. The one exception is "expires" on the keys
-// table: DynamoDB's time to live needs epoch seconds, so it is rounded up to
+// and sessions tables: DynamoDB's time to live needs epoch seconds, so it is rounded up to
 // the next whole second (a record never ends early; it may be held up to a
 // second longer). Optional strings are left out when empty. Every item has a
 // "version" (N) for optimistic concurrency.
@@ -53,6 +58,10 @@ type Config struct {
 	UsersTable string // required
 	TodosTable string // required
 	KeysTable  string // required (claims and throttles)
+	// SessionsTable holds refresh sessions. It is optional, so a function
+	// that keeps no sessions need not name it; without it every session
+	// call fails and CreateTables creates no sessions table.
+	SessionsTable string
 
 	// AccessKeyID, SecretAccessKey and SessionToken are the credentials:
 	// on Lambda, the function role's AWS_ACCESS_KEY_ID,
@@ -94,11 +103,12 @@ func (c Config) Validate() error {
 
 // Store is the DynamoDB engine. It is safe for concurrent use.
 type Store struct {
-	client *ddb.Client
-	users  string
-	todos  string
-	keys   string
-	now    func() time.Time
+	client   *ddb.Client
+	users    string
+	todos    string
+	keys     string
+	sessions string
+	now      func() time.Time
 }
 
 var _ todo.Store = (*Store)(nil)
@@ -118,7 +128,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{client: client, users: cfg.UsersTable, todos: cfg.TodosTable, keys: cfg.KeysTable, now: now}, nil
+	return &Store{client: client, users: cfg.UsersTable, todos: cfg.TodosTable, keys: cfg.KeysTable,
+		sessions: cfg.SessionsTable, now: now}, nil
 }
 
 // Close releases the store. The SDK client holds only pooled HTTP

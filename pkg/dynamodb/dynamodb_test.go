@@ -100,6 +100,7 @@ func TestCreateTablesIdempotent(t *testing.T) {
 		{cfg.UsersTable, []string{"email"}},
 		{cfg.TodosTable, []string{"userId", "id"}},
 		{cfg.KeysTable, []string{"key"}},
+		{cfg.SessionsTable, []string{"userId", "id"}},
 	} {
 		t.Run(tt.table, func(t *testing.T) {
 			out, err := c.DescribeTable(ctx, &ddb.DescribeTableInput{TableName: aws.String(tt.table)})

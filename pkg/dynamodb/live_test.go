@@ -50,12 +50,12 @@ func TestLiveAWS(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) todo.Store {
 		n++
 		p := fmt.Sprintf("todofn-test-%s-%d-", run, n)
-		cfg := dynamodb.Config{Region: region, UsersTable: p + "users", TodosTable: p + "todos", KeysTable: p + "keys",
+		cfg := dynamodb.Config{Region: region, UsersTable: p + "users", TodosTable: p + "todos", KeysTable: p + "keys", SessionsTable: p + "sessions",
 			AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey, SessionToken: creds.SessionToken}
 		t.Cleanup(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()
-			for _, name := range []string{cfg.UsersTable, cfg.TodosTable, cfg.KeysTable} {
+			for _, name := range []string{cfg.UsersTable, cfg.TodosTable, cfg.KeysTable, cfg.SessionsTable} {
 				if _, err := admin.DeleteTable(ctx, &ddb.DeleteTableInput{TableName: aws.String(name)}); err != nil {
 					t.Errorf("delete table %s (delete it by hand): %v", name, err)
 				}

@@ -31,11 +31,12 @@ func NewConfig(tb testing.TB) dynamodb.Config {
 	tb.Helper()
 	p := fmt.Sprintf("t%d_", tableSeq.Add(1))
 	return dynamodb.Config{
-		Region:     "us-east-1",
-		Endpoint:   Endpoint(tb),
-		UsersTable: p + "users",
-		TodosTable: p + "todos",
-		KeysTable:  p + "keys",
+		Region:        "us-east-1",
+		Endpoint:      Endpoint(tb),
+		UsersTable:    p + "users",
+		TodosTable:    p + "todos",
+		KeysTable:     p + "keys",
+		SessionsTable: p + "sessions",
 	}
 }
 

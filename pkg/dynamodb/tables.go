@@ -20,7 +20,8 @@ const tableWait = 5 * time.Minute
 // on-demand billing, and waits until each is ACTIVE. It is idempotent: an
 // existing table is left as it is (its key schema is not checked or
 // changed). The users table gets a stream with NEW_AND_OLD_IMAGES, which
-// UserChange decodes; the keys table gets time to live on "expires".
+// UserChange decodes; the keys and sessions tables get time to live on
+// "expires". The sessions table is made only when cfg names one.
 func CreateTables(ctx context.Context, cfg Config) error {
 	client, err := newClient(ctx, cfg)
 	if err != nil {
@@ -36,22 +37,17 @@ func CreateTables(ctx context.Context, cfg Config) error {
 				StreamViewType: types.StreamViewTypeNewAndOldImages,
 			},
 		},
-		{
-			TableName: aws.String(cfg.TodosTable),
-			AttributeDefinitions: []types.AttributeDefinition{
-				{AttributeName: aws.String("userId"), AttributeType: types.ScalarAttributeTypeS},
-				{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS},
-			},
-			KeySchema: []types.KeySchemaElement{
-				{AttributeName: aws.String("userId"), KeyType: types.KeyTypeHash},
-				{AttributeName: aws.String("id"), KeyType: types.KeyTypeRange},
-			},
-		},
+		perUser(cfg.TodosTable),
 		{
 			TableName:            aws.String(cfg.KeysTable),
 			AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("key"), AttributeType: types.ScalarAttributeTypeS}},
 			KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String("key"), KeyType: types.KeyTypeHash}},
 		},
+	}
+	ttl := []string{cfg.KeysTable}
+	if cfg.SessionsTable != "" {
+		tables = append(tables, perUser(cfg.SessionsTable))
+		ttl = append(ttl, cfg.SessionsTable)
 	}
 	// Ask for all tables first, then wait: DynamoDB creates them in parallel.
 	for _, in := range tables {
@@ -69,7 +65,28 @@ func CreateTables(ctx context.Context, cfg Config) error {
 			return fmt.Errorf("dynamodb: wait for table %s: %w", *in.TableName, err)
 		}
 	}
-	return enableTTL(ctx, client, cfg.KeysTable, "expires")
+	for _, table := range ttl {
+		if err := enableTTL(ctx, client, table, "expires"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// perUser is a table of items owned by users: partition key "userId",
+// sort key "id" (the todos and the sessions tables).
+func perUser(name string) *ddb.CreateTableInput {
+	return &ddb.CreateTableInput{
+		TableName: aws.String(name),
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String("userId"), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String("id"), AttributeType: types.ScalarAttributeTypeS},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String("userId"), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String("id"), KeyType: types.KeyTypeRange},
+		},
+	}
 }
 
 // createTable creates the table unless it exists.

@@ -124,3 +124,9 @@ func (s *Store) Todos(ctx context.Context, userID string, q todo.TodoQuery) (tod
 	}
 	return page, nil
 }
+
+// DeleteTodos implements todo.TodoPurger: a Query of the owner's partition
+// (keys only), page by page, and BatchWriteItem deletes of every todo in it.
+func (s *Store) DeleteTodos(ctx context.Context, userID string) (int, error) {
+	return s.purge(ctx, "delete todos", s.todos, userID, "", func(map[string]types.AttributeValue) (bool, bool) { return true, true })
+}

@@ -2,6 +2,10 @@ package dynamodb
 
 import (
 	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/todofn/todofn/pkg/todo"
 )
@@ -32,5 +36,15 @@ func (s *Store) UpdateUser(ctx context.Context, u *todo.User) error {
 		return err
 	}
 	u.Version++
+	return nil
+}
+
+// DeleteUser implements todo.UserDeleter with an unconditional DeleteItem;
+// the users table's stream then carries a REMOVE with the old image.
+func (s *Store) DeleteUser(ctx context.Context, email string) error {
+	_, err := s.client.DeleteItem(ctx, &ddb.DeleteItemInput{TableName: aws.String(s.users), Key: userKey(email)})
+	if err != nil {
+		return fmt.Errorf("dynamodb: delete user: %w", err)
+	}
 	return nil
 }
