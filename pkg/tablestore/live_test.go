@@ -35,13 +35,14 @@ func TestLive(t *testing.T) {
 		UsersTable:      prefix + "users",
 		TodosTable:      prefix + "todos",
 		KeysTable:       prefix + "keys",
+		SessionsTable:   prefix + "sessions",
 	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	raw := rawClient(cfg)
 	t.Cleanup(func() {
-		for _, name := range []string{cfg.UsersTable, cfg.TodosTable, cfg.KeysTable} {
+		for _, name := range []string{cfg.UsersTable, cfg.TodosTable, cfg.KeysTable, cfg.SessionsTable} {
 			if _, err := raw.DeleteTable(&ots.DeleteTableRequest{TableName: name}); err != nil {
 				t.Errorf("delete table %s: %v", name, err)
 			}
@@ -61,11 +62,13 @@ func waitReady(t *testing.T, s *tablestore.Store) {
 		_, err1 := s.User(ctx, "ready@example.com")
 		_, err2 := s.Todo(ctx, "ready", "ready")
 		_, err3 := s.Throttle(ctx, "ready")
-		if todo.ErrorCode(err1) == todo.NotFound && todo.ErrorCode(err2) == todo.NotFound && todo.ErrorCode(err3) == todo.NotFound {
+		_, err4 := s.Session(ctx, "ready", "ready")
+		if todo.ErrorCode(err1) == todo.NotFound && todo.ErrorCode(err2) == todo.NotFound &&
+			todo.ErrorCode(err3) == todo.NotFound && todo.ErrorCode(err4) == todo.NotFound {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("tables not ready after a minute: %v; %v; %v", err1, err2, err3)
+			t.Fatalf("tables not ready after a minute: %v; %v; %v; %v", err1, err2, err3, err4)
 		}
 		time.Sleep(2 * time.Second)
 	}

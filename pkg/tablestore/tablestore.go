@@ -1,5 +1,5 @@
 // Package tablestore is the Alibaba Cloud Tablestore storage engine. It
-// implements every todo store interface on three tables with the official
+// implements every todo store interface on four tables with the official
 // SDK, using only single-row conditional writes, and decodes the Function
 // Compute trigger of the users table's stream into todo.UserChange values
 // for the mailer.
@@ -13,8 +13,14 @@
 //     ULIDs, so a backward range over one user's key lists newest first.
 //   - keys: primary key "key" (STRING). Claims live under "claim:"+key and
 //     failure counters under "throttle:"+key.
+//   - sessions: primary key "userId" (STRING), "id" (STRING): refresh
+//     sessions, one user's in one key range. The table's time to live
+//     (TimeToAlive) is the 30-day absolute session lifetime, so the service
+//     drops a row 30 days after its last write; reads check "expiresAt"
+//     themselves and report an expired session as absent before that.
 //
-// Every table keeps one version per cell and no time to live.
+// Every table keeps one version per cell; only the sessions table has a
+// time to live.
 //
 // # Columns
 //
@@ -78,6 +84,10 @@ type Config struct {
 	UsersTable string // required
 	TodosTable string // required
 	KeysTable  string // required (claims and throttles)
+	// SessionsTable holds refresh sessions. It is optional, so a function
+	// that keeps no sessions need not name it; without it every session
+	// call fails and CreateTables creates no sessions table.
+	SessionsTable string
 
 	// Now returns the current time; it decides whether a claim or a
 	// counter has expired. Nil means time.Now. Tests inject a clock here.
@@ -108,7 +118,7 @@ func (c Config) Validate() error {
 		}
 	}
 	for _, f := range []struct{ name, value string }{
-		{"UsersTable", c.UsersTable}, {"TodosTable", c.TodosTable}, {"KeysTable", c.KeysTable},
+		{"UsersTable", c.UsersTable}, {"TodosTable", c.TodosTable}, {"KeysTable", c.KeysTable}, {"SessionsTable", c.SessionsTable},
 	} {
 		if strings.TrimSpace(f.value) != "" && !tableName.MatchString(f.value) {
 			bad = append(bad, f.name+" (letters, digits and _, not starting with a digit)")
@@ -129,11 +139,12 @@ func (c Config) Validate() error {
 
 // Store is the Tablestore engine. It is safe for concurrent use.
 type Store struct {
-	client *ots.TableStoreClient
-	users  string
-	todos  string
-	keys   string
-	now    func() time.Time
+	client   *ots.TableStoreClient
+	users    string
+	todos    string
+	keys     string
+	sessions string
+	now      func() time.Time
 }
 
 var _ todo.Store = (*Store)(nil)
@@ -149,7 +160,8 @@ func Open(cfg Config) (*Store, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{client: client, users: cfg.UsersTable, todos: cfg.TodosTable, keys: cfg.KeysTable, now: now}, nil
+	return &Store{client: client, users: cfg.UsersTable, todos: cfg.TodosTable, keys: cfg.KeysTable,
+		sessions: cfg.SessionsTable, now: now}, nil
 }
 
 // Close releases the store. The SDK client holds only pooled HTTP
@@ -167,7 +179,8 @@ func newClient(cfg Config) (*ots.TableStoreClient, error) {
 	return ots.NewClientWithConfig(strings.TrimRight(cfg.Endpoint, "/"), cfg.Instance, cfg.AccessKeyID, cfg.AccessKeySecret, cfg.SecurityToken, conf), nil
 }
 
-// CreateTables creates the three tables where they are missing, so it may
+// CreateTables creates the tables where they are missing (the sessions
+// table only when cfg names one, with a 30-day time to live), so it may
 // run again and concurrently: a table that exists, or that another caller
 // creates meanwhile, is left as it is. The users table gets its stream
 // (24 hours), which the mailer's trigger reads. A new table may take a few
@@ -188,15 +201,21 @@ func CreateTables(ctx context.Context, cfg Config) error {
 	for _, n := range list.TableNames {
 		exists[n] = true
 	}
-	for _, t := range []struct {
+	type spec struct {
 		name   string
 		keys   []string
 		stream bool
-	}{
-		{cfg.UsersTable, []string{"email"}, true},
-		{cfg.TodosTable, []string{"userId", "id"}, false},
-		{cfg.KeysTable, []string{"key"}, false},
-	} {
+		ttl    int // seconds; -1 for none
+	}
+	specs := []spec{
+		{cfg.UsersTable, []string{"email"}, true, -1},
+		{cfg.TodosTable, []string{"userId", "id"}, false, -1},
+		{cfg.KeysTable, []string{"key"}, false, -1},
+	}
+	if cfg.SessionsTable != "" {
+		specs = append(specs, spec{cfg.SessionsTable, []string{"userId", "id"}, false, int(sessionTTL / time.Second)})
+	}
+	for _, t := range specs {
 		if exists[t.name] {
 			continue
 		}
@@ -209,7 +228,7 @@ func CreateTables(ctx context.Context, cfg Config) error {
 		}
 		req := &ots.CreateTableRequest{
 			TableMeta:          meta,
-			TableOption:        &ots.TableOption{TimeToAlive: -1, MaxVersion: 1},
+			TableOption:        &ots.TableOption{TimeToAlive: t.ttl, MaxVersion: 1},
 			ReservedThroughput: &ots.ReservedThroughput{Readcap: 0, Writecap: 0},
 		}
 		if t.stream {

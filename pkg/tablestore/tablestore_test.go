@@ -39,7 +39,7 @@ func NewConfig(srv *tablestoretest.Server) tablestore.Config {
 	return tablestore.Config{
 		Endpoint: srv.URL(), Instance: testInstance,
 		AccessKeyID: testKeyID, AccessKeySecret: testKeySecret, SecurityToken: testToken,
-		UsersTable: "users", TodosTable: "todos", KeysTable: "keys",
+		UsersTable: "users", TodosTable: "todos", KeysTable: "keys", SessionsTable: "sessions",
 	}
 }
 
@@ -364,7 +364,7 @@ func TestStoredShape(t *testing.T) {
 			want: map[string]any{"value": "todo-1", "expires": int64(1893553445251), "version": int64(1)}},
 		{name: "user", table: cfg.UsersTable, key: []string{"email", "shape@example.com"},
 			want: map[string]any{"id": u.ID, "status": "pending", "createdAt": "2026-11-27T10:00:00.123456789Z",
-				"codeExpires": "2026-11-27T10:15:00Z", "codeAttempts": int64(0), "version": int64(1),
+				"codeExpires": "2026-11-27T10:15:00Z", "version": int64(1),
 				"codeNonce": nil, "codeSentAt": nil, "verifiedAt": nil, "email": nil}},
 	}
 	for _, tt := range tests {

@@ -154,3 +154,12 @@ func todoRowKey(pk *ots.PrimaryKey) (userID, id string, ok bool) {
 	id, ok2 := pk.PrimaryKeys[1].Value.(string)
 	return userID, id, ok1 && ok2 && userID != "" && id != ""
 }
+
+// DeleteTodos implements todo.TodoPurger with a GetRange over the owner's
+// key (primary keys only) and a DeleteRow for each todo.
+func (s *Store) DeleteTodos(ctx context.Context, userID string) (int, error) {
+	if !validKey(userID) {
+		return 0, nil
+	}
+	return s.purge(ctx, "delete todos", s.todos, userID, "id", func(string, columns) (bool, bool) { return true, true })
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	ots "github.com/aliyun/aliyun-tablestore-go-sdk/tablestore"
+
 	"github.com/todofn/todofn/pkg/todo"
 )
 
@@ -43,5 +45,17 @@ func (s *Store) UpdateUser(ctx context.Context, u *todo.User) error {
 		return err
 	}
 	u.Version++
+	return nil
+}
+
+// DeleteUser implements todo.UserDeleter with an unconditional DeleteRow;
+// the users table's stream then carries a DeleteRow record.
+func (s *Store) DeleteUser(ctx context.Context, email string) error {
+	if !validKey(email) {
+		return nil // no account can have such an address
+	}
+	if err := s.deleteRow(ctx, s.users, primaryKey("email", email), ots.RowExistenceExpectation_IGNORE); err != nil {
+		return fmt.Errorf("tablestore: delete user: %w", err)
+	}
 	return nil
 }

@@ -1,0 +1,212 @@
+package tablestore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	ots "github.com/aliyun/aliyun-tablestore-go-sdk/tablestore"
+
+	"github.com/todofn/todofn/pkg/todo"
+)
+
+// sessionTTL is the sessions table's time to live (TimeToAlive), the
+// absolute session lifetime: the service drops a row that long after its
+// last write. Every write of a session precedes its ExpiresAt, and reads
+// check ExpiresAt themselves, so the TTL only reclaims storage, never ends
+// a session early, as long as no session lives or idles longer than this.
+const sessionTTL = 30 * 24 * time.Hour
+
+func sessionNotFound() error { return todo.Errorf(todo.NotFound, "No such session.") }
+
+var sessionEntity = entity{
+	name: "session", createOp: "create session", notFound: sessionNotFound,
+	exists:  "A session with this ID exists.",
+	changed: "The session changed meanwhile.",
+}
+
+// errNoSessionsTable answers every session call of a store whose Config
+// names no SessionsTable.
+var errNoSessionsTable = errors.New("tablestore: sessions: no SessionsTable configured")
+
+func sessionKey(userID, id string) *ots.PrimaryKey { return primaryKey("userId", userID, "id", id) }
+
+func sessionRow(s *todo.RefreshSession, version int64) row {
+	var r row
+	r.str("tokenHash", s.TokenHash)
+	r.str("prevHash", s.PrevHash)
+	r.time("rotatedAt", s.RotatedAt)
+	r.str("nextSealed", s.NextSealed)
+	r.time("createdAt", s.CreatedAt)
+	r.time("lastUsedAt", s.LastUsedAt)
+	r.time("expiresAt", s.ExpiresAt)
+	r.str("clientIp", s.ClientIP)
+	r.int("version", version)
+	return r
+}
+
+func sessionFrom(userID, id string, c columns) (*todo.RefreshSession, error) {
+	d := &decoder{c: c}
+	s := &todo.RefreshSession{
+		ID:         id,
+		UserID:     userID,
+		TokenHash:  d.str("tokenHash", false),
+		PrevHash:   d.str("prevHash", false),
+		RotatedAt:  d.time("rotatedAt", false),
+		NextSealed: d.str("nextSealed", false),
+		CreatedAt:  d.time("createdAt", false),
+		LastUsedAt: d.time("lastUsedAt", false),
+		ExpiresAt:  d.time("expiresAt", true),
+		ClientIP:   d.str("clientIp", false),
+		Version:    d.int("version", true),
+	}
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// sessionCall checks what every session call needs: a sessions table and
+// keys the SDK may be given. bad is the error for unusable keys.
+func (s *Store) sessionCall(userID, id string, bad error) error {
+	switch {
+	case s.sessions == "":
+		return errNoSessionsTable
+	case !validKey(userID) || !validKey(id):
+		return bad
+	}
+	return nil
+}
+
+// unexpired passes on a read session unless it has passed its ExpiresAt,
+// which makes it NotFound.
+func (s *Store) unexpired(rs *todo.RefreshSession, err error) (*todo.RefreshSession, error) {
+	if err == nil && !s.now().Before(rs.ExpiresAt) {
+		return nil, sessionNotFound()
+	}
+	return rs, err
+}
+
+// CreateSession implements todo.SessionStore: one PutRow that expects no
+// row under the owner's key.
+func (s *Store) CreateSession(ctx context.Context, rs *todo.RefreshSession) error {
+	bad := fmt.Errorf("tablestore: create session: user ID or session ID is empty or longer than %d bytes", maxKeyBytes)
+	if err := s.sessionCall(rs.UserID, rs.ID, bad); err != nil {
+		return err
+	}
+	if err := s.create(ctx, sessionEntity, s.sessions, sessionKey(rs.UserID, rs.ID), sessionRow(rs, 1)); err != nil {
+		return err
+	}
+	rs.Version = 1
+	return nil
+}
+
+// Session implements todo.SessionStore with one GetRow under the owner's
+// key. A session past its ExpiresAt is NotFound, whether or not the table's
+// TTL has dropped the row yet.
+func (s *Store) Session(ctx context.Context, userID, id string) (*todo.RefreshSession, error) {
+	if err := s.sessionCall(userID, id, sessionNotFound()); err != nil {
+		return nil, err
+	}
+	return s.unexpired(get(ctx, s, sessionEntity, s.sessions, sessionKey(userID, id), func(c columns) (*todo.RefreshSession, error) {
+		return sessionFrom(userID, id, c)
+	}))
+}
+
+// UpdateSession implements todo.SessionStore: one PutRow of the whole row
+// that expects it under the owner's key with "version" equal to
+// rs.Version; on a failed condition a read tells NotFound from Conflict. It
+// does not look at expiry: an expired session stays NotFound to readers.
+func (s *Store) UpdateSession(ctx context.Context, rs *todo.RefreshSession) error {
+	if err := s.sessionCall(rs.UserID, rs.ID, sessionNotFound()); err != nil {
+		return err
+	}
+	if err := s.update(ctx, sessionEntity, s.sessions, sessionKey(rs.UserID, rs.ID), sessionRow(rs, rs.Version+1), rs.Version); err != nil {
+		return err
+	}
+	rs.Version++
+	return nil
+}
+
+// DeleteSession implements todo.SessionStore with an unconditional
+// DeleteRow under the owner's key.
+func (s *Store) DeleteSession(ctx context.Context, userID, id string) error {
+	if err := s.sessionCall(userID, id, nil); err != nil {
+		return err // nil for keys no session can have
+	}
+	if err := s.deleteRow(ctx, s.sessions, sessionKey(userID, id), ots.RowExistenceExpectation_IGNORE); err != nil {
+		return fmt.Errorf("tablestore: delete session: %w", err)
+	}
+	return nil
+}
+
+// DeleteSessions implements todo.SessionStore with a GetRange over the
+// owner's key and a DeleteRow for each session but except. Expired sessions
+// go too but are not counted.
+func (s *Store) DeleteSessions(ctx context.Context, userID, except string) (int, error) {
+	if err := s.sessionCall(userID, "-", nil); err != nil {
+		return 0, err
+	}
+	now := s.now()
+	return s.purge(ctx, "delete sessions", s.sessions, userID, "expiresAt", func(id string, c columns) (drop, count bool) {
+		if except != "" && id == except {
+			return false, false
+		}
+		d := &decoder{c: c}
+		exp := d.time("expiresAt", true)
+		return true, d.err() == nil && now.Before(exp)
+	})
+}
+
+// purge deletes the rows of userID's range in table (primary key userId,
+// id) that pick drops, and returns how many of them pick counts. It reads
+// the range FORWARD from (userID, INF_MIN) to (userID, INF_MAX), asking
+// only for the column col, following the next start key while the service
+// returns one, and deletes each page's rows with DeleteRow. Only that
+// user's range is read: never the whole table.
+func (s *Store) purge(ctx context.Context, op, table, userID, col string, pick func(id string, c columns) (drop, count bool)) (int, error) {
+	start := new(ots.PrimaryKey)
+	start.AddPrimaryKeyColumn("userId", userID)
+	start.AddPrimaryKeyColumnWithMinValue("id")
+	end := new(ots.PrimaryKey)
+	end.AddPrimaryKeyColumn("userId", userID)
+	end.AddPrimaryKeyColumnWithMaxValue("id")
+	n, startID := 0, ""
+	for {
+		if err := ctx.Err(); err != nil {
+			return n, fmt.Errorf("tablestore: %s: %w", op, err)
+		}
+		out, err := s.client.GetRange(&ots.GetRangeRequest{RangeRowQueryCriteria: &ots.RangeRowQueryCriteria{
+			TableName: table, StartPrimaryKey: start, EndPrimaryKey: end,
+			Direction: ots.FORWARD, MaxVersion: 1, ColumnsToGet: []string{col},
+		}})
+		if err != nil {
+			return n, fmt.Errorf("tablestore: %s: read range: %w", op, err)
+		}
+		for _, r := range out.Rows {
+			uid, id, ok := todoRowKey(r.PrimaryKey)
+			if !ok || uid != userID {
+				return n, fmt.Errorf("tablestore: %s: a row outside the user's range: %v", op, r.PrimaryKey)
+			}
+			drop, count := pick(id, toColumns(r.Columns))
+			if !drop {
+				continue
+			}
+			if err := s.deleteRow(ctx, table, primaryKey("userId", userID, "id", id), ots.RowExistenceExpectation_IGNORE); err != nil {
+				return n, fmt.Errorf("tablestore: %s: %w", op, err)
+			}
+			if count {
+				n++
+			}
+		}
+		if out.NextStartPrimaryKey == nil {
+			return n, nil
+		}
+		uid, nextID, ok := todoRowKey(out.NextStartPrimaryKey)
+		if !ok || uid != userID || (len(out.Rows) == 0 && nextID == startID) {
+			return n, fmt.Errorf("tablestore: %s: a bad next start key: %v", op, out.NextStartPrimaryKey)
+		}
+		start, startID = primaryKey("userId", userID, "id", nextID), nextID
+	}
+}
