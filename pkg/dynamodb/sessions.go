@@ -95,6 +95,15 @@ func decodeSession(m map[string]types.AttributeValue) (*todo.RefreshSession, err
 	return rs, nil
 }
 
+// unexpired passes on a read session unless it has passed its ExpiresAt,
+// which makes it NotFound.
+func (s *Store) unexpired(rs *todo.RefreshSession, err error) (*todo.RefreshSession, error) {
+	if err == nil && !s.now().Before(rs.ExpiresAt) {
+		return nil, sessionNotFound()
+	}
+	return rs, err
+}
+
 // CreateSession implements todo.SessionStore: one PutItem on condition that
 // the user has no session with that ID. It sets rs.Version to 1 only when
 // the write commits.
@@ -116,14 +125,7 @@ func (s *Store) Session(ctx context.Context, userID, id string) (*todo.RefreshSe
 	if s.sessions == "" {
 		return nil, errNoSessionsTable
 	}
-	rs, err := get(ctx, s, sessionEntity, s.sessions, sessionKey(userID, id), decodeSession)
-	if err != nil {
-		return nil, err
-	}
-	if !s.now().Before(rs.ExpiresAt) {
-		return nil, sessionNotFound()
-	}
-	return rs, nil
+	return s.unexpired(get(ctx, s, sessionEntity, s.sessions, sessionKey(userID, id), decodeSession))
 }
 
 // UpdateSession implements todo.SessionStore: one PutItem on the owner's key
