@@ -247,9 +247,10 @@ func testDeleteTodos(t *testing.T, open Opener) {
 
 func testDeleteUser(t *testing.T, open Opener) {
 	s, ctx := openSessions(t, open), context.Background()
-	u := NewUser("ann@example.com")
+	// Addresses of their own: a live run shares one store across the suite.
+	u := NewUser("deleted@example.com")
 	mustNil(t, s.CreateUser(ctx, u))
-	other := NewUser("bob@example.com")
+	other := NewUser("kept@example.com")
 	mustNil(t, s.CreateUser(ctx, other))
 
 	mustNil(t, s.DeleteUser(ctx, u.Email))
