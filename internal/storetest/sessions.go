@@ -28,27 +28,9 @@ func NewSession(userID string) *todo.RefreshSession {
 	}
 }
 
-// sessionEngine is a store with the session, account-deletion and purge
-// parts, which todo.Store does not hold until every engine has them.
-type sessionEngine interface {
-	todo.Store
-	todo.SessionStore
-	todo.UserDeleter
-	todo.TodoPurger
-}
-
-func openSessions(t *testing.T, open Opener) sessionEngine {
-	t.Helper()
-	s, ok := open(t).(sessionEngine)
-	if !ok {
-		t.Fatal("the engine lacks the session store")
-	}
-	return s
-}
-
 // storedSession reads want's session back from s and fails t unless it
 // equals want.
-func storedSession(t *testing.T, ctx context.Context, s sessionEngine, want *todo.RefreshSession) *todo.RefreshSession {
+func storedSession(t *testing.T, ctx context.Context, s todo.Store, want *todo.RefreshSession) *todo.RefreshSession {
 	t.Helper()
 	got, err := s.Session(ctx, want.UserID, want.ID)
 	mustNil(t, err)
@@ -64,7 +46,7 @@ func storedSession(t *testing.T, ctx context.Context, s sessionEngine, want *tod
 }
 
 func testSessions(t *testing.T, open Opener) {
-	s, ctx := openSessions(t, open), context.Background()
+	s, ctx := open(t), context.Background()
 	ann, bob := ulid.Make().String(), ulid.Make().String()
 
 	rs := NewSession(ann)
@@ -108,7 +90,7 @@ func testSessions(t *testing.T, open Opener) {
 // testSessionsExpiry: a session past its absolute limit reads as NotFound
 // (the idle limit is the caller's to check, from LastUsedAt).
 func testSessionsExpiry(t *testing.T, open Opener) {
-	s, ctx := openSessions(t, open), context.Background()
+	s, ctx := open(t), context.Background()
 	uid := ulid.Make().String()
 	old := NewSession(uid)
 	old.ExpiresAt = time.Now().Add(-time.Minute).Truncate(time.Millisecond)
@@ -123,7 +105,7 @@ func testSessionsExpiry(t *testing.T, open Opener) {
 }
 
 func testSessionsConcurrent(t *testing.T, open Opener) {
-	s, ctx := openSessions(t, open), context.Background()
+	s, ctx := open(t), context.Background()
 	rs := NewSession(ulid.Make().String())
 	mustNil(t, s.CreateSession(ctx, rs))
 	errs := race(8, func(i int) error {
@@ -144,7 +126,7 @@ func rotate(rs *todo.RefreshSession, newHash string, at time.Time) {
 }
 
 func testSessionsRotation(t *testing.T, open Opener) {
-	s, ctx := openSessions(t, open), context.Background()
+	s, ctx := open(t), context.Background()
 	rs := NewSession(ulid.Make().String())
 	mustNil(t, s.CreateSession(ctx, rs))
 
@@ -170,7 +152,7 @@ func testSessionsRotation(t *testing.T, open Opener) {
 }
 
 func testDeleteSessions(t *testing.T, open Opener) {
-	s, ctx := openSessions(t, open), context.Background()
+	s, ctx := open(t), context.Background()
 	ann, bob := ulid.Make().String(), ulid.Make().String()
 	var anns, bobs []*todo.RefreshSession
 	for range 5 {
@@ -215,7 +197,7 @@ func testDeleteSessions(t *testing.T, open Opener) {
 }
 
 func testDeleteTodos(t *testing.T, open Opener) {
-	s, ctx := openSessions(t, open), context.Background()
+	s, ctx := open(t), context.Background()
 	ann, bob := ulid.Make().String(), ulid.Make().String()
 	const n = 30 // more than one DynamoDB batch of 25
 	for i := range n {
@@ -246,7 +228,7 @@ func testDeleteTodos(t *testing.T, open Opener) {
 }
 
 func testDeleteUser(t *testing.T, open Opener) {
-	s, ctx := openSessions(t, open), context.Background()
+	s, ctx := open(t), context.Background()
 	// Addresses of their own: a live run shares one store across the suite.
 	u := NewUser("deleted@example.com")
 	mustNil(t, s.CreateUser(ctx, u))

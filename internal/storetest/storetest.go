@@ -29,6 +29,13 @@ func Run(t *testing.T, open Opener) {
 	t.Run("TodosConcurrentUpdate", func(t *testing.T) { testTodosConcurrent(t, open) })
 	t.Run("Claims", func(t *testing.T) { testClaims(t, open) })
 	t.Run("Throttles", func(t *testing.T) { testThrottles(t, open) })
+	t.Run("Sessions", func(t *testing.T) { testSessions(t, open) })
+	t.Run("SessionsExpiry", func(t *testing.T) { testSessionsExpiry(t, open) })
+	t.Run("SessionsConcurrentUpdate", func(t *testing.T) { testSessionsConcurrent(t, open) })
+	t.Run("SessionsRotation", func(t *testing.T) { testSessionsRotation(t, open) })
+	t.Run("DeleteSessions", func(t *testing.T) { testDeleteSessions(t, open) })
+	t.Run("DeleteTodos", func(t *testing.T) { testDeleteTodos(t, open) })
+	t.Run("DeleteUser", func(t *testing.T) { testDeleteUser(t, open) })
 }
 
 // now is a fixed, millisecond-precise instant: engines may keep no more.

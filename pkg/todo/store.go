@@ -83,6 +83,9 @@ type Store interface {
 	TodoStore
 	ClaimStore
 	ThrottleStore
+	SessionStore
+	UserDeleter
+	TodoPurger
 	// Close releases the engine's resources.
 	Close() error
 }
