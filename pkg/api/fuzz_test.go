@@ -13,8 +13,8 @@ import (
 // `go test -fuzz FuzzRequests ./pkg/api` explores further.
 func FuzzRequests(f *testing.F) {
 	for _, seed := range []struct{ method, path, body, auth string }{
-		{"POST", "/register", `{"email":"a@b.co","password":"password1"}`, ""},
-		{"POST", "/register", `{"email":"a@b.co","password":"password1","name":"\u0000"}`, ""},
+		{"POST", "/register", `{"email":"a@b.co","password":"correct horse battery"}`, ""},
+		{"POST", "/register", `{"email":"a@b.co","password":"correct horse battery","name":"\u0000"}`, ""},
 		{"POST", "/login", `{"email":["x"],"password":{}}`, ""},
 		{"POST", "/verify", `{"email":"a@b.co","code":"1234567"}`, ""},
 		{"GET", "/verify?email=%ZZ&code=1", ``, ""},
@@ -23,7 +23,7 @@ func FuzzRequests(f *testing.F) {
 		{"PATCH", "/todos/01ARZ3NDEKTSV4RRFFQ69G5FAV", `{"done":"yes"}`, "Bearer "},
 		{"DELETE", "/todos/../../etc/passwd", ``, ""},
 		{"OPTIONS", "/todos", ``, ""},
-		{"POST", "/register", `{"email":"a@b.co","password":"password1"}{"x":1}`, ""},
+		{"POST", "/register", `{"email":"a@b.co","password":"correct horse battery"}{"x":1}`, ""},
 		{"POST", "/register", "\xff\xfe", ""},
 	} {
 		f.Add(seed.method, seed.path, seed.body, seed.auth)

@@ -114,7 +114,7 @@ func TestMailerDynamoDBEvent(t *testing.T) {
 			t.Fatalf("round %d: failures %s, want only sequence 3", round, out)
 		}
 	}
-	if len(sent) != 1 || sent[0].To != "ann@example.com" || !strings.Contains(sent[0].Text, "https://app.example/verify?code=") {
+	if len(sent) != 1 || sent[0].To != "ann@example.com" || !strings.Contains(sent[0].Text, "https://app.example/#/verify?code=") {
 		t.Fatalf("sent %+v, want one code mail to ann", sent)
 	}
 }
@@ -139,7 +139,7 @@ func TestMailerTablestoreTrigger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := acc.Register(context.Background(), "ann@example.com", "password1", "Ann"); err != nil {
+	if err := acc.Register(context.Background(), "ann@example.com", "correct horse battery", "Ann"); err != nil {
 		t.Fatal(err)
 	}
 	payload, err := tablestoretest.TriggerPayload(ts.Changes("inst", cfg.UsersTable, 0))
