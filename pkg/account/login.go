@@ -113,7 +113,7 @@ func (s *Service) reserveTry(ctx context.Context, key string) error {
 			return err
 		}
 		if now.Before(th.LockedUntil) {
-			return limit.Limited(th.LockedUntil.Sub(now), "Too many failed log-ins for this address from here.")
+			return limit.Limited(th.LockedUntil.Sub(now), "Too many log-in attempts for this address from here.")
 		}
 		th.Failures++
 		if th.Failures >= p.LoginBackoffAfter {
