@@ -56,6 +56,9 @@ type Config struct {
 	UsersTable string // USERS_TABLE (default todofn_users)
 	TodosTable string // TODOS_TABLE (default todofn_todos)
 	KeysTable  string // KEYS_TABLE (default todofn_keys)
+	// SessionsTable is SESSIONS_TABLE (default todofn_sessions): refresh
+	// sessions, on the cloud engines.
+	SessionsTable string
 
 	AWSRegion        string // AWS_REGION (set by Lambda)
 	DynamoDBEndpoint string // DYNAMODB_ENDPOINT: e.g. http://127.0.0.1:8000 for dynalite
@@ -156,6 +159,7 @@ func ConfigFrom(getenv func(string) string) Config {
 	c.UsersTable = str("USERS_TABLE", "todofn_users")
 	c.TodosTable = str("TODOS_TABLE", "todofn_todos")
 	c.KeysTable = str("KEYS_TABLE", "todofn_keys")
+	c.SessionsTable = str("SESSIONS_TABLE", "todofn_sessions")
 	c.AWSRegion = str("AWS_REGION", str("AWS_DEFAULT_REGION", ""))
 	c.DynamoDBEndpoint = str("DYNAMODB_ENDPOINT", "")
 	c.AWSAccessKeyID = getenv("AWS_ACCESS_KEY_ID")

@@ -33,6 +33,6 @@ func init() {
 // DynamoDB is the dynamodb engine's configuration.
 func (c Config) DynamoDB() dynamodb.Config {
 	return dynamodb.Config{Region: c.AWSRegion, Endpoint: c.DynamoDBEndpoint,
-		UsersTable: c.UsersTable, TodosTable: c.TodosTable, KeysTable: c.KeysTable,
+		UsersTable: c.UsersTable, TodosTable: c.TodosTable, KeysTable: c.KeysTable, SessionsTable: c.SessionsTable,
 		AccessKeyID: c.AWSAccessKeyID, SecretAccessKey: c.AWSSecretKey, SessionToken: c.AWSSessionToken}
 }
