@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests use, each only if missing: the npm packages
-# (dynalite, playwright-core), Mailpit and the AWS Lambda runtime interface
-# emulator and staticcheck (Go modules, pinned), and Debian's Chromium
+# (dynalite, playwright-core), Mailpit, Toxiproxy, the AWS Lambda runtime
+# interface emulator and staticcheck (Go modules, pinned), and Debian's Chromium
 # (needs root or sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +18,16 @@ fi
 if [ ! -x "$GOBIN/aws-lambda-rie" ] && ! command -v aws-lambda-rie >/dev/null; then
   echo "tools: go install aws-lambda-rie"
   go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d
+fi
+# Toxiproxy for the mailer's fault test; its command is named "server", so
+# it is built into a folder of its own and renamed.
+if [ ! -x "$GOBIN/toxiproxy-server" ] && ! command -v toxiproxy-server >/dev/null; then
+  echo "tools: go install toxiproxy-server"
+  tmp="$(mktemp -d)"
+  GOBIN="$tmp" go install github.com/Shopify/toxiproxy/v2/cmd/server@v2.5.0
+  mkdir -p "$GOBIN"
+  mv "$tmp/server" "$GOBIN/toxiproxy-server"
+  rmdir "$tmp"
 fi
 # staticcheck for `make lint`, at this version (a different one on PATH is
 # replaced in GOBIN, which the Makefile puts first on PATH).
