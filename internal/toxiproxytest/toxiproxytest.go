@@ -27,7 +27,7 @@ import (
 
 // InstallHint installs the Toxiproxy version the tests are written
 // against; its command is named "server", so it is renamed.
-const InstallHint = `GOBIN=$(mktemp -d) go install github.com/Shopify/toxiproxy/v2/cmd/server@v2.5.0 && mv $GOBIN/server ~/go/bin/toxiproxy-server`
+const InstallHint = `d=$(mktemp -d) && GOBIN=$d go install github.com/Shopify/toxiproxy/v2/cmd/server@v2.5.0 && mv $d/server ~/go/bin/toxiproxy-server (or scripts/install-tools.sh)`
 
 // BinaryName is the name the server is installed under.
 const BinaryName = "toxiproxy-server"
