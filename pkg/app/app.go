@@ -40,7 +40,7 @@ func OpenWithLog(cfg Config, w io.Writer) (*App, error) {
 		return nil, err
 	}
 	a := &App{Config: cfg, Log: newLogger(cfg, w), engine: lookupEngine(cfg.Store)}
-	if cfg.Local() && (cfg.JWTKeys == "" || cfg.AppSecret == "") {
+	if cfg.needsDevSecrets() {
 		if err := a.devSecrets(); err != nil {
 			return nil, err
 		}

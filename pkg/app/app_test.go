@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/todofn/todofn/pkg/keyset"
 )
 
 func env(kv ...string) func(string) string {
@@ -26,11 +28,11 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 		{"local default", nil, nil},
 		{"bad store", []string{"STORE", "mysql"}, []string{"STORE must be"}},
 		{"cloud needs secrets", []string{"STORE", "dynamodb", "AWS_REGION", "eu-west-1", "AWS_ACCESS_KEY_ID", "a", "AWS_SECRET_ACCESS_KEY", "b"},
-			[]string{"JWT_KEYS is required", "APP_SECRET is required"}},
-		{"dynamodb without region or credentials", []string{"STORE", "dynamodb", "JWT_KEYS", "k=x", "APP_SECRET", strings.Repeat("A", 44)},
+			[]string{"JWT_PUBLIC_KEYS is required", "APP_SECRET is required"}},
+		{"dynamodb without region or credentials", []string{"STORE", "dynamodb", "JWT_PUBLIC_KEYS", "k=x", "APP_SECRET", strings.Repeat("A", 44)},
 			[]string{"AWS_REGION", "AWS_ACCESS_KEY_ID"}},
 		{"dynalite is local", []string{"STORE", "dynamodb", "AWS_REGION", "local", "DYNAMODB_ENDPOINT", "http://127.0.0.1:8000"}, nil},
-		{"tablestore", []string{"STORE", "tablestore"}, []string{"TABLESTORE_ENDPOINT", "TABLESTORE_INSTANCE", "ALIBABA_CLOUD_ACCESS_KEY_ID", "JWT_KEYS"}},
+		{"tablestore", []string{"STORE", "tablestore"}, []string{"TABLESTORE_ENDPOINT", "TABLESTORE_INSTANCE", "ALIBABA_CLOUD_ACCESS_KEY_ID", "JWT_PUBLIC_KEYS"}},
 		{"short secret", []string{"APP_SECRET", "c2hvcnQ"}, []string{"APP_SECRET must be base64 of at least 32 bytes"}},
 		{"bad values", []string{"JWT_TTL", "forever", "SMTP_PORT", "99999", "LOG_FORMAT", "xml", "SMTP_SECURITY", "ssl", "APP_URL", "ftp://x"},
 			[]string{"JWT_TTL", "SMTP_PORT", "LOG_FORMAT", "SMTP_SECURITY", "APP_URL"}},
@@ -56,10 +58,10 @@ func TestValidateNamesEveryProblem(t *testing.T) {
 	}
 }
 
-func TestOpenRefusesShortJWTKey(t *testing.T) {
-	_, err := OpenWithLog(ConfigFrom(env("DATA_DIR", t.TempDir(), "JWT_KEYS", "k=c2hvcnQ")), os.Stderr)
-	if err == nil || !strings.Contains(err.Error(), "at least 32") {
-		t.Fatalf("Open = %v, want a refusal of the short key", err)
+func TestOpenRefusesBadJWTKey(t *testing.T) {
+	_, err := OpenWithLog(ConfigFrom(env("DATA_DIR", t.TempDir(), "JWT_SIGNING_KEYS", "k=c2hvcnQ")), os.Stderr)
+	if err == nil || !strings.Contains(err.Error(), `JWT_SIGNING_KEYS: keyset: key "k": not a PKCS#8 private key`) {
+		t.Fatalf("Open = %v, want a refusal of the key that names it", err)
 	}
 }
 
@@ -67,7 +69,12 @@ func TestOpenRefusesShortJWTKey(t *testing.T) {
 // first request, on the embedded store and on DynamoDB (no network call).
 func BenchmarkOpen(b *testing.B) {
 	dir := b.TempDir()
-	secrets := []string{"JWT_KEYS", "k=" + strings.Repeat("A", 44), "APP_SECRET", strings.Repeat("B", 44)}
+	key, err := keyset.Generate("k")
+	if err != nil {
+		b.Fatal(err)
+	}
+	signing, _ := keyset.FormatSigning([]keyset.SigningKey{key})
+	secrets := []string{"JWT_SIGNING_KEYS", signing, "APP_SECRET", strings.Repeat("B", 44)}
 	for _, tt := range []struct {
 		name string
 		env  []string

@@ -32,11 +32,19 @@ type Config struct {
 	// several function binaries can share it.
 	BoltShared bool
 
-	JWTKeys     string        // JWT_KEYS: "kid=base64secret,..." — first signs
-	JWTIssuer   string        // JWT_ISSUER (default todofn)
-	JWTAudience string        // JWT_AUDIENCE (default todofn-api)
-	JWTTTL      time.Duration // JWT_TTL (default 15m)
-	AppSecret   string        // APP_SECRET: base64, >= 32 bytes; keys verification codes and cursors
+	// JWTSigningKeys (JWT_SIGNING_KEYS: "kid=KEY[,kid2=KEY2]", each KEY the
+	// base64url PKCS#8 DER of an EC P-256 private key) sign access tokens
+	// (ES256), the first signing; their public halves also verify. Only the
+	// functions that issue tokens (login, refresh) get them.
+	JWTSigningKeys string
+	// JWTPublicKeys (JWT_PUBLIC_KEYS: "kid=KEY[,...]", each KEY the
+	// base64url PKIX DER of an EC P-256 public key) verify access tokens;
+	// every function gets them. A token's kid selects the key.
+	JWTPublicKeys string
+	JWTIssuer     string        // JWT_ISSUER (default todofn)
+	JWTAudience   string        // JWT_AUDIENCE (default todofn-api)
+	JWTTTL        time.Duration // JWT_TTL (default 10m, from 1s to 1h)
+	AppSecret     string        // APP_SECRET: base64, >= 32 bytes; keys verification codes and cursors
 
 	AppURL         string   // APP_URL: the web app (verify redirects and mail links)
 	VerifyURL      string   // VERIFY_URL: the verify route's URL used in mails (default APP_URL's origin + /verify)
@@ -119,14 +127,15 @@ func ConfigFrom(getenv func(string) string) Config {
 	c.Store = strings.ToLower(str("STORE", "bolt"))
 	c.DataDir = str("DATA_DIR", "data")
 	c.BoltShared = boolish(getenv("BOLT_SHARED"))
-	c.JWTKeys = getenv("JWT_KEYS")
+	c.JWTSigningKeys = strings.TrimSpace(getenv("JWT_SIGNING_KEYS"))
+	c.JWTPublicKeys = strings.TrimSpace(getenv("JWT_PUBLIC_KEYS"))
 	c.JWTIssuer = str("JWT_ISSUER", "todofn")
 	c.JWTAudience = str("JWT_AUDIENCE", "todofn-api")
-	c.JWTTTL = 15 * time.Minute
+	c.JWTTTL = 10 * time.Minute
 	if v := getenv("JWT_TTL"); v != "" {
 		d, err := time.ParseDuration(v)
-		if err != nil || d < time.Second || d > 24*time.Hour {
-			c.problems = append(c.problems, "JWT_TTL must be a duration from 1s to 24h, such as 15m")
+		if err != nil || d < time.Second || d > time.Hour {
+			c.problems = append(c.problems, "JWT_TTL must be a duration from 1s to 1h, such as 10m")
 		} else {
 			c.JWTTTL = d
 		}
@@ -272,16 +281,14 @@ func (c Config) Validate() error {
 			strings.Join(engineNames(), ", "), c.Store))
 	}
 	if !c.Local() {
-		if c.JWTKeys == "" {
-			p = append(p, "JWT_KEYS is required (kid=base64secret, at least 32 bytes)")
+		if c.JWTSigningKeys == "" && c.JWTPublicKeys == "" {
+			p = append(p, "JWT_PUBLIC_KEYS is required (kid=base64url PKIX DER of an EC P-256 public key; `make jwks` prints them), or JWT_SIGNING_KEYS where tokens are issued")
 		}
 		if c.AppSecret == "" {
 			p = append(p, "APP_SECRET is required (base64, at least 32 bytes)")
 		}
 	}
-	if c.JWTKeys != "" {
-		p = append(p, keyProblems(c.JWTKeys)...)
-	}
+	p = append(p, c.jwtKeyProblems()...)
 	if c.AppSecret != "" {
 		if b, err := decodeSecret(c.AppSecret); err != nil || len(b) < 32 {
 			p = append(p, "APP_SECRET must be base64 of at least 32 bytes")
@@ -316,22 +323,45 @@ func decodeSecret(s string) ([]byte, error) {
 	return base64.RawURLEncoding.DecodeString(s)
 }
 
-// keyProblems names what is wrong with a JWT_KEYS value.
-func keyProblems(s string) []string {
-	keys, err := keyset.Parse(s)
-	if err != nil {
-		return []string{"JWT_KEYS: " + err.Error()}
-	}
-	if len(keys) == 0 {
-		return []string{"JWT_KEYS holds no key"}
-	}
+// jwtKeyProblems names what is wrong with JWT_SIGNING_KEYS and
+// JWT_PUBLIC_KEYS: a malformed item or key (by its ID), and a key ID the
+// two give different keys.
+func (c Config) jwtKeyProblems() []string {
+	signing, serr := keyset.ParseSigning(c.JWTSigningKeys)
+	public, perr := keyset.ParsePublic(c.JWTPublicKeys)
 	var p []string
-	for _, k := range keys {
-		if err := k.Check(keyset.MinSecretLen); err != nil {
-			p = append(p, "JWT_KEYS: "+err.Error())
+	if serr != nil {
+		p = append(p, "JWT_SIGNING_KEYS: "+serr.Error())
+	}
+	if perr != nil {
+		p = append(p, "JWT_PUBLIC_KEYS: "+perr.Error())
+	}
+	if serr == nil && perr == nil {
+		if _, err := keyset.Verifying(signing, public); err != nil {
+			p = append(p, "JWT_SIGNING_KEYS and JWT_PUBLIC_KEYS: "+err.Error())
 		}
 	}
 	return p
+}
+
+// JWTSigning returns the keys of JWT_SIGNING_KEYS (none when it is empty);
+// the first signs.
+func (c Config) JWTSigning() ([]keyset.SigningKey, error) {
+	return keyset.ParseSigning(c.JWTSigningKeys)
+}
+
+// JWTVerifying returns the keys that verify access tokens: the public
+// halves of JWT_SIGNING_KEYS, then JWT_PUBLIC_KEYS, each key ID once.
+func (c Config) JWTVerifying() ([]keyset.PublicKey, error) {
+	signing, err := keyset.ParseSigning(c.JWTSigningKeys)
+	if err != nil {
+		return nil, err
+	}
+	public, err := keyset.ParsePublic(c.JWTPublicKeys)
+	if err != nil {
+		return nil, err
+	}
+	return keyset.Verifying(signing, public)
 }
 
 // VerifyLink is the mailed link's base: VERIFY_URL, else APP_URL's origin

@@ -4,15 +4,19 @@
 package apiserver
 
 import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"time"
+
 	"github.com/todofn/todofn/pkg/api"
 	"github.com/todofn/todofn/pkg/app"
 	"github.com/todofn/todofn/pkg/auth"
-	"github.com/todofn/todofn/pkg/keyset"
 	"github.com/todofn/todofn/pkg/limit"
 )
 
 // New returns the api.Server for a's configuration: it verifies access
-// tokens with JWT_KEYS, seals cursors with APP_SECRET, reads client IPs
+// tokens with JWT_PUBLIC_KEYS (and JWT_SIGNING_KEYS' public halves), seals cursors with APP_SECRET, reads client IPs
 // through TRUSTED_PROXIES and, unless RATE_LIMITS=off, keeps the per-IP
 // budgets of sign-up and verify.
 func New(a *app.App) (*api.Server, error) {
@@ -30,12 +34,71 @@ func New(a *app.App) (*api.Server, error) {
 	return srv, nil
 }
 
-// Tokens returns the access-token issuer and verifier for a's JWT settings.
-func Tokens(a *app.App) (*auth.Tokens, error) {
+// Verifier returns the access-token verifier for a's JWT settings: ES256
+// with the public keys of JWT_PUBLIC_KEYS and of JWT_SIGNING_KEYS.
+func Verifier(a *app.App) (*auth.Verifier, error) {
 	c := a.Config
-	keys, err := keyset.Parse(c.JWTKeys)
+	keys, err := c.JWTVerifying()
 	if err != nil {
 		return nil, err
 	}
-	return auth.New(auth.Config{Keys: keys, Issuer: c.JWTIssuer, Audience: c.JWTAudience, TTL: c.JWTTTL})
+	return auth.NewVerifier(auth.VerifierConfig{Keys: keys, Issuer: c.JWTIssuer, Audience: c.JWTAudience})
+}
+
+// Issuer returns the access-token issuer for a's JWT settings: the first
+// key of JWT_SIGNING_KEYS signs, for JWT_TTL. It fails when
+// JWT_SIGNING_KEYS is empty, as it is in every function but login and
+// refresh.
+func Issuer(a *app.App) (*auth.Issuer, error) {
+	c := a.Config
+	keys, err := c.JWTSigning()
+	if err != nil {
+		return nil, err
+	}
+	if len(keys) == 0 {
+		return nil, errors.New("apiserver: JWT_SIGNING_KEYS is empty: this function cannot issue access tokens")
+	}
+	return auth.NewIssuer(auth.IssuerConfig{Keys: keys, Issuer: c.JWTIssuer, Audience: c.JWTAudience, TTL: c.JWTTTL})
+}
+
+// Tokens returns a's access-token verifier and, when JWT_SIGNING_KEYS is
+// set, its issuer, with the single-argument Issue that pkg/account calls
+// today. It goes once pkg/account passes its session's ID to Issuer's
+// Issue.
+func Tokens(a *app.App) (*LegacyTokens, error) {
+	v, err := Verifier(a)
+	if err != nil {
+		return nil, err
+	}
+	t := &LegacyTokens{verifier: v}
+	if a.Config.JWTSigningKeys != "" {
+		if t.issuer, err = Issuer(a); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
+}
+
+// LegacyTokens issues and verifies access tokens through the interfaces of
+// pkg/account and pkg/api before sessions: Issue(userID) gives each token a
+// random session ID of its own, Verify returns the user ID only.
+type LegacyTokens struct {
+	issuer   *auth.Issuer // nil without JWT_SIGNING_KEYS
+	verifier *auth.Verifier
+}
+
+// Issue returns a token for the user with a fresh random session ID.
+func (t *LegacyTokens) Issue(userID string) (string, time.Time, error) {
+	if t.issuer == nil {
+		return "", time.Time{}, errors.New("apiserver: JWT_SIGNING_KEYS is empty: this function cannot issue access tokens")
+	}
+	sid := make([]byte, 16)
+	_, _ = rand.Read(sid) // crypto/rand.Read never fails (Go 1.24+)
+	return t.issuer.Issue(userID, base64.RawURLEncoding.EncodeToString(sid))
+}
+
+// Verify checks a token and returns its user ID.
+func (t *LegacyTokens) Verify(token string) (string, error) {
+	c, err := t.verifier.Verify(token)
+	return c.UserID, err
 }
