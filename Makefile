@@ -19,7 +19,7 @@ export PATH := $(GOBIN):$(PATH)
 # Minimum total statement coverage of pkg/ (percent) for `make test`.
 COVERAGE_MIN ?= 75
 
-.PHONY: help run run-services tables build generate test test-go test-web lint tools bench clean
+.PHONY: help run run-services tables jwks build generate test test-go test-web lint tools bench clean
 
 # build_fn is the one recipe that builds a function, for every flavour
 # (make build, package-aws, package-fc, sam build, run-lambda, run-fc):
@@ -55,6 +55,10 @@ run-services: ## the local server on DynamoDB (dynalite :8000) with mail through
 
 tables: ## create the cloud tables named by the environment (STORE=dynamodb|tablestore ...)
 	$(GO) run ./cmd/tables
+
+jwks: ## write build/jwks.json: the JWK Set of JWT_PUBLIC_KEYS/JWT_SIGNING_KEYS (else ./data's dev key), for the web bucket's /.well-known/jwks.json
+	@mkdir -p build
+	$(GO) run ./cmd/jwks -o build/jwks.json
 
 build: build/tools/pack ## build every function as build/<fn>/bootstrap (linux/$(GOARCH)) and build/<fn>.zip
 	$(foreach f,$(FUNCTIONS),$(call zip_fn,$(f),linux,$(GOARCH),lambda.norpc,$(BUILD_DIR)/$(f)/bootstrap,$(BUILD_DIR)/$(f).zip,$(f)))
