@@ -45,6 +45,7 @@ type cloud struct {
 	kids    []*child
 	closers []func()
 	died    chan *child // a child that exited on its own
+	jwks    []byte      // the JWK Set of the functions' keys, made by baseEnv
 	stopped chan struct{}
 }
 
@@ -77,7 +78,9 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return c.serve(ctx, newFront(origin, mailbox, http.Dir(o.web), cd, fns, c.log),
+	f := newFront(origin, mailbox, http.Dir(o.web), cd, fns, c.log)
+	f.jwks = c.jwks
+	return c.serve(ctx, f,
 		fmt.Sprintf("listening on %s\n  web app:  %s/\n  mailbox:  %s\n  %s", origin, origin, orNone(mailbox), where))
 }
 
@@ -159,12 +162,13 @@ func (c *console) println(text string) {
 func (c *cloud) baseEnv(origin string) (map[string]string, error) {
 	get := c.o.getenv
 	env := map[string]string{
-		"LOG_FORMAT":    "text",
-		"APP_URL":       origin + "/",
-		"VERIFY_URL":    origin + "/verify",
-		"SMTP_SECURITY": "none",
-		"JWT_KEYS":      get("JWT_KEYS"),
-		"APP_SECRET":    get("APP_SECRET"),
+		"LOG_FORMAT":       "text",
+		"APP_URL":          origin + "/",
+		"VERIFY_URL":       origin + "/verify",
+		"SMTP_SECURITY":    "none",
+		"JWT_SIGNING_KEYS": get("JWT_SIGNING_KEYS"),
+		"JWT_PUBLIC_KEYS":  get("JWT_PUBLIC_KEYS"),
+		"APP_SECRET":       get("APP_SECRET"),
 	}
 	if v := get("LOG_FORMAT"); v != "" {
 		env["LOG_FORMAT"] = v
@@ -187,12 +191,24 @@ func (c *cloud) baseEnv(origin string) (map[string]string, error) {
 			env[k] = v
 		}
 	}
-	if env["JWT_KEYS"] == "" {
-		key, err := keyset.New("dev")
+	// One development ES256 pair for the run. Every function gets the
+	// signing key (locally that is simpler than the cloud's split, where
+	// only login and refresh hold it and the rest JWT_PUBLIC_KEYS).
+	if env["JWT_SIGNING_KEYS"] == "" && env["JWT_PUBLIC_KEYS"] == "" {
+		key, err := keyset.Generate("dev")
 		if err != nil {
 			return nil, err
 		}
-		env["JWT_KEYS"] = keyset.Format([]keyset.Key{key})
+		if env["JWT_SIGNING_KEYS"], err = keyset.FormatSigning([]keyset.SigningKey{key}); err != nil {
+			return nil, err
+		}
+	}
+	keys, err := config(env).JWTVerifying()
+	if err != nil {
+		return nil, fmt.Errorf("localcloud: %w", err)
+	}
+	if c.jwks, err = keyset.MarshalJWKS(keys); err != nil {
+		return nil, err
 	}
 	if env["APP_SECRET"] == "" {
 		secret := make([]byte, 32)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,10 +24,11 @@ const maxEventBody = 6<<20 - 64<<10
 // front is the one origin in front of every function: each API request
 // becomes its route's function-URL or HTTP-trigger event, the function's
 // answer becomes the HTTP response. It also serves the web app, its
-// /config.json and /healthz.
+// /config.json, /healthz and /.well-known/jwks.json.
 type front struct {
 	origin  string // this server's origin, e.g. http://127.0.0.1:8080
 	mailbox string // the dev mailbox's web UI, if any
+	jwks    []byte // the JWK Set of the keys the functions verify with, if known
 	web     http.FileSystem
 	codec   codec
 	fns     map[string]invoker // by function name
@@ -70,6 +72,11 @@ func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/config.json":
 		webconfig.SameOrigin(f.origin, f.mailbox).ServeHTTP(w, r)
 		return
+	case "/.well-known/jwks.json":
+		if f.jwks != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			serveJWKS(w, r, f.jwks)
+			return
+		}
 	}
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		if file, err := f.web.Open(r.URL.Path); err == nil {
@@ -164,4 +171,12 @@ func notAllowed(w http.ResponseWriter, r *http.Request, routes []target) {
 	}
 	w.Header().Set("Allow", strings.Join(append(allow, http.MethodOptions), ", "))
 	wire.Error(w, todo.MethodNotAllowed, fmt.Sprintf("%s is not allowed here; use %s.", r.Method, strings.Join(allow, " or ")))
+}
+
+// serveJWKS answers with the JWK Set document jwks, as the web bucket
+// serves build/jwks.json at /.well-known/jwks.json.
+func serveJWKS(w http.ResponseWriter, r *http.Request, jwks []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(jwks))
 }
