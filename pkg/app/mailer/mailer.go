@@ -5,6 +5,7 @@ package mailer
 
 import (
 	"context"
+	"errors"
 	"io"
 
 	"github.com/todofn/todofn/pkg/account"
@@ -51,8 +52,26 @@ func Handler(ctx context.Context, a *app.App) (func(context.Context, []byte) ([]
 		return nil, err
 	}
 	n := Notifier(a, sender)
-	a.Follow(ctx, n.Handle)
+	a.Follow(ctx, Feed(a, n))
 	return func(ctx context.Context, payload []byte) ([]byte, error) {
 		return a.HandleStream(ctx, payload, n.Handle)
 	}, nil
+}
+
+// Feed is n.Handle for a change feed that retries a failed change before
+// any later one (the embedded store's): a change whose mail was given up
+// (an *account.DeadLetterError) is logged at error level, once, and
+// acknowledged, so it does not hold back the feed for good.
+func Feed(a *app.App, n *account.Notifier) func(context.Context, todo.UserChange) error {
+	return func(ctx context.Context, c todo.UserChange) error {
+		err := n.Handle(ctx, c)
+		var dl *account.DeadLetterError
+		if !errors.As(err, &dl) {
+			return err
+		}
+		if dl.DeadLetter() {
+			a.Log.Error("mailer: mail given up; the change is acknowledged", "mail", dl.Key, "error", err)
+		}
+		return nil
+	}
 }
