@@ -113,8 +113,9 @@ func failedFrom(t *testing.T, out []byte) []int {
 // store behind a claimHook, and returns the mailer function's handler.
 func openMailer(t *testing.T, smtpHost string, smtpPort int, log *lockedBuffer) (func(context.Context, []byte) ([]byte, error), *claimHook) {
 	t.Helper()
+	prefix := fmt.Sprintf("fault%d_", time.Now().UnixNano()) // dynalite outlives a test run (-count)
 	vars := map[string]string{"STORE": "dynamodb", "AWS_REGION": "us-east-1", "DYNAMODB_ENDPOINT": dynalitetest.Endpoint(t),
-		"USERS_TABLE": "fault_users", "TODOS_TABLE": "fault_todos", "KEYS_TABLE": "fault_keys", "DATA_DIR": t.TempDir(),
+		"USERS_TABLE": prefix + "users", "TODOS_TABLE": prefix + "todos", "KEYS_TABLE": prefix + "keys", "DATA_DIR": t.TempDir(),
 		"APP_URL": "https://app.example/", "SMTP_HOST": smtpHost, "SMTP_PORT": strconv.Itoa(smtpPort), "SMTP_SECURITY": "none",
 		"MAIL_FROM": "todofn <no-reply@fault.example>", "LOG_FORMAT": "json"}
 	cfg := app.ConfigFrom(func(k string) string { return vars[k] })
