@@ -7,14 +7,15 @@ import (
 	"github.com/todofn/todofn/pkg/todo"
 )
 
-// TokenVerifier checks a bearer token and returns its user ID, or a
-// todo.Unauthorized error.
+// TokenVerifier checks a bearer token and returns what it says (the user
+// and session IDs), or a todo.Unauthorized error.
 type TokenVerifier interface {
-	Verify(token string) (userID string, err error)
+	Verify(token string) (todo.TokenClaims, error)
 }
 
 // requireUser lets a request through only with a valid bearer token, and
-// puts the user ID into its context (todo.UserID).
+// puts the user and session IDs into its context (todo.UserID,
+// todo.SessionID).
 func (s *Server) requireUser(next handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
@@ -22,10 +23,11 @@ func (s *Server) requireUser(next handlerFunc) handlerFunc {
 		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
 			return todo.Errorf(todo.Unauthorized, "Log in first: send Authorization: Bearer <access token>.")
 		}
-		uid, err := s.Tokens.Verify(token)
+		c, err := s.Tokens.Verify(token)
 		if err != nil {
 			return err
 		}
-		return next(w, r.WithContext(todo.WithUserID(r.Context(), uid)))
+		ctx := todo.WithSessionID(todo.WithUserID(r.Context(), c.UserID), c.SessionID)
+		return next(w, r.WithContext(ctx))
 	}
 }

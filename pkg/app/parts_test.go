@@ -41,22 +41,22 @@ func TestDevSecretsAreKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t1, err := apiserver.Tokens(a1)
+	t1, err := apiserver.Issuer(a1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, _, _ := t1.Issue("u1")
+	tok, _, _ := t1.Issue("u1", "s1")
 	a1.Close()
 	a2, err := app.OpenWithLog(app.ConfigFrom(env("DATA_DIR", dir)), new(strings.Builder))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer a2.Close()
-	t2, err := apiserver.Tokens(a2)
+	t2, err := apiserver.Verifier(a2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sub, err := t2.Verify(tok); err != nil || sub != "u1" {
+	if c, err := t2.Verify(tok); err != nil || c.UserID != "u1" {
 		t.Fatalf("a token from the first run does not verify in the second: %v", err)
 	}
 	st, _ := os.Stat(filepath.Join(dir, "dev-secrets.json"))

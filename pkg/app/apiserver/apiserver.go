@@ -4,10 +4,7 @@
 package apiserver
 
 import (
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
-	"time"
 
 	"github.com/todofn/todofn/pkg/api"
 	"github.com/todofn/todofn/pkg/app"
@@ -20,12 +17,12 @@ import (
 // through TRUSTED_PROXIES and, unless RATE_LIMITS=off, keeps the per-IP
 // budgets of sign-up and verify.
 func New(a *app.App) (*api.Server, error) {
-	tokens, err := Tokens(a)
+	verifier, err := Verifier(a)
 	if err != nil {
 		return nil, err
 	}
 	c := a.Config
-	srv := &api.Server{Tokens: tokens, Cursors: api.NewCursors(a.Secret()),
+	srv := &api.Server{Tokens: verifier, Cursors: api.NewCursors(a.Secret()),
 		AppURL: c.AppURL, AllowedOrigins: c.AllowedOrigins, Log: a.Log, TrustedProxies: c.TrustedProxies}
 	if c.Limits.PerIP {
 		srv.Limiter = &limit.Limiter{Store: a.Store}
@@ -61,44 +58,6 @@ func Issuer(a *app.App) (*auth.Issuer, error) {
 	return auth.NewIssuer(auth.IssuerConfig{Keys: keys, Issuer: c.JWTIssuer, Audience: c.JWTAudience, TTL: c.JWTTTL})
 }
 
-// Tokens returns a's access-token verifier and, when JWT_SIGNING_KEYS is
-// set, its issuer, with the single-argument Issue that pkg/account calls
-// today. It goes once pkg/account passes its session's ID to Issuer's
-// Issue.
-func Tokens(a *app.App) (*LegacyTokens, error) {
-	v, err := Verifier(a)
-	if err != nil {
-		return nil, err
-	}
-	t := &LegacyTokens{verifier: v}
-	if a.Config.JWTSigningKeys != "" {
-		if t.issuer, err = Issuer(a); err != nil {
-			return nil, err
-		}
-	}
-	return t, nil
-}
-
-// LegacyTokens issues and verifies access tokens through the interfaces of
-// pkg/account and pkg/api before sessions: Issue(userID) gives each token a
-// random session ID of its own, Verify returns the user ID only.
-type LegacyTokens struct {
-	issuer   *auth.Issuer // nil without JWT_SIGNING_KEYS
-	verifier *auth.Verifier
-}
-
-// Issue returns a token for the user with a fresh random session ID.
-func (t *LegacyTokens) Issue(userID string) (string, time.Time, error) {
-	if t.issuer == nil {
-		return "", time.Time{}, errors.New("apiserver: JWT_SIGNING_KEYS is empty: this function cannot issue access tokens")
-	}
-	sid := make([]byte, 16)
-	_, _ = rand.Read(sid) // crypto/rand.Read never fails (Go 1.24+)
-	return t.issuer.Issue(userID, base64.RawURLEncoding.EncodeToString(sid))
-}
-
-// Verify checks a token and returns its user ID.
-func (t *LegacyTokens) Verify(token string) (string, error) {
-	c, err := t.verifier.Verify(token)
-	return c.UserID, err
-}
+// Tokens is Issuer under its earlier name, for pkg/app/accounts until it
+// calls Issuer.
+func Tokens(a *app.App) (*auth.Issuer, error) { return Issuer(a) }
