@@ -91,7 +91,7 @@ func apiFunctions(ctx context.Context, a *app.App) (http.Handler, error) {
 		return nil, err
 	}
 	notifier := mailer.Notifier(a, sender)
-	if !a.Follow(ctx, notifier.Handle) {
+	if !a.Follow(ctx, mailer.Feed(a, notifier)) {
 		acc.Users = &feedingUsers{UserStore: acc.Users, fn: notifier.Handle, log: a.Log}
 	}
 	return srv.Handler(srv.All(acc, todos.New(a))...), nil

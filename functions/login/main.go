@@ -1,4 +1,4 @@
-// Command login is a function: POST /login: check a password and issue an access token.
+// Command login is a function: POST /login: check a password and start a session (an access token and a refresh token).
 package main
 
 import (

@@ -9,6 +9,7 @@ package account
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/todofn/todofn/pkg/limit"
@@ -26,9 +27,9 @@ type PasswordHasher interface {
 	NeedsRehash(hash string) bool
 }
 
-// TokenIssuer issues access tokens.
+// TokenIssuer issues access tokens for a session.
 type TokenIssuer interface {
-	Issue(userID string) (token string, expires time.Time, err error)
+	Issue(userID, sessionID string) (token string, expires time.Time, err error)
 }
 
 // Policy holds the limits of the account flows.
@@ -49,6 +50,9 @@ type Policy struct {
 	// IPLoginFailures is the budget of failed log-ins of one client IP
 	// across all addresses; zero turns it off.
 	IPLoginFailures limit.Budget
+
+	SessionIdle time.Duration // a session ends this long after its last refresh (7 days)
+	SessionMax  time.Duration // and this long after the log-in, whatever happens (30 days)
 }
 
 // DefaultPolicy is the policy the functions use unless configured.
@@ -62,6 +66,8 @@ var DefaultPolicy = Policy{
 	LoginBackoffMax:   15 * time.Minute,
 	LoginAlert:        limit.Budget{Max: 100, Window: time.Hour},
 	IPLoginFailures:   limit.Budget{Max: 30, Window: 5 * time.Minute},
+	SessionIdle:       defaultSessionIdle,
+	SessionMax:        defaultSessionMax,
 }
 
 // day is the window of the per-address daily limits: a UTC day.
@@ -77,6 +83,10 @@ type Service struct {
 	// the length only.
 	CheckPassword func(password string) error
 	Tokens        TokenIssuer
+	Sessions      todo.SessionStore
+	Deleter       todo.UserDeleter
+	Todos         todo.TodoPurger // account deletion empties the list
+	Sealer        *Sealer         // seals a rotated refresh token for the grace period
 	Codes         *Codes
 	Policy        Policy
 	Now           func() time.Time // nil means time.Now
@@ -87,6 +97,48 @@ func (s *Service) now() time.Time {
 		return s.Now().UTC()
 	}
 	return time.Now().UTC()
+}
+
+// edit applies fn to the account of email and stores it, reading again
+// and reapplying fn when a concurrent write got there first. fn's error
+// stops the edit and is returned.
+func (s *Service) edit(ctx context.Context, email string, fn func(u *todo.User) error) error {
+	for range maxRetries {
+		u, err := s.Users.User(ctx, email)
+		if err != nil {
+			return err
+		}
+		if err := fn(u); err != nil {
+			return err
+		}
+		err = s.Users.UpdateUser(ctx, u)
+		if todo.ErrorCode(err) != todo.Conflict {
+			return err
+		}
+	}
+	return fmt.Errorf("account: too much contention on %q", email)
+}
+
+// noticeOn marks u for a security notice of kind, naming the request's
+// client IP; the mailer sends it from the change. Security notices do not
+// count against the daily mail budget: only the owner's own acts and a
+// stolen token cause them.
+func (s *Service) noticeOn(ctx context.Context, u *todo.User, kind todo.Notice) error {
+	nonce, err := s.Codes.NewNonce()
+	if err != nil {
+		return err
+	}
+	u.NoticeNonce, u.NoticeAt, u.NoticeKind, u.NoticeIP = nonce, s.now(), kind, todo.ClientIP(ctx)
+	return nil
+}
+
+// notice marks the account of email for a security notice of kind.
+func (s *Service) notice(ctx context.Context, email string, kind todo.Notice) error {
+	err := s.edit(ctx, email, func(u *todo.User) error { return s.noticeOn(ctx, u, kind) })
+	if todo.ErrorCode(err) == todo.NotFound {
+		return nil // the account is gone: nobody to tell
+	}
+	return err
 }
 
 func (s *Service) limiter() *limit.Limiter { return &limit.Limiter{Store: s.Throttles, Now: s.Now} }

@@ -112,12 +112,13 @@ func (h *countingHasher) counts() (int, int) {
 var testParams = password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
 type fixture struct {
-	svc    *account.Service
-	store  *bolt.Store
-	count  *counting
-	hasher *countingHasher
-	clock  *clock
-	codes  *account.Codes
+	svc      *account.Service
+	verifier *auth.Verifier
+	store    *bolt.Store
+	count    *counting
+	hasher   *countingHasher
+	clock    *clock
+	codes    *account.Codes
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -129,15 +130,20 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(func() { s.Close() })
 	// Noon UTC: the daily limits' day does not turn during a test.
 	c := &clock{t: time.Now().UTC().Truncate(24 * time.Hour).Add(12 * time.Hour)}
-	key, _ := keyset.New("k1")
-	tokens, err := auth.New(auth.Config{Keys: []keyset.Key{key}, Issuer: "todofn", Audience: "todofn-api", Now: c.Now})
+	key, _ := keyset.Generate("k1")
+	tokens, err := auth.NewIssuer(auth.IssuerConfig{Keys: []keyset.SigningKey{key}, Issuer: "todofn", Audience: "todofn-api", Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{store: s, count: &counting{Store: s, calls: map[string]int{}}, clock: c,
+	verifier, err := auth.NewVerifier(auth.VerifierConfig{Keys: []keyset.PublicKey{key.Public()}, Issuer: "todofn", Audience: "todofn-api", Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{store: s, count: &counting{Store: s, calls: map[string]int{}}, clock: c, verifier: verifier,
 		hasher: &countingHasher{Hasher: password.NewHasher(testParams, password.WithConcurrency(64))},
 		codes:  account.NewCodes([]byte("0123456789abcdef0123456789abcdef"))}
-	f.svc = &account.Service{Users: f.count, Throttles: f.count, Hasher: f.hasher, Tokens: tokens, Codes: f.codes,
+	f.svc = &account.Service{Users: f.count, Throttles: f.count, Sessions: f.count, Deleter: f.count, Todos: f.count,
+		Hasher: f.hasher, Tokens: tokens, Codes: f.codes, Sealer: account.NewSealer([]byte("0123456789abcdef0123456789abcdef")),
 		CheckPassword: password.Check, Policy: account.DefaultPolicy, Now: c.Now}
 	return f
 }

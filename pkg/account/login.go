@@ -3,7 +3,6 @@ package account
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/todofn/todofn/pkg/limit"
@@ -36,6 +35,21 @@ func (s *Service) Login(ctx context.Context, email, password string) (*todo.Sess
 	if password == "" {
 		return nil, todo.FieldError("password", "Enter your password.")
 	}
+	u, err := s.check(ctx, email, password)
+	if err != nil {
+		return nil, err
+	}
+	if u.Status != todo.StatusVerified {
+		return nil, todo.Errorf(todo.EmailNotVerified, "Verify your e-mail address first: use the code we mailed you.")
+	}
+	s.rehash(ctx, u, password)
+	return s.startSession(ctx, u)
+}
+
+// check checks email's password as a log-in does, with its limits (see
+// Login), and returns the account; InvalidCredentials when it is wrong or
+// the address unknown.
+func (s *Service) check(ctx context.Context, email, password string) (*todo.User, error) {
 	if len(password) > 4*todo.MaxPasswordLen {
 		return nil, invalidCredentials() // never hash unbounded input
 	}
@@ -79,15 +93,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (*todo.Sess
 			return nil, err
 		}
 	}
-	if u.Status != todo.StatusVerified {
-		return nil, todo.Errorf(todo.EmailNotVerified, "Verify your e-mail address first: use the code we mailed you.")
-	}
-	s.rehash(ctx, u, password)
-	tok, exp, err := s.Tokens.Issue(u.ID)
-	if err != nil {
-		return nil, err
-	}
-	return &todo.Session{AccessToken: tok, ExpiresIn: int(exp.Sub(s.now()).Round(time.Second) / time.Second), User: u}, nil
+	return u, nil
 }
 
 // backoff is the wait after the n-th failure past the limit: 1 s, 2 s, 4 s
@@ -150,22 +156,15 @@ func (s *Service) countFailure(ctx context.Context, email string, u *todo.User) 
 	if ok, err := s.mailAllowed(ctx, email); !ok || err != nil {
 		return err
 	}
-	for range maxRetries {
-		nonce, err := s.Codes.NewNonce()
-		if err != nil {
-			return err
-		}
+	nonce, err := s.Codes.NewNonce()
+	if err != nil {
+		return err
+	}
+	return s.edit(ctx, email, func(u *todo.User) error {
 		now := s.now()
 		u.AlertNonce, u.AlertAt, u.UpdatedAt = nonce, now, now
-		err = s.Users.UpdateUser(ctx, u)
-		if todo.ErrorCode(err) != todo.Conflict {
-			return err
-		}
-		if u, err = s.Users.User(ctx, email); err != nil {
-			return err
-		}
-	}
-	return fmt.Errorf("account: login alert: too much contention on %q", email)
+		return nil
+	})
 }
 
 // rehash stores a new hash of password when u's was made with other

@@ -30,8 +30,12 @@ func TestLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 	sess, err := f.svc.Login(ctx, "ANN@example.com", pw)
-	if err != nil || sess.AccessToken == "" || sess.User.Email != "ann@example.com" || sess.ExpiresIn != 15*60 {
+	if err != nil || sess.AccessToken == "" || sess.User.Email != "ann@example.com" || sess.ExpiresIn != 10*60 ||
+		sess.RefreshToken == "" || sess.RefreshExpiresIn != 7*24*3600 {
 		t.Fatalf("Login = %+v, %v", sess, err)
+	}
+	if c, err := f.verifier.Verify(sess.AccessToken); err != nil || c.UserID != sess.User.ID || c.SessionID == "" {
+		t.Fatalf("the access token: %+v, %v", c, err)
 	}
 }
 

@@ -122,14 +122,8 @@ type userBody struct {
 	Name  string `json:"name"`
 }
 
-type loginBody struct {
-	AccessToken string   `json:"accessToken"`
-	TokenType   string   `json:"tokenType"`
-	ExpiresIn   int      `json:"expiresIn"`
-	User        userBody `json:"user"`
-}
-
-// Login is POST /login {"email","password"} -> 200 with an access token.
+// Login is POST /login {"email","password"} -> 200 with an access token, a
+// refresh token and the user.
 func (s *Server) Login(svc Authenticator) Function {
 	return Function{Name: "login", handlers: map[string]handlerFunc{
 		http.MethodPost: func(w http.ResponseWriter, r *http.Request) error {
@@ -144,8 +138,7 @@ func (s *Server) Login(svc Authenticator) Function {
 			if err != nil {
 				return err
 			}
-			writeJSON(w, http.StatusOK, loginBody{AccessToken: sess.AccessToken, TokenType: "Bearer", ExpiresIn: sess.ExpiresIn,
-				User: userBody{ID: sess.User.ID, Email: sess.User.Email, Name: sess.User.Name}})
+			writeJSON(w, http.StatusOK, toSessionBody(sess, true))
 			return nil
 		}}}
 }

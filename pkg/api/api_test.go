@@ -37,7 +37,7 @@ type env struct {
 	h      http.Handler
 	store  *bolt.Store
 	codes  *account.Codes
-	tokens *auth.Tokens
+	tokens *auth.Issuer
 	logs   *bytes.Buffer
 }
 
@@ -48,18 +48,23 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	key, _ := keyset.New("k1")
-	tokens, err := auth.New(auth.Config{Keys: []keyset.Key{key}, Issuer: "todofn", Audience: "todofn-api"})
+	key, _ := keyset.Generate("k1")
+	tokens, err := auth.NewIssuer(auth.IssuerConfig{Keys: []keyset.SigningKey{key}, Issuer: "todofn", Audience: "todofn-api"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	verifier, err := auth.NewVerifier(auth.VerifierConfig{Keys: []keyset.PublicKey{key.Public()}, Issuer: "todofn", Audience: "todofn-api"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	codes := account.NewCodes(secret)
 	logs := new(bytes.Buffer)
-	srv := &api.Server{Tokens: tokens, Cursors: api.NewCursors(secret),
+	srv := &api.Server{Tokens: verifier, Cursors: api.NewCursors(secret),
 		AppURL: "https://app.example/", AllowedOrigins: []string{"https://app.example"},
 		Log: slog.New(slog.NewJSONHandler(logs, nil)),
 	}
-	acc := &account.Service{Users: store, Throttles: store, Tokens: tokens, Codes: codes, Policy: account.DefaultPolicy,
+	acc := &account.Service{Users: store, Throttles: store, Sessions: store, Deleter: store, Todos: store,
+		Sealer: account.NewSealer(secret), Tokens: tokens, Codes: codes, Policy: account.DefaultPolicy,
 		Hasher: password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}), CheckPassword: password.Check}
 	td := &todolist.Service{Todos: store, Claims: store}
 	fns := srv.All(acc, td)
@@ -310,8 +315,9 @@ func TestLoginErrors(t *testing.T) {
 func TestTodoAuth(t *testing.T) {
 	e := newEnv(t)
 	good := e.signUp("ann@example.com")
-	other, _ := auth.New(auth.Config{Keys: []keyset.Key{{ID: "k1", Secret: bytes.Repeat([]byte("z"), 32)}}, Issuer: "todofn", Audience: "todofn-api"})
-	forged, _, _ := other.Issue("someone")
+	otherKey, _ := keyset.Generate("k1") // the same kid, another key
+	other, _ := auth.NewIssuer(auth.IssuerConfig{Keys: []keyset.SigningKey{otherKey}, Issuer: "todofn", Audience: "todofn-api"})
+	forged, _, _ := other.Issue("someone", "some-session")
 	for _, tt := range []struct{ name, header string }{
 		{"missing", ""},
 		{"not bearer", "Basic " + good},

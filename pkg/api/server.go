@@ -230,6 +230,10 @@ type AccountService interface {
 	Registrar
 	AddressVerifier
 	Authenticator
+	Refresher
+	LogoutService
+	PasswordService
+	AccountDeleter
 }
 
 // TodoService is everything the todo functions call.
@@ -245,5 +249,7 @@ type TodoService interface {
 // function builds only its own.
 func (s *Server) All(accounts AccountService, todos TodoService) []Function {
 	return []Function{s.Register(accounts), s.Verify(accounts), s.Login(accounts),
+		s.Refresh(accounts), s.Logout(accounts), s.ForgotPassword(accounts), s.ResetPassword(accounts),
+		s.ChangePassword(accounts), s.DeleteAccount(accounts),
 		s.ListTodos(todos), s.AddTodo(todos), s.UpdateTodo(todos), s.DeleteTodo(todos)}
 }

@@ -101,8 +101,9 @@ type Limits struct {
 	// The per-address limits apply either way.
 	PerIP bool
 	// Per client IP:
-	IPSignups       limit.Budget // IP_SIGNUP_LIMIT (30/5m): sign-up requests
-	IPVerifies      limit.Budget // IP_VERIFY_LIMIT (30/5m): verify requests
+	IPSignups       limit.Budget // IP_SIGNUP_LIMIT (30/5m): sign-up and forgot-password requests
+	IPVerifies      limit.Budget // IP_VERIFY_LIMIT (30/5m): verify and password-reset requests
+	IPRefreshes     limit.Budget // IP_REFRESH_LIMIT (300/5m): refresh requests
 	IPLoginFailures limit.Budget // IP_LOGIN_FAILURE_LIMIT (30/5m): failed log-ins, across all addresses
 	// Per address:
 	LoginBackoffAfter int           // LOGIN_BACKOFF_AFTER (5): failures from one client IP before it must wait 1 s, 2 s, 4 s ...
@@ -196,6 +197,7 @@ func (c *Config) limitsFrom(getenv func(string) string, str func(name, def strin
 	l := &c.Limits
 	l.IPSignups = c.budget("IP_SIGNUP_LIMIT", str("IP_SIGNUP_LIMIT", "30/5m"))
 	l.IPVerifies = c.budget("IP_VERIFY_LIMIT", str("IP_VERIFY_LIMIT", "30/5m"))
+	l.IPRefreshes = c.budget("IP_REFRESH_LIMIT", str("IP_REFRESH_LIMIT", "300/5m"))
 	l.IPLoginFailures = c.budget("IP_LOGIN_FAILURE_LIMIT", str("IP_LOGIN_FAILURE_LIMIT", "30/5m"))
 	l.LoginAlert = c.budget("LOGIN_ALERT_LIMIT", str("LOGIN_ALERT_LIMIT", "100/1h"))
 	l.LoginBackoffAfter = c.number("LOGIN_BACKOFF_AFTER", str("LOGIN_BACKOFF_AFTER", "5"), 1, 1000)

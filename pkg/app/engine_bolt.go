@@ -22,6 +22,14 @@ func init() {
 		follow: func(ctx context.Context, s todo.Store, fn func(context.Context, todo.UserChange) error, onError func(uint64, error)) {
 			_ = s.(*bolt.Store).Follow(ctx, fn, bolt.FollowOptions{OnError: onError})
 		},
-		sweep: func(s todo.Store) (int, error) { return s.(*bolt.Store).Sweep(time.Now()) },
+		sweep: func(s todo.Store) (int, error) {
+			b, now := s.(*bolt.Store), time.Now()
+			keys, err := b.Sweep(now)
+			if err != nil {
+				return keys, err
+			}
+			sessions, err := b.SweepSessions(now)
+			return keys + sessions, err
+		},
 	})
 }

@@ -185,6 +185,12 @@ func (s *SMTP) Send(ctx context.Context, m todo.Mail) error {
 
 	addr := net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.cfg.Port))
 	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
+		if msg.IsDelivered() {
+			// The server accepted the message (250 after DATA); only
+			// closing the session failed. The mail is out: reporting an
+			// error would have it sent again.
+			return nil
+		}
 		if cerr := ctx.Err(); cerr != nil {
 			return fmt.Errorf("mail: smtp: send via %s: %w (%w)", addr, cerr, err)
 		}

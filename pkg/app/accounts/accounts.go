@@ -12,14 +12,22 @@ import (
 )
 
 // New returns the account service on a's store, hashing with argon2id's
-// default parameters and issuing tokens with a's JWT settings.
+// default parameters and, where JWT_SIGNING_KEYS is set (login and
+// refresh), issuing tokens with a's JWT settings.
 func New(a *app.App) (*account.Service, error) {
-	tokens, err := apiserver.Tokens(a)
-	if err != nil {
-		return nil, err
+	// Only login and refresh hold a signing key; the other account
+	// functions issue no tokens.
+	var tokens account.TokenIssuer
+	if a.Config.JWTSigningKeys != "" {
+		issuer, err := apiserver.Issuer(a)
+		if err != nil {
+			return nil, err
+		}
+		tokens = issuer
 	}
-	return &account.Service{Users: a.Store, Throttles: a.Store, Hasher: hasher(a.Config), CheckPassword: password.Check,
-		Tokens: tokens, Codes: account.NewCodes(a.Secret()), Policy: policy(a.Config.Limits)}, nil
+	return &account.Service{Users: a.Store, Throttles: a.Store, Sessions: a.Store, Deleter: a.Store, Todos: a.Store,
+		Hasher: hasher(a.Config), CheckPassword: password.Check, Tokens: tokens, Codes: account.NewCodes(a.Secret()),
+		Sealer: account.NewSealer(a.Secret()), Policy: policy(a.Config.Limits)}, nil
 }
 
 // policy is the account policy with the configured limits.

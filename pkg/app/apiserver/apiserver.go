@@ -26,7 +26,8 @@ func New(a *app.App) (*api.Server, error) {
 		AppURL: c.AppURL, AllowedOrigins: c.AllowedOrigins, Log: a.Log, TrustedProxies: c.TrustedProxies}
 	if c.Limits.PerIP {
 		srv.Limiter = &limit.Limiter{Store: a.Store}
-		srv.PerIP = map[string]limit.Budget{"register": c.Limits.IPSignups, "verify": c.Limits.IPVerifies}
+		srv.PerIP = map[string]limit.Budget{"register": c.Limits.IPSignups, "verify": c.Limits.IPVerifies,
+			"password-forgot": c.Limits.IPSignups, "password-reset": c.Limits.IPVerifies, "refresh": c.Limits.IPRefreshes}
 	}
 	return srv, nil
 }

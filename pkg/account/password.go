@@ -1,0 +1,178 @@
+package account
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/todofn/todofn/pkg/limit"
+	"github.com/todofn/todofn/pkg/todo"
+)
+
+// ForgotPassword asks for a password-reset code for email. It returns nil
+// for every address after the same work (one read, one counted mail, one
+// conditional write), and mails nothing to an unknown one. For a known
+// address it writes a reset request on the account (a new nonce; the code
+// is derived from it and never stored), which the mailer turns into a mail
+// with a 6-digit code and a link to the web app; the code mails' limits
+// apply (one a minute, Policy.CodeMailsPerDay a day).
+func (s *Service) ForgotPassword(ctx context.Context, email string) error {
+	email, err := todo.NormalizeEmail(email)
+	if err != nil {
+		return err
+	}
+	for range maxRetries {
+		u, err := s.Users.User(ctx, email)
+		if todo.ErrorCode(err) == todo.NotFound {
+			u, err = nil, nil
+		}
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		if u != nil && now.Sub(u.ResetSentAt) < s.Policy.ResendWindow {
+			return nil
+		}
+		send, err := s.mailAllowed(ctx, email)
+		if err != nil || !send {
+			return err
+		}
+		nonce, err := s.Codes.NewNonce()
+		if err != nil {
+			return err
+		}
+		if u == nil {
+			// The write an account would have had, on a counter that
+			// expires with the code, so the answer takes as long.
+			_, err := s.limiter().Take(ctx, "resetdecoy:"+email, limit.Budget{Max: 1 << 30, Window: s.Policy.CodeTTL}, "")
+			return err
+		}
+		u.ResetNonce, u.ResetSentAt, u.ResetExpires, u.UpdatedAt = nonce, now, now.Add(s.Policy.CodeTTL), now
+		err = s.Users.UpdateUser(ctx, u)
+		if todo.ErrorCode(err) != todo.Conflict {
+			return err
+		}
+	}
+	return fmt.Errorf("account: forgot password: too much contention on %q", email)
+}
+
+// ResetPassword sets a new password with a mailed reset code. The code
+// works for Policy.CodeTTL and Policy.MaxCodeAttempts tries, and the daily
+// wrong-code limit of verification applies; every failure is the same
+// InvalidCode after the same work. A reset ends every session of the
+// account, also verifies a pending address (the person proved they read
+// its mail), and mails the owner a notice.
+func (s *Service) ResetPassword(ctx context.Context, email, code, password string) error {
+	email, err := todo.NormalizeEmail(email)
+	if err != nil {
+		return err
+	}
+	if !codePattern.MatchString(code) {
+		return todo.FieldError("code", "Enter the 6-digit code from the mail.")
+	}
+	if err := s.checkPassword(password); err != nil {
+		return err
+	}
+	u, err := s.checkCode(ctx, email, code, liveReset)
+	if err != nil {
+		return err
+	}
+	hash, err := s.Hasher.HashContext(ctx, password)
+	if err != nil {
+		return err
+	}
+	err = s.edit(ctx, email, func(u *todo.User) error {
+		if liveReset(u, s.now()) == "" {
+			return invalidCode() // spent meanwhile by a concurrent reset
+		}
+		now := s.now()
+		u.PasswordHash, u.ResetNonce, u.UpdatedAt = hash, "", now
+		if u.Status == todo.StatusPending {
+			u.Status, u.VerifiedAt, u.CodeNonce = todo.StatusVerified, now, ""
+		}
+		return s.noticeOn(ctx, u, todo.NoticePasswordReset)
+	})
+	if err != nil {
+		return err
+	}
+	_, err = s.Sessions.DeleteSessions(ctx, u.ID, "")
+	return err
+}
+
+// liveReset is u's reset nonce if it has an unexpired reset code, else "".
+func liveReset(u *todo.User, now time.Time) string {
+	if u == nil || u.ResetNonce == "" || !now.Before(u.ResetExpires) {
+		return ""
+	}
+	return u.ResetNonce
+}
+
+// ChangePassword replaces the password of the session's account after
+// checking the current one (a wrong one counts toward the log-in limits),
+// ends every other session of the account and mails the owner a notice.
+func (s *Service) ChangePassword(ctx context.Context, userID, sid, current, next string) error {
+	if err := s.checkPassword(next); err != nil {
+		return err
+	}
+	u, err := s.reauthenticate(ctx, userID, sid, current)
+	if err != nil {
+		return err
+	}
+	hash, err := s.Hasher.HashContext(ctx, next)
+	if err != nil {
+		return err
+	}
+	err = s.edit(ctx, u.Email, func(u *todo.User) error {
+		u.PasswordHash, u.UpdatedAt = hash, s.now()
+		return s.noticeOn(ctx, u, todo.NoticePasswordChanged)
+	})
+	if err != nil {
+		return err
+	}
+	_, err = s.Sessions.DeleteSessions(ctx, userID, sid)
+	return err
+}
+
+// DeleteAccount removes the session's account after checking its password
+// (a wrong one counts toward the log-in limits): the account, its todos and
+// its sessions. The users table's stream carries the removal to the
+// mailer, which tells the owner. Counters kept per address (mails a day,
+// wrong codes a day) stay until they expire, so deleting and signing up
+// again resets no limit.
+func (s *Service) DeleteAccount(ctx context.Context, userID, sid, password string) error {
+	u, err := s.reauthenticate(ctx, userID, sid, password)
+	if err != nil {
+		return err
+	}
+	if _, err := s.Todos.DeleteTodos(ctx, u.ID); err != nil {
+		return err
+	}
+	if _, err := s.Sessions.DeleteSessions(ctx, u.ID, ""); err != nil {
+		return err
+	}
+	return s.Deleter.DeleteUser(ctx, u.Email)
+}
+
+// reauthenticate returns the account of a live session after checking its
+// password, as a log-in from the request's client IP would: the try is
+// reserved first and a failure counts.
+func (s *Service) reauthenticate(ctx context.Context, userID, sid, password string) (*todo.User, error) {
+	rs, err := s.Sessions.Session(ctx, userID, sid)
+	if todo.ErrorCode(err) == todo.NotFound {
+		return nil, unauthorizedRefresh()
+	}
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.check(ctx, rs.Email, password)
+	if todo.ErrorCode(err) == todo.InvalidCredentials {
+		return nil, &todo.Error{Code: todo.InvalidCredentials, Field: "password", Message: "The password is wrong."}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if u.ID != userID {
+		return nil, unauthorizedRefresh() // the address belongs to a new account now
+	}
+	return u, nil
+}
