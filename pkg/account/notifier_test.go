@@ -87,7 +87,7 @@ func TestNotifier(t *testing.T) {
 		name   string
 		change todo.UserChange
 	}{
-		{"delete", todo.UserChange{Old: after}},
+		{"delete of a pending account", todo.UserChange{Old: &todo.User{ID: "p", Email: "p@example.com", Status: todo.StatusPending}}},
 		{"same notice", todo.UserChange{Old: after, New: after}},
 		{"verification itself", todo.UserChange{Old: &todo.User{Status: todo.StatusPending, CodeNonce: "x"}, New: &todo.User{Status: todo.StatusVerified, CodeNonce: "x"}}},
 		{"stale code", todo.UserChange{New: &todo.User{Email: "old@example.com", Status: todo.StatusPending, CodeNonce: "n", CodeExpires: f.clock.t.Add(-time.Second)}}},
@@ -98,6 +98,67 @@ func TestNotifier(t *testing.T) {
 			before := len(sent)
 			if err := n.Handle(ctx, tt.change); err != nil || len(sent) != before {
 				t.Fatalf("Handle = %v, sent %d new mails; want none", err, len(sent)-before)
+			}
+		})
+	}
+}
+
+// TestSecurityMails: the reset code, the notice of each kind and the
+// deletion of a verified account each mail the owner once.
+func TestSecurityMails(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	var sent []todo.Mail
+	n := &account.Notifier{Sender: senderFunc(func(_ context.Context, m todo.Mail) error { sent = append(sent, m); return nil }),
+		Claims: f.store, Codes: f.codes, AppURL: "https://app.example/", Now: f.clock.Now}
+	now := f.clock.Now()
+	base := todo.User{ID: "u1", Email: "ann@example.com", Name: "Ann", Status: todo.StatusVerified}
+	reset := base
+	reset.ResetNonce, reset.ResetSentAt, reset.ResetExpires = "r1", now, now.Add(15*time.Minute)
+	pendingReset := reset
+	pendingReset.Status, pendingReset.ResetNonce, pendingReset.Email = todo.StatusPending, "r2", "pending@example.com"
+	notice := func(kind todo.Notice, nonce string) *todo.User {
+		u := base
+		u.NoticeNonce, u.NoticeAt, u.NoticeKind, u.NoticeIP = nonce, now, kind, "192.0.2.7"
+		return &u
+	}
+	tests := []struct {
+		name    string
+		change  todo.UserChange
+		subject string
+		text    []string
+	}{
+		{"reset code", todo.UserChange{Old: &base, New: &reset}, "password reset code",
+			[]string{f.codes.Code("ann@example.com", "r1"), "https://app.example/#/reset?code=" + f.codes.Code("ann@example.com", "r1") + "&email=ann%40example.com"}},
+		{"reset code to a pending address", todo.UserChange{New: &pendingReset}, "password reset code", []string{f.codes.Code("pending@example.com", "r2")}},
+		{"password changed", todo.UserChange{Old: &base, New: notice(todo.NoticePasswordChanged, "n1")}, "password was changed", []string{"192.0.2.7", "Hello Ann"}},
+		{"password reset", todo.UserChange{Old: &base, New: notice(todo.NoticePasswordReset, "n2")}, "password was reset", []string{"192.0.2.7"}},
+		{"token reuse", todo.UserChange{Old: &base, New: notice(todo.NoticeTokenReuse, "n3")}, "session of your account was ended", []string{"192.0.2.7", now.UTC().Format("2006-01-02 15:04")}},
+		{"sign-up attempt", todo.UserChange{Old: &base, New: notice(todo.NoticeSignUp, "n4")}, "tried to sign up", nil},
+		{"account deleted", todo.UserChange{Old: &base}, "account was deleted", []string{"ann@example.com"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for range 2 { // a redelivery sends nothing more
+				if err := n.Handle(ctx, tt.change); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if len(sent) != 1 {
+				t.Fatalf("%d mails, want 1", len(sent))
+			}
+			m := sent[0]
+			sent = nil
+			if !strings.Contains(m.Subject, tt.subject) {
+				t.Fatalf("subject %q, want %q in it", m.Subject, tt.subject)
+			}
+			for _, w := range tt.text {
+				if !strings.Contains(m.Text, w) {
+					t.Fatalf("text lacks %q:\n%s", w, m.Text)
+				}
+			}
+			if tt.change.New != nil && tt.change.New.Status == todo.StatusPending && strings.Contains(m.Text, "Ann") {
+				t.Fatal("a mail to a pending address names the sign-up's name")
 			}
 		})
 	}
