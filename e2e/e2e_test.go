@@ -240,7 +240,7 @@ func runFlow(t *testing.T, s system, appURL string) {
 	login := call(t, "POST", s.u("login", "/login"), "", map[string]string{"email": " ANN.e2e@Example.com", "password": "correct horse"})
 	want(t, login, 200, "")
 	token := login.Body["accessToken"].(string)
-	if login.Body["tokenType"] != "Bearer" || login.Body["expiresIn"].(float64) != 900 || login.Body["user"].(map[string]any)["email"] != ann {
+	if login.Body["tokenType"] != "Bearer" || login.Body["expiresIn"].(float64) != 600 || login.Body["user"].(map[string]any)["email"] != ann {
 		t.Fatalf("login body %s", login.Raw)
 	}
 
@@ -332,6 +332,8 @@ func runFlow(t *testing.T, s system, appURL string) {
 	if res.Header.Get("Access-Control-Allow-Origin") != "http://app.e2e.example" {
 		t.Fatalf("preflight: %d %v", res.StatusCode, res.Header)
 	}
+
+	runSessionFlow(t, s)
 }
 
 // dirMail reads the dev sink's .eml files, waiting for n mails to `to`.

@@ -34,7 +34,8 @@ var functions = route.Names(route.All())
 // passThrough are the optional settings handed to every function when they
 // are set in the tool's environment.
 var passThrough = []string{"LOG_LEVEL", "MAIL_FROM", "JWT_TTL", "JWT_ISSUER", "JWT_AUDIENCE",
-	"USERS_TABLE", "TODOS_TABLE", "KEYS_TABLE", "SMTP_USERNAME", "SMTP_PASSWORD"}
+	"USERS_TABLE", "TODOS_TABLE", "KEYS_TABLE", "SESSIONS_TABLE", "SMTP_USERNAME", "SMTP_PASSWORD",
+	"RATE_LIMITS", "IP_SIGNUP_LIMIT", "IP_VERIFY_LIMIT", "IP_REFRESH_LIMIT", "IP_LOGIN_FAILURE_LIMIT", "TRUSTED_PROXIES"}
 
 // cloud is one run: the children it started and what to close at the end.
 type cloud struct {
