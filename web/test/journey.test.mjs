@@ -287,7 +287,7 @@ describe('web journey in Chromium', { skip, timeout: 170_000 }, () => {
   const expiredToken = async () => {
     const s = await session();
     const now = Math.floor(Date.now() / 1000);
-    return signToken({ sub: s.user.id, iat: now - 7200, exp: now - 3600 }, server.jwtKid, server.jwtSecret);
+    return signToken({ sub: s.user.id, iat: now - 7200, exp: now - 3600 }, server.jwtKid, server.jwtKey);
   };
 
   step('an expired token on an action sends the user to log in and keeps what they typed', async () => {

@@ -2,7 +2,7 @@
 // the language choice and texts, and the .eml parser the journey relies on.
 
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { generateKeyPairSync, verify } from 'node:crypto';
 import { describe, test } from 'node:test';
 
 import { PAGE_SIZE, PASSWORD_MAX, PASSWORD_MIN } from '../constants.js';
@@ -186,11 +186,19 @@ describe('mailed verify links', () => {
   });
 });
 
-test('signToken makes an HS256 JWT the server can check', () => {
-  const secret = Buffer.alloc(32, 7);
-  const tok = signToken({ sub: 'u1', exp: 10, iat: 5 }, 'k1', secret);
+test('signToken makes an ES256 JWT the server can check', () => {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const tok = signToken({ sub: 'u1', sid: 's1', exp: 10, iat: 5 }, 'k1', privateKey);
   const [h, b, s] = tok.split('.');
-  assert.deepEqual(JSON.parse(Buffer.from(h, 'base64url')), { alg: 'HS256', typ: 'JWT', kid: 'k1' });
-  assert.deepEqual(JSON.parse(Buffer.from(b, 'base64url')), { iss: 'todofn', aud: ['todofn-api'], sub: 'u1', exp: 10, iat: 5 });
-  assert.equal(s, createHmac('sha256', secret).update(`${h}.${b}`).digest('base64url'));
+  assert.deepEqual(JSON.parse(Buffer.from(h, 'base64url')), { alg: 'ES256', typ: 'JWT', kid: 'k1' });
+  const { jti, ...claims } = JSON.parse(Buffer.from(b, 'base64url'));
+  assert.deepEqual(claims, { iss: 'todofn', aud: ['todofn-api'], sub: 'u1', sid: 's1', exp: 10, iat: 5 });
+  assert.match(jti, /^[A-Za-z0-9_-]{22}$/);
+  const sig = Buffer.from(s, 'base64url');
+  assert.equal(sig.length, 64, 'JWS wants r || s, 32 bytes each, not DER');
+  assert.ok(verify('sha256', Buffer.from(`${h}.${b}`), { key: publicKey, dsaEncoding: 'ieee-p1363' }, sig));
+  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
+  const other = signToken({ sub: 'u1' }, 'k1', pem).split('.');
+  assert.ok(verify('sha256', Buffer.from(`${other[0]}.${other[1]}`), { key: publicKey, dsaEncoding: 'ieee-p1363' },
+    Buffer.from(other[2], 'base64url')), 'a PEM works too');
 });

@@ -3,7 +3,7 @@
 // no tests itself.
 
 import { spawn, execFile } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
@@ -101,7 +101,9 @@ export async function startServer(opts = {}) {
   const mailDir = path.join(dir, 'mail');
   await mkdir(dataDir);
   await mkdir(mailDir);
-  const jwtSecret = randomBytes(32);
+  // The server signs and verifies ES256 tokens with this P-256 pair; the
+  // tests sign their own (see signToken) with the same private half.
+  const { privateKey: jwtKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const jwtKid = 'webtest';
   const env = {
     PATH: process.env.PATH,
@@ -111,7 +113,7 @@ export async function startServer(opts = {}) {
     MAIL_DIR: mailDir,
     WEB_DIR: path.join(ROOT, 'web'),
     JWT_TTL: opts.jwtTTL || '15m',
-    JWT_KEYS: `${jwtKid}=${jwtSecret.toString('base64url')}`,
+    JWT_SIGNING_KEYS: `${jwtKid}=${jwtKey.export({ type: 'pkcs8', format: 'der' }).toString('base64url')}`,
     APP_URL: `${origin}/`,
     LOG_LEVEL: 'warn',
     ...opts.env,
@@ -145,7 +147,7 @@ export async function startServer(opts = {}) {
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { origin, port, dir, dataDir, mailDir, jwtKid, jwtSecret, stop, log: () => out };
+  return { origin, port, dir, dataDir, mailDir, jwtKid, jwtKey, stop, log: () => out };
 }
 
 /**
@@ -272,13 +274,19 @@ export function linkWithCode(link, code) {
 }
 
 /**
- * signToken returns an HS256 JWT with the given claims and key ID, as the
- * server's auth package would accept it (iss todofn, aud todofn-api).
+ * signToken returns an ES256 JWT (a JWS signed with key, the private half
+ * of a P-256 pair, its signature r || s as JWS wants it) with the given
+ * claims and key ID, as the server's auth package issues them: iss todofn,
+ * aud todofn-api and a random jti, before claims (sub, sid, iat, exp).
+ * @param {Record<string, unknown>} claims
+ * @param {string} kid
+ * @param {import('node:crypto').KeyObject|string} key a KeyObject or a PEM
  */
-export function signToken(claims, kid, secret) {
+export function signToken(claims, kid, key) {
   const enc = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
-  const head = enc({ alg: 'HS256', typ: 'JWT', kid });
-  const body = enc({ iss: 'todofn', aud: ['todofn-api'], ...claims });
-  const sig = createHmac('sha256', secret).update(`${head}.${body}`).digest('base64url');
+  const head = enc({ alg: 'ES256', typ: 'JWT', kid });
+  const body = enc({ iss: 'todofn', aud: ['todofn-api'], jti: randomBytes(16).toString('base64url'), ...claims });
+  const priv = typeof key === 'string' ? createPrivateKey(key) : key;
+  const sig = sign('sha256', Buffer.from(`${head}.${body}`), { key: priv, dsaEncoding: 'ieee-p1363' }).toString('base64url');
   return `${head}.${body}.${sig}`;
 }
