@@ -25,6 +25,7 @@ func NewSession(userID string) *todo.RefreshSession {
 		LastUsedAt: now,
 		ExpiresAt:  time.Now().Add(sessionLife).Truncate(time.Millisecond),
 		ClientIP:   "203.0.113.7",
+		Email:      userID + "@example.com",
 	}
 }
 

@@ -29,6 +29,7 @@ type sessionItem struct {
 	ExpiresAt  string `dynamodbav:"expiresAt,omitempty"`
 	Expires    int64  `dynamodbav:"expires"` // epoch seconds, the TTL attribute
 	ClientIP   string `dynamodbav:"clientIp,omitempty"`
+	Email      string `dynamodbav:"email,omitempty"`
 	Version    int64  `dynamodbav:"version"`
 }
 
@@ -59,6 +60,7 @@ func newSessionItem(s *todo.RefreshSession, version int64) sessionItem {
 		ExpiresAt:  formatTime(s.ExpiresAt),
 		Expires:    epochCeil(s.ExpiresAt),
 		ClientIP:   s.ClientIP,
+		Email:      s.Email,
 		Version:    version,
 	}
 }
@@ -87,6 +89,7 @@ func decodeSession(m map[string]types.AttributeValue) (*todo.RefreshSession, err
 		LastUsedAt: at("lastUsedAt", it.LastUsedAt),
 		ExpiresAt:  at("expiresAt", it.ExpiresAt),
 		ClientIP:   it.ClientIP,
+		Email:      it.Email,
 		Version:    it.Version,
 	}
 	if bad != nil {

@@ -42,6 +42,7 @@ func sessionRow(s *todo.RefreshSession, version int64) row {
 	r.time("lastUsedAt", s.LastUsedAt)
 	r.time("expiresAt", s.ExpiresAt)
 	r.str("clientIp", s.ClientIP)
+	r.str("email", s.Email)
 	r.int("version", version)
 	return r
 }
@@ -59,6 +60,7 @@ func sessionFrom(userID, id string, c columns) (*todo.RefreshSession, error) {
 		LastUsedAt: d.time("lastUsedAt", false),
 		ExpiresAt:  d.time("expiresAt", true),
 		ClientIP:   d.str("clientIp", false),
+		Email:      d.str("email", false),
 		Version:    d.int("version", true),
 	}
 	if err := d.err(); err != nil {
