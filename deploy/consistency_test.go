@@ -21,11 +21,19 @@ import (
 	"github.com/todofn/todofn/pkg/route"
 )
 
+// testSigningKeys and testPublicKeys are one ES256 pair (`go run
+// ./cmd/jwks -new k1`), made for these tests only.
+const (
+	testSigningKeys = "k1=MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgr4oRaboS4fZNE3O_KufnT9Qwlzg7zV-EwN8iOAlHixKhRANCAAQ0NgIdw9UzLR_cahkg1h4FoWarDEeMq7KagMaroh02mwLLcU_EXWdFzXIdoC8JI5ev6xPdo7z5sOFNdA2B5nP-"
+	testPublicKeys  = "k1=MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAENDYCHcPVMy0f3GoZINYeBaFmqwxHjKuymoDGq6IdNpsCy3FPxF1nRc1yHaAvCSOXr-sT3aO8-bDhTXQNgeZz_g"
+)
+
 // awsParams are the values a first deploy gives the parameters without a default.
 var awsParams = map[string]string{
 	"AppUrl":         "https://todofn-web.s3-website-eu-west-1.amazonaws.com/",
 	"AllowedOrigins": "https://todofn-web.s3-website-eu-west-1.amazonaws.com",
-	"JwtKeys":        "k1=c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC1zZWNyZXQ",
+	"JwtSigningKeys": testSigningKeys,
+	"JwtPublicKeys":  testPublicKeys,
 	"AppSecret":      "YXBwLXNlY3JldC1hcHAtc2VjcmV0LWFwcC1zZWNyZXQtYXBwLXNlY3JldA",
 	"SmtpUsername":   "AKIAEXAMPLE",
 	"SmtpPassword":   "smtp-password",
@@ -197,6 +205,7 @@ func checkEnv(t *testing.T, fn, store string, env map[string]string) {
 	cfg := app.ConfigFrom(func(k string) string { return env[k] })
 	if cfg.Store != store {
 		t.Errorf("%s: STORE = %q, want %q", fn, cfg.Store, store)
+		return // not opened: the embedded store would write ./data here
 	}
 	a, err := app.OpenWithLog(cfg, ioDiscard{})
 	if err != nil {
@@ -213,6 +222,53 @@ func checkEnv(t *testing.T, fn, store string, env map[string]string) {
 		}
 	} else if env["APP_URL"] == "" {
 		t.Errorf("%s: APP_URL is empty", fn)
+	}
+}
+
+// issuesTokens are the functions that sign access tokens (pkg/app/accounts
+// gives them an issuer when JWT_SIGNING_KEYS is set): only they may hold
+// the private keys.
+var issuesTokens = map[string]bool{"login": true, "refresh": true}
+
+// checkJWTKeys checks every function verifies with JWT_PUBLIC_KEYS and only
+// the token issuers get JWT_SIGNING_KEYS.
+func checkJWTKeys(t *testing.T, fn string, env map[string]string) {
+	t.Helper()
+	if env["JWT_PUBLIC_KEYS"] == "" {
+		t.Errorf("%s: JWT_PUBLIC_KEYS is not set", fn)
+	}
+	if has := env["JWT_SIGNING_KEYS"] != ""; has != issuesTokens[fn] {
+		t.Errorf("%s: JWT_SIGNING_KEYS set = %v, want %v (only %v sign tokens)", fn, has, issuesTokens[fn], sorted(mapKeys(issuesTokens)))
+	}
+}
+
+func mapKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// TestTemplateSecretsAreNoEcho checks the parameters that carry a secret
+// are NoEcho and have no default, and the public keys are not hidden.
+func TestTemplateSecretsAreNoEcho(t *testing.T) {
+	tmpl := loadYAML(t, "template.yml")
+	for _, name := range []string{"JwtSigningKeys", "AppSecret", "SmtpPassword"} {
+		p := asMap(dig(tmpl, "Parameters", name))
+		if p == nil {
+			t.Errorf("parameter %s is missing", name)
+			continue
+		}
+		if p["NoEcho"] != true {
+			t.Errorf("parameter %s is a secret but not NoEcho", name)
+		}
+		if _, ok := p["Default"]; ok {
+			t.Errorf("parameter %s is a secret with a default", name)
+		}
+	}
+	if p := asMap(dig(tmpl, "Parameters", "JwtPublicKeys")); p == nil || p["NoEcho"] == true {
+		t.Errorf("parameter JwtPublicKeys = %v, want a plain (not NoEcho) parameter", p)
 	}
 }
 
@@ -357,6 +413,7 @@ func TestTemplateFunctions(t *testing.T) {
 				}
 			}
 			checkEnv(t, fn, "dynamodb", c.lambdaEnv(fn))
+			checkJWTKeys(t, fn, c.lambdaEnv(fn))
 			methods := routeMethods(fn)
 			url := asMap(p["FunctionUrlConfig"])
 			if !f.HTTP() {
@@ -474,6 +531,7 @@ func TestSYAMLFunctions(t *testing.T) {
 			}
 			env := fcEnvOf(res)
 			checkEnv(t, fn, "tablestore", env)
+			checkJWTKeys(t, fn, env)
 			triggers, _ := p["triggers"].([]any)
 			if len(triggers) != 1 {
 				t.Fatalf("%d triggers, want 1", len(triggers))

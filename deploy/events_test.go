@@ -25,11 +25,15 @@ import (
 )
 
 // openApp opens the app on the embedded store in a temporary folder, as a
-// function would with DATA_DIR set.
-func openApp(t *testing.T) *app.App {
+// function would with DATA_DIR set, and with the settings of extra (name,
+// value, name, value ...).
+func openApp(t *testing.T, extra ...string) *app.App {
 	t.Helper()
 	dir := t.TempDir()
 	env := map[string]string{"DATA_DIR": dir, "APP_URL": "https://app.example/", "LOG_FORMAT": "text"}
+	for i := 0; i+1 < len(extra); i += 2 {
+		env[extra[i]] = extra[i+1]
+	}
 	a, err := app.OpenWithLog(app.ConfigFrom(func(k string) string { return env[k] }), io.Discard)
 	if err != nil {
 		t.Fatal(err)

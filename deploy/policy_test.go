@@ -16,7 +16,10 @@ import (
 	"time"
 
 	"github.com/todofn/todofn/pkg/account"
+	"github.com/todofn/todofn/pkg/app"
+	"github.com/todofn/todofn/pkg/app/apiserver"
 	"github.com/todofn/todofn/pkg/app/mailer"
+	"github.com/todofn/todofn/pkg/auth"
 	"github.com/todofn/todofn/pkg/dynamodb"
 	"github.com/todofn/todofn/pkg/route"
 	"github.com/todofn/todofn/pkg/todo"
@@ -42,6 +45,14 @@ var access = map[string]struct {
 	"Throttle":       {"KeysTable", []string{"GetItem"}, []string{"GetRow"}},
 	"PutThrottle":    {"KeysTable", []string{"PutItem"}, []string{"PutRow", "GetRow"}},
 	"DeleteThrottle": {"KeysTable", []string{"DeleteItem"}, []string{"DeleteRow"}},
+	"Settle":         {"KeysTable", []string{"PutItem"}, []string{"GetRow", "PutRow"}},
+	"DeleteUser":     {"UsersTable", []string{"DeleteItem"}, []string{"DeleteRow"}},
+	"DeleteTodos":    {"TodosTable", []string{"Query", "BatchWriteItem"}, []string{"GetRange", "DeleteRow"}},
+	"CreateSession":  {"SessionsTable", []string{"PutItem"}, []string{"PutRow"}},
+	"Session":        {"SessionsTable", []string{"GetItem"}, []string{"GetRow"}},
+	"UpdateSession":  {"SessionsTable", []string{"PutItem", "GetItem"}, []string{"PutRow", "GetRow"}},
+	"DeleteSession":  {"SessionsTable", []string{"DeleteItem"}, []string{"DeleteRow"}},
+	"DeleteSessions": {"SessionsTable", []string{"Query", "BatchWriteItem"}, []string{"GetRange", "DeleteRow"}},
 }
 
 // recorder is a todo.Store that notes which methods each function calls.
@@ -113,6 +124,38 @@ func (r *recorder) DeleteThrottle(ctx context.Context, key string) error {
 	r.note("DeleteThrottle")
 	return r.Store.DeleteThrottle(ctx, key)
 }
+func (r *recorder) Settle(ctx context.Context, key, from, to string, expires time.Time) error {
+	r.note("Settle")
+	return r.Store.Settle(ctx, key, from, to, expires)
+}
+func (r *recorder) DeleteUser(ctx context.Context, email string) error {
+	r.note("DeleteUser")
+	return r.Store.DeleteUser(ctx, email)
+}
+func (r *recorder) DeleteTodos(ctx context.Context, userID string) (int, error) {
+	r.note("DeleteTodos")
+	return r.Store.DeleteTodos(ctx, userID)
+}
+func (r *recorder) CreateSession(ctx context.Context, s *todo.RefreshSession) error {
+	r.note("CreateSession")
+	return r.Store.CreateSession(ctx, s)
+}
+func (r *recorder) Session(ctx context.Context, userID, id string) (*todo.RefreshSession, error) {
+	r.note("Session")
+	return r.Store.Session(ctx, userID, id)
+}
+func (r *recorder) UpdateSession(ctx context.Context, s *todo.RefreshSession) error {
+	r.note("UpdateSession")
+	return r.Store.UpdateSession(ctx, s)
+}
+func (r *recorder) DeleteSession(ctx context.Context, userID, id string) error {
+	r.note("DeleteSession")
+	return r.Store.DeleteSession(ctx, userID, id)
+}
+func (r *recorder) DeleteSessions(ctx context.Context, userID, except string) (int, error) {
+	r.note("DeleteSessions")
+	return r.Store.DeleteSessions(ctx, userID, except)
+}
 
 // failingSender fails every send, so the mailer releases its claim.
 type failingSender struct{}
@@ -128,7 +171,10 @@ func (okSender) Send(context.Context, todo.Mail) error { return nil }
 // mail that fails), and returns the store methods each one called.
 func recordFlow(t *testing.T) map[string]map[string]bool {
 	t.Helper()
-	a := openApp(t)
+	// A wrong password raises the owner's alert at the first failure of
+	// each second, so every function that checks a password meets that
+	// path; the mail budget does not run out on the way.
+	a := openApp(t, "LOGIN_ALERT_LIMIT", "1/1s", "CODE_MAILS_PER_DAY", "100")
 	rec := &recorder{Store: a.Store, calls: map[string]map[string]bool{}}
 	a.Store = rec // every part below is built on it
 	handlers := map[string]http.Handler{}
@@ -183,12 +229,37 @@ func recordFlow(t *testing.T) map[string]map[string]bool {
 	call("verify", "POST", "/verify", "", `{"email":"`+email+`","code":"`+account.NewCodes(a.Secret()).Code(email, u.CodeNonce)+`"}`, 200)
 	call("verify", "GET", "/verify?email="+email+"&code=1", "", "", 302)
 	call("register", "POST", "/register", "", `{"email":"`+email+`","password":"`+pw+`"}`, 202) // a verified address: a notice
-	call("login", "POST", "/login", "", `{"email":"`+email+`","password":"wrong password"}`, 401)
-	body := call("login", "POST", "/login", "", `{"email":"`+email+`","password":"`+pw+`"}`, 200)
-	var login struct{ AccessToken string }
-	_ = json.Unmarshal([]byte(body), &login)
-	tok := login.AccessToken
-	body = call("todos-add", "POST", "/todos", tok, `{"title":"milk"}`, 201, "Idempotency-Key", "k1")
+	// wrongPassword makes a call with a wrong password, which must raise
+	// the owner's alert (a change of the account the mailer turns into a
+	// mail).
+	wrongPassword := func(fn, method, target, token, body string) {
+		t.Helper()
+		time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second))) // a new window of LOGIN_ALERT_LIMIT
+		before, err := rec.Store.User(ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		call(fn, method, target, token, body, 401)
+		after, err := rec.Store.User(ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.AlertNonce == "" || after.AlertNonce == before.AlertNonce {
+			t.Fatalf("%s: a wrong password raised no alert", fn)
+		}
+	}
+	wrongPassword("login", "POST", "/login", "", `{"email":"`+email+`","password":"wrong password"}`)
+	logIn := func(password string) (access, refresh string) {
+		t.Helper()
+		body := call("login", "POST", "/login", "", `{"email":"`+email+`","password":"`+password+`"}`, 200)
+		var s struct{ AccessToken, RefreshToken string }
+		if err := json.Unmarshal([]byte(body), &s); err != nil || s.AccessToken == "" || s.RefreshToken == "" {
+			t.Fatalf("login: no tokens in %s", body)
+		}
+		return s.AccessToken, s.RefreshToken
+	}
+	tok, refresh := logIn(pw)
+	body := call("todos-add", "POST", "/todos", tok, `{"title":"milk"}`, 201, "Idempotency-Key", "k1")
 	call("todos-add", "POST", "/todos", tok, `{"title":"milk"}`, 201, "Idempotency-Key", "k1")
 	call("todos-add", "POST", "/todos", tok, `{"title":"eggs"}`, 201)
 	var td struct{ ID string }
@@ -198,7 +269,99 @@ func recordFlow(t *testing.T) map[string]map[string]bool {
 	call("todos-update", "PATCH", "/todos/01KB3R0J7PZ2W9QK8XH5M4N6TV", tok, `{"done":true}`, 404)
 	call("todos-delete", "DELETE", "/todos/"+td.ID, tok, "", 204)
 	call("todos-delete", "DELETE", "/todos/"+td.ID, tok, "", 404)
+
+	// refresh: a rotation, the spent token again within the grace period
+	// (the same new one), then again after it (a stolen token: the session
+	// ends and the owner gets a notice), and a token of no session.
+	body = call("refresh", "POST", "/refresh", "", `{"refreshToken":"`+refresh+`"}`, 200)
+	var next struct{ AccessToken, RefreshToken string }
+	if err := json.Unmarshal([]byte(body), &next); err != nil || next.RefreshToken == "" || next.RefreshToken == refresh {
+		t.Fatalf("refresh: no new refresh token in %s", body)
+	}
+	call("refresh", "POST", "/refresh", "", `{"refreshToken":"`+refresh+`"}`, 200)
+	claims, err := apiserverVerifier(t, a).Verify(next.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := rec.Store.Session(ctx, claims.UserID, claims.SessionID) // not recorded: the test's own read
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess.RotatedAt = sess.RotatedAt.Add(-time.Minute) // the grace period is over
+	if err := rec.Store.UpdateSession(ctx, sess); err != nil {
+		t.Fatal(err)
+	}
+	call("refresh", "POST", "/refresh", "", `{"refreshToken":"`+refresh+`"}`, 401)
+	call("refresh", "POST", "/refresh", "", `{"refreshToken":"`+next.RefreshToken+`"}`, 401) // the session has ended
+	call("refresh", "POST", "/refresh", "", `{"refreshToken":"no.such.token"}`, 401)
+
+	// logout: this session, a session by its refresh token, every session.
+	tok, _ = logIn(pw)
+	call("logout", "POST", "/logout", tok, `{}`, 204)
+	_, refresh = logIn(pw)
+	call("logout", "POST", "/logout", "", `{"refreshToken":"`+refresh+`"}`, 204)
+	tok, _ = logIn(pw)
+	call("logout", "POST", "/logout", tok, `{"scope":"global"}`, 204)
+
+	// password-forgot, for an unknown address and for the account; the
+	// mailer mails the reset code; password-reset with a wrong code, then
+	// the mailed one.
+	call("password-forgot", "POST", "/password/forgot", "", `{"email":"nobody@example.com"}`, 202)
+	call("password-forgot", "POST", "/password/forgot", "", `{"email":"`+email+`"}`, 202)
+	mail := func() {
+		t.Helper()
+		u, err := rec.Store.User(ctx, email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.current = "mailer"
+		if err := mailer.Notifier(a, okSender{}).Handle(ctx, todo.UserChange{New: u}); err != nil {
+			t.Fatalf("mailer: %v", err)
+		}
+	}
+	mail()
+	u, err = rec.Store.User(ctx, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const pw2, pw3 = "new horse battery staple", "third horse battery staple"
+	call("password-reset", "POST", "/password/reset", "", `{"email":"`+email+`","code":"`+wrongCode(account.NewCodes(a.Secret()).Code(email, u.ResetNonce))+`","password":"`+pw2+`"}`, 400)
+	call("password-reset", "POST", "/password/reset", "", `{"email":"`+email+`","code":"`+account.NewCodes(a.Secret()).Code(email, u.ResetNonce)+`","password":"`+pw2+`"}`, 200)
+	mail() // the notice of the reset
+
+	// password-change and account-delete, each with a wrong password first.
+	tok, _ = logIn(pw2)
+	logIn(pw2) // another session, which the change ends
+	wrongPassword("password-change", "POST", "/password", tok, `{"currentPassword":"wrong password","newPassword":"`+pw3+`"}`)
+	call("password-change", "POST", "/password", tok, `{"currentPassword":"`+pw2+`","newPassword":"`+pw3+`"}`, 204)
+	wrongPassword("account-delete", "DELETE", "/account", tok, `{"password":"wrong password"}`)
+	call("account-delete", "DELETE", "/account", tok, `{"password":"`+pw3+`"}`, 204)
+	if _, err := rec.Store.User(ctx, email); todo.ErrorCode(err) != todo.NotFound {
+		t.Fatalf("after account-delete: the account is still there (%v)", err)
+	}
+	rec.current = "mailer" // the deletion, as the stream carries it
+	if err := mailer.Notifier(a, okSender{}).Handle(ctx, todo.UserChange{Old: u}); err != nil {
+		t.Fatalf("mailer: %v", err)
+	}
 	return rec.calls
+}
+
+// wrongCode is a 6-digit code other than code.
+func wrongCode(code string) string {
+	if code == "000000" {
+		return "111111"
+	}
+	return "000000"
+}
+
+// apiserverVerifier is the access-token verifier the functions of a use.
+func apiserverVerifier(t *testing.T, a *app.App) *auth.Verifier {
+	t.Helper()
+	v, err := apiserver.Verifier(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 // grants maps "Table" -> sorted actions (without the service prefix).
@@ -299,7 +462,7 @@ func TestPoliciesNameOnlyWhatTheCodeUses(t *testing.T) {
 	if err := json.Unmarshal(data, &pol); err != nil {
 		t.Fatalf("deploy/fc-ram-policy.json: %v", err)
 	}
-	tables := map[string]string{"users": "UsersTable", "todos": "TodosTable", "keys": "KeysTable"}
+	tables := map[string]string{"users": "UsersTable", "todos": "TodosTable", "keys": "KeysTable", "sessions": "SessionsTable"}
 	got := grants{}
 	for _, st := range pol.Statement {
 		for _, res := range st.Resource {
@@ -309,7 +472,7 @@ func TestPoliciesNameOnlyWhatTheCodeUses(t *testing.T) {
 			i := strings.LastIndex(res, "_")
 			table, ok := tables[res[i+1:]]
 			if i < 0 || !ok || !strings.Contains(res, ":instance/") {
-				t.Errorf("fc-ram-policy.json: resource %s is not one of the three tables", res)
+				t.Errorf("fc-ram-policy.json: resource %s is not one of the four tables", res)
 				continue
 			}
 			for _, a := range st.Action {

@@ -135,7 +135,8 @@ var fcEnv = map[string]string{
 	"TABLESTORE_ENDPOINT": "https://todofn.cn-hangzhou.ots.aliyuncs.com",
 	"APP_URL":             "https://todofn-web.oss-cn-hangzhou.aliyuncs.com/index.html",
 	"ALLOWED_ORIGINS":     "https://todofn-web.oss-cn-hangzhou.aliyuncs.com",
-	"JWT_KEYS":            "k1=c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC1zZWNyZXQ",
+	"JWT_SIGNING_KEYS":    testSigningKeys,
+	"JWT_PUBLIC_KEYS":     testPublicKeys,
 	"APP_SECRET":          "YXBwLXNlY3JldC1hcHAtc2VjcmV0LWFwcC1zZWNyZXQtYXBwLXNlY3JldA",
 	"SMTP_USERNAME":       "no-reply@mail.example.com",
 	"SMTP_PASSWORD":       "smtp-password",
@@ -275,7 +276,7 @@ func TestSYAMLMatchesFC3Schema(t *testing.T) {
 
 func TestSYAMLNeedsEverySecretFromTheEnvironment(t *testing.T) {
 	doc := loadYAML(t, "s.yaml")
-	for _, secret := range []string{"JWT_KEYS", "APP_SECRET", "SMTP_PASSWORD"} {
+	for _, secret := range []string{"JWT_SIGNING_KEYS", "JWT_PUBLIC_KEYS", "APP_SECRET", "SMTP_PASSWORD"} {
 		env := map[string]string{}
 		for k, v := range fcEnv {
 			if k != secret {
