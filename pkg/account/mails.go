@@ -208,6 +208,8 @@ func (n *Notifier) noticeFor(u *todo.User) todo.Mail {
 				"If you see this more than once, change your password and use \"Log out everywhere\"."},
 			[]string{zh, fmt.Sprintf("%s，您的账户（%s）的一个已使用过的登录令牌被再次出示。它可能已被复制，因此我们终止了该会话。", when, u.Email),
 				"如果多次收到此邮件，请修改密码并使用“在所有设备上退出登录”。"}, n.AppURL, "Open the app", "打开应用")
+	case todo.NoticeAccountDeleted:
+		return n.deletedMail(u)
 	}
 	return n.noticeMail(u)
 }

@@ -131,15 +131,12 @@ func (n *Notifier) Handle(ctx context.Context, c todo.UserChange) error {
 
 // due lists the mails c calls for: the code of a pending account whose
 // nonce is new and live; a reset code whose nonce is new and live; the
-// notice and the alert of a verified account whose nonces are new and
-// recent; and, for a verified account that is gone, a last notice.
+// notice (of any kind, the deletion's included) and the alert of a
+// verified account whose nonces are new and recent.
 func (n *Notifier) due(c todo.UserChange) []mail {
 	u, old := c.New, c.Old
 	if u == nil {
-		if old != nil && old.Status == todo.StatusVerified {
-			return []mail{{"mail:deleted:" + old.ID, n.deletedMail(old)}} // the account is gone
-		}
-		return nil
+		return nil // a removal: its notice came with the write before it (not every stream has old images)
 	}
 	if old == nil {
 		old = &todo.User{}

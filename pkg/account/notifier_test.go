@@ -87,7 +87,7 @@ func TestNotifier(t *testing.T) {
 		name   string
 		change todo.UserChange
 	}{
-		{"delete of a pending account", todo.UserChange{Old: &todo.User{ID: "p", Email: "p@example.com", Status: todo.StatusPending}}},
+		{"a removal", todo.UserChange{Old: after}},
 		{"same notice", todo.UserChange{Old: after, New: after}},
 		{"verification itself", todo.UserChange{Old: &todo.User{Status: todo.StatusPending, CodeNonce: "x"}, New: &todo.User{Status: todo.StatusVerified, CodeNonce: "x"}}},
 		{"stale code", todo.UserChange{New: &todo.User{Email: "old@example.com", Status: todo.StatusPending, CodeNonce: "n", CodeExpires: f.clock.t.Add(-time.Second)}}},
@@ -135,7 +135,7 @@ func TestSecurityMails(t *testing.T) {
 		{"password reset", todo.UserChange{Old: &base, New: notice(todo.NoticePasswordReset, "n2")}, "password was reset", []string{"192.0.2.7"}},
 		{"token reuse", todo.UserChange{Old: &base, New: notice(todo.NoticeTokenReuse, "n3")}, "session of your account was ended", []string{"192.0.2.7", now.UTC().Format("2006-01-02 15:04")}},
 		{"sign-up attempt", todo.UserChange{Old: &base, New: notice(todo.NoticeSignUp, "n4")}, "tried to sign up", nil},
-		{"account deleted", todo.UserChange{Old: &base}, "account was deleted", []string{"ann@example.com"}},
+		{"account deleted", todo.UserChange{Old: &base, New: notice(todo.NoticeAccountDeleted, "n5")}, "account was deleted", []string{"ann@example.com"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

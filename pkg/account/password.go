@@ -135,13 +135,18 @@ func (s *Service) ChangePassword(ctx context.Context, userID, sid, current, next
 
 // DeleteAccount removes the session's account after checking its password
 // (a wrong one counts toward the log-in limits): the account, its todos and
-// its sessions. The users table's stream carries the removal to the
-// mailer, which tells the owner. Counters kept per address (mails a day,
+// its sessions. Its last write marks it for the mailer, which tells the
+// owner. Counters kept per address (mails a day,
 // wrong codes a day) stay until they expire, so deleting and signing up
 // again resets no limit.
 func (s *Service) DeleteAccount(ctx context.Context, userID, sid, password string) error {
 	u, err := s.reauthenticate(ctx, userID, sid, password)
 	if err != nil {
+		return err
+	}
+	// The notice is the account's last write, so every engine's stream
+	// carries it with the whole account (a removal may carry only the key).
+	if err := s.notice(ctx, u.Email, todo.NoticeAccountDeleted); err != nil {
 		return err
 	}
 	if _, err := s.Todos.DeleteTodos(ctx, u.ID); err != nil {

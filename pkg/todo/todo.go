@@ -55,6 +55,7 @@ const (
 	NoticePasswordChanged Notice = "password-changed" // the password was changed (every other session ended)
 	NoticePasswordReset   Notice = "password-reset"   // the password was reset through the mailbox (every session ended)
 	NoticeTokenReuse      Notice = "token-reuse"      // a spent refresh token came back: the session was ended
+	NoticeAccountDeleted  Notice = "account-deleted"  // the account is being deleted (the last write before it goes)
 )
 
 // UserChange is one change of a user record as a change stream reports it:
