@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -174,9 +175,9 @@ func TestEventsDriveTheHandlers(t *testing.T) {
 
 	r = invoke(t, a, "login", event(t, "login"))
 	want("login", r, http.StatusOK)
-	var login struct{ AccessToken string }
-	if err := json.Unmarshal([]byte(r.Body), &login); err != nil || login.AccessToken == "" {
-		t.Fatalf("login: no access token in %s", r.Body)
+	var login struct{ AccessToken, RefreshToken string }
+	if err := json.Unmarshal([]byte(r.Body), &login); err != nil || login.AccessToken == "" || login.RefreshToken == "" {
+		t.Fatalf("login: no access and refresh token in %s", r.Body)
 	}
 
 	// Todo routes: the placeholder token is refused; the real one works.
@@ -210,6 +211,91 @@ func TestEventsDriveTheHandlers(t *testing.T) {
 	}
 	want("todos-delete", invoke(t, a, "todos-delete", withToken(event(t, "todos-delete"), login.AccessToken)), http.StatusNoContent)
 	want("todos-delete (again)", invoke(t, a, "todos-delete", withToken(event(t, "todos-delete"), login.AccessToken)), http.StatusNotFound)
+
+	// Sessions: the placeholder refresh token is refused; the login's is
+	// traded for new tokens, whose session logout then ends.
+	want("refresh (placeholder token)", invoke(t, a, "refresh", event(t, "refresh")), http.StatusUnauthorized)
+	r = invoke(t, a, "refresh", withBody(event(t, "refresh"), `{"refreshToken":"`+login.RefreshToken+`"}`))
+	want("refresh", r, http.StatusOK)
+	var next struct{ AccessToken, RefreshToken string }
+	if err := json.Unmarshal([]byte(r.Body), &next); err != nil || next.AccessToken == "" || next.RefreshToken == "" || next.RefreshToken == login.RefreshToken {
+		t.Fatalf("refresh: no new tokens in %s", r.Body)
+	}
+	want("logout (placeholder token)", invoke(t, a, "logout", event(t, "logout")), http.StatusUnauthorized)
+	want("logout", invoke(t, a, "logout", withToken(event(t, "logout"), next.AccessToken)), http.StatusNoContent)
+	want("refresh (after logout)", invoke(t, a, "refresh", withBody(event(t, "refresh"), `{"refreshToken":"`+next.RefreshToken+`"}`)), http.StatusUnauthorized)
+
+	// Passwords: forgot (the same answer for any address), the mailed reset
+	// code, reset with the sample code (refused) and with the mailed one.
+	want("password-forgot", invoke(t, a, "password-forgot", event(t, "password-forgot")), http.StatusAccepted)
+	code = mailedCode(t, a, reg.Email)
+	r = invoke(t, a, "password-reset", event(t, "password-reset"))
+	want("password-reset (sample code)", r, http.StatusBadRequest)
+	if !strings.Contains(r.Body, `"invalid_code"`) {
+		t.Errorf("password-reset with the sample code: %s, want invalid_code", r.Body)
+	}
+	var reset struct{ Email, Code, Password string }
+	_ = json.Unmarshal([]byte(event(t, "password-reset")["body"].(string)), &reset)
+	want("password-reset", invoke(t, a, "password-reset", withBody(event(t, "password-reset"),
+		`{"email":"`+reset.Email+`","code":"`+code+`","password":"`+reset.Password+`"}`)), http.StatusOK)
+
+	// With the new password: log in, change it (the event's current
+	// password is the reset's), and delete the account with the changed one.
+	r = invoke(t, a, "login", withBody(event(t, "login"), `{"email":"`+reset.Email+`","password":"`+reset.Password+`"}`))
+	want("login (after the reset)", r, http.StatusOK)
+	if err := json.Unmarshal([]byte(r.Body), &login); err != nil || login.AccessToken == "" {
+		t.Fatalf("login: no access token in %s", r.Body)
+	}
+	want("password-change (placeholder token)", invoke(t, a, "password-change", event(t, "password-change")), http.StatusUnauthorized)
+	want("password-change", invoke(t, a, "password-change", withToken(event(t, "password-change"), login.AccessToken)), http.StatusNoContent)
+	if page, err := a.Store.Todos(ctx, u.ID, todo.TodoQuery{Limit: 10}); err != nil || len(page.Items) == 0 {
+		t.Fatalf("before account-delete: %d todos (%v), want the one todos-add made", len(page.Items), err)
+	}
+	want("account-delete (placeholder token)", invoke(t, a, "account-delete", event(t, "account-delete")), http.StatusUnauthorized)
+	want("account-delete", invoke(t, a, "account-delete", withToken(event(t, "account-delete"), login.AccessToken)), http.StatusNoContent)
+	if _, err := a.Store.User(ctx, reg.Email); todo.ErrorCode(err) != todo.NotFound {
+		t.Errorf("after account-delete: User(%s) = %v, want NotFound", reg.Email, err)
+	}
+	if page, err := a.Store.Todos(ctx, u.ID, todo.TodoQuery{Limit: 10}); err != nil || len(page.Items) != 0 {
+		t.Errorf("after account-delete: %d todos (%v), want none", len(page.Items), err)
+	}
+}
+
+// capturingSender keeps the mails the mailer sends.
+type capturingSender struct{ mails []todo.Mail }
+
+func (c *capturingSender) Send(_ context.Context, m todo.Mail) error {
+	c.mails = append(c.mails, m)
+	return nil
+}
+
+var sixDigits = regexp.MustCompile(`\b[0-9]{6}\b`)
+
+// mailedCode runs the mailer on the account of email as the stream would
+// carry its last change, and returns the 6-digit code of the password-reset
+// mail it sends, checked against the code the account's reset nonce gives.
+func mailedCode(t *testing.T, a *app.App, email string) string {
+	t.Helper()
+	ctx := context.Background()
+	u, err := a.Store.User(ctx, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.ResetNonce == "" {
+		t.Fatalf("password-forgot left no reset request on %s", email)
+	}
+	var sent capturingSender
+	if err := mailer.Notifier(a, &sent).Handle(ctx, todo.UserChange{New: u}); err != nil {
+		t.Fatalf("mailer: %v", err)
+	}
+	want := account.NewCodes(a.Secret()).Code(email, u.ResetNonce)
+	for _, m := range sent.mails {
+		if m.To == email && slices.Contains(sixDigits.FindAllString(m.Text, -1), want) {
+			return want
+		}
+	}
+	t.Fatalf("the mailer sent no mail to %s with the reset code %s: %+v", email, want, sent.mails)
+	return ""
 }
 
 // TestMailerEvent feeds events/mailer.json (a DynamoDB stream INSERT of a
