@@ -21,6 +21,7 @@ const (
 	InvalidCode          = "invalid_code"
 	RateLimited          = "rate_limited"
 	Conflict             = "conflict"
+	QuotaExceeded        = "quota_exceeded" // the owner has as many todos as the quota allows
 	IdempotencyKeyReused = "idempotency_key_reused"
 	Unavailable          = "unavailable" // a dependency is down, slow or saturated: retry after Retry-After
 	Internal             = "internal"

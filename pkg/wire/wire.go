@@ -36,6 +36,7 @@ var codes = []struct {
 	{todo.InvalidCode, http.StatusBadRequest},
 	{todo.RateLimited, http.StatusTooManyRequests},
 	{todo.Conflict, http.StatusConflict},
+	{todo.QuotaExceeded, http.StatusConflict},
 	{todo.IdempotencyKeyReused, http.StatusUnprocessableEntity},
 	{todo.Unavailable, http.StatusServiceUnavailable},
 	{todo.Internal, http.StatusInternalServerError},
