@@ -343,7 +343,7 @@ func recordFlow(t *testing.T) map[string]map[string]bool {
 	if _, err := rec.Store.User(ctx, email); todo.ErrorCode(err) != todo.NotFound {
 		t.Fatalf("after account-delete: the account is still there (%v)", err)
 	}
-	rec.current = "mailer" // the deletion, as the stream carries it
+	rec.current = "mailer" // the removal, as the stream carries it (it mails nothing: the notice went with the write before)
 	if err := mailer.Notifier(a, okSender{}).Handle(ctx, todo.UserChange{Old: u}); err != nil {
 		t.Fatalf("mailer: %v", err)
 	}
