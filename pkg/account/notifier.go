@@ -132,11 +132,18 @@ func (n *Notifier) Handle(ctx context.Context, c todo.UserChange) error {
 // due lists the mails c calls for: the code of a pending account whose
 // nonce is new and live; a reset code whose nonce is new and live; the
 // notice (of any kind, the deletion's included) and the alert of a
-// verified account whose nonces are new and recent.
+// verified account whose nonces are new and recent; and the deletion
+// notice for the removal of a verified account whose image it carries.
 func (n *Notifier) due(c todo.UserChange) []mail {
 	u, old := c.New, c.Old
 	if u == nil {
-		return nil // a removal: its notice came with the write before it (not every stream has old images)
+		// A removal. Its notice came with the account's last write; a
+		// stream that carries old images (DynamoDB) may deliver the removal
+		// alone, so it mails too, under the same claim key.
+		if old != nil && old.Status == todo.StatusVerified && old.ID != "" {
+			return []mail{{"mail:deleted:" + old.ID, n.deletedMail(old)}}
+		}
+		return nil
 	}
 	if old == nil {
 		old = &todo.User{}
@@ -158,7 +165,11 @@ func (n *Notifier) due(c todo.UserChange) []mail {
 		}
 	case todo.StatusVerified:
 		if u.NoticeNonce != "" && old.NoticeNonce != u.NoticeNonce && now.Sub(u.NoticeAt) <= noticeTTL {
-			out = append(out, mail{"mail:notice:" + u.NoticeNonce, n.noticeFor(u)})
+			key := "mail:notice:" + u.NoticeNonce
+			if u.NoticeKind == todo.NoticeAccountDeleted {
+				key = "mail:deleted:" + u.ID // one mail, whichever of the last write and the removal comes first
+			}
+			out = append(out, mail{key, n.noticeFor(u)})
 		}
 		if u.AlertNonce != "" && old.AlertNonce != u.AlertNonce && now.Sub(u.AlertAt) <= noticeTTL {
 			out = append(out, mail{"mail:alert:" + u.AlertNonce, n.alertMail(u)})
