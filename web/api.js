@@ -147,9 +147,50 @@ export class Client {
     return this.call('verify', 'POST', { body: { email, code } });
   }
 
-  /** login is POST /login; it resolves to {accessToken, expiresIn, user}. */
+  /**
+   * login is POST /login; it resolves to {accessToken, expiresIn,
+   * refreshToken, refreshExpiresIn, user}.
+   */
   login(email, password) {
     return this.call('login', 'POST', { body: { email, password } });
+  }
+
+  /**
+   * refresh is POST /refresh: it spends refreshToken and resolves to a new
+   * {accessToken, expiresIn, refreshToken, refreshExpiresIn}.
+   */
+  refresh(refreshToken) {
+    return this.call('refresh', 'POST', { body: { refreshToken } });
+  }
+
+  /** logout is POST /logout with the token: scope "local" ends this session, "global" every one. */
+  logout(scope) {
+    return this.call('logout', 'POST', { body: { scope }, auth: true });
+  }
+
+  /** logoutToken is POST /logout without a token: it ends refreshToken's session. */
+  logoutToken(refreshToken) {
+    return this.call('logout', 'POST', { body: { refreshToken } });
+  }
+
+  /** forgotPassword is POST /password/forgot; the same answer for every address. */
+  forgotPassword(email) {
+    return this.call('password-forgot', 'POST', { body: { email } });
+  }
+
+  /** resetPassword is POST /password/reset with the mailed code; every session ends. */
+  resetPassword(email, code, password) {
+    return this.call('password-reset', 'POST', { body: { email, code, password } });
+  }
+
+  /** changePassword is POST /password; every other session ends. */
+  changePassword(currentPassword, newPassword) {
+    return this.call('password-change', 'POST', { body: { currentPassword, newPassword }, auth: true });
+  }
+
+  /** deleteAccount is DELETE /account with the password: the account and its todos go. */
+  deleteAccount(password) {
+    return this.call('account-delete', 'DELETE', { body: { password }, auth: true });
   }
 
   /** list is GET /todos; it resolves to {items, nextCursor}. */

@@ -1,9 +1,11 @@
 // The todofn web app's entry point: hash-routed pages for sign-up,
-// verification, log-in and the todo list (see router.js and views/),
-// talking to each function's URL from config.json (api.js).
+// verification, log-in, password reset, the account and the todo list
+// (see router.js and views/), talking to each function's URL from
+// config.json (api.js).
 //
-// The session and the drafts of unsent text live in sessionStorage
-// (session.js), the list in memory (views/todos.js over state.js), the
+// The session lives in localStorage, shared by the tabs (session.js), and
+// is kept fresh by keeper.js; the drafts of unsent text live in
+// sessionStorage, the list in memory (views/todos.js over state.js), the
 // language choice in localStorage (locale.js).
 
 import { Client, loadConfig } from './api.js';

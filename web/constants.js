@@ -15,9 +15,12 @@ export const TITLE_MAX = 500;
 export const PASSWORD_MIN = 12;
 export const PASSWORD_MAX = 128;
 
-/** Storage keys. The session and drafts live in sessionStorage only. */
+/**
+ * Storage keys. The session lives in localStorage (shared by the tabs, see
+ * session.js), the drafts and the remembered address in sessionStorage.
+ */
 export const KEYS = {
-  session: 'todofn.session', // {token, expiresAt, user}
+  session: 'todofn.session', // localStorage: {token, expiresAt, lifetime, refreshToken, refreshExpiresAt, user}
   drafts: 'todofn.drafts', // {userId, newTodo, pendingAdd, edit}
   email: 'todofn.email', // the address last signed up or logged in with
   lang: 'todofn.lang', // localStorage: "en" or "zh"

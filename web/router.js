@@ -1,11 +1,16 @@
 // Hash routing: #/<route>?<params> picks the view; render draws it inside
-// the page frame. Nothing runs at import; startRouter begins listening.
+// the page frame. Nothing runs at import; startRouter begins listening (and
+// keeping the session, see keeper.js).
 
+import { authed, startKeeper } from './keeper.js';
 import { endSession, getSession, lapsed } from './session.js';
 import { t } from './locale.js';
+import { viewChangePassword, viewDeleteAccount } from './views/account.js';
 import { drawChrome } from './views/chrome.js';
 import { viewCheckMail } from './views/checkmail.js';
+import { viewForgot, viewForgotSent } from './views/forgot.js';
 import { viewLogin } from './views/login.js';
+import { viewReset } from './views/reset.js';
 import { viewSignup } from './views/signup.js';
 import { viewVerified } from './views/verified.js';
 import { viewVerify } from './views/verify.js';
@@ -13,12 +18,15 @@ import { forgetTodos, viewTodos } from './views/todos.js';
 
 /**
  * Context is what every view is handed: the API client and configuration,
- * and how to move on.
+ * and how to move on: go to a hash, leave (the session has ended, or the
+ * user logged out) or finish (the session is over on the server: forget
+ * it, then go to hash).
  * @typedef {{
  *   client: import('./api.js').Client,
  *   config: {functions: Record<string,string>, mailbox?: string},
  *   go: (hash: string) => void,
  *   leave: (expired: boolean) => void,
+ *   finish: (hash: string) => void,
  * }} Context
  */
 
@@ -35,8 +43,16 @@ export const ROUTES = Object.freeze({
   verified: viewVerified,
   'verify-failed': viewVerify,
   login: viewLogin,
+  forgot: viewForgot,
+  'forgot-sent': viewForgotSent,
+  reset: viewReset,
   todos: viewTodos,
+  password: viewChangePassword,
+  'delete-account': viewDeleteAccount,
 });
+
+/** SIGNED_IN are the routes only a logged-in user sees. */
+const SIGNED_IN = ['todos', 'password', 'delete-account'];
 
 /** @type {Context|null} set by startRouter */
 let ctx = null;
@@ -53,14 +69,15 @@ export function parseHash(hash) {
 
 /**
  * decide is where a route may go: "show", or "expired" (the session ran
- * out on the list: end it), or the hash to go to instead.
+ * out, past renewing, on a page of a logged-in user: end it), or the hash
+ * to go to instead.
  * @param {string} path
  * @param {{signedIn: boolean, lapsed: boolean}} state
  */
 export function decide(path, { signedIn, lapsed: ran }) {
-  if (signedIn && ran && path === 'todos') return 'expired';
+  if (signedIn && ran && SIGNED_IN.includes(path)) return 'expired';
   if (!Object.hasOwn(ROUTES, path)) return signedIn ? '#/todos' : '#/signup';
-  if (path === 'todos' && !signedIn) return '#/login';
+  if (SIGNED_IN.includes(path) && !signedIn) return '#/login';
   return 'show';
 }
 
@@ -80,9 +97,35 @@ export function leave(expired) {
   go(endSession(expired));
 }
 
+/** finish forgets a session the server has ended (drafts too), then goes to hash. */
+export function finish(hash) {
+  forgetTodos();
+  endSession(false);
+  go(hash);
+}
+
+/**
+ * logOut ends this session on the server (everywhere: every session of the
+ * user) and here. A local log-out ends it here whether or not the server
+ * was reached; a failed log-out everywhere is thrown, and nothing ends.
+ * @param {boolean} everywhere
+ */
+async function logOut(everywhere) {
+  const s = getSession();
+  if (!s || !ctx) return leave(false);
+  if (everywhere) {
+    await authed(() => ctx.client.logout('global'), leave);
+    return finish('#/login?everywhere=1');
+  }
+  // By the refresh token, which ends the session even when the access
+  // token has run out; not waited for.
+  ctx.client.logoutToken(s.refreshToken).catch(() => {});
+  leave(false);
+}
+
 /** drawFrame redraws the page frame for the current hash. */
 export function drawFrame() {
-  drawChrome(parseHash(location.hash).path, () => leave(false));
+  drawChrome(parseHash(location.hash).path, logOut);
 }
 
 /**
@@ -124,7 +167,8 @@ function restoreTyped(typed) {
  * @param {{client: Context['client'], config: Context['config']}} deps
  */
 export function startRouter({ client, config }) {
-  ctx = { client, config, go, leave };
+  ctx = { client, config, go, leave, finish };
+  startKeeper(client, leave);
   window.addEventListener('hashchange', () => render());
   render();
 }

@@ -1,23 +1,43 @@
-// The session (token, expiry, user) and the drafts of unsent text, kept in
-// sessionStorage so a reload keeps them and closing the tab forgets them.
-// This module owns the one current session and the API client's token.
-// It touches sessionStorage only when called, never at import.
+// The session (access and refresh token, their expiries, the user) and the
+// drafts of unsent text. The session lives in localStorage, which every tab
+// of the app shares, so a reload, a new tab or a restart stays logged in;
+// the drafts live in sessionStorage, per tab. This module owns the one
+// current session and the API client's token; keeper.js renews it. It
+// touches storage only when called, never at import.
 
-import { ApiError } from './api.js';
 import { KEYS } from './constants.js';
+import { fromAnswer, renewable, validSession } from './renew.js';
 import { readJSON, safeGet, safeSet } from './storage.js';
 
-/** @typedef {{token: string, expiresAt: number, user: {id: string, email: string, name: string}}} Session */
+/** @typedef {import('./renew.js').Session} Session */
 
 /** @type {Session|null} */
 let current = null;
 /** @type {{token: string}|null} the API client whose token follows the session */
 let client = null;
+/** @type {() => void} told of every change of the current session */
+let changed = () => {};
 
-/** loadSession reads the session a reload left in sessionStorage. */
-export function loadSession() {
-  const s = readJSON(sessionStorage, KEYS.session);
-  current = s && typeof s.token === 'string' && s.token && s.user ? s : null;
+/** storedSession is the session in localStorage (maybe renewed by another tab), or null. */
+export function storedSession() {
+  return validSession(readJSON(localStorage, KEYS.session));
+}
+
+function setCurrent(s) {
+  current = s;
+  if (client) client.token = s ? s.token : '';
+  changed();
+}
+
+/**
+ * loadSession reads the stored session, if its refresh token has not run
+ * out. A session kept in sessionStorage by an older version of the app had
+ * no refresh token: it is dropped.
+ */
+export function loadSession(now = Date.now()) {
+  safeSet(sessionStorage, KEYS.session, null);
+  const s = storedSession();
+  setCurrent(s && renewable(s, now) ? s : null);
   return current;
 }
 
@@ -27,45 +47,67 @@ export function useClient(c) {
   client.token = current ? current.token : '';
 }
 
+/** onSessionChange makes fn be called after every change of the session. */
+export function onSessionChange(fn) {
+  changed = fn;
+}
+
 /** getSession is the current session, or null when logged out. */
 export function getSession() {
   return current;
 }
 
-/** lapsed is true when there is a session whose token has run out. */
+/** lapsed is true when there is a session whose token has run out and cannot be renewed. */
 export function lapsed(now = Date.now()) {
-  return current !== null && current.expiresAt <= now;
+  return current !== null && current.expiresAt <= now && !renewable(current, now);
 }
 
 /**
- * startSession keeps a log-in's answer as the session; drafts another
- * user left behind are dropped.
- * @param {{accessToken: string, expiresIn: number, user: {id: string, email: string, name?: string}}} res
+ * startSession keeps a log-in's answer as the session, for every tab;
+ * drafts another user left behind are dropped.
+ * @param {{accessToken: string, expiresIn: number, refreshToken: string, refreshExpiresIn: number,
+ *   user: {id: string, email: string, name?: string}}} res
  */
 export function startSession(res, now = Date.now()) {
-  current = {
-    token: res.accessToken,
-    expiresAt: now + Math.max(0, Number(res.expiresIn) || 0) * 1000,
-    user: { id: res.user.id, email: res.user.email, name: res.user.name || '' },
-  };
-  if (client) client.token = current.token;
-  safeSet(sessionStorage, KEYS.session, JSON.stringify(current));
-  rememberEmail(current.user.email);
+  const s = fromAnswer(res, res.user, now);
+  safeSet(localStorage, KEYS.session, JSON.stringify(s));
+  setCurrent(s);
+  rememberEmail(s.user.email);
   const d = readJSON(sessionStorage, KEYS.drafts);
-  if (d && d.userId !== current.user.id) safeSet(sessionStorage, KEYS.drafts, null);
+  if (d && d.userId !== s.user.id) safeSet(sessionStorage, KEYS.drafts, null);
   return current;
 }
 
 /**
- * endSession forgets the token and returns the hash of the log-in page to
- * show. expired (the API refused it, or it ran out) keeps the drafts and
- * says why on that page; a log-out drops them.
+ * renewed keeps a refresh's answer as the session's new tokens, for every
+ * tab, unless another user has logged in meanwhile (then only this tab
+ * has them, until it notices).
+ * @param {{accessToken: string, expiresIn: number, refreshToken: string, refreshExpiresIn: number}} res
+ */
+export function renewed(res, now = Date.now()) {
+  if (!current) return null;
+  const s = fromAnswer(res, current.user, now);
+  const stored = storedSession();
+  if (!stored || stored.user.id === s.user.id) safeSet(localStorage, KEYS.session, JSON.stringify(s));
+  setCurrent(s);
+  return current;
+}
+
+/** adopt makes s (renewed by another tab, see storedSession) this tab's session. */
+export function adopt(s) {
+  setCurrent(s);
+}
+
+/**
+ * endSession forgets the tokens, in every tab, and returns the hash of the
+ * log-in page to show. expired (the API refused them, or they ran out)
+ * keeps the drafts and says why on that page; a log-out drops them.
  * @param {boolean} expired
  */
 export function endSession(expired) {
-  current = null;
-  if (client) client.token = '';
-  safeSet(sessionStorage, KEYS.session, null);
+  const stored = storedSession();
+  if (stored && (!current || stored.user.id === current.user.id)) safeSet(localStorage, KEYS.session, null);
+  setCurrent(null);
   if (!expired) safeSet(sessionStorage, KEYS.drafts, null);
   return expired ? '#/login?expired=1' : '#/login?out=1';
 }
@@ -94,32 +136,4 @@ export function rememberedEmail() {
 /** rememberEmail keeps the address for the next form that asks for it. */
 export function rememberEmail(email) {
   safeSet(sessionStorage, KEYS.email, email);
-}
-
-/** UNAUTHORIZED is thrown after a refused token has sent the user to log in. */
-export const UNAUTHORIZED = Symbol('unauthorized');
-
-/**
- * authed runs a call that needs the token. With no session, a lapsed one,
- * or a 401 answer it calls leave(true) (end the session, go to log in) and
- * throws UNAUTHORIZED; other failures are thrown as they are.
- * @template T
- * @param {() => Promise<T>} call
- * @param {(expired: boolean) => void} leave
- * @returns {Promise<T>}
- */
-export async function authed(call, leave) {
-  if (!current || lapsed()) {
-    leave(true);
-    throw UNAUTHORIZED;
-  }
-  try {
-    return await call();
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 401) {
-      leave(true);
-      throw UNAUTHORIZED;
-    }
-    throw e;
-  }
 }

@@ -1,7 +1,9 @@
 // The whole journey in headless Chromium against the real local server:
 // sign up, open the mailed link and confirm with one click, log in, manage
-// todos, page through them, survive an expired token without losing typed
-// text, switch to Chinese, log out. Screenshots go to test-artifacts/screenshots/.
+// todos, page through them, switch to Chinese, have a refused token
+// renewed, lose the session without losing typed text, log out. (Staying
+// logged in past the token's life, the password and the account pages are
+// in sessions.test.mjs.) Screenshots go to test-artifacts/screenshots/.
 
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
@@ -10,7 +12,7 @@ import { PAGE_SIZE } from '../constants.js';
 import { MESSAGES, errorText } from '../i18n.js';
 import { parseHash } from '../router.js';
 import { useBrowser } from './lib/browser.mjs';
-import { linkParams, linkWithCode, signToken, skipReason, verificationMail } from './lib/harness.mjs';
+import { linkParams, linkWithCode, skipReason, verificationMail } from './lib/harness.mjs';
 
 const en = MESSAGES.en;
 const zh = MESSAGES.zh;
@@ -18,7 +20,8 @@ const skip = await skipReason();
 
 describe('web journey in Chromium', { skip, timeout: 170_000 }, () => {
   const run = useBrowser();
-  const { requests, pageErrors, step, shot, label, button, heading, items, item, session, api, waitFor } = run;
+  const { requests, pageErrors, step, shot, label, button, heading, items, item, session, api, post, waitFor,
+    expiredToken, sendExpired, responses } = run;
   /** @type {typeof run.server} */
   let server;
   /** @type {typeof run.page} */
@@ -274,7 +277,11 @@ describe('web journey in Chromium', { skip, timeout: 170_000 }, () => {
     assert.ok(await button(zh.add).isVisible());
     assert.equal(await item('Buy milk').getByRole('button', { name: zh.delete, exact: true }).count(), 1);
     assert.equal(await item('Buy milk').getByRole('button', { name: zh.edit, exact: true }).count(), 1);
+    await button(zh.account).click();
     assert.equal(await button(zh.logout).count(), 1);
+    assert.equal(await button(zh.logoutEverywhere).count(), 1);
+    await page.keyboard.press('Escape');
+    assert.equal(await button(zh.logout).count(), 0, 'Escape closes the menu');
     await shot('list-zh', false);
     await page.reload();
     await heading(zh.todosTitle).waitFor();
@@ -284,33 +291,54 @@ describe('web journey in Chromium', { skip, timeout: 170_000 }, () => {
     assert.equal(await page.locator('html').getAttribute('lang'), 'en');
   });
 
-  const expiredToken = async () => {
-    const s = await session();
-    const now = Math.floor(Date.now() / 1000);
-    return signToken({ sub: s.user.id, iat: now - 7200, exp: now - 3600 }, server.jwtKid, server.jwtKey);
-  };
+  step('a refused token on an action is renewed and the action tried once more', async () => {
+    const top = await items().first().locator('label').textContent();
+    const before = await session();
+    await item(top).getByRole('button', { name: 'Edit', exact: true }).click();
+    await label(en.title).fill(`${top} (renewed)`);
+    await sendExpired(`${server.origin}/todos/*`);
+    const refreshes = responses('POST', '/refresh');
+    const first = waitFor('PATCH', '/todos/', 401);
+    const second = waitFor('PATCH', '/todos/', 200);
+    await label(en.title).press('Enter');
+    await first;
+    const ok = await second;
+    refreshes.stop();
+    assert.deepEqual(refreshes.got, [200]);
+    await item(`${top} (renewed)`).waitFor();
+    const after = await session();
+    assert.notEqual(after.token, before.token);
+    assert.notEqual(after.refreshToken, before.refreshToken, 'the refresh token is rotated');
+    assert.equal(ok.request().headers().authorization, `Bearer ${after.token}`);
+    await heading(en.todosTitle).waitFor();
+    // The spent refresh token buys nothing once the 10 s of grace are over;
+    // within them it gets the same new pair (another tab refreshing at once).
+    const again = await post('/refresh', { refreshToken: before.refreshToken });
+    assert.equal(again.status, 200);
+    assert.equal(again.body.refreshToken, after.refreshToken);
+  });
 
-  step('an expired token on an action sends the user to log in and keeps what they typed', async () => {
-    const top = await items().first().locator('label').textContent(); // on the first page after any reload
+  step('a session that has ended sends the user to log in and keeps what they typed', async () => {
+    const top = await items().first().locator('label').textContent();
     await label('New todo').fill('Unsent idea');
     await item(top).getByRole('button', { name: 'Edit', exact: true }).click();
     await label(en.title).fill(`${top} (edited)`);
-
-    // The save goes out with a correctly signed token that expired an hour
-    // ago, as if the session had run out while the user typed.
-    const expired = await expiredToken();
-    await page.route(`${server.origin}/todos/*`, (route) =>
-      route.continue({ headers: { ...route.request().headers(), authorization: `Bearer ${expired}` } }));
+    // The session ends on the server (its refresh token logged out, as from
+    // another device); the save goes out with an expired token.
+    assert.equal((await post('/logout', { refreshToken: (await session()).refreshToken })).status, 204);
+    await sendExpired(`${server.origin}/todos/*`);
+    const refreshes = responses('POST', '/refresh');
     const res = waitFor('PATCH', '/todos/');
     await label(en.title).press('Enter');
     const r = await res;
-    await page.unroute(`${server.origin}/todos/*`);
     assert.equal(r.status(), 401);
     assert.match(r.headers()['www-authenticate'] || '', /^Bearer/);
 
     await heading(en.loginTitle).waitFor();
+    refreshes.stop();
+    assert.deepEqual(refreshes.got, [401]);
     await assert.doesNotReject(page.getByText(en.loginExpired).waitFor());
-    assert.equal(await page.evaluate(() => sessionStorage.getItem('todofn.session')), null);
+    assert.equal(await session(), null);
     assert.equal(await label('Email').inputValue(), email);
     assert.equal(await page.evaluate(() => document.activeElement.id), 'password');
     await shot('login-expired');
@@ -330,31 +358,17 @@ describe('web journey in Chromium', { skip, timeout: 170_000 }, () => {
     await item('Unsent idea').waitFor();
   });
 
-  step('an expired token found at start also keeps the text', async () => {
-    await label('New todo').fill('Typed before expiry');
-    const expired = await expiredToken();
-    await page.evaluate((tok) => {
-      const v = JSON.parse(sessionStorage.getItem('todofn.session'));
-      v.token = tok;
-      sessionStorage.setItem('todofn.session', JSON.stringify(v));
-    }, expired);
-    const res = waitFor('GET', '/todos', 401);
-    await page.reload();
-    await res;
-    await heading(en.loginTitle).waitFor();
-    await assert.doesNotReject(page.getByText(en.loginExpired).waitFor());
-    await label('Password').fill(password);
-    await label('Password').press('Enter');
-    await heading(en.todosTitle).waitFor();
-    assert.equal(await label('New todo').inputValue(), 'Typed before expiry');
-  });
-
-  step('log out forgets the session', async () => {
+  step('log out forgets the session, here and on the server', async () => {
+    const { refreshToken } = await session();
+    await button('Account').click();
+    const out = waitFor('POST', '/logout', 204);
     await button('Log out').click();
     await heading(en.loginTitle).waitFor();
+    assert.deepEqual((await out).request().postDataJSON(), { refreshToken });
     await assert.doesNotReject(page.getByText(en.loggedOut).waitFor());
-    assert.equal(await page.evaluate(() => sessionStorage.getItem('todofn.session')), null);
+    assert.equal(await session(), null);
     assert.equal(await page.evaluate(() => sessionStorage.getItem('todofn.drafts')), null);
+    assert.equal((await post('/refresh', { refreshToken })).status, 401, 'the refresh token is dead');
     await page.goto(`${server.origin}/#/todos`);
     await heading(en.loginTitle).waitFor();
   });

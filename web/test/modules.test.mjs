@@ -1,16 +1,14 @@
 // Unit tests for the web app's modules that run in Node without a page:
-// the API client's routes (from routes.js), the router's decisions, the
-// form checks and the session's storage rules.
+// the API client's routes (from routes.js), the router's decisions and the
+// form checks (the session's rules are in session.test.mjs).
 
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 
 import { ApiError, Client, routePath } from '../api.js';
 import { passwordLength, passwordProblem, validCode, validEmail, validPassword, validTitle, verifyLink } from '../check.js';
-import { KEYS } from '../constants.js';
 import { decide, parseHash, ROUTES } from '../router.js';
 import { FUNCTIONS } from '../routes.js';
-import * as session from '../session.js';
 
 describe('api routes come from routes.js', () => {
   test('routePath fills and encodes parameters', () => {
@@ -73,6 +71,29 @@ describe('api routes come from routes.js', () => {
     assert.deepEqual(sent[4].body, { title: 'Milk' });
   });
 
+  test('the session and account calls: their functions, bodies and tokens', async () => {
+    const c = new Client({ functions });
+    c.token = 'tok';
+    await c.refresh('rt-1');
+    await c.logout('global');
+    await c.logoutToken('rt-2');
+    await c.forgotPassword('a@b.cd');
+    await c.resetPassword('a@b.cd', '123456', 'a new password');
+    await c.changePassword('old password', 'new password');
+    assert.equal(await c.deleteAccount('the password'), null);
+    assert.deepEqual(sent.map((r) => [`${r.method} ${r.url}`, r.body, r.headers.Authorization]), [
+      ['POST https://refresh.example.com/refresh', { refreshToken: 'rt-1' }, undefined],
+      ['POST https://logout.example.com/logout', { scope: 'global' }, 'Bearer tok'],
+      ['POST https://logout.example.com/logout', { refreshToken: 'rt-2' }, undefined],
+      ['POST https://password-forgot.example.com/password/forgot', { email: 'a@b.cd' }, undefined],
+      ['POST https://password-reset.example.com/password/reset', { email: 'a@b.cd', code: '123456', password: 'a new password' },
+        undefined],
+      ['POST https://password-change.example.com/password', { currentPassword: 'old password', newPassword: 'new password' },
+        'Bearer tok'],
+      ['DELETE https://account-delete.example.com/account', { password: 'the password' }, 'Bearer tok'],
+    ]);
+  });
+
   test('an error answer becomes an ApiError with the API code, field and Retry-After', async () => {
     globalThis.fetch = async () => new Response(JSON.stringify({ error: { code: 'rate_limited', message: 'Slow down.', field: 'email' } }),
       { status: 429, headers: { 'Retry-After': '7' } });
@@ -132,7 +153,8 @@ describe('router', () => {
   }
 
   test('every route has a view', () => {
-    assert.deepEqual(Object.keys(ROUTES).sort(), ['check-mail', 'login', 'signup', 'todos', 'verified', 'verify', 'verify-failed']);
+    assert.deepEqual(Object.keys(ROUTES).sort(), ['check-mail', 'delete-account', 'forgot', 'forgot-sent', 'login', 'password',
+      'reset', 'signup', 'todos', 'verified', 'verify', 'verify-failed']);
     for (const v of Object.values(ROUTES)) assert.equal(typeof v, 'function');
   });
 
@@ -142,6 +164,13 @@ describe('router', () => {
     { path: 'todos', signedIn: false, lapsed: false, want: '#/login' },
     { path: 'todos', signedIn: true, lapsed: true, want: 'expired' },
     { path: 'login', signedIn: true, lapsed: true, want: 'show' },
+    { path: 'password', signedIn: false, lapsed: false, want: '#/login' },
+    { path: 'delete-account', signedIn: false, lapsed: false, want: '#/login' },
+    { path: 'password', signedIn: true, lapsed: false, want: 'show' },
+    { path: 'delete-account', signedIn: true, lapsed: true, want: 'expired' },
+    { path: 'forgot', signedIn: false, lapsed: false, want: 'show' },
+    { path: 'reset', signedIn: false, lapsed: false, want: 'show' },
+    { path: 'reset', signedIn: true, lapsed: false, want: 'show' },
     { path: '', signedIn: false, lapsed: false, want: '#/signup' },
     { path: '', signedIn: true, lapsed: false, want: '#/todos' },
     { path: 'nowhere', signedIn: false, lapsed: false, want: '#/signup' },
@@ -188,83 +217,5 @@ describe('password check', () => {
     assert.equal(passwordLength('e\u0301'), 1, 'e + combining acute composes to é');
     assert.equal(passwordLength('👍🏽'), 2);
     assert.equal(passwordLength('ﬁ'), 2);
-  });
-});
-
-describe('session', () => {
-  /** A Map-backed sessionStorage for Node. */
-  class MemoryStorage {
-    #m = new Map();
-    getItem(k) { return this.#m.has(k) ? this.#m.get(k) : null; }
-    setItem(k, v) { this.#m.set(k, String(v)); }
-    removeItem(k) { this.#m.delete(k); }
-  }
-  const login = (id, expiresIn = 900) => ({ accessToken: `tok-${id}`, expiresIn, user: { id, email: `${id}@example.com` } });
-  let client;
-  beforeEach(() => {
-    globalThis.sessionStorage = new MemoryStorage();
-    client = { token: '' };
-    session.loadSession();
-    session.useClient(client);
-  });
-  afterEach(() => {
-    delete globalThis.sessionStorage;
-  });
-
-  test('startSession stores the session and hands the token to the client', () => {
-    session.startSession(login('u1', 60), 1_000);
-    assert.deepEqual(session.getSession(), { token: 'tok-u1', expiresAt: 61_000, user: { id: 'u1', email: 'u1@example.com', name: '' } });
-    assert.equal(client.token, 'tok-u1');
-    assert.deepEqual(JSON.parse(sessionStorage.getItem(KEYS.session)), session.getSession());
-    assert.equal(session.rememberedEmail(), 'u1@example.com');
-    assert.equal(session.lapsed(60_999), false);
-    assert.equal(session.lapsed(61_000), true);
-    session.loadSession();
-    assert.equal(session.getSession().token, 'tok-u1', 'a reload reads it back');
-  });
-
-  test('an expired end keeps the drafts for the same user; a log-out drops them', () => {
-    session.startSession(login('u1'));
-    session.saveDraft({ newTodo: 'milk' });
-    assert.equal(session.endSession(true), '#/login?expired=1');
-    assert.equal(session.getSession(), null);
-    assert.equal(client.token, '');
-    assert.equal(sessionStorage.getItem(KEYS.session), null);
-    assert.deepEqual(session.drafts(), {}, 'no drafts while logged out');
-    session.startSession(login('u1'));
-    assert.equal(session.drafts().newTodo, 'milk');
-    assert.equal(session.endSession(false), '#/login?out=1');
-    assert.equal(sessionStorage.getItem(KEYS.drafts), null);
-  });
-
-  test('another user logging in does not see the drafts', () => {
-    session.startSession(login('u1'));
-    session.saveDraft({ newTodo: 'secret' });
-    session.endSession(true);
-    session.startSession(login('u2'));
-    assert.deepEqual(session.drafts(), {});
-    assert.equal(sessionStorage.getItem(KEYS.drafts), null);
-  });
-
-  test('authed leaves on a 401 and on a lapsed session, and passes other errors on', async () => {
-    const left = [];
-    const leave = (expired) => left.push(expired);
-    session.startSession(login('u1'));
-    assert.equal(await session.authed(async () => 'ok', leave), 'ok');
-    await assert.rejects(session.authed(async () => { throw new ApiError(401, 'unauthorized', 'x'); }, leave),
-      (e) => e === session.UNAUTHORIZED);
-    await assert.rejects(session.authed(async () => { throw new ApiError(409, 'conflict', 'x'); }, leave), ApiError);
-    session.startSession(login('u1', 0));
-    let called = false;
-    await assert.rejects(session.authed(async () => { called = true; }, leave), (e) => e === session.UNAUTHORIZED);
-    assert.equal(called, false, 'a lapsed token is not sent');
-    assert.deepEqual(left, [true, true]);
-  });
-
-  test('a stored session without a token is ignored', () => {
-    sessionStorage.setItem(KEYS.session, JSON.stringify({ token: '', user: { id: 'u1' } }));
-    assert.equal(session.loadSession(), null);
-    sessionStorage.setItem(KEYS.session, '{not json');
-    assert.equal(session.loadSession(), null);
   });
 });

@@ -1,5 +1,6 @@
-// #/login (?expired=1 after a refused token, ?out=1 after a log-out): on
-// success the session starts and #/todos shows.
+// #/login (?expired=1 after a session that ended, ?out=1 after a log-out,
+// ?everywhere=1 after a log-out everywhere, ?reset=1 after a password
+// reset): on success the session starts and #/todos shows.
 
 import { ApiError } from '../api.js';
 import { validEmail } from '../check.js';
@@ -18,16 +19,23 @@ export function viewLogin(ctx, params) {
       value: rememberedEmail() }),
     field({ id: 'password', label: t('password'), type: 'password', autocomplete: 'current-password', required: true }),
     alertBox('login-error'),
-    h('button', { type: 'submit', class: 'primary' }, t('login')));
-  let notice = null;
-  if (params.get('expired')) notice = h('p', { class: 'notice warn', role: 'status' }, t('loginExpired'));
-  else if (params.get('out')) notice = h('p', { class: 'notice', role: 'status' }, t('loggedOut'));
+    h('p', { class: 'actions split' }, h('button', { type: 'submit', class: 'primary' }, t('login')),
+      h('a', { href: '#/forgot' }, t('forgotLink'))));
   return {
     title: t('loginTitle'),
     focus: val(form, 'email') ? control(form, 'password') : control(form, 'email'),
-    el: h('section', { class: 'card' }, heading(t('loginTitle')), notice, form, extra,
+    el: h('section', { class: 'card' }, heading(t('loginTitle')), notice(params), form, extra,
       h('p', { class: 'aside' }, t('loginNoAccount'), ' ', h('a', { href: '#/signup' }, t('navSignup')))),
   };
+}
+
+/** The notices the page shows by its parameters, most important first. */
+const NOTICES = [['expired', 'loginExpired', 'warn'], ['reset', 'passwordReset', 'ok'],
+  ['everywhere', 'loggedOutEverywhere', ''], ['out', 'loggedOut', '']];
+
+function notice(params) {
+  const n = NOTICES.find(([p]) => params.get(p));
+  return n ? h('p', { class: `notice ${n[2]}`.trim(), role: 'status' }, t(n[1])) : null;
 }
 
 async function onSubmit(ctx, form, extra, ev) {

@@ -1,4 +1,5 @@
-// #/signup: e-mail, password and name; on success, #/check-mail.
+// #/signup (?deleted=1 after the account was deleted): e-mail, password and
+// name; on success, #/check-mail.
 
 import { passwordProblem, validEmail } from '../check.js';
 import { PASSWORD_MIN } from '../constants.js';
@@ -6,8 +7,11 @@ import { alertBox, busy, clearError, control, field, h, heading, showError, val 
 import { t } from '../locale.js';
 import { rememberEmail, rememberedEmail } from '../session.js';
 
-/** @param {import('../router.js').Context} ctx */
-export function viewSignup(ctx) {
+/**
+ * @param {import('../router.js').Context} ctx
+ * @param {URLSearchParams} params ?deleted=1 after the account was deleted
+ */
+export function viewSignup(ctx, params) {
   const form = h('form', { novalidate: true, onsubmit: (ev) => onSubmit(ctx, form, ev) },
     field({ id: 'email', label: t('email'), type: 'email', autocomplete: 'email', required: true, value: rememberedEmail(),
       error: true }),
@@ -21,7 +25,8 @@ export function viewSignup(ctx) {
   return {
     title: t('signupTitle'),
     focus: control(form, 'email'),
-    el: h('section', { class: 'card' }, heading(t('signupTitle')), form,
+    el: h('section', { class: 'card' }, heading(t('signupTitle')),
+      params.get('deleted') ? h('p', { class: 'notice ok', role: 'status' }, t('accountDeleted')) : null, form,
       h('p', { class: 'aside' }, t('signupHave'), ' ', h('a', { href: '#/login' }, t('navLogin'))),
       h('p', { class: 'aside' }, t('signupCode'), ' ', h('a', { href: '#/verify' }, t('enterCode')))),
   };

@@ -7,7 +7,8 @@ import { validTitle } from '../check.js';
 import { PAGE_SIZE, TITLE_MAX } from '../constants.js';
 import { alertBox, busy, clearError, h, heading, showError } from '../dom.js';
 import { messageFor, t } from '../locale.js';
-import { UNAUTHORIZED, authed, drafts, getSession, saveDraft } from '../session.js';
+import { UNAUTHORIZED, authed } from '../keeper.js';
+import { drafts, getSession, saveDraft } from '../session.js';
 import * as S from '../state.js';
 import { editView, itemView } from './todo-item.js';
 

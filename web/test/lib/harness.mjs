@@ -227,22 +227,45 @@ export function parseEml(raw) {
 }
 
 /**
- * verificationMail waits (bounded) for the newest mail to `to` in dir with
- * a code and returns the 6-digit code and the verify link from its text.
+ * mailTo waits (bounded) for the newest mail to `to` in dir whose text
+ * matches both codeRe and linkRe (each with one group), and returns it with
+ * the code and the link.
  */
-export async function verificationMail(dir, to, { tries = 150 } = {}) {
+export async function mailTo(dir, to, codeRe, linkRe, { tries = 150 } = {}) {
   for (let i = 0; i < tries; i++) {
     const names = (await readdir(dir)).filter((n) => n.endsWith('.eml')).sort().reverse();
     for (const n of names) {
       const m = parseEml(await readFile(path.join(dir, n), 'utf8'));
       if (!m.to.includes(to)) continue;
-      const code = /verification code is (\d{6})/.exec(m.text);
-      const link = /(https?:\/\/\S+\/verify\?\S+)/.exec(m.text);
+      const code = codeRe.exec(m.text);
+      const link = linkRe.exec(m.text);
       if (code && link) return { ...m, code: code[1], link: link[1], file: n };
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`harness: no verification mail to ${to} in ${dir}`);
+  throw new Error(`harness: no mail to ${to} matching ${codeRe} in ${dir}`);
+}
+
+/**
+ * verificationMail waits (bounded) for the newest mail to `to` in dir with
+ * a code and returns the 6-digit code and the verify link from its text.
+ */
+export function verificationMail(dir, to, opts) {
+  return mailTo(dir, to, /verification code is (\d{6})/, /(https?:\/\/\S+\/verify\?\S+)/, opts);
+}
+
+/**
+ * resetMail waits (bounded) for the newest password-reset mail to `to` in
+ * dir and returns its 6-digit code and its link to the app's #/reset page.
+ * A code already seen (skip) does not count: a newer mail is waited for.
+ */
+export async function resetMail(dir, to, { skip = '', tries = 150 } = {}) {
+  for (let i = 0; i < tries; i++) {
+    const m = await mailTo(dir, to, /password reset code is (\d{6})/, /(https?:\/\/\S+#\/reset\?\S+)/, { tries });
+    if (m.code !== skip) return m;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`harness: no new reset mail to ${to} in ${dir}`);
 }
 
 /**
