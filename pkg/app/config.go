@@ -90,6 +90,9 @@ type Config struct {
 	// AWS_LAMBDA_FUNCTION_MEMORY_SIZE or FC's FC_FUNCTION_MEMORY_SIZE, else
 	// 1024): it sizes how many password hashes run at once.
 	MemoryMB int
+	// TrafficSample (TRAFFIC_SAMPLE, 0 to 1, default 0: off) is the share of
+	// sessions package platform records (it reads the variable: record.go).
+	TrafficSample float64
 
 	problems []string // parse errors found by ConfigFromEnv, reported by Validate
 }
@@ -183,6 +186,11 @@ func ConfigFrom(getenv func(string) string) Config {
 	c.limitsFrom(getenv, str)
 	c.TrustedProxies = c.prefixes("TRUSTED_PROXIES", getenv("TRUSTED_PROXIES"))
 	c.MemoryMB = c.number("MEMORY_MB", str("MEMORY_MB", str("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", str("FC_FUNCTION_MEMORY_SIZE", "1024"))), 64, 1<<20)
+	if f, err := strconv.ParseFloat(str("TRAFFIC_SAMPLE", "0"), 64); err != nil || !(f >= 0 && f <= 1) {
+		c.problems = append(c.problems, "TRAFFIC_SAMPLE must be a number from 0 to 1")
+	} else {
+		c.TrafficSample = f
+	}
 	return c
 }
 
