@@ -114,6 +114,9 @@ type Limits struct {
 	LoginAlert        limit.Budget  // LOGIN_ALERT_LIMIT (100/1h): failures across all IPs after which the owner is mailed
 	CodeMailsPerDay   int           // CODE_MAILS_PER_DAY (5): code and notice mails per address per UTC day (and one a minute)
 	CodeTriesPerDay   int           // CODE_TRIES_PER_DAY (20): wrong codes per address per UTC day, across all its codes
+	// Per user (RATE_LIMITS=off leaves them on: they are not per-IP budgets):
+	TodoQuota  int          // TODO_QUOTA (5000): the most todos one user may have
+	UserWrites limit.Budget // USER_WRITE_LIMIT (10/1s): adds, changes and deletes per user
 }
 
 // ConfigFromEnv reads the configuration from the process environment.
@@ -212,6 +215,8 @@ func (c *Config) limitsFrom(getenv func(string) string, str func(name, def strin
 	l.LoginBackoffMax = c.duration("LOGIN_BACKOFF_MAX", str("LOGIN_BACKOFF_MAX", "15m"), time.Second, 24*time.Hour)
 	l.CodeMailsPerDay = c.number("CODE_MAILS_PER_DAY", str("CODE_MAILS_PER_DAY", "5"), 1, 1000)
 	l.CodeTriesPerDay = c.number("CODE_TRIES_PER_DAY", str("CODE_TRIES_PER_DAY", "20"), 1, 10000)
+	l.TodoQuota = c.number("TODO_QUOTA", str("TODO_QUOTA", "5000"), 1, 1000000)
+	l.UserWrites = c.budget("USER_WRITE_LIMIT", str("USER_WRITE_LIMIT", "10/1s"))
 }
 
 func (c *Config) budget(name, v string) limit.Budget {
