@@ -1,31 +1,37 @@
 // Package todolist is the todo-list service: it adds (idempotently),
-// changes, deletes and lists one owner's todos on the domain's stores. The
-// HTTP handlers only decode a request, call it and encode the answer.
+// changes, deletes and lists one owner's todos on the domain's stores,
+// within the owner's quota of todos and budget of writes. The HTTP handlers
+// only decode a request, call it and encode the answer.
 package todolist
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/oklog/ulid/v2"
 
+	"github.com/todofn/todofn/pkg/limit"
 	"github.com/todofn/todofn/pkg/todo"
 )
-
-// IdempotencyTTL is how long an Idempotency-Key is remembered.
-const IdempotencyTTL = 24 * time.Hour
 
 // maxUpdateRetries bounds the read-modify-write loop under contention.
 const maxUpdateRetries = 5
 
 // Service keeps todos. Every method is scoped to the owner it is given.
 type Service struct {
-	Todos  todo.TodoStore
-	Claims todo.ClaimStore  // Idempotency-Key records
+	Todos todo.TodoStore
+	// Claims keeps the Idempotency-Key records and the marks of deleted
+	// todos (see idempotency.go).
+	Claims todo.ClaimStore
+	// Throttles keeps each owner's write budget and todo counter (see
+	// quota.go); nil turns both off.
+	Throttles todo.ThrottleStore
+	// Quota is the most todos one owner may have; 0 means no quota.
+	Quota int
+	// Writes is each owner's budget of adds, changes and deletes; the zero
+	// Budget allows everything.
+	Writes limit.Budget
 	Now    func() time.Time // nil means time.Now
 }
 
@@ -36,10 +42,23 @@ func (s *Service) now() time.Time {
 	return time.Now().UTC()
 }
 
-// Add creates a todo for userID. With an idempotency key, a retry with the
-// same key and input returns the todo the first call created, with replayed
-// true, instead of a second one; the same key with another input is refused
-// with IdempotencyKeyReused.
+// takeWrite takes one write from the owner's budget, or returns a
+// RateLimited error (with RetryAfter) when the budget is spent.
+func (s *Service) takeWrite(ctx context.Context, userID string) error {
+	if s.Throttles == nil {
+		return nil
+	}
+	l := limit.Limiter{Store: s.Throttles, Now: s.Now}
+	_, err := l.Take(ctx, "writes:"+userID, s.Writes, "You are changing your todos too quickly.")
+	return err
+}
+
+// Add creates a todo for userID, within the owner's quota (else
+// QuotaExceeded) and write budget (else RateLimited). With an idempotency
+// key, a retry with the same key and input within IdempotencyTTL answers
+// what the first call answered (the same todo, replayed true), even if the
+// todo has since been changed or deleted; the same key with another input
+// is refused with IdempotencyKeyReused.
 func (s *Service) Add(ctx context.Context, userID string, in todo.TodoInput, key string) (t *todo.Todo, replayed bool, err error) {
 	if in.Title == nil {
 		return nil, false, todo.FieldError("title", "Give the todo a title.")
@@ -48,53 +67,42 @@ func (s *Service) Add(ctx context.Context, userID string, in todo.TodoInput, key
 	if err != nil {
 		return nil, false, err
 	}
+	if key != "" && !validIdempotencyKey(key) {
+		return nil, false, &todo.Error{Code: todo.Invalid, Field: "Idempotency-Key",
+			Message: "The Idempotency-Key header must be 1 to 255 visible ASCII characters."}
+	}
+	if err := s.takeWrite(ctx, userID); err != nil {
+		return nil, false, err
+	}
 	done := in.Done != nil && *in.Done
 	now := s.now()
 	t = &todo.Todo{ID: ulid.MustNew(ulid.Timestamp(now), ulid.DefaultEntropy()).String(),
 		UserID: userID, Title: title, Done: done, CreatedAt: now, UpdatedAt: now}
 	if key == "" {
-		return t, false, s.Todos.CreateTodo(ctx, t)
+		return t, false, s.create(ctx, t)
 	}
-	if !validIdempotencyKey(key) {
-		return nil, false, &todo.Error{Code: todo.Invalid, Field: "Idempotency-Key",
-			Message: "The Idempotency-Key header must be 1 to 255 visible ASCII characters."}
-	}
-	id, replay, err := s.claimKey(ctx, userID, key, t)
-	if err != nil {
-		return nil, false, err
-	}
-	t.ID = id
-	if replay {
-		// The first request may have failed before storing the todo:
-		// create it now if it is missing.
-		if got, err := s.Todos.Todo(ctx, userID, id); err == nil {
-			return got, true, nil
-		}
-	}
-	err = s.Todos.CreateTodo(ctx, t)
-	if todo.ErrorCode(err) == todo.Conflict && replay {
-		t, err = s.Todos.Todo(ctx, userID, id) // a concurrent retry stored it
-	}
-	if err != nil {
-		return nil, false, err
-	}
-	return t, replay, nil
+	return s.addOnce(ctx, t, key)
 }
 
-// claimKey records key for t's ID and input, or returns the ID a previous
-// request with the same key and input recorded (replay).
-func (s *Service) claimKey(ctx context.Context, userID, key string, t *todo.Todo) (id string, replay bool, err error) {
-	sum := sha256.Sum256([]byte(strconv.FormatBool(t.Done) + "\x00" + t.Title))
-	fp := hex.EncodeToString(sum[:8])
-	held, fresh, err := s.Claims.Claim(ctx, "idem:"+userID+":"+key, t.ID+" "+fp, t.CreatedAt.Add(IdempotencyTTL))
-	if err != nil || fresh {
-		return t.ID, false, err
+// create stores t in a slot of its owner's quota: the slot is taken before
+// the write and given back when the write surely stored nothing.
+func (s *Service) create(ctx context.Context, t *todo.Todo) error {
+	if err := s.reserve(ctx, t.UserID); err != nil {
+		return err
 	}
-	heldID, heldFP, _ := strings.Cut(held, " ")
-	if heldFP != fp {
-		return "", false, todo.Errorf(todo.IdempotencyKeyReused, "This Idempotency-Key was used for a different todo; use a new key.")
+	err := s.Todos.CreateTodo(ctx, t)
+	if err != nil && storedNothing(err) {
+		s.release(ctx, t.UserID, nil)
 	}
-	return heldID, true, nil
+	return err
+}
+
+// storedNothing reports whether a failed write surely changed nothing: the
+// store refused it (a Conflict, say). After a store or network failure
+// (Internal, Unavailable) the write may still have been applied.
+func storedNothing(err error) bool {
+	c := todo.ErrorCode(err)
+	return c != todo.Internal && c != todo.Unavailable
 }
 
 func validIdempotencyKey(k string) bool {
@@ -111,8 +119,9 @@ func validIdempotencyKey(k string) bool {
 
 // Update applies the fields of in to the owner's todo id, on its latest
 // version, so concurrent edits of different fields both survive. It returns
-// NotFound for a todo the owner does not have, and Conflict when the todo
-// kept changing under it.
+// NotFound for a todo the owner does not have, Conflict when the todo kept
+// changing under it, and RateLimited when the owner's write budget is
+// spent.
 func (s *Service) Update(ctx context.Context, userID, id string, in todo.TodoInput) (*todo.Todo, error) {
 	id, err := todoID(id)
 	if err != nil {
@@ -126,6 +135,9 @@ func (s *Service) Update(ctx context.Context, userID, id string, in todo.TodoInp
 		if title, err = todo.NormalizeTitle(*in.Title); err != nil {
 			return nil, err
 		}
+	}
+	if err := s.takeWrite(ctx, userID); err != nil {
+		return nil, err
 	}
 	for range maxUpdateRetries {
 		t, err := s.Todos.Todo(ctx, userID, id)
@@ -147,13 +159,23 @@ func (s *Service) Update(ctx context.Context, userID, id string, in todo.TodoInp
 	return nil, todo.Errorf(todo.Conflict, "The todo is being changed by another request; try again.")
 }
 
-// Delete removes the owner's todo id, or returns NotFound.
+// Delete removes the owner's todo id and gives its slot of the quota back.
+// It returns NotFound for a todo the owner does not have and RateLimited
+// when the owner's write budget is spent. A todo young enough for its
+// Idempotency-Key to be remembered is marked deleted first, so that no
+// replay of that key brings it back (see idempotency.go).
 func (s *Service) Delete(ctx context.Context, userID, id string) error {
 	id, err := todoID(id)
 	if err != nil {
 		return err
 	}
-	return s.Todos.DeleteTodo(ctx, userID, id)
+	if err := s.takeWrite(ctx, userID); err != nil {
+		return err
+	}
+	if err := s.markDeleted(ctx, userID, id); err != nil {
+		return err
+	}
+	return s.deleteTodo(ctx, userID, id)
 }
 
 // List returns one page of the owner's todos, newest first. q.Limit must
