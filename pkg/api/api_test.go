@@ -400,6 +400,43 @@ func TestTodos(t *testing.T) {
 	e.want(e.do("DELETE", "/todos/"+id, ann, nil), 404, todo.NotFound)
 }
 
+// TestTodoQuotaAndWriteBudget: a full list answers 409 quota_exceeded, a
+// spent write budget 429 with Retry-After, and a replay after a delete the
+// first answer, byte for byte.
+func TestTodoQuotaAndWriteBudget(t *testing.T) {
+	e := newEnv(t)
+	ann := e.signUp("ann@example.com")
+	td := &todolist.Service{Todos: e.store, Claims: e.store, Throttles: e.store,
+		Quota: 2, Writes: limit.Budget{Max: 5, Window: time.Minute}}
+	e.h = e.srv.Handler(e.srv.ListTodos(td), e.srv.AddTodo(td), e.srv.UpdateTodo(td), e.srv.DeleteTodo(td))
+
+	first := e.do("POST", "/todos", ann, map[string]any{"title": "Once"}, "Idempotency-Key", "k-1")
+	e.want(first, 201, "")
+	e.want(e.do("POST", "/todos", ann, map[string]any{"title": "Two"}), 201, "")
+	full := e.do("POST", "/todos", ann, map[string]any{"title": "Three"})
+	e.want(full, 409, todo.QuotaExceeded)
+	if !strings.Contains(full.raw, "2 todos") {
+		t.Fatalf("the quota's message does not say it: %s", full.raw)
+	}
+	id := first.body["id"].(string)
+	e.want(e.do("DELETE", "/todos/"+id, ann, nil), 204, "")
+	again := e.do("POST", "/todos", ann, map[string]any{"title": "Once"}, "Idempotency-Key", "k-1")
+	e.want(again, 201, "")
+	if again.raw != first.raw || again.header.Get("Idempotent-Replayed") != "true" || again.header.Get("Location") != "/todos/"+id {
+		t.Fatalf("replay after the delete: %s %v; first: %s", again.raw, again.header, first.raw)
+	}
+	if r := e.do("GET", "/todos", ann, nil); len(r.body["items"].([]any)) != 1 {
+		t.Fatalf("the replay brought the deleted todo back: %s", r.raw)
+	}
+
+	r := e.do("PATCH", "/todos/"+id, ann, map[string]any{"done": true}) // the sixth write
+	e.want(r, 429, todo.RateLimited)
+	if s, err := strconv.Atoi(r.header.Get("Retry-After")); err != nil || s < 1 || s > 60 {
+		t.Fatalf("Retry-After = %q", r.header.Get("Retry-After"))
+	}
+	e.want(e.do("GET", "/todos", ann, nil), 200, "") // reads are not writes
+}
+
 func TestListPaging(t *testing.T) {
 	e := newEnv(t)
 	ann := e.signUp("ann@example.com")
