@@ -22,7 +22,9 @@ describe('i18n', () => {
   test('the labels the brief names are exact in English', () => {
     const want = { email: 'Email', password: 'Password', name: 'Name', newTodo: 'New todo', code: 'Code',
       signup: 'Sign up', login: 'Log in', verify: 'Verify', add: 'Add', delete: 'Delete', logout: 'Log out',
-      loadMore: 'Load more', edit: 'Edit', save: 'Save' };
+      loadMore: 'Load more', edit: 'Edit', save: 'Save', forgotLink: 'Forgot password?', newPassword: 'New password',
+      currentPassword: 'Current password', changePassword: 'Change password', deleteAccount: 'Delete account',
+      logoutEverywhere: 'Log out everywhere' };
     for (const [k, v] of Object.entries(want)) assert.equal(MESSAGES.en[k], v, k);
   });
 
