@@ -37,7 +37,7 @@ export function viewChangePassword(ctx) {
   return {
     title: t('changePassword'),
     focus: control(form, 'current-password'),
-    el: h('section', { class: 'card' }, heading(t('changePassword')), h('p', {}, t('changeText')), form, done),
+    el: h('section', { class: 'card' }, heading(t('changePassword')), h('p', { class: 'intro' }, t('changeText')), form, done),
   };
 }
 
@@ -59,6 +59,7 @@ async function onChange(ctx, form, done, ev) {
     return showError(form, e);
   }
   form.hidden = true;
+  /** @type {HTMLElement} */ (form.parentElement.querySelector('.intro')).hidden = true;
   done.hidden = false;
   /** @type {HTMLElement} */ (done.querySelector('a')).focus();
 }
