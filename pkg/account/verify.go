@@ -13,7 +13,7 @@ import (
 var codePattern = regexp.MustCompile(`^[0-9]{6}$`)
 
 func invalidCode() error {
-	return todo.Errorf(todo.InvalidCode, "The code is wrong or has expired. Sign up again to get a new one.")
+	return todo.Errorf(todo.InvalidCode, "The code is wrong or has expired. Ask for a new one.")
 }
 
 // Verify marks a pending account verified if code is its live code. Every
