@@ -94,6 +94,14 @@ test-go: ## Go tests with real services and the coverage gate
 test-web: ## the browser journey in headless Chromium
 	TODOFN_REQUIRE_SERVICES=1 node --test web/test/
 
+# The release pipeline's offline checks (.github/workflows, .security/).
+# Both are Go tests of ./deploy, so `make test` runs them too (test-go runs
+# ./...); these targets run them alone, as the CI security job does.
+.PHONY: security
+security: ## the security gate, offline: gosec against .security/gosec-baseline.json, gitleaks over the git history with .security/gitleaks.toml
+	./scripts/install-tools.sh security
+	TODOFN_REQUIRE_SERVICES=1 $(GO) test -count=1 -run '^(TestGosec|TestGitleaks.*)$$' ./deploy/
+
 bench: ## benchmarks (password hashing, handlers, stores)
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
 

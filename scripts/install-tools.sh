@@ -2,10 +2,43 @@
 # Installs what the tests use, each only if missing: the npm packages
 # (dynalite, playwright-core), Mailpit, Toxiproxy, the AWS Lambda runtime
 # interface emulator and staticcheck (Go modules, pinned), and Debian's Chromium
-# (needs root or sudo).
+# (needs root or sudo); and the checkers of the CI workflows and the security
+# gate: actionlint, gosec and gitleaks (Go modules, pinned) and Debian's
+# shellcheck (which actionlint runs on the workflows' scripts).
+#
+#   install-tools.sh            everything `make test` uses
+#   install-tools.sh security   only the checkers (`make security`, `make lint-ci`)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GOBIN="$(go env GOPATH)/bin"
+
+# go_tool NAME MODULE VERSION PACKAGE: go install PACKAGE@VERSION unless
+# GOBIN/NAME was built from MODULE at VERSION (gosec and gitleaks built by
+# go install print no version of their own, so the binary's build info is
+# read); a different version in GOBIN is replaced.
+go_tool() {
+  if [ "$(go version -m "$GOBIN/$1" 2>/dev/null | awk '$1 == "mod" { print $2 "@" $3 }')" != "$2@$3" ]; then
+    echo "tools: go install $4@$3"
+    go install "$4@$3"
+  fi
+}
+go_tool actionlint github.com/rhysd/actionlint v1.7.12 github.com/rhysd/actionlint/cmd/actionlint
+# gosec pulls in its AI-autofix clients: about 3 minutes and 100 MB the first time.
+go_tool gosec github.com/securego/gosec/v2 v2.30.0 github.com/securego/gosec/v2/cmd/gosec
+# gitleaks' module is github.com/zricethezav/gitleaks/v8 (its go.mod), not the
+# github.com/gitleaks org's path.
+go_tool gitleaks github.com/zricethezav/gitleaks/v8 v8.30.1 github.com/zricethezav/gitleaks/v8
+if ! command -v shellcheck >/dev/null; then
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "tools: apt-get install shellcheck"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq shellcheck >/dev/null
+fi
+if [ "${1:-}" = security ]; then
+  echo "tools: ready (checkers)"
+  exit 0
+fi
 
 if [ ! -x node_modules/.bin/dynalite ] || [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "tools: npm ci"
