@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/todofn/todofn/pkg/route"
 )
 
 // Recorded traffic. With TRAFFIC_SAMPLE above 0, Run wraps the handler in a
@@ -96,6 +98,7 @@ type tap struct {
 	key       []byte
 	log       *slog.Logger
 	now       func() time.Time
+	api       *http.ServeMux // the route table's routes: only they are recorded
 
 	mu     sync.Mutex
 	learnt map[string]string // "sub:ID" or a token reference → session identity
@@ -110,9 +113,15 @@ func newTap(rate float64, secret []byte, w io.Writer) *tap {
 	} else {
 		_, _ = rand.Read(key)
 	}
+	api := http.NewServeMux()
+	for _, f := range route.HTTPFunctions() {
+		for _, r := range f.Routes {
+			api.Handle(r.Method+" "+r.Pattern, http.NotFoundHandler())
+		}
+	}
 	return &tap{
 		threshold: uint64(rate * math.MaxUint64), all: rate >= 1, key: key,
-		log: slog.New(slog.NewJSONHandler(w, nil)), now: time.Now,
+		log: slog.New(slog.NewJSONHandler(w, nil)), now: time.Now, api: api,
 		learnt: map[string]string{},
 	}
 }
@@ -154,9 +163,14 @@ func (t *tap) lookup(k string) string {
 	return t.learnt[k]
 }
 
-// wrap is the recording handler.
+// wrap is the recording handler. Only requests for the route table's
+// routes are recorded.
 func (t *tap) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, pattern := t.api.Handler(r); pattern == "" {
+			h.ServeHTTP(w, r) // not the API: the local server's pages and dev mailbox, preflights
+			return
+		}
 		body, whole := readBody(r)
 		x := t.exchangeOf(r, body, whole)
 		if !t.sampled(x.identity) {
