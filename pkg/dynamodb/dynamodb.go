@@ -34,6 +34,17 @@
 // and a conditional write fails only on a real race. Time-to-live deletion
 // is lazy in DynamoDB (it may take days), so expired claims and counters are
 // treated as absent by every read and condition here, not left to the TTL.
+//
+// # Failures
+//
+// Every call runs under a deadline: its context's, and at most
+// Config.CallTimeout, within which the SDK retries (at most 3 attempts of at
+// most Config.AttemptTimeout each). Throttling (ProvisionedThroughputExceeded,
+// ThrottlingException, RequestLimitExceeded), server-side failures, timeouts,
+// an ended context and broken or refused connections come back as
+// todo.Unavailable with Retry-After 1, wrapping the SDK's error; a failed
+// condition is a todo.Conflict or todo.NotFound; anything else is wrapped as
+// it is ("dynamodb: put todo: ...") and is a bug.
 package dynamodb
 
 import (
@@ -73,6 +84,16 @@ type Config struct {
 	AccessKeyID     string
 	SecretAccessKey string
 	SessionToken    string
+
+	// CallTimeout bounds one store call to DynamoDB, the SDK's retries
+	// included (DefaultCallTimeout when zero); a call also ends with its
+	// context. AttemptTimeout bounds one HTTP attempt of it, connecting
+	// included (DefaultAttemptTimeout when zero, at most CallTimeout). A
+	// call runs at most 3 attempts, at most 500 ms apart. A call that runs
+	// out of time, and every throttling, server-side or connection failure,
+	// is reported as todo.Unavailable with a Retry-After.
+	CallTimeout    time.Duration
+	AttemptTimeout time.Duration
 
 	// Now returns the current time; it decides whether a claim or a
 	// counter has expired. Nil means time.Now. Tests inject a clock here.
@@ -145,6 +166,7 @@ func newClient(_ context.Context, cfg Config) (*ddb.Client, error) {
 		creds = credentials.NewStaticCredentialsProvider("dummy", "dummy", "")
 	}
 	opts := ddb.Options{Region: cfg.Region, Credentials: aws.NewCredentialsCache(creds)}
+	withBudgets(&opts, cfg)
 	if cfg.Endpoint != "" {
 		opts.BaseEndpoint = aws.String(cfg.Endpoint)
 	}
