@@ -14,6 +14,9 @@
 // the service requires, and x-ots-contentmd5 must match the body; once an
 // access key is registered with SetAccessKey, the request signature is
 // verified and responses are signed the way the service signs them.
+// Faults are injected per action: FailNext answers an error (ServerBusy,
+// QuotaExhausted, Timeout and ServerUnavailable are the service's own), and
+// DelayNext stalls a call before it runs.
 //
 // Not modelled: more than one version per cell (each write keeps the newest
 // value only), table TTL, UpdateRow, batch calls, search indexes, stream
@@ -56,6 +59,15 @@ const (
 	CodeServerBusy         = "OTSServerBusy"
 )
 
+// Failures of a service that is busy or failing for the moment, with the
+// HTTP status and message the service answers them with, for FailNext.
+var (
+	ServerBusy        = Error{Status: http.StatusServiceUnavailable, Code: CodeServerBusy, Message: "Server is busy."}
+	QuotaExhausted    = Error{Status: http.StatusForbidden, Code: "OTSQuotaExhausted", Message: "Too frequent table operations."}
+	Timeout           = Error{Status: http.StatusServiceUnavailable, Code: "OTSTimeout", Message: "Operation timeout."}
+	ServerUnavailable = Error{Status: http.StatusServiceUnavailable, Code: "OTSServerUnavailable", Message: "Server is unavailable."}
+)
+
 // maxBody is the service's request size limit.
 const maxBody = 5 << 20
 
@@ -87,6 +99,7 @@ type Server struct {
 	keys      map[string]string // access key ID -> secret; empty: any key, unsigned
 	pageLimit int
 	failures  map[string][]*Error
+	delays    map[string][]time.Duration
 	now       func() time.Time
 	requests  int
 
@@ -107,6 +120,7 @@ func New() *Server {
 		instances: map[string]map[string]*table{},
 		keys:      map[string]string{},
 		failures:  map[string][]*Error{},
+		delays:    map[string][]time.Duration{},
 		now:       time.Now,
 	}
 }
@@ -158,6 +172,35 @@ func (s *Server) FailNext(action string, e Error) {
 	s.failures[action] = append(s.failures[action], &e)
 }
 
+// DelayNext makes the next call of action wait d before it runs and is
+// answered, as a slow or stalled service does; the wait ends early when the
+// client goes away or the server closes. Several calls queue up in order.
+func (s *Server) DelayNext(action string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	action = "/" + strings.TrimPrefix(action, "/")
+	s.delays[action] = append(s.delays[action], d)
+}
+
+// delay waits out the next delay queued for r's action, if any.
+func (s *Server) delay(r *http.Request) {
+	s.mu.Lock()
+	var d time.Duration
+	if q := s.delays[r.URL.Path]; len(q) > 0 {
+		d, s.delays[r.URL.Path] = q[0], q[1:]
+	}
+	s.mu.Unlock()
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.Context().Done():
+	}
+}
+
 // Requests returns how many requests reached the handler, for tests of
 // retries.
 func (s *Server) Requests() int {
@@ -190,6 +233,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	instance := r.Header.Get("x-ots-instancename")
+	s.delay(r)
 
 	s.mu.Lock()
 	if q := s.failures[r.URL.Path]; len(q) > 0 {

@@ -16,6 +16,15 @@ const (
 	throttlePrefix = "throttle:"
 )
 
+// keysTTL is the keys table's time to live. Tablestore counts it from a
+// row's last write, and the longest a row lives after one is 48 hours: a
+// sent mail's claim (account.SentTTL), a log-in back-off (its lock plus
+// LOGIN_BACKOFF_MAX, at most 24 h each); Idempotency-Keys and daily
+// counters live 24 h. A week covers those with room to spare; it only frees
+// storage, since reads treat an expired row as absent whatever the TTL. A
+// budget with a window longer than a week would be forgotten early.
+const keysTTL = 7 * 24 * time.Hour
+
 // claimAttempts bounds Claim's and PutThrottle's retries when the row
 // changes between a failed write and the read that follows it.
 const claimAttempts = 5

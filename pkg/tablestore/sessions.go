@@ -176,13 +176,10 @@ func (s *Store) purge(ctx context.Context, op, table, userID, col string, pick f
 	end.AddPrimaryKeyColumnWithMaxValue("id")
 	n, startID := 0, ""
 	for {
-		if err := ctx.Err(); err != nil {
-			return n, fmt.Errorf("tablestore: %s: %w", op, err)
-		}
-		out, err := s.client.GetRange(&ots.GetRangeRequest{RangeRowQueryCriteria: &ots.RangeRowQueryCriteria{
+		out, err := s.getRange(ctx, &ots.RangeRowQueryCriteria{
 			TableName: table, StartPrimaryKey: start, EndPrimaryKey: end,
 			Direction: ots.FORWARD, MaxVersion: 1, ColumnsToGet: []string{col},
-		}})
+		})
 		if err != nil {
 			return n, fmt.Errorf("tablestore: %s: read range: %w", op, err)
 		}

@@ -12,13 +12,13 @@ import (
 	"github.com/todofn/todofn/pkg/tablestore"
 )
 
-// TestSessionsTableTTL: only the sessions table has a time to live, the
-// 30-day session lifetime.
+// TestSessionsTableTTL: the sessions table's time to live is the 30-day
+// session lifetime, the keys table's a week; the others have none.
 func TestSessionsTableTTL(t *testing.T) {
 	cfg := NewConfig(NewServer(t))
 	MustOpen(t, cfg)
 	c := rawClient(cfg)
-	for table, want := range map[string]int{cfg.SessionsTable: 30 * 24 * 3600, cfg.UsersTable: -1, cfg.TodosTable: -1, cfg.KeysTable: -1} {
+	for table, want := range map[string]int{cfg.SessionsTable: 30 * 24 * 3600, cfg.UsersTable: -1, cfg.TodosTable: -1, cfg.KeysTable: 7 * 24 * 3600} {
 		out, err := c.DescribeTable(&ots.DescribeTableRequest{TableName: table})
 		if err != nil {
 			t.Fatal(err)

@@ -12,15 +12,17 @@
 //   - todos: primary key "userId" (STRING), "id" (STRING). Todo IDs are
 //     ULIDs, so a backward range over one user's key lists newest first.
 //   - keys: primary key "key" (STRING). Claims live under "claim:"+key and
-//     failure counters under "throttle:"+key.
+//     failure counters under "throttle:"+key. The table's time to live is 7
+//     days (see keysTTL), so the service drops a row 7 days after its last
+//     write; reads check "expires" themselves.
 //   - sessions: primary key "userId" (STRING), "id" (STRING): refresh
 //     sessions, one user's in one key range. The table's time to live
 //     (TimeToAlive) is the 30-day absolute session lifetime, so the service
 //     drops a row 30 days after its last write; reads check "expiresAt"
 //     themselves and report an expired session as absent before that.
 //
-// Every table keeps one version per cell; only the sessions table has a
-// time to live.
+// Every table keeps one version per cell; the keys and sessions tables
+// have a time to live.
 //
 // # Columns
 //
@@ -40,16 +42,22 @@
 // row that was read. A failed condition (OTSConditionCheckFail) becomes
 // todo.Conflict or todo.NotFound here; every other failure is wrapped, as in
 // "tablestore: put todo: ...". Expired claims and counters read as absent;
-// nothing deletes them, they are overwritten on the next claim of the key.
+// they are overwritten on the next claim of the key, or dropped by the
+// keys table's time to live.
 //
-// # Calls and contexts
+// # Calls, contexts and failures
 //
-// The SDK takes no context. Each method checks ctx before every call, and
-// a call in flight is bounded by the client's timeouts (5 s to connect,
-// 10 s a request) and retry budget (the SDK retries throttling and
-// idempotent reads for at most 5 s). Values passed to the SDK are checked
-// first (non-empty keys of bounded length, only string, int64 and bool
-// values), since the SDK panics on some bad input.
+// The SDK takes no context. Every call runs in a goroutine under a
+// deadline, its context's and at most Config.CallTimeout: when that passes
+// the caller gets todo.Unavailable at once, while the SDK call, whose own
+// timeouts and retries are set to end within the same budget (attempts of
+// at most Config.AttemptTimeout, connecting included; at most 3), ends by
+// itself. Throttling and server-side codes (OTSServerBusy,
+// OTSQuotaExhausted, OTSTimeout, OTSServerUnavailable, any 5xx ...),
+// timeouts and broken or refused connections are todo.Unavailable with
+// Retry-After 1, wrapping the SDK's error. Values passed to the SDK are
+// checked first (non-empty keys of bounded length, only string, int64 and
+// bool values), since the SDK panics on some bad input.
 package tablestore
 
 import (
@@ -88,6 +96,13 @@ type Config struct {
 	// that keeps no sessions need not name it; without it every session
 	// call fails and CreateTables creates no sessions table.
 	SessionsTable string
+
+	// CallTimeout bounds one store call to Tablestore, the SDK's retries
+	// included (DefaultCallTimeout when zero); a call also ends with its
+	// context. AttemptTimeout bounds one HTTP attempt of it, connecting
+	// included (DefaultAttemptTimeout when zero, at most CallTimeout).
+	CallTimeout    time.Duration
+	AttemptTimeout time.Duration
 
 	// Now returns the current time; it decides whether a claim or a
 	// counter has expired. Nil means time.Now. Tests inject a clock here.
@@ -144,6 +159,7 @@ type Store struct {
 	todos    string
 	keys     string
 	sessions string
+	budget   time.Duration // of one call (Config.CallTimeout)
 	now      func() time.Time
 }
 
@@ -160,8 +176,9 @@ func Open(cfg Config) (*Store, error) {
 	if now == nil {
 		now = time.Now
 	}
+	budget, _ := budgets(cfg)
 	return &Store{client: client, users: cfg.UsersTable, todos: cfg.TodosTable, keys: cfg.KeysTable,
-		sessions: cfg.SessionsTable, now: now}, nil
+		sessions: cfg.SessionsTable, budget: budget, now: now}, nil
 }
 
 // Close releases the store. The SDK client holds only pooled HTTP
@@ -172,15 +189,13 @@ func newClient(cfg Config) (*ots.TableStoreClient, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	conf := ots.NewDefaultTableStoreConfig()
-	conf.HTTPTimeout = ots.HTTPTimeout{ConnectionTimeout: 5 * time.Second, RequestTimeout: 10 * time.Second}
-	conf.MaxRetryTime = 5 * time.Second
-	conf.MaxIdleConnections = 16
+	conf := clientConfig(budgets(cfg))
 	return ots.NewClientWithConfig(strings.TrimRight(cfg.Endpoint, "/"), cfg.Instance, cfg.AccessKeyID, cfg.AccessKeySecret, cfg.SecurityToken, conf), nil
 }
 
-// CreateTables creates the tables where they are missing (the sessions
-// table only when cfg names one, with a 30-day time to live), so it may
+// CreateTables creates the tables where they are missing (the keys table
+// with a 7-day time to live, the sessions table only when cfg names one,
+// with a 30-day one), so it may
 // run again and concurrently: a table that exists, or that another caller
 // creates meanwhile, is left as it is. The users table gets its stream
 // (24 hours), which the mailer's trigger reads. A new table may take a few
@@ -190,10 +205,8 @@ func CreateTables(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("tablestore: list tables: %w", err)
-	}
-	list, err := client.ListTable()
+	budget, _ := budgets(cfg)
+	list, err := call(ctx, budget, client.ListTable)
 	if err != nil {
 		return fmt.Errorf("tablestore: list tables: %w", err)
 	}
@@ -210,7 +223,7 @@ func CreateTables(ctx context.Context, cfg Config) error {
 	specs := []spec{
 		{cfg.UsersTable, []string{"email"}, true, -1},
 		{cfg.TodosTable, []string{"userId", "id"}, false, -1},
-		{cfg.KeysTable, []string{"key"}, false, -1},
+		{cfg.KeysTable, []string{"key"}, false, int(keysTTL / time.Second)},
 	}
 	if cfg.SessionsTable != "" {
 		specs = append(specs, spec{cfg.SessionsTable, []string{"userId", "id"}, false, int(sessionTTL / time.Second)})
@@ -218,9 +231,6 @@ func CreateTables(ctx context.Context, cfg Config) error {
 	for _, t := range specs {
 		if exists[t.name] {
 			continue
-		}
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("tablestore: create table %s: %w", t.name, err)
 		}
 		meta := &ots.TableMeta{TableName: t.name}
 		for _, k := range t.keys {
@@ -234,7 +244,8 @@ func CreateTables(ctx context.Context, cfg Config) error {
 		if t.stream {
 			req.StreamSpec = &ots.StreamSpecification{EnableStream: true, ExpirationTime: 24}
 		}
-		if _, err := client.CreateTable(req); err != nil && !hasCode(err, "OTSObjectAlreadyExist") {
+		_, err := call(ctx, budget, func() (*ots.CreateTableResponse, error) { return client.CreateTable(req) })
+		if err != nil && !hasCode(err, "OTSObjectAlreadyExist") {
 			return fmt.Errorf("tablestore: create table %s: %w", t.name, err)
 		}
 	}
@@ -274,9 +285,6 @@ func versionIs(v int64) *ots.SingleColumnCondition {
 
 // putRow writes a whole row under cond (and an optional column condition).
 func (s *Store) putRow(ctx context.Context, table string, pk *ots.PrimaryKey, cols row, cond ots.RowExistenceExpectation, colCond ots.ColumnFilter) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	change := &ots.PutRowChange{TableName: table, PrimaryKey: pk, Condition: &ots.RowCondition{RowExistenceExpectation: cond}}
 	for _, c := range cols {
 		change.AddColumn(c.name, c.value)
@@ -284,19 +292,20 @@ func (s *Store) putRow(ctx context.Context, table string, pk *ots.PrimaryKey, co
 	if colCond != nil {
 		change.SetColumnCondition(colCond)
 	}
-	_, err := s.client.PutRow(&ots.PutRowRequest{PutRowChange: change})
+	_, err := call(ctx, s.budget, func() (*ots.PutRowResponse, error) {
+		return s.client.PutRow(&ots.PutRowRequest{PutRowChange: change})
+	})
 	return err
 }
 
 // getRow reads the newest version of a row; found is false when the row
 // does not exist.
 func (s *Store) getRow(ctx context.Context, table string, pk *ots.PrimaryKey) (cols columns, found bool, err error) {
-	if err := ctx.Err(); err != nil {
-		return nil, false, err
-	}
-	out, err := s.client.GetRow(&ots.GetRowRequest{SingleRowQueryCriteria: &ots.SingleRowQueryCriteria{
-		TableName: table, PrimaryKey: pk, MaxVersion: 1,
-	}})
+	out, err := call(ctx, s.budget, func() (*ots.GetRowResponse, error) {
+		return s.client.GetRow(&ots.GetRowRequest{SingleRowQueryCriteria: &ots.SingleRowQueryCriteria{
+			TableName: table, PrimaryKey: pk, MaxVersion: 1,
+		}})
+	})
 	if err != nil {
 		return nil, false, err
 	}
@@ -308,11 +317,17 @@ func (s *Store) getRow(ctx context.Context, table string, pk *ots.PrimaryKey) (c
 
 // deleteRow removes a row under cond.
 func (s *Store) deleteRow(ctx context.Context, table string, pk *ots.PrimaryKey, cond ots.RowExistenceExpectation) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	_, err := s.client.DeleteRow(&ots.DeleteRowRequest{DeleteRowChange: &ots.DeleteRowChange{
-		TableName: table, PrimaryKey: pk, Condition: &ots.RowCondition{RowExistenceExpectation: cond},
-	}})
+	_, err := call(ctx, s.budget, func() (*ots.DeleteRowResponse, error) {
+		return s.client.DeleteRow(&ots.DeleteRowRequest{DeleteRowChange: &ots.DeleteRowChange{
+			TableName: table, PrimaryKey: pk, Condition: &ots.RowCondition{RowExistenceExpectation: cond},
+		}})
+	})
 	return err
+}
+
+// getRange reads one page of a range.
+func (s *Store) getRange(ctx context.Context, q *ots.RangeRowQueryCriteria) (*ots.GetRangeResponse, error) {
+	return call(ctx, s.budget, func() (*ots.GetRangeResponse, error) {
+		return s.client.GetRange(&ots.GetRangeRequest{RangeRowQueryCriteria: q})
+	})
 }

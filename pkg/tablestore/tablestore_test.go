@@ -148,10 +148,11 @@ func TestCreateTablesIdempotent(t *testing.T) {
 		table  string
 		keys   []string
 		stream bool
+		ttl    int32
 	}{
-		{cfg.UsersTable, []string{"email"}, true},
-		{cfg.TodosTable, []string{"userId", "id"}, false},
-		{cfg.KeysTable, []string{"key"}, false},
+		{cfg.UsersTable, []string{"email"}, true, -1},
+		{cfg.TodosTable, []string{"userId", "id"}, false, -1},
+		{cfg.KeysTable, []string{"key"}, false, 7 * 24 * 3600},
 	}
 	for _, tt := range tests {
 		t.Run(tt.table, func(t *testing.T) {
@@ -169,8 +170,8 @@ func TestCreateTablesIdempotent(t *testing.T) {
 			if strings.Join(got, ",") != strings.Join(tt.keys, ",") {
 				t.Errorf("key schema = %v, want %v", got, tt.keys)
 			}
-			if d.TableOption.MaxVersion != 1 || d.TableOption.TimeToAlive != -1 {
-				t.Errorf("options = %+v, want one version and no TTL", d.TableOption)
+			if d.TableOption.MaxVersion != 1 || int32(d.TableOption.TimeToAlive) != tt.ttl {
+				t.Errorf("options = %+v, want one version and TTL %d", d.TableOption, tt.ttl)
 			}
 			if d.StreamDetails.EnableStream != tt.stream || (tt.stream && d.StreamDetails.ExpirationTime != 24) {
 				t.Errorf("stream = %+v, want enabled=%v (24 h)", d.StreamDetails, tt.stream)
@@ -221,7 +222,8 @@ func TestAuthentication(t *testing.T) {
 
 // TestServiceErrors injects failures the service answers with and checks
 // what the engine makes of them: a failed condition is a domain error, a
-// throttling error is retried by the SDK, anything else is wrapped.
+// throttling error is retried by the SDK, a server-side failure is
+// Unavailable, anything else is wrapped.
 func TestServiceErrors(t *testing.T) {
 	srv := NewServer(t)
 	s, ctx := MustOpen(t, NewConfig(srv)), context.Background()
@@ -239,7 +241,8 @@ func TestServiceErrors(t *testing.T) {
 		{name: "condition on delete", action: "DeleteRow", fail: tablestoretest.Error{Status: 403, Code: "OTSConditionCheckFail", Message: "Condition check failed."},
 			call: func() error { return s.DeleteTodo(ctx, "u1", "01JD0000000000000000000000") }, code: todo.NotFound},
 		{name: "internal error on write", action: "PutRow", fail: tablestoretest.Error{Status: 500, Code: "OTSInternalServerError", Message: "Internal server error."},
-			call: func() error { return s.CreateTodo(ctx, storetest.NewTodo("u1", "b", time.Second)) }, code: todo.Internal, prefix: "tablestore: put todo: OTSInternalServerError"},
+			call: func() error { return s.CreateTodo(ctx, storetest.NewTodo("u1", "b", time.Second)) }, code: todo.Unavailable,
+			prefix: "tablestore: put todo: todo: unavailable: The service is busy; try again in a moment. (OTSInternalServerError"},
 		{name: "missing table", action: "GetRow", fail: tablestoretest.Error{Status: 404, Code: "OTSObjectNotExist", Message: "Requested table does not exist."},
 			call: func() error { _, err := s.User(ctx, "a@example.com"); return err }, code: todo.Internal, prefix: "tablestore: get user: OTSObjectNotExist"},
 		{name: "server busy is retried", action: "GetRow", fail: tablestoretest.Error{Status: 503, Code: "OTSServerBusy", Message: "Server is busy."},
@@ -475,7 +478,7 @@ func TestBadInputIsRefused(t *testing.T) {
 				t.Errorf("error = %v, want context.Canceled", err)
 			}
 			return err
-		}, code: todo.Internal},
+		}, code: todo.Unavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -96,17 +96,14 @@ func (s *Store) Todos(ctx context.Context, userID string, q todo.TodoQuery) (tod
 
 	var items []todo.Todo
 	for len(items) <= limit {
-		if err := ctx.Err(); err != nil {
-			return todo.TodoPage{}, fmt.Errorf("tablestore: list todos: %w", err)
-		}
-		out, err := s.client.GetRange(&ots.GetRangeRequest{RangeRowQueryCriteria: &ots.RangeRowQueryCriteria{
+		out, err := s.getRange(ctx, &ots.RangeRowQueryCriteria{
 			TableName:       s.todos,
 			StartPrimaryKey: start,
 			EndPrimaryKey:   end,
 			Direction:       ots.BACKWARD,
 			MaxVersion:      1,
 			Limit:           int32(limit + 2 - len(items)), // +1 proves a next page, +1 for the After row
-		}})
+		})
 		if err != nil {
 			return todo.TodoPage{}, fmt.Errorf("tablestore: list todos: %w", err)
 		}
