@@ -97,10 +97,14 @@ test-web: ## the browser journey in headless Chromium
 # The release pipeline's offline checks (.github/workflows, .security/).
 # Both are Go tests of ./deploy, so `make test` runs them too (test-go runs
 # ./...); these targets run them alone, as the CI security job does.
-.PHONY: security
+.PHONY: security lint-ci
 security: ## the security gate, offline: gosec against .security/gosec-baseline.json, gitleaks over the git history with .security/gitleaks.toml
 	./scripts/install-tools.sh security
 	TODOFN_REQUIRE_SERVICES=1 $(GO) test -count=1 -run '^(TestGosec|TestGitleaks.*)$$' ./deploy/
+
+lint-ci: ## the CI workflows, offline: actionlint (with shellcheck) on .github/workflows/*.yml, and that they call real make targets and pass each cloud its settings
+	./scripts/install-tools.sh security
+	TODOFN_REQUIRE_SERVICES=1 $(GO) test -count=1 -run '^(TestActionlint|TestWorkflowHygiene|TestRelease.*)$$' ./deploy/
 
 bench: ## benchmarks (password hashing, handlers, stores)
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
