@@ -20,6 +20,7 @@ export PATH := $(GOBIN):$(PATH)
 COVERAGE_MIN ?= 75
 
 .PHONY: help run run-services tables jwks build generate test test-go test-web lint tools bench clean
+.PHONY: replay traffic-export api-compat
 
 # build_fn is the one recipe that builds a function, for every flavour
 # (make build, package-aws, package-fc, sam build, run-lambda, run-fc):
@@ -111,6 +112,29 @@ bench: ## benchmarks (password hashing, handlers, stores)
 
 clean: ## remove build output (not ./data)
 	rm -rf build coverage.out test-artifacts
+
+# Release gates (docs/release.md). BASE is the baseline: a release tag once
+# there is one; until then the commit before HEAD.
+BASE ?= HEAD~1
+TRAFFIC ?= cmd/replay/testdata/session.traffic.jsonl
+# oasdiff runs from the module proxy at this version (it is no dependency
+# of the module, so nothing it needs reaches go.mod or a function).
+OASDIFF ?= github.com/oasdiff/oasdiff@v1.38.0
+
+replay: ## replay TRAFFIC to BASE (primary, secondary) and HEAD (candidate); a difference fails
+	$(GO) run ./cmd/replay -traffic $(TRAFFIC) -base $(BASE)
+
+traffic-export: ## turn recorded traffic log lines (LOGS=files, else stdin) into TRAFFIC_OUT (build/traffic.jsonl)
+	@mkdir -p build
+	$(GO) run ./cmd/traffic -o $(or $(TRAFFIC_OUT),build/traffic.jsonl) $(LOGS)
+
+api-compat: ## compare api/openapi.yaml with BASE's by oasdiff; a breaking change fails
+	@mkdir -p build
+	@if git cat-file -e $(BASE):api/openapi.yaml 2>/dev/null; then \
+	  git show $(BASE):api/openapi.yaml > build/openapi.base.yaml && \
+	  $(GO) run $(OASDIFF) breaking --fail-on ERR build/openapi.base.yaml api/openapi.yaml && \
+	  echo "api-compat: no breaking change against $(BASE)"; \
+	else echo "api-compat: $(BASE) has no api/openapi.yaml; nothing to compare"; fi
 
 # The real binaries under each cloud's runtime protocol: run-lambda, run-fc.
 include localcloud.mk
