@@ -43,6 +43,8 @@ func fcRequestID(ctx context.Context, fallback string) context.Context {
 
 func fcHTTP(h http.Handler) fcHandler {
 	return func(ctx context.Context, payload []byte) (any, error) {
+		ctx, cancel := withFCAnswerTime(ctx)
+		defer cancel()
 		b, err := ServeHTTPTrigger(ctx, h, payload)
 		if err != nil {
 			return nil, err
@@ -130,6 +132,8 @@ func httpTriggerRequest(ctx context.Context, ev events.HTTPTriggerEvent) (*http.
 
 func fcEvents(h EventHandler) fcHandler {
 	return func(ctx context.Context, payload []byte) (any, error) {
+		ctx, cancel := withFCAnswerTime(ctx)
+		defer cancel()
 		b, err := h.HandleEvent(fcRequestID(ctx, ""), payload)
 		if err != nil {
 			return nil, err

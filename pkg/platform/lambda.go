@@ -39,7 +39,11 @@ type lambdaHTTP struct{ h http.Handler }
 
 // Invoke implements lambda.Handler. A malformed event is answered with a
 // 400 response event; only a response that cannot be encoded is an error.
+// The handler's context ends a second before the invocation's deadline
+// (see answerMargin).
 func (l lambdaHTTP) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	ctx, cancel := withAnswerTime(ctx)
+	defer cancel()
 	return ServeFunctionURL(ctx, l.h, payload)
 }
 
@@ -118,6 +122,9 @@ type lambdaEvents struct{ h EventHandler }
 
 // Invoke implements lambda.Handler: the payload in and the result out are
 // the raw bytes; an error fails the invocation (so Lambda may retry it).
+// The handler's context ends a second before the invocation's deadline.
 func (l lambdaEvents) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	ctx, cancel := withAnswerTime(ctx)
+	defer cancel()
 	return l.h.HandleEvent(lambdaRequestID(ctx, ""), payload)
 }

@@ -75,9 +75,13 @@ func plainRequestID(r *http.Request, fcCustom bool) string {
 	return r.Header.Get(wire.RequestIDHeader) // wire.WithRequestID replaces it if malformed
 }
 
+// plainHTTP serves h with the request ID in the context, and a deadline a
+// second before the server's write timeout (see withWriteDeadline).
 func plainHTTP(h http.Handler, fcCustom bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r.WithContext(wire.WithRequestID(r.Context(), plainRequestID(r, fcCustom))))
+		ctx, cancel := withWriteDeadline(r.Context())
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(wire.WithRequestID(ctx, plainRequestID(r, fcCustom))))
 	})
 }
 
@@ -105,7 +109,9 @@ func plainEvents(h EventHandler, fcCustom bool) http.Handler {
 			wire.Error(w, todo.Invalid, "The event could not be read.")
 			return
 		}
-		out, err := h.HandleEvent(wire.WithRequestID(r.Context(), plainRequestID(r, fcCustom)), payload)
+		ctx, cancel := withWriteDeadline(r.Context())
+		defer cancel()
+		out, err := h.HandleEvent(wire.WithRequestID(ctx, plainRequestID(r, fcCustom)), payload)
 		if err != nil {
 			wire.Error(w, todo.Internal, "The event could not be handled; try again.")
 			return
