@@ -67,7 +67,7 @@ func gate(w io.Writer, traffic, base, candidate, baseBin, candidateBin string) (
 			continue
 		}
 		fmt.Fprintf(os.Stderr, "replay: building the %s from %s\n", b.name, b.ref)
-		*b.bin = filepath.Join(tmp, b.name)
+		*b.bin = filepath.Join(tmp, b.name+".bin")
 		if names[b.name], err = build(strings.TrimSpace(string(root)), b.ref, *b.bin); err != nil {
 			return 0, err
 		}
