@@ -67,6 +67,9 @@ type Config struct {
 	// SessionsTable is SESSIONS_TABLE (default todofn_sessions): refresh
 	// sessions, on the cloud engines.
 	SessionsTable string
+	// STORE_CALL_TIMEOUT (5s, 100ms to 1m) bounds one DynamoDB or Tablestore call, SDK retries
+	// included; STORE_ATTEMPT_TIMEOUT (2s, 100ms up to the call's) one HTTP attempt of it.
+	StoreCallTimeout, StoreAttemptTimeout time.Duration
 
 	AWSRegion        string // AWS_REGION (set by Lambda)
 	DynamoDBEndpoint string // DYNAMODB_ENDPOINT: e.g. http://127.0.0.1:8000 for dynalite
@@ -176,6 +179,8 @@ func ConfigFrom(getenv func(string) string) Config {
 	c.TodosTable = str("TODOS_TABLE", "todofn_todos")
 	c.KeysTable = str("KEYS_TABLE", "todofn_keys")
 	c.SessionsTable = str("SESSIONS_TABLE", "todofn_sessions")
+	c.StoreCallTimeout = c.duration("STORE_CALL_TIMEOUT", str("STORE_CALL_TIMEOUT", "5s"), 100*time.Millisecond, time.Minute)
+	c.StoreAttemptTimeout = c.duration("STORE_ATTEMPT_TIMEOUT", str("STORE_ATTEMPT_TIMEOUT", "2s"), 100*time.Millisecond, max(c.StoreCallTimeout, 100*time.Millisecond))
 	c.AWSRegion = str("AWS_REGION", str("AWS_DEFAULT_REGION", ""))
 	c.DynamoDBEndpoint = str("DYNAMODB_ENDPOINT", "")
 	c.AWSAccessKeyID = getenv("AWS_ACCESS_KEY_ID")

@@ -34,5 +34,6 @@ func init() {
 func (c Config) DynamoDB() dynamodb.Config {
 	return dynamodb.Config{Region: c.AWSRegion, Endpoint: c.DynamoDBEndpoint,
 		UsersTable: c.UsersTable, TodosTable: c.TodosTable, KeysTable: c.KeysTable, SessionsTable: c.SessionsTable,
-		AccessKeyID: c.AWSAccessKeyID, SecretAccessKey: c.AWSSecretKey, SessionToken: c.AWSSessionToken}
+		AccessKeyID: c.AWSAccessKeyID, SecretAccessKey: c.AWSSecretKey, SessionToken: c.AWSSessionToken,
+		CallTimeout: c.StoreCallTimeout, AttemptTimeout: c.StoreAttemptTimeout}
 }

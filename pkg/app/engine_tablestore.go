@@ -39,5 +39,6 @@ func init() {
 func (c Config) Tablestore() tablestore.Config {
 	return tablestore.Config{Endpoint: c.TablestoreEndpoint, Instance: c.TablestoreInstance,
 		AccessKeyID: c.AccessKeyID, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken,
-		UsersTable: c.UsersTable, TodosTable: c.TodosTable, KeysTable: c.KeysTable, SessionsTable: c.SessionsTable}
+		UsersTable: c.UsersTable, TodosTable: c.TodosTable, KeysTable: c.KeysTable, SessionsTable: c.SessionsTable,
+		CallTimeout: c.StoreCallTimeout, AttemptTimeout: c.StoreAttemptTimeout}
 }
