@@ -29,6 +29,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("TodosConcurrentUpdate", func(t *testing.T) { testTodosConcurrent(t, open) })
 	t.Run("Claims", func(t *testing.T) { testClaims(t, open) })
 	t.Run("Throttles", func(t *testing.T) { testThrottles(t, open) })
+	t.Run("Expiry", func(t *testing.T) { testExpiry(t, open) })
 	t.Run("Sessions", func(t *testing.T) { testSessions(t, open) })
 	t.Run("SessionsExpiry", func(t *testing.T) { testSessionsExpiry(t, open) })
 	t.Run("SessionsConcurrentUpdate", func(t *testing.T) { testSessionsConcurrent(t, open) })

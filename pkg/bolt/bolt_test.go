@@ -127,9 +127,20 @@ func TestSweep(t *testing.T) {
 	if _, _, err := s.Claim(ctx, "new", "v", time.Now().Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
+	for _, th := range []*todo.Throttle{
+		{Key: "old", Failures: 1, Expires: time.Now().Add(-time.Minute)},
+		{Key: "new", Failures: 1, Expires: time.Now().Add(time.Hour)},
+	} {
+		if err := s.PutThrottle(ctx, th); err != nil {
+			t.Fatal(err)
+		}
+	}
 	n, err := s.Sweep(time.Now())
-	if err != nil || n != 1 {
-		t.Fatalf("Sweep = %d, %v; want 1 removed", n, err)
+	if err != nil || n != 2 {
+		t.Fatalf("Sweep = %d, %v; want 2 removed (an expired claim and counter)", n, err)
+	}
+	if _, err := s.Throttle(ctx, "new"); err != nil {
+		t.Fatalf("Sweep removed a live counter: %v", err)
 	}
 	if _, fresh, _ := s.Claim(ctx, "new", "w", time.Now().Add(time.Hour)); fresh {
 		t.Fatal("Sweep removed a live claim")

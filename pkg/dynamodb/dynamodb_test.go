@@ -209,6 +209,17 @@ func TestStoredShape(t *testing.T) {
 	if _, _, err := s.Claim(ctx, "idem:1", "todo-1", exp); err != nil {
 		t.Fatal(err)
 	}
+	// Every keys-table item carries the TTL attribute: claims, settled
+	// claims and counters.
+	if _, _, err := s.Claim(ctx, "mail:1", "sending:a", time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Settle(ctx, "mail:1", "sending:a", "sent", exp); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutThrottle(ctx, &todo.Throttle{Key: "login:x", Failures: 1, Expires: exp}); err != nil {
+		t.Fatal(err)
+	}
 	u := storetest.NewUser("shape@example.com")
 	u.CodeNonce, u.CodeSentAt = "", time.Time{}
 	if err := s.CreateUser(ctx, u); err != nil {
@@ -226,6 +237,18 @@ func TestStoredShape(t *testing.T) {
 			table: cfg.KeysTable,
 			key:   map[string]types.AttributeValue{"key": &types.AttributeValueMemberS{Value: "claim:idem:1"}},
 			want:  map[string]string{"value": "S:todo-1", "expires": "N:1893553446"},
+		},
+		{
+			name:  "settled claim",
+			table: cfg.KeysTable,
+			key:   map[string]types.AttributeValue{"key": &types.AttributeValueMemberS{Value: "claim:mail:1"}},
+			want:  map[string]string{"value": "S:sent", "expires": "N:1893553446"},
+		},
+		{
+			name:  "throttle",
+			table: cfg.KeysTable,
+			key:   map[string]types.AttributeValue{"key": &types.AttributeValueMemberS{Value: "throttle:login:x"}},
+			want:  map[string]string{"failures": "N:1", "expires": "N:1893553446"},
 		},
 		{
 			name:  "user",
