@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/todofn/todofn/internal/storetest"
 	"github.com/todofn/todofn/pkg/dynamodb"
 	"github.com/todofn/todofn/pkg/todo"
 )
@@ -68,17 +69,6 @@ func faultStore(t *testing.T, h http.HandlerFunc, call, attempt time.Duration) (
 	return s, &n
 }
 
-func wantUnavailable(t *testing.T, err error) {
-	t.Helper()
-	var e *todo.Error
-	if !errors.As(err, &e) || e.Code != todo.Unavailable || e.RetryAfter < 1 {
-		t.Fatalf("error = %v, want Unavailable with a Retry-After", err)
-	}
-	if e.Message != "The service is busy; try again in a moment." {
-		t.Fatalf("message = %q", e.Message)
-	}
-}
-
 func TestUnavailable(t *testing.T) {
 	tests := []struct {
 		name         string
@@ -99,7 +89,7 @@ func TestUnavailable(t *testing.T) {
 			start := time.Now()
 			_, err := s.Throttle(context.Background(), "k")
 			took := time.Since(start)
-			wantUnavailable(t, err)
+			storetest.WantUnavailable(t, err)
 			if took > 2*time.Second {
 				t.Fatalf("took %v, want within the 1.5 s call budget", took)
 			}
@@ -114,7 +104,7 @@ func TestUnavailableHangRetriesWithinBudget(t *testing.T) {
 	s, n := faultStore(t, hang, time.Second, 200*time.Millisecond)
 	start := time.Now()
 	_, err := s.Throttle(context.Background(), "k")
-	wantUnavailable(t, err)
+	storetest.WantUnavailable(t, err)
 	if took := time.Since(start); took < 400*time.Millisecond || took > 1500*time.Millisecond {
 		t.Fatalf("took %v, want the attempts' time and at most the call budget", took)
 	}
@@ -129,7 +119,7 @@ func TestUnavailableCallersDeadline(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	err := s.PutThrottle(ctx, &todo.Throttle{Key: "k", Failures: 1, Expires: time.Now().Add(time.Hour)})
-	wantUnavailable(t, err)
+	storetest.WantUnavailable(t, err)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("error = %v, want it to wrap context.DeadlineExceeded", err)
 	}
@@ -139,19 +129,13 @@ func TestUnavailableCallersDeadline(t *testing.T) {
 }
 
 func TestUnavailableRefused(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	s, err := dynamodb.Open(context.Background(), dynamodb.Config{Region: "us-east-1", Endpoint: "http://" + addr,
+	s, err := dynamodb.Open(context.Background(), dynamodb.Config{Region: "us-east-1", Endpoint: storetest.ClosedEndpoint(t),
 		UsersTable: "users", TodosTable: "todos", KeysTable: "keys", CallTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, _, err = s.Claim(context.Background(), "k", "v", time.Now().Add(time.Hour))
-	wantUnavailable(t, err)
+	storetest.WantUnavailable(t, err)
 }
 
 // Errors that are not the service's being busy keep their own codes.
@@ -196,7 +180,7 @@ func TestUnavailableDynalite(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	_, err := s.Throttle(ctx, "k")
-	wantUnavailable(t, err)
+	storetest.WantUnavailable(t, err)
 	_, err = s.Throttle(context.Background(), "k")
 	if todo.ErrorCode(err) != todo.NotFound {
 		t.Fatalf("Throttle = %v, want NotFound", err)

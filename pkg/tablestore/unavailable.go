@@ -1,6 +1,7 @@
 package tablestore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -32,17 +33,12 @@ const (
 // retryAfter is the Retry-After, in seconds, of an Unavailable answer.
 const retryAfter = 1
 
-// budgets returns cfg's call and attempt timeouts, with the defaults for
-// zero values; an attempt never gets more time than the whole call.
+// budgets returns cfg's call and attempt timeouts, zero (or negative)
+// values replaced by the defaults; an attempt never gets more time than the
+// whole call.
 func budgets(cfg Config) (call, attempt time.Duration) {
-	call, attempt = cfg.CallTimeout, cfg.AttemptTimeout
-	if call <= 0 {
-		call = DefaultCallTimeout
-	}
-	if attempt <= 0 {
-		attempt = DefaultAttemptTimeout
-	}
-	return call, min(attempt, call)
+	call = cmp.Or(max(cfg.CallTimeout, 0), DefaultCallTimeout)
+	return call, min(cmp.Or(max(cfg.AttemptTimeout, 0), DefaultAttemptTimeout), call)
 }
 
 // clientConfig bounds the SDK, which takes no context, so that one call,

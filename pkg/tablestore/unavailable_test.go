@@ -3,23 +3,21 @@ package tablestore_test
 import (
 	"context"
 	"errors"
-	"net"
 	"testing"
 	"time"
 
+	"github.com/todofn/todofn/internal/storetest"
 	"github.com/todofn/todofn/internal/tablestoretest"
 	"github.com/todofn/todofn/pkg/tablestore"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
-func wantUnavailable(t *testing.T, err error) {
-	t.Helper()
-	var e *todo.Error
-	if !errors.As(err, &e) || e.Code != todo.Unavailable || e.RetryAfter < 1 {
-		t.Fatalf("error = %v, want Unavailable with a Retry-After", err)
-	}
-	if e.Message != "The service is busy; try again in a moment." {
-		t.Fatalf("message = %q", e.Message)
+// failing makes the next three GetRow calls, all a call's attempts, answer e.
+func failing(e tablestoretest.Error) func(*tablestoretest.Server) {
+	return func(srv *tablestoretest.Server) {
+		for range 3 {
+			srv.FailNext("GetRow", e)
+		}
 	}
 }
 
@@ -31,26 +29,10 @@ func TestUnavailable(t *testing.T) {
 		inject   func(srv *tablestoretest.Server)
 		attempts int // requests the call makes
 	}{
-		{"server busy", func(srv *tablestoretest.Server) {
-			for range 3 {
-				srv.FailNext("GetRow", tablestoretest.ServerBusy)
-			}
-		}, 3},
-		{"quota exhausted", func(srv *tablestoretest.Server) {
-			for range 3 {
-				srv.FailNext("GetRow", tablestoretest.QuotaExhausted)
-			}
-		}, 3},
-		{"timeout", func(srv *tablestoretest.Server) {
-			for range 3 {
-				srv.FailNext("GetRow", tablestoretest.Timeout)
-			}
-		}, 3},
-		{"server unavailable", func(srv *tablestoretest.Server) {
-			for range 3 {
-				srv.FailNext("GetRow", tablestoretest.ServerUnavailable)
-			}
-		}, 3},
+		{"server busy", failing(tablestoretest.ServerBusy), 3},
+		{"quota exhausted", failing(tablestoretest.QuotaExhausted), 3},
+		{"timeout", failing(tablestoretest.Timeout), 3},
+		{"server unavailable", failing(tablestoretest.ServerUnavailable), 3},
 		{"stalled", func(srv *tablestoretest.Server) {
 			for range 3 {
 				srv.DelayNext("GetRow", time.Minute)
@@ -68,7 +50,7 @@ func TestUnavailable(t *testing.T) {
 			start := time.Now()
 			_, err := s.User(context.Background(), "a@example.com")
 			took := time.Since(start)
-			wantUnavailable(t, err)
+			storetest.WantUnavailable(t, err)
 			if took > 1700*time.Millisecond {
 				t.Fatalf("took %v, want within the 1.5 s call budget", took)
 			}
@@ -91,7 +73,7 @@ func TestUnavailableCallersDeadline(t *testing.T) {
 	defer cancel()
 	start := time.Now()
 	_, _, err := s.Claim(ctx, "k", "v", time.Now().Add(time.Hour))
-	wantUnavailable(t, err)
+	storetest.WantUnavailable(t, err)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("error = %v, want it to wrap context.DeadlineExceeded", err)
 	}
@@ -101,7 +83,7 @@ func TestUnavailableCallersDeadline(t *testing.T) {
 	// An ended context is Unavailable before any request is made.
 	before := srv.Requests()
 	_, err = s.Throttle(ctx, "k")
-	wantUnavailable(t, err)
+	storetest.WantUnavailable(t, err)
 	if srv.Requests() != before {
 		t.Fatal("a call with an ended context reached the service")
 	}
@@ -121,19 +103,13 @@ func TestUnavailableSlowButInBudget(t *testing.T) {
 }
 
 func TestUnavailableRefused(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
 	cfg := NewConfig(NewServer(t))
-	cfg.Endpoint = "http://" + addr
+	cfg.Endpoint = storetest.ClosedEndpoint(t)
 	cfg.CallTimeout = time.Second
 	s, err := tablestore.Open(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, _, err = s.Claim(context.Background(), "k", "v", time.Now().Add(time.Hour))
-	wantUnavailable(t, err)
+	storetest.WantUnavailable(t, err)
 }
