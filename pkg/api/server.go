@@ -153,8 +153,13 @@ func (s *Server) takeIPBudget(r *http.Request, fn string) error {
 // fail is the only writer of error responses: the envelope from package
 // wire, and the cause of an internal error in the log with the request ID.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if wire.WriteError(w, err) == todo.Internal {
+	switch wire.WriteError(w, err) {
+	case todo.Internal:
 		s.logInternal(r, err)
+	case todo.Unavailable:
+		// A dependency is failing: the client retries, the operator should know.
+		s.log().LogAttrs(r.Context(), slog.LevelWarn, "unavailable",
+			slog.String("request_id", wire.RequestID(r.Context())), slog.String("error", err.Error()))
 	}
 }
 
