@@ -1,5 +1,5 @@
 // Command tables creates the cloud tables the configuration names, if they
-// are missing: users (with its change stream), todos and keys (with TTL).
+// are missing: users (with its change stream), todos, keys and sessions (with TTL).
 // It is safe to run again.
 //
 //	STORE=dynamodb AWS_REGION=eu-west-1 go run ./cmd/tables
@@ -28,5 +28,5 @@ func main() {
 		fmt.Fprintf(os.Stderr, "tables: %v\n", err)
 		os.Exit(1)
 	}
-	fmt.Printf("tables: %s, %s and %s are ready on %s\n", cfg.UsersTable, cfg.TodosTable, cfg.KeysTable, cfg.Store)
+	fmt.Printf("tables: %s, %s, %s and %s are ready on %s\n", cfg.UsersTable, cfg.TodosTable, cfg.KeysTable, cfg.SessionsTable, cfg.Store)
 }
