@@ -26,6 +26,7 @@ CANARY_WEIGHT ?= 0.1
 FC_FUNCTIONS ?= $(addprefix fn-,$(FUNCTIONS))
 
 .PHONY: package package-aws package-fc web-config fc-deploy fc-canary fc-promote fc-rollback fc-status aws-rollback \
+	aws-release build-CodeDeployHookPreTraffic \
 	$(addprefix build-,$(LOGICAL_IDS))
 
 build/tools/webconfig: $(wildcard cmd/webconfig/*.go)
@@ -47,6 +48,14 @@ package: package-aws package-fc ## both clouds' zips
 $(addprefix build-,$(LOGICAL_IDS)): build-%:
 	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set: run this through 'sam build'" >&2; exit 1; }
 	$(call build_fn,$(function_of_$*),linux,$(AWS_ARCH),$(AWS_TAGS),$(ARTIFACTS_DIR)/bootstrap)
+
+# CodeDeploy's pre-traffic hook (template.yml: CodeDeployHookPreTraffic,
+# deploy/hook) is a deploy-time function, not one of the table's: its own
+# recipe, with build_fn's flags, for `sam build`.
+build-CodeDeployHookPreTraffic:
+	@test -n "$(ARTIFACTS_DIR)" || { echo "ARTIFACTS_DIR is not set: run this through 'sam build'" >&2; exit 1; }
+	CGO_ENABLED=0 GOOS=linux GOARCH=$(AWS_ARCH) $(GO) build -tags "$(AWS_TAGS)" -trimpath -ldflags "-s -w -buildid=" \
+	  -o "$(ARTIFACTS_DIR)/bootstrap" ./deploy/hook
 
 web-config: build/tools/webconfig ## write web/config.json from the deployed URLs (CLOUD=aws STACK_NAME=... | CLOUD=fc)
 ifeq ($(CLOUD),aws)
@@ -79,10 +88,21 @@ fc-rollback: ## send all of `live` back to its main version, dropping the canary
 fc-status: ## show where `live` points on each FC function
 	S="$(S)" FC_FUNCTIONS="$(FC_FUNCTIONS)" ./deploy/fcrelease.sh status
 
-# On AWS a release is `sam build && sam deploy`: CodeDeploy shifts each
-# `live` alias (DeploymentType) and rolls it back by itself when a function's
-# Errors alarm fires. aws-rollback stops the deployments in progress now and
-# rolls them back; after a finished deployment, deploy the previous commit.
+# On AWS a release is `make aws-release` (docs/release.md): sam build, then
+# sam deploy without a prompt and with a new ReleaseId, so every function
+# publishes a version (parameter-only changes too). CodeDeploy runs the
+# pre-traffic smoke check, shifts CanaryPercent of each `live` alias for
+# CanaryMinutes and rolls every function back when the release's composite
+# alarm fires. Parameters not given keep the stack's previous values.
+# aws-rollback stops the deployments in progress now and rolls them back;
+# after a finished deployment, release the previous commit.
+RELEASE_ID ?= $(shell date -u +%m%d%H%M%S)
+SAM_CONFIG_ENV ?= $(if $(filter prod,$(STAGE)),prod,default)
+aws-release: ## sam build && sam deploy (no prompt) of STAGE with ReleaseId=RELEASE_ID; PARAMS="Name=value ..." for other parameters
+	sam build
+	sam deploy --config-env $(SAM_CONFIG_ENV) --no-confirm-changeset --no-fail-on-empty-changeset \
+	  --parameter-overrides "Stage=$(STAGE) ReleaseId=$(RELEASE_ID) $(PARAMS)"
+
 aws-rollback: ## stop the CodeDeploy deployments in progress for STACK_NAME and roll them back
 	@app=$$(aws cloudformation describe-stack-resource --stack-name $(STACK_NAME) \
 	    --logical-resource-id ServerlessDeploymentApplication \

@@ -37,6 +37,7 @@ var awsParams = map[string]string{
 	"AppSecret":      "YXBwLXNlY3JldC1hcHAtc2VjcmV0LWFwcC1zZWNyZXQtYXBwLXNlY3JldA",
 	"SmtpUsername":   "AKIAEXAMPLE",
 	"SmtpPassword":   "smtp-password",
+	"ReleaseId":      "r0",
 }
 
 // cfn evaluates the intrinsic functions template.yml uses, for one
@@ -326,8 +327,9 @@ func TestEveryFunctionIsDeployedOnBothClouds(t *testing.T) {
 			inTemplate = append(inTemplate, name)
 		}
 	}
-	if !slices.Equal(sorted(inTemplate), sorted(ids)) {
-		t.Errorf("template.yml functions = %v, want the route table's %v", sorted(inTemplate), sorted(ids))
+	// The one function that is no route: CodeDeploy's pre-traffic hook (release_test.go).
+	if !slices.Equal(sorted(inTemplate), sorted(append(slices.Clone(ids), hookID))) {
+		t.Errorf("template.yml functions = %v, want the route table's %v and %s", sorted(inTemplate), sorted(ids), hookID)
 	}
 	s := renderedS(t, fcEnv)
 	var inS []string
@@ -399,19 +401,10 @@ func TestTemplateFunctions(t *testing.T) {
 			if got := c.eval(p["FunctionName"]); got != "todofn-test-"+fn {
 				t.Errorf("FunctionName = %q, want todofn-test-%s", got, fn)
 			}
-			alarms := dig(p, "DeploymentPreference", "Alarms")
-			if l, _ := alarms.([]any); len(l) == 0 {
-				t.Errorf("DeploymentPreference.Alarms is empty: nothing would roll a bad version back")
+			if got := dig(p, "AutoPublishCodeSha256", "Ref"); got != "ReleaseId" {
+				t.Errorf("AutoPublishCodeSha256 = %v, want !Ref ReleaseId (a parameter-only release must publish a version)", p["AutoPublishCodeSha256"])
 			}
-			for _, a := range asStringsRefs(alarms) {
-				if dig(tmpl, "Resources", a, "Type") != "AWS::CloudWatch::Alarm" {
-					t.Errorf("alarm %s is not an AWS::CloudWatch::Alarm of the template", a)
-				} else if m := dig(tmpl, "Resources", a, "Properties", "MetricName"); m != "Errors" {
-					t.Errorf("alarm %s watches %v, want Errors", a, m)
-				} else if !strings.Contains(fmt.Sprint(dig(tmpl, "Resources", a, "Properties", "Dimensions")), ":live") {
-					t.Errorf("alarm %s does not watch the live alias", a)
-				}
-			}
+			checkCanaryAlarm(t, tmpl, f)
 			checkEnv(t, fn, "dynamodb", c.lambdaEnv(fn))
 			checkJWTKeys(t, fn, c.lambdaEnv(fn))
 			methods := routeMethods(fn)
@@ -645,8 +638,9 @@ func TestOneBuildRecipe(t *testing.T) {
 		}
 	}
 	mk := readFile(t, "Makefile") + readFile(t, "deploy.mk") + readFile(t, "localcloud.mk")
-	if n := strings.Count(mk, "$(GO) build -tags"); n != 1 {
-		t.Errorf("the make files have %d recipes that go build a function, want 1 (build_fn)", n)
+	// build_fn, and the pre-traffic hook's own recipe (it is no function of the table).
+	if n := strings.Count(mk, "$(GO) build -tags"); n != 2 || strings.Count(mk, "./deploy/hook\n") != 1 {
+		t.Errorf("the make files have %d recipes that go build, want 2: build_fn and deploy/hook's", n)
 	}
 	if strings.Contains(mk, "./functions/$$") {
 		t.Error("a make recipe builds ./functions/$$f in a shell loop instead of through build_fn")

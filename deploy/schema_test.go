@@ -116,8 +116,8 @@ func TestTemplateMatchesSAMSchema(t *testing.T) {
 			}
 		})
 	}
-	if serverless != len(functionNames()) {
-		t.Errorf("template.yml has %d AWS::Serverless resources, want one per function (%d)", serverless, len(functionNames()))
+	if serverless != len(functionNames())+1 {
+		t.Errorf("template.yml has %d AWS::Serverless resources, want one per function (%d) and the pre-traffic hook", serverless, len(functionNames()))
 	}
 	t.Run("whole template", func(t *testing.T) {
 		s := compileSchema(t, "sam.schema.json", "")

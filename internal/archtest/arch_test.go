@@ -27,7 +27,10 @@ var owners = []struct {
 }{
 	{"github.com/aws/aws-lambda-go", []string{"pkg/platform"}},
 	{"github.com/aliyun/fc-runtime-go-sdk", []string{"pkg/platform"}},
-	{"github.com/aws/aws-sdk-go-v2", []string{"pkg/dynamodb"}},
+	// deploy/hook, CodeDeploy's pre-traffic hook, is its own deploy-time
+	// binary (no function links it): it signs its two AWS calls with the
+	// SDK's SigV4 signer.
+	{"github.com/aws/aws-sdk-go-v2", []string{"pkg/dynamodb", "deploy/hook"}},
 	{"github.com/aws/smithy-go", []string{"pkg/dynamodb"}},
 	{"github.com/aliyun/aliyun-tablestore-go-sdk", []string{"pkg/tablestore", "internal/tablestoretest"}},
 	{"go.etcd.io/bbolt", []string{"pkg/bolt"}},
