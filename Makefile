@@ -84,7 +84,7 @@ lint: ## gofmt, then go vet and staticcheck for each tag set (LINT_TAGS)
 	  echo "staticcheck -tags '$$tags' ./..."; staticcheck -tags "$$tags" ./... || status=1; \
 	done; exit $$status
 
-test: tools lint test-go test-web ## everything CI runs: lint, unit, conformance, end-to-end and browser tests
+test: tools lint test-go test-web test-fuzz ## everything CI runs: lint, unit, conformance, end-to-end and browser tests
 
 test-go: ## Go tests with real services and the coverage gate
 	TODOFN_REQUIRE_SERVICES=1 $(GO) test -count=1 -coverpkg=./pkg/... -coverprofile=coverage.out ./...
@@ -106,6 +106,39 @@ security: ## the security gate, offline: gosec against .security/gosec-baseline.
 lint-ci: ## the CI workflows, offline: actionlint (with shellcheck) on .github/workflows/*.yml, and that they call real make targets and pass each cloud its settings
 	./scripts/install-tools.sh security
 	TODOFN_REQUIRE_SERVICES=1 $(GO) test -count=1 -run '^(TestActionlint|TestWorkflowHygiene|TestRelease.*)$$' ./deploy/
+
+# The soak (cmd/soak): SOAK_CLIENTS clients for SOAK_DURATION on the local
+# server, then on dynalite with Mailpit; test-go's go test runs a short one
+# (8 clients for 5 s on both, cmd/soak's TestShortSoak).
+SOAK_CLIENTS ?= 64
+SOAK_DURATION ?= 30s
+# The fuzz targets, package:Target; go test -fuzz takes one of each at a time.
+FUZZ_TARGETS := ./pkg/dynamodb:FuzzUserChange ./pkg/dynamodb:FuzzHandleStream \
+  ./pkg/tablestore:FuzzDecodeTrigger ./pkg/tablestore:FuzzHandleStream \
+  ./pkg/platform:FuzzServeFunctionURL ./pkg/platform:FuzzServeHTTPTrigger ./pkg/api:FuzzRequests
+FUZZTIME ?= 30s
+FUZZTIME_TEST ?= 3s
+# Each new input is minimized for at most this (go test's default, 60s,
+# would take most of a short run).
+FUZZMINIMIZE ?= 100x
+
+# run_fuzz runs every FUZZ_TARGETS for $(1) each; all run, any failure fails.
+define run_fuzz
+	@status=0; for t in $(FUZZ_TARGETS); do \
+	  echo "go test -fuzz $${t#*:} -fuzztime $(1) $${t%%:*}"; \
+	  $(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(1) -fuzzminimizetime $(FUZZMINIMIZE) "$${t%%:*}" || status=1; \
+	done; exit $$status
+endef
+
+.PHONY: soak fuzz test-fuzz
+soak: ## the soak: SOAK_CLIENTS (64) clients for SOAK_DURATION (30s) on the local server, then on dynalite + Mailpit; fails on any 5xx, error, lost, duplicated or phantom todo
+	$(GO) run ./cmd/soak -start local,services -clients $(SOAK_CLIENTS) -duration $(SOAK_DURATION)
+
+fuzz: ## fuzz the stream decoders, the HTTP event translators and the API for FUZZTIME (30s) each
+	$(call run_fuzz,$(FUZZTIME))
+
+test-fuzz: ## the fuzz targets for FUZZTIME_TEST (3s) each, as make test runs them
+	$(call run_fuzz,$(FUZZTIME_TEST))
 
 bench: ## benchmarks (password hashing, handlers, stores)
 	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
