@@ -131,7 +131,7 @@ define run_fuzz
 endef
 
 .PHONY: soak fuzz test-fuzz
-soak: ## the soak: SOAK_CLIENTS (64) clients for SOAK_DURATION (30s) on the local server, then on dynalite + Mailpit; fails on any 5xx, error, lost, duplicated or phantom todo
+soak: tools ## the soak: SOAK_CLIENTS (64) clients for SOAK_DURATION (30s) on the local server, then on dynalite + Mailpit; fails on any 5xx, error, lost, duplicated or phantom todo
 	$(GO) run ./cmd/soak -start local,services -clients $(SOAK_CLIENTS) -duration $(SOAK_DURATION)
 
 fuzz: ## fuzz the stream decoders, the HTTP event translators and the API for FUZZTIME (30s) each
