@@ -99,7 +99,7 @@ func exitOnError(err error) {
 // SDKs read their runtime API address from the process environment, not from
 // env, so Run returns an error if env disagrees with os.Getenv about it.
 func Run(ctx context.Context, env func(string) string, h http.Handler, opts ...Option) error {
-	h = withTraffic(env, h) // h itself unless TRAFFIC_SAMPLE > 0 (record.go)
+	h = withTraffic(env, h)            // h itself unless TRAFFIC_SAMPLE > 0 (record.go)
 	h = withMetrics(env, os.Stdout, h) // one metrics line per request on Lambda and FC (metrics.go)
 	switch mode, err := choose(env); {
 	case err != nil:
