@@ -47,6 +47,7 @@ type cloud struct {
 	closers []func()
 	died    chan *child // a child that exited on its own
 	jwks    []byte      // the JWK Set of the functions' keys, made by baseEnv
+	gray    *grayRouter // the candidates, with -candidate-bin (gray.go)
 	stopped chan struct{}
 }
 
@@ -80,7 +81,7 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 		return err
 	}
 	f := newFront(origin, mailbox, http.Dir(o.web), cd, fns, c.log)
-	f.jwks = c.jwks
+	f.jwks, f.gray = c.jwks, c.gray
 	return c.serve(ctx, f,
 		fmt.Sprintf("listening on %s\n  web app:  %s/\n  mailbox:  %s\n  %s", origin, origin, orNone(mailbox), where))
 }
@@ -89,7 +90,7 @@ func run(ctx context.Context, o options, stdout io.Writer) error {
 // and returns the functions to invoke with the codec of their events.
 func (c *cloud) startAll(ctx, playCtx context.Context, origin string) (fns map[string]invoker, cd codec, mailbox, where string, err error) {
 	bins := map[string]string{}
-	for _, fn := range functions {
+	for _, fn := range c.o.names() {
 		if bins[fn], err = binary(c.o.bin, fn); err != nil {
 			return nil, cd, "", "", err
 		}
@@ -109,12 +110,17 @@ func (c *cloud) startAll(ctx, playCtx context.Context, origin string) (fns map[s
 	}
 	host, port, _ := net.SplitHostPort(smtp)
 	env["SMTP_HOST"], env["SMTP_PORT"] = host, port
+	cd, startFn := fcCodec, c.startFC
 	if c.o.mode == "lambda" {
+		cd, startFn = lambdaCodec, c.startLambda
 		fns, where, err = c.lambda(ctx, playCtx, env, bins)
-		return fns, lambdaCodec, mailbox, where, err
+	} else {
+		fns, where, err = c.fc(ctx, playCtx, env, bins)
 	}
-	fns, where, err = c.fc(ctx, playCtx, env, bins)
-	return fns, fcCodec, mailbox, where, err
+	if err == nil {
+		c.gray, err = c.candidates(env, startFn)
+	}
+	return fns, cd, mailbox, where, err
 }
 
 // serve runs the front on the tool's address, says banner when it listens,

@@ -32,6 +32,7 @@ type front struct {
 	web     http.FileSystem
 	codec   codec
 	fns     map[string]invoker // by function name
+	gray    *grayRouter        // the candidate builds, with -candidate-bin (gray.go)
 	log     *slog.Logger
 
 	mux       *http.ServeMux      // path patterns only, to find a request's pattern
@@ -61,6 +62,9 @@ func newFront(origin, mailbox string, web http.FileSystem, c codec, fns map[stri
 }
 
 func (f *front) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if f.gray != nil && f.gray.serve(w, r) {
+		return
+	}
 	if _, pattern := f.mux.Handler(r); pattern != "" {
 		f.dispatch(w, r, pattern)
 		return
@@ -146,7 +150,16 @@ func (f *front) dispatch(w http.ResponseWriter, r *http.Request, pattern string)
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), functionTimeout+5*time.Second)
 	defer cancel()
-	out, err := f.fns[name].Invoke(ctx, event)
+	inv, role := f.invoker(name)
+	if inv == nil {
+		wire.Error(sw, todo.Unavailable, name+" is not running here (see -only).")
+		return
+	}
+	if role >= 0 {
+		sw.Header().Set(grayHeader, roleName[role])
+		defer func() { f.gray.record(name, role, sw.Status, err != nil, time.Since(start)) }()
+	}
+	out, err := inv.Invoke(ctx, event)
 	if err == nil {
 		err = f.codec.write(out, sw)
 	}
@@ -160,6 +173,16 @@ func (f *front) dispatch(w http.ResponseWriter, r *http.Request, pattern string)
 			_, _ = sw.Write(wire.Marshal(todo.Internal, "The function failed; see the localcloud output."))
 		}
 	}
+}
+
+// invoker is the function to invoke for one call of name, and with a
+// gray release the build it is (production or candidate; -1 for none).
+func (f *front) invoker(name string) (invoker, int) {
+	prod := f.fns[name]
+	if f.gray == nil || prod == nil {
+		return prod, -1
+	}
+	return f.gray.pick(name, prod)
 }
 
 // notAllowed answers a method that no function of the pattern serves, as

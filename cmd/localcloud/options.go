@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -35,6 +36,11 @@ type options struct {
 	mailbox         string // the mailbox web UI for config.json
 
 	tablestorePort int // the Tablestore double's port; 0 for any free one
+
+	only            []string // the functions to run; empty: all (gray.go's tests and make gray-demo run one)
+	candidateBin    string   // a gray release's candidate builds, as bin; empty: none (gray.go)
+	candidateWeight float64  // share of a function's calls its candidate gets
+	graySeed        uint64   // seeds the draws
 
 	getenv func(string) string // for the functions' optional settings
 }
@@ -75,8 +81,17 @@ func parseOptions(args []string, getenv func(string) string) (options, error) {
 	fs.IntVar(&o.mailpitPort, "mailpit-port", envInt("MAILPIT_PORT", 8025), "web UI `port` of the Mailpit started ($MAILPIT_PORT)")
 	fs.StringVar(&o.mailbox, "mailbox", env("LOCALCLOUD_MAILBOX", ""), "mailbox web UI `URL` for the web app (default: the Mailpit started; $LOCALCLOUD_MAILBOX)")
 	fs.IntVar(&o.tablestorePort, "tablestore-port", envInt("TABLESTORE_PORT", 0), "`port` of the Tablestore double, 0 for any ($TABLESTORE_PORT)")
+	only := fs.String("only", env("LOCALCLOUD_ONLY", ""), "run only these `functions` (comma-separated; default all; $LOCALCLOUD_ONLY)")
+	fs.StringVar(&o.candidateBin, "candidate-bin", env("LOCALCLOUD_CANDIDATE_BIN", ""), "`folder` of candidate builds, as -bin: each HTTP function found there gets -candidate-weight of its calls ($LOCALCLOUD_CANDIDATE_BIN)")
+	fs.Float64Var(&o.candidateWeight, "candidate-weight", envFloat(env("LOCALCLOUD_CANDIDATE_WEIGHT", "0.1")), "`share` of calls to a candidate, 0 to 1 ($LOCALCLOUD_CANDIDATE_WEIGHT)")
+	fs.Uint64Var(&o.graySeed, "gray-seed", 1, "seed of the candidate draws")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	for _, fn := range strings.Split(*only, ",") {
+		if fn = strings.TrimSpace(fn); fn != "" {
+			o.only = append(o.only, fn)
+		}
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
@@ -89,6 +104,14 @@ func parseOptions(args []string, getenv func(string) string) (options, error) {
 		if p < 1 || p > 65535 {
 			problems = append(problems, name+" must be a port number")
 		}
+	}
+	for _, fn := range o.only {
+		if !slices.Contains(functions, fn) {
+			problems = append(problems, fmt.Sprintf("-only: %s is no function", fn))
+		}
+	}
+	if o.candidateWeight < 0 || o.candidateWeight > 1 {
+		problems = append(problems, "-candidate-weight must be from 0 to 1")
 	}
 	if o.tablestorePort < 0 || o.tablestorePort > 65535 {
 		problems = append(problems, "-tablestore-port must be a port number or 0")
@@ -103,6 +126,23 @@ func parseOptions(args []string, getenv func(string) string) (options, error) {
 		o.bin = filepath.Join("build", "localcloud", o.mode)
 	}
 	return o, nil
+}
+
+// envFloat reads a number, or -1 (reported by the weight check).
+func envFloat(s string) float64 {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return -1
+	}
+	return f
+}
+
+// names is the functions this run starts: -only, else all of them.
+func (o options) names() []string {
+	if len(o.only) > 0 {
+		return o.only
+	}
+	return functions
 }
 
 // tool finds a Go-installed tool: given, on PATH, or in GOPATH/bin.

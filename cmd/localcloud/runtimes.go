@@ -45,27 +45,15 @@ func (c *cloud) lambda(ctx, playCtx context.Context, env, bins map[string]string
 	}
 
 	fns := map[string]invoker{}
-	for _, fn := range functions {
-		bin := bins[fn]
-		addr, err := freeAddr()
+	for _, fn := range c.o.names() {
+		inv, err := c.startLambda(fn, fn, bins[fn], env)
 		if err != nil {
 			return nil, "", err
 		}
-		apiAddr, err := freeAddr()
-		if err != nil {
-			return nil, "", err
-		}
-		// Both addresses on loopback: the emulator's defaults listen on
-		// every interface.
-		ch, err := c.start(fn, []string{c.o.rie, "--runtime-interface-emulator-address", addr, "--runtime-api-address", apiAddr, bin},
-			childEnv(env, "AWS_LAMBDA_FUNCTION_NAME="+fn, "AWS_LAMBDA_FUNCTION_TIMEOUT="+strconv.Itoa(int(functionTimeout/time.Second))))
-		if err != nil {
-			return nil, "", err
-		}
-		if err := waitTCP(addr, ch, 20*time.Second); err != nil {
-			return nil, "", err
-		}
-		fns[fn] = newRIE(addr)
+		fns[fn] = inv
+	}
+	if fns["mailer"] == nil {
+		return fns, "DynamoDB: " + endpoint + " (no mailer: -only)", nil
 	}
 
 	stream := dynamostreamtest.New(cfg.DynamoDBEndpoint, cfg.AWSRegion, cfg.UsersTable)
@@ -78,6 +66,30 @@ func (c *cloud) lambda(ctx, playCtx context.Context, env, bins map[string]string
 	p := &dynamoPlayer{poll: stream.Poll, mailer: fns["mailer"], log: c.log}
 	go play(playCtx, p)
 	return fns, "DynamoDB: " + endpoint + " (tables " + cfg.UsersTable + ", " + cfg.TodosTable + ", " + cfg.KeysTable + ")", nil
+}
+
+// startLambda runs one function binary under its own runtime interface
+// emulator, as child name.
+func (c *cloud) startLambda(name, fn, bin string, env map[string]string) (invoker, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	apiAddr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	// Both addresses on loopback: the emulator's defaults listen on
+	// every interface.
+	ch, err := c.start(name, []string{c.o.rie, "--runtime-interface-emulator-address", addr, "--runtime-api-address", apiAddr, bin},
+		childEnv(env, "AWS_LAMBDA_FUNCTION_NAME="+fn, "AWS_LAMBDA_FUNCTION_TIMEOUT="+strconv.Itoa(int(functionTimeout/time.Second))))
+	if err != nil {
+		return nil, err
+	}
+	if err := waitTCP(addr, ch, 20*time.Second); err != nil {
+		return nil, err
+	}
+	return newRIE(addr), nil
 }
 
 // fc serves the Tablestore double, creates the tables, runs each function
@@ -108,17 +120,29 @@ func (c *cloud) fc(ctx, playCtx context.Context, env, bins map[string]string) (m
 	}
 
 	fns := map[string]invoker{}
-	for _, fn := range functions {
-		bin := bins[fn]
-		rt := fcruntimetest.NewServer(fcruntimetest.WithTimeout(functionTimeout))
-		c.closers = append(c.closers, rt.Close)
-		if _, err := c.start(fn, []string{bin}, childEnv(env, "FC_RUNTIME_API="+rt.Addr())); err != nil {
+	for _, fn := range c.o.names() {
+		inv, err := c.startFC(fn, fn, bins[fn], env)
+		if err != nil {
 			return nil, "", err
 		}
-		fns[fn] = rt
+		fns[fn] = inv
+	}
+	if fns["mailer"] == nil {
+		return fns, "Tablestore double: " + endpoint + " (no mailer: -only)", nil
 	}
 	p := &tablestorePlayer{changes: func(from int) []tablestoretest.Change { return ts.Changes(instance, cfg.UsersTable, from) },
 		mailer: fns["mailer"], log: c.log}
 	go play(playCtx, p)
 	return fns, "Tablestore double: " + endpoint + " (instance " + instance + ")", nil
+}
+
+// startFC runs one function binary against its own FC runtime API double,
+// as child name.
+func (c *cloud) startFC(name, _, bin string, env map[string]string) (invoker, error) {
+	rt := fcruntimetest.NewServer(fcruntimetest.WithTimeout(functionTimeout))
+	c.closers = append(c.closers, rt.Close)
+	if _, err := c.start(name, []string{bin}, childEnv(env, "FC_RUNTIME_API="+rt.Addr())); err != nil {
+		return nil, err
+	}
+	return rt, nil
 }
