@@ -26,7 +26,7 @@ CANARY_WEIGHT ?= 0.1
 FC_FUNCTIONS ?= $(addprefix fn-,$(FUNCTIONS))
 
 .PHONY: package package-aws package-fc web-config fc-deploy fc-canary fc-promote fc-rollback fc-status aws-rollback \
-	aws-release build-CodeDeployHookPreTraffic \
+	aws-release build-CodeDeployHookPreTraffic fc-release gray-demo \
 	$(addprefix build-,$(LOGICAL_IDS))
 
 build/tools/webconfig: $(wildcard cmd/webconfig/*.go)
@@ -84,6 +84,24 @@ fc-promote: ## point `live` wholly at the canary version
 
 fc-rollback: ## send all of `live` back to its main version, dropping the canary
 	S="$(S)" FC_FUNCTIONS="$(FC_FUNCTIONS)" ./deploy/fcrelease.sh rollback
+
+# fc-release is fc-canary, then a window: cmd/graywindow reads every
+# function's request logs (their metrics lines, fcrelease.sh logs) each
+# GRAY_INTERVAL and rolls back at the first breach of GRAY_FLAGS, or
+# promotes when GRAY_WINDOW ends (docs/release.md).
+GRAY_WINDOW ?= 30m
+GRAY_INTERVAL ?= 1m
+GRAY_FLAGS ?= -max-5xx-rate 0.01 -max-errors 0 -max-p99 2s -min-requests 50
+fc-release: ## FC gray release: fc-canary, then cmd/graywindow watches the request logs for GRAY_WINDOW and promotes or rolls back
+	@export S="$(S)" FC_FUNCTIONS="$(FC_FUNCTIONS)"; since=$$(date -u +%Y-%m-%dT%H:%M:%SZ); \
+	./deploy/fcrelease.sh canary $(CANARY_WEIGHT) && \
+	$(GO) run ./cmd/graywindow -source fc -window $(GRAY_WINDOW) -interval $(GRAY_INTERVAL) $(GRAY_FLAGS) \
+	  -status-cmd "./deploy/fcrelease.sh status" -logs-cmd "./deploy/fcrelease.sh logs $$since" \
+	  -promote-cmd "./deploy/fcrelease.sh promote" -rollback-cmd "./deploy/fcrelease.sh rollback"
+
+# gray-demo: the same window on this machine, both outcomes (deploy/graydemo.sh).
+gray-demo: ## a local gray release twice: a healthy candidate promoted, one failing 20 % rolled back
+	GO="$(GO)" ./deploy/graydemo.sh
 
 fc-status: ## show where `live` points on each FC function
 	S="$(S)" FC_FUNCTIONS="$(FC_FUNCTIONS)" ./deploy/fcrelease.sh status

@@ -9,6 +9,9 @@
 #   fcrelease.sh promote       `live` -> the canary version, all traffic
 #   fcrelease.sh rollback      `live` -> its main version, all traffic (canary dropped)
 #   fcrelease.sh status        where `live` points
+#   fcrelease.sh logs SINCE    every function's request log lines from SINCE (UTC,
+#                              e.g. 2026-12-01T10:00:00Z) to now, each prefixed
+#                              "fn-<name> | ", for cmd/graywindow -source fc
 #
 # Environment: S (the Serverless Devs CLI, default s), TEMPLATE (default
 # s.yaml), ALIAS (default live), FC_FUNCTIONS (the s.yaml resources; the make
@@ -49,9 +52,9 @@ alias_json() { "$S" "$1" alias get --alias-name "$ALIAS" -t "$TEMPLATE" -o json;
 
 cmd=${1:-}
 case "$cmd" in
-init | canary | promote | rollback | status) ;;
+init | canary | promote | rollback | status | logs) ;;
 *)
-  sed -n '2,17p' "$0" >&2
+  sed -n '2,20p' "$0" >&2
   exit 2
   ;;
 esac
@@ -118,6 +121,16 @@ status)
   for fn in $FC_FUNCTIONS; do
     a=$(alias_json "$fn")
     echo "$fn: $ALIAS -> $(printf '%s' "$a" | field versionId) $(printf '%s' "$a" | field additionalVersionWeight)"
+  done
+  ;;
+logs)
+  since=${2:-}
+  [ -n "$since" ] || { echo "usage: fcrelease.sh logs SINCE (UTC, e.g. 2026-12-01T10:00:00Z)" >&2; exit 2; }
+  now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  for fn in $FC_FUNCTIONS; do
+    # s logs reads the function's Log Service logstore (logConfig: auto).
+    "$S" "$fn" logs -t "$TEMPLATE" --start-time "$since" --end-time "$now" 2>/dev/null | sed "s/^/$fn | /" ||
+      echo "fcrelease.sh: no logs for $fn" >&2
   done
   ;;
 esac

@@ -134,6 +134,8 @@ case "$cmd $sub" in
 "alias publish")
   echo "$version" > "$d/main"; echo "${vw:-{\}}" > "$d/weights"
   printf '{"%s": {"aliasName": "%s", "versionId": "%s"}}\n' "$fn" "$alias" "$version" ;;
+"logs -t")
+  printf 'FC Invoke Start RequestId: r1\n{"msg":"request","function":"todofn-test-%s","version":"%s","status":200,"latency":3,"requestId":"r1"}\n' "${fn#fn-}" "$(cat "$d/main")" ;;
 *) echo "fake s: $cmd $sub" >&2; exit 2 ;;
 esac
 `
@@ -199,6 +201,17 @@ func TestFCReleaseScript(t *testing.T) {
 	}
 	if out, err := release(nil, "status"); err != nil || !strings.Contains(out, "fn-register: live -> 2") {
 		t.Errorf("status: %v\n%s", err, out)
+	}
+	out, err := release(nil, "logs", "2026-12-01T10:00:00Z")
+	if err != nil || !strings.Contains(out, `fn-register | {"msg":"request","function":"todofn-test-register","version":"2"`) ||
+		!strings.Contains(out, "fn-mailer | FC Invoke Start") {
+		t.Errorf("logs: %v\n%s", err, out)
+	}
+	if calls, _ := os.ReadFile(filepath.Join(dir, "calls")); !strings.Contains(string(calls), "fn-register logs -t s.yaml --start-time 2026-12-01T10:00:00Z --end-time ") {
+		t.Errorf("logs called s as\n%s", calls)
+	}
+	if out, err := release(nil, "logs"); err == nil {
+		t.Errorf("logs without SINCE succeeded:\n%s", out)
 	}
 }
 
