@@ -186,3 +186,68 @@ func grayDemoOut() io.Writer {
 	}
 	return io.Discard
 }
+
+func TestGrayOptions(t *testing.T) {
+	none := func(string) string { return "" }
+	o, err := parseOptions([]string{"-only", "todos-list, login", "-candidate-bin", "x", "-candidate-weight", "0.25", "-gray-seed", "7"}, none)
+	if err != nil || len(o.only) != 2 || o.names()[1] != "login" || o.candidateWeight != 0.25 || o.graySeed != 7 || o.candidateBin != "x" {
+		t.Errorf("parseOptions = %+v, %v", o, err)
+	}
+	if o, _ := parseOptions(nil, none); len(o.names()) != len(functions) || o.candidateBin != "" {
+		t.Errorf("the defaults run %v with candidates %q", o.names(), o.candidateBin)
+	}
+	for _, bad := range [][]string{{"-only", "nope"}, {"-candidate-weight", "1.5"}} {
+		if _, err := parseOptions(bad, none); err == nil {
+			t.Errorf("parseOptions(%v) succeeds", bad)
+		}
+	}
+	if _, err := parseOptions(nil, func(k string) string { return map[string]string{"LOCALCLOUD_CANDIDATE_WEIGHT": "x"}[k] }); err == nil {
+		t.Error("a weight that is no number is accepted")
+	}
+}
+
+// TestGrayRouter checks the split and the counts without processes: a
+// weight of 0.3 sends about 30 % of the calls, seeded, so the same seed
+// splits the same way; promote and roll back move the weight.
+func TestGrayRouter(t *testing.T) {
+	prod, cand := echoFn{"prod"}, echoFn{"cand"}
+	split := func(seed uint64) int {
+		g := newGrayRouter(map[string]invoker{"todos-list": cand}, 0.3, seed)
+		n := 0
+		for range 1000 {
+			if inv, role := g.pick("todos-list", prod); role == candidate && inv == invoker(cand) {
+				n++
+			}
+		}
+		return n
+	}
+	if a, b := split(1), split(1); a != b || a < 250 || a > 350 {
+		t.Errorf("seed 1 sends %d and %d of 1000 calls to the candidate, want the same, about 300", a, b)
+	}
+	g := newGrayRouter(map[string]invoker{"todos-list": cand}, 0.3, 1)
+	if inv, role := g.pick("login", prod); inv != invoker(prod) || role != -1 {
+		t.Error("a function without a candidate is split")
+	}
+	g.record("todos-list", candidate, 500, false, 3*time.Millisecond)
+	g.record("todos-list", candidate, 0, true, time.Millisecond)
+	g.record("todos-list", production, 401, false, time.Millisecond)
+	st := g.state().Functions["todos-list"]
+	if st.Candidate.Requests != 2 || st.Candidate.Status5xx != 2 || st.Candidate.Errors != 1 || st.Production.Requests != 1 || st.Candidate.P99Ms != 3 {
+		t.Errorf("counts = %+v", st)
+	}
+	f := testFront(t, fcCodec, nil)
+	f.gray = g
+	if w := serve(f, http.MethodPost, gray.LocalPromotePath, nil); w.Code != 200 || g.state().Weight != 1 {
+		t.Errorf("promote: %d, weight %v", w.Code, g.state().Weight)
+	}
+	if w := serve(f, http.MethodPost, gray.LocalRollbackPath, nil); w.Code != 200 || g.state().Weight != 0 {
+		t.Errorf("rollback: %d, weight %v", w.Code, g.state().Weight)
+	}
+	if w := serve(f, http.MethodDelete, gray.LocalStatsPath, nil); w.Code != http.StatusMethodNotAllowed {
+		t.Errorf("DELETE /_gray: %d", w.Code)
+	}
+	delete(f.fns, "login")
+	if w := serve(f, http.MethodPost, "/login", nil); w.Code != http.StatusServiceUnavailable {
+		t.Errorf("a function not running (-only): %d", w.Code)
+	}
+}

@@ -81,10 +81,7 @@ func parseOptions(args []string, getenv func(string) string) (options, error) {
 	fs.IntVar(&o.mailpitPort, "mailpit-port", envInt("MAILPIT_PORT", 8025), "web UI `port` of the Mailpit started ($MAILPIT_PORT)")
 	fs.StringVar(&o.mailbox, "mailbox", env("LOCALCLOUD_MAILBOX", ""), "mailbox web UI `URL` for the web app (default: the Mailpit started; $LOCALCLOUD_MAILBOX)")
 	fs.IntVar(&o.tablestorePort, "tablestore-port", envInt("TABLESTORE_PORT", 0), "`port` of the Tablestore double, 0 for any ($TABLESTORE_PORT)")
-	only := fs.String("only", env("LOCALCLOUD_ONLY", ""), "run only these `functions` (comma-separated; default all; $LOCALCLOUD_ONLY)")
-	fs.StringVar(&o.candidateBin, "candidate-bin", env("LOCALCLOUD_CANDIDATE_BIN", ""), "`folder` of candidate builds, as -bin: each HTTP function found there gets -candidate-weight of its calls ($LOCALCLOUD_CANDIDATE_BIN)")
-	fs.Float64Var(&o.candidateWeight, "candidate-weight", envFloat(env("LOCALCLOUD_CANDIDATE_WEIGHT", "0.1")), "`share` of calls to a candidate, 0 to 1 ($LOCALCLOUD_CANDIDATE_WEIGHT)")
-	fs.Uint64Var(&o.graySeed, "gray-seed", 1, "seed of the candidate draws")
+	only := o.grayFlags(fs, env)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -105,14 +102,7 @@ func parseOptions(args []string, getenv func(string) string) (options, error) {
 			problems = append(problems, name+" must be a port number")
 		}
 	}
-	for _, fn := range o.only {
-		if !slices.Contains(functions, fn) {
-			problems = append(problems, fmt.Sprintf("-only: %s is no function", fn))
-		}
-	}
-	if o.candidateWeight < 0 || o.candidateWeight > 1 {
-		problems = append(problems, "-candidate-weight must be from 0 to 1")
-	}
+	problems = append(problems, o.grayProblems()...)
 	if o.tablestorePort < 0 || o.tablestorePort > 65535 {
 		problems = append(problems, "-tablestore-port must be a port number or 0")
 	}
@@ -126,6 +116,28 @@ func parseOptions(args []string, getenv func(string) string) (options, error) {
 		o.bin = filepath.Join("build", "localcloud", o.mode)
 	}
 	return o, nil
+}
+
+// grayFlags adds -only and a gray release's flags (gray.go) to fs, and
+// returns -only's value.
+func (o *options) grayFlags(fs *flag.FlagSet, env func(name, def string) string) *string {
+	fs.StringVar(&o.candidateBin, "candidate-bin", env("LOCALCLOUD_CANDIDATE_BIN", ""), "`folder` of candidate builds, as -bin: each HTTP function found there gets -candidate-weight of its calls ($LOCALCLOUD_CANDIDATE_BIN)")
+	fs.Float64Var(&o.candidateWeight, "candidate-weight", envFloat(env("LOCALCLOUD_CANDIDATE_WEIGHT", "0.1")), "`share` of calls to a candidate, 0 to 1 ($LOCALCLOUD_CANDIDATE_WEIGHT)")
+	fs.Uint64Var(&o.graySeed, "gray-seed", 1, "seed of the candidate draws")
+	return fs.String("only", env("LOCALCLOUD_ONLY", ""), "run only these `functions` (comma-separated; default all; $LOCALCLOUD_ONLY)")
+}
+
+func (o options) grayProblems() []string {
+	var problems []string
+	for _, fn := range o.only {
+		if !slices.Contains(functions, fn) {
+			problems = append(problems, fmt.Sprintf("-only: %s is no function", fn))
+		}
+	}
+	if o.candidateWeight < 0 || o.candidateWeight > 1 {
+		problems = append(problems, "-candidate-weight must be from 0 to 1")
+	}
+	return problems
 }
 
 // envFloat reads a number, or -1 (reported by the weight check).
