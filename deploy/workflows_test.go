@@ -98,6 +98,7 @@ func loadWorkflow(tb testing.TB, file string) workflow {
 func TestWorkflowHygiene(t *testing.T) {
 	pinned := regexp.MustCompile(`^[\w.-]+/[\w.-]+(/[\w./-]+)?@(v\d+(\.\d+)*|[0-9a-f]{40})$`)
 	makeTarget := regexp.MustCompile(`(?m)(?:^|[;&|(]\s*|\s)make((?:\s+-[a-zA-Z]+)*)\s+([a-z][a-z0-9-]*)`)
+	shellComment := regexp.MustCompile(`(?m)(^|\s)#.*$`)
 	targets := map[string]bool{}
 	for _, file := range workflowFiles(t) {
 		name := filepath.Base(file)
@@ -115,7 +116,7 @@ func TestWorkflowHygiene(t *testing.T) {
 						t.Errorf("%s: job %s step %q expands %s... in its script: pass it through env:", name, job, step, ctx)
 					}
 				}
-				for _, m := range makeTarget.FindAllStringSubmatch(s.Run, -1) {
+				for _, m := range makeTarget.FindAllStringSubmatch(shellComment.ReplaceAllString(s.Run, ""), -1) {
 					targets[m[2]] = true
 				}
 			}
