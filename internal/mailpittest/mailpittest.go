@@ -25,10 +25,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode"
+
+	"github.com/todofn/todofn/internal/proctest"
 )
 
 // InstallHint is the command that installs the Mailpit version the tests
@@ -170,7 +171,7 @@ func StartWith(tb testing.TB, opts Options) *Mailpit {
 	// before Mailpit binds it, so try a few times.
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		smtpPort, httpPort := freePort(tb), freePort(tb)
+		smtpPort, httpPort := proctest.FreePort(tb), proctest.FreePort(tb)
 		err := mp.run(tb, bin, dir, smtpPort, httpPort, args)
 		if err == nil {
 			return mp
@@ -195,7 +196,7 @@ func (mp *Mailpit) run(tb testing.TB, bin, dir string, smtpPort, httpPort int, e
 		"--block-remote-css-and-fonts", // the web UI fetches nothing
 	}, extra...)
 	cmd := exec.Command(bin, args...)
-	out := &lockedBuffer{}
+	out := &proctest.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start %s: %w", bin, err)
@@ -366,34 +367,4 @@ func (mp *Mailpit) getJSON(path string, v any) error {
 		return fmt.Errorf("mailpit api: GET %s: decode: %w", path, err)
 	}
 	return nil
-}
-
-// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
-func freePort(tb testing.TB) int {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatalf("mailpittest: find a free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// lockedBuffer collects Mailpit's output; the process writes to it while
-// the test may read it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

@@ -20,9 +20,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/todofn/todofn/internal/proctest"
 )
 
 // InstallHint installs the Toxiproxy version the tests are written
@@ -86,7 +87,7 @@ func Start(tb testing.TB) *Toxiproxy {
 	}
 	var lastErr error
 	for range 3 { // a free port may be taken before the server binds it
-		tp, err := run(tb, bin, freePort(tb))
+		tp, err := run(tb, bin, proctest.FreePort(tb))
 		if err == nil {
 			return tp
 		}
@@ -98,7 +99,7 @@ func Start(tb testing.TB) *Toxiproxy {
 
 func run(tb testing.TB, bin string, port int) (*Toxiproxy, error) {
 	cmd := exec.Command(bin, "-host", "127.0.0.1", "-port", strconv.Itoa(port))
-	out := &lockedBuffer{}
+	out := &proctest.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", bin, err)
@@ -145,7 +146,7 @@ func run(tb testing.TB, bin string, port int) (*Toxiproxy, error) {
 // and forwards to upstream (host:port).
 func (tp *Toxiproxy) Proxy(tb testing.TB, name, upstream string) *Proxy {
 	tb.Helper()
-	port := freePort(tb)
+	port := proctest.FreePort(tb)
 	tp.call(tb, http.MethodPost, "/proxies", map[string]any{
 		"name": name, "listen": net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), "upstream": upstream, "enabled": true,
 	}, http.StatusCreated)
@@ -201,33 +202,4 @@ func (tp *Toxiproxy) call(tb testing.TB, method, path string, body any, want int
 		_, _ = b.ReadFrom(resp.Body)
 		tb.Fatalf("toxiproxytest: %s %s: %s, want %d: %s", method, path, resp.Status, want, b.String())
 	}
-}
-
-// freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
-func freePort(tb testing.TB) int {
-	tb.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatalf("toxiproxytest: find a free port: %v", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-// lockedBuffer collects the server's output while the test may read it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
