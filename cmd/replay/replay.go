@@ -10,29 +10,16 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/todofn/todofn/internal/traffic"
 )
 
-// Message is one side of an exchange in the traffic file (cmd/traffic
-// writes it; the test replays a file the real cmd/traffic made).
-type Message struct {
-	Method    string            `json:"method,omitempty"`
-	Path      string            `json:"path,omitempty"`
-	Query     string            `json:"query,omitempty"`
-	Status    int               `json:"status,omitempty"`
-	Header    map[string]string `json:"header,omitempty"`
-	Body      json.RawMessage   `json:"body,omitempty"`
-	Form      string            `json:"form,omitempty"`
-	Text      string            `json:"text,omitempty"`
-	BodyBytes int               `json:"bodyBytes,omitempty"`
-}
-
-// Entry is one exchange of the traffic file.
-type Entry struct {
-	Seq     int     `json:"seq"`
-	Session string  `json:"session"`
-	Request Message `json:"request"`
-	Answer  Message `json:"answer"`
-}
+// The traffic file's format is package traffic's (cmd/traffic writes it;
+// the test replays a file the real cmd/traffic made).
+type (
+	Message = traffic.Message
+	Entry   = traffic.Entry
+)
 
 // result is what one instance answered.
 type result struct {

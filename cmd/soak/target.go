@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/todofn/todofn/internal/mailpittest"
+	"github.com/todofn/todofn/internal/repo"
 	"github.com/todofn/todofn/pkg/app"
 	"github.com/todofn/todofn/pkg/app/tables"
 )
@@ -67,23 +68,13 @@ type starter struct {
 	dir    string
 }
 
-// moduleRoot is the nearest folder up from the working folder with a
-// go.mod.
+// moduleRoot is the repository's folder.
 func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
+	root, err := repo.Root()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%w: %s", err, "run the soak inside the repository")
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the working folder: run the soak inside the repository")
-		}
-		dir = parent
-	}
+	return root, nil
 }
 
 // build builds ./cmd/local unless a binary was given.

@@ -23,6 +23,8 @@ import (
 	"os"
 	"sort"
 	"time"
+
+	"github.com/todofn/todofn/internal/traffic"
 )
 
 // logLine is one line of the recorder (pkg/platform/record.go).
@@ -44,28 +46,11 @@ type logLine struct {
 	Ms        int64             `json:"ms,omitempty"`
 }
 
-// Message is one side of an exchange in the traffic file.
-type Message struct {
-	Method    string            `json:"method,omitempty"`
-	Path      string            `json:"path,omitempty"`
-	Query     string            `json:"query,omitempty"`
-	Status    int               `json:"status,omitempty"`
-	Header    map[string]string `json:"header,omitempty"`
-	Body      json.RawMessage   `json:"body,omitempty"`
-	Form      string            `json:"form,omitempty"`
-	Text      string            `json:"text,omitempty"`
-	BodyBytes int               `json:"bodyBytes,omitempty"`
-}
-
-// Entry is one line of the traffic file.
-type Entry struct {
-	Seq     int       `json:"seq"`
-	Session string    `json:"session"`
-	Time    time.Time `json:"time"`
-	Request Message   `json:"request"`
-	Answer  Message   `json:"answer"`
-	Ms      int64     `json:"ms"`
-}
+// The traffic file's format is package traffic's.
+type (
+	Message = traffic.Message
+	Entry   = traffic.Entry
+)
 
 func message(l logLine) Message {
 	return Message{Method: l.Method, Path: l.Path, Query: l.Query, Status: l.Status, Header: l.Header,

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/todofn/todofn/internal/repo"
 	"github.com/todofn/todofn/pkg/dynamodb"
 )
 
@@ -51,9 +52,9 @@ func Endpoint(tb testing.TB) string {
 }
 
 func (d *dynalite) start() {
-	root, err := moduleRoot()
+	root, err := repo.Root()
 	if err != nil {
-		d.err = err
+		d.err = fmt.Errorf("%w: the test's folder is outside the repository", err)
 		return
 	}
 	bin := filepath.Join(root, "node_modules", ".bin", "dynalite")
@@ -167,22 +168,4 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// moduleRoot is the nearest parent folder with a go.mod.
-func moduleRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("no go.mod above the test's folder")
-		}
-		dir = parent
-	}
 }

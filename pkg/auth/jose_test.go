@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/todofn/todofn/internal/repo"
 	"github.com/todofn/todofn/pkg/auth"
 	"github.com/todofn/todofn/pkg/keyset"
 )
@@ -38,7 +39,10 @@ console.log(JSON.stringify(out));
 // an access token we issued, checked against the JWK Set we publish, and
 // refuses the same token with one payload byte changed.
 func TestJoseAcceptsOurTokens(t *testing.T) {
-	root := moduleRoot(t)
+	root, err := repo.Root()
+	if err != nil {
+		t.Fatal(err)
+	}
 	node, err := exec.LookPath("node")
 	if err == nil {
 		_, err = os.Stat(filepath.Join(root, "node_modules", "jose", "package.json"))
@@ -106,23 +110,4 @@ func tamperPayload(t *testing.T, tok string) string {
 	}
 	payload[i+len(`"user-`)] = '2'
 	return parts[0] + "." + base64.RawURLEncoding.EncodeToString(payload) + "." + parts[2]
-}
-
-// moduleRoot is the folder holding go.mod, above the test's directory.
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
 }
