@@ -108,31 +108,49 @@ func (f *DevSecrets) fill() error {
 	return nil
 }
 
-// createDevSecrets writes f as a new DATA_DIR/dev-secrets.json (mode 0600);
-// O_EXCL: when two processes start at once, one writes, the other gets
-// fs.ErrExist and reads.
+// createDevSecrets writes f as a new DATA_DIR/dev-secrets.json (mode 0600):
+// the whole file is written under a temporary name first and then linked
+// to its name, which fails with fs.ErrExist when the name is taken. So
+// when two processes start at once, one file wins, the other process gets
+// fs.ErrExist and reads it, and nobody ever reads a file half-written (an
+// O_EXCL create followed by a write let a reader see it empty).
 func (a *App) createDevSecrets(f DevSecrets) error {
 	if err := os.MkdirAll(a.Config.DataDir, 0o700); err != nil {
 		return fmt.Errorf("app: %w", err)
 	}
 	path := filepath.Join(a.Config.DataDir, DevSecretsFile)
-	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
+	tmp, err := writeTemp(a.Config.DataDir, f)
+	if err != nil {
 		return err
 	}
-	if err != nil {
-		return fmt.Errorf("app: %w", err)
-	}
-	data, _ := json.MarshalIndent(f, "", "  ")
-	if _, err := fh.Write(data); err != nil {
-		fh.Close()
-		return fmt.Errorf("app: %w", err)
-	}
-	if err := fh.Close(); err != nil {
+	defer os.Remove(tmp)
+	if err := os.Link(tmp, path); errors.Is(err, fs.ErrExist) {
+		return err
+	} else if err != nil {
 		return fmt.Errorf("app: %w", err)
 	}
 	a.Log.Info("generated development secrets", "path", path)
 	return nil
+}
+
+// writeTemp writes f to a new temporary file (mode 0600) in dir and
+// returns its path.
+func writeTemp(dir string, f DevSecrets) (string, error) {
+	tmp, err := os.CreateTemp(dir, DevSecretsFile+".*")
+	if err != nil {
+		return "", fmt.Errorf("app: %w", err)
+	}
+	data, _ := json.MarshalIndent(f, "", "  ")
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("app: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("app: %w", err)
+	}
+	return tmp.Name(), nil
 }
 
 // upgradeDevSecrets adds what an older dev-secrets.json lacks, replaces the
@@ -144,20 +162,12 @@ func (a *App) upgradeDevSecrets(f DevSecrets) (DevSecrets, error) {
 		return DevSecrets{}, err
 	}
 	path := filepath.Join(a.Config.DataDir, DevSecretsFile)
-	tmp, err := os.CreateTemp(a.Config.DataDir, DevSecretsFile+".*")
+	tmp, err := writeTemp(a.Config.DataDir, f)
 	if err != nil {
-		return DevSecrets{}, fmt.Errorf("app: %w", err)
+		return DevSecrets{}, err
 	}
-	defer os.Remove(tmp.Name()) // after a successful rename, nothing is there
-	data, _ := json.MarshalIndent(f, "", "  ")
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return DevSecrets{}, fmt.Errorf("app: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return DevSecrets{}, fmt.Errorf("app: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	defer os.Remove(tmp) // after a successful rename, nothing is there
+	if err := os.Rename(tmp, path); err != nil {
 		return DevSecrets{}, fmt.Errorf("app: %w", err)
 	}
 	a.Log.Info("added an ES256 development key to the development secrets", "path", path)
