@@ -221,9 +221,13 @@ func TestDeletedAccountTokensWriteNothing(t *testing.T) {
 // TestForgedRefreshTokenEndsNothing is finding 4: `sub.sid.` (both read
 // from an access token) + 43 characters is a plain 401; the owner's real
 // token still works and no notice is mailed. A token the session really
-// issued, spent three rotations ago (long past its own grace period, since
-// only the last spent token has one), still ends the session and mails
-// the one notice.
+// issued, spent three rotations ago (no grace period: only the last spent
+// token has one, for 10 s of real time the server's clock does not let a
+// test skip; pkg/account's TestRefreshReuseOfAnyRecentSpentToken covers
+// the last one after its grace with an injected clock), still ends the
+// session and mails the one notice. The local server mails from the
+// store's change feed in order, so a notice a forged token had caused
+// would be in the folder before the real one.
 func TestForgedRefreshTokenEndsNothing(t *testing.T) {
 	base, dir := startAbuse(t)
 	owner, attacker := from("127.0.0.2"), from("127.0.0.3")
