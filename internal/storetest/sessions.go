@@ -3,6 +3,9 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"reflect"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -29,6 +32,31 @@ func NewSession(userID string) *todo.RefreshSession {
 	}
 }
 
+// MustOwner creates, unless it exists, the account a session of rs's
+// must belong to (CreateSession stores a session only for it): address
+// rs.Email, ID rs.UserID, credential generation rs.CredGen.
+func MustOwner(tb testing.TB, s todo.Store, rs *todo.RefreshSession) *todo.User {
+	tb.Helper()
+	ctx := context.Background()
+	if u, err := s.User(ctx, rs.Email); err == nil {
+		return u
+	}
+	u := NewUser(rs.Email)
+	u.ID, u.CredGen, u.Status = rs.UserID, rs.CredGen, todo.StatusVerified
+	if err := s.CreateUser(ctx, u); err != nil {
+		tb.Fatalf("create the owner of a session: %v", err)
+	}
+	return u
+}
+
+// newOwnedSession is NewSession with its owner's account created.
+func newOwnedSession(t *testing.T, s todo.Store, userID string) *todo.RefreshSession {
+	t.Helper()
+	rs := NewSession(userID)
+	MustOwner(t, s, rs)
+	return rs
+}
+
 // storedSession reads want's session back from s and fails t unless it
 // equals want.
 func storedSession(t *testing.T, ctx context.Context, s todo.Store, want *todo.RefreshSession) *todo.RefreshSession {
@@ -40,7 +68,7 @@ func storedSession(t *testing.T, ctx context.Context, s todo.Store, want *todo.R
 		&w.RotatedAt, &w.CreatedAt, &w.LastUsedAt, &w.ExpiresAt} {
 		*p = p.UTC()
 	}
-	if g != w {
+	if !reflect.DeepEqual(g, w) {
 		t.Fatalf("session round trip:\n got %+v\nwant %+v", g, w)
 	}
 	return got
@@ -50,7 +78,8 @@ func testSessions(t *testing.T, open Opener) {
 	s, ctx := open(t), context.Background()
 	ann, bob := ulid.Make().String(), ulid.Make().String()
 
-	rs := NewSession(ann)
+	rs := newOwnedSession(t, s, ann)
+	rs.SpentHashes = []string{"a1", "b2", "c3"}
 	mustNil(t, s.CreateSession(ctx, rs))
 	wantVersion(t, "create", rs.Version, 1)
 	dup := NewSession(ann)
@@ -93,7 +122,7 @@ func testSessions(t *testing.T, open Opener) {
 func testSessionsExpiry(t *testing.T, open Opener) {
 	s, ctx := open(t), context.Background()
 	uid := ulid.Make().String()
-	old := NewSession(uid)
+	old := newOwnedSession(t, s, uid)
 	old.ExpiresAt = time.Now().Add(-time.Minute).Truncate(time.Millisecond)
 	mustNil(t, s.CreateSession(ctx, old))
 	_, err := s.Session(ctx, uid, old.ID)
@@ -107,7 +136,7 @@ func testSessionsExpiry(t *testing.T, open Opener) {
 
 func testSessionsConcurrent(t *testing.T, open Opener) {
 	s, ctx := open(t), context.Background()
-	rs := NewSession(ulid.Make().String())
+	rs := newOwnedSession(t, s, ulid.Make().String())
 	mustNil(t, s.CreateSession(ctx, rs))
 	errs := race(8, func(i int) error {
 		c := *rs
@@ -121,6 +150,7 @@ func testSessionsConcurrent(t *testing.T, open Opener) {
 // token becomes the previous one and a new one is sealed for the grace
 // period.
 func rotate(rs *todo.RefreshSession, newHash string, at time.Time) {
+	rs.SpentHashes = append([]string{rs.TokenHash}, rs.SpentHashes...)
 	rs.PrevHash, rs.TokenHash = rs.TokenHash, newHash
 	rs.RotatedAt, rs.LastUsedAt = at, at
 	rs.NextSealed = "sealed:" + newHash
@@ -128,7 +158,7 @@ func rotate(rs *todo.RefreshSession, newHash string, at time.Time) {
 
 func testSessionsRotation(t *testing.T, open Opener) {
 	s, ctx := open(t), context.Background()
-	rs := NewSession(ulid.Make().String())
+	rs := newOwnedSession(t, s, ulid.Make().String())
 	mustNil(t, s.CreateSession(ctx, rs))
 
 	first, err := s.Session(ctx, rs.UserID, rs.ID)
@@ -157,7 +187,7 @@ func testDeleteSessions(t *testing.T, open Opener) {
 	ann, bob := ulid.Make().String(), ulid.Make().String()
 	var anns, bobs []*todo.RefreshSession
 	for range 5 {
-		a, b := NewSession(ann), NewSession(bob)
+		a, b := newOwnedSession(t, s, ann), newOwnedSession(t, s, bob)
 		mustNil(t, s.CreateSession(ctx, a))
 		mustNil(t, s.CreateSession(ctx, b))
 		anns, bobs = append(anns, a), append(bobs, b)
@@ -246,4 +276,129 @@ func testDeleteUser(t *testing.T, open Opener) {
 	again := NewUser(u.Email)
 	mustNil(t, s.CreateUser(ctx, again))
 	wantVersion(t, "create after delete", again.Version, 1)
+}
+
+// testSessionsCredGen: a session is stored only for the account that still
+// has the session's user ID and credential generation; else Conflict, and
+// nothing stays stored.
+func testSessionsCredGen(t *testing.T, open Opener) {
+	s, ctx := open(t), context.Background()
+	uid := ulid.Make().String()
+	rs := NewSession(uid)
+	rs.CredGen = 7
+	u := MustOwner(t, s, rs)
+	storedUser(t, ctx, s, u) // CredGen round-trips on the account
+	mustNil(t, s.CreateSession(ctx, rs))
+	storedSession(t, ctx, s, rs) // and on the session
+
+	for _, tc := range []struct {
+		name string
+		edit func(rs *todo.RefreshSession)
+	}{
+		{"stale generation", func(rs *todo.RefreshSession) { rs.CredGen = 6 }},
+		{"newer generation", func(rs *todo.RefreshSession) { rs.CredGen = 8 }},
+		{"another account's ID", func(rs *todo.RefreshSession) { rs.UserID = ulid.Make().String() }},
+		{"no account", func(rs *todo.RefreshSession) { rs.Email = ulid.Make().String() + "@example.com" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := NewSession(uid)
+			c.CredGen = 7
+			tc.edit(c)
+			wantCode(t, s.CreateSession(ctx, c), todo.Conflict)
+			_, err := s.Session(ctx, c.UserID, c.ID)
+			wantCode(t, err, todo.NotFound)
+		})
+	}
+
+	// A bump makes the next create of the old generation a Conflict.
+	u, err := s.User(ctx, rs.Email)
+	mustNil(t, err)
+	u.CredGen++
+	mustNil(t, s.UpdateUser(ctx, u))
+	late := NewSession(uid)
+	late.CredGen = 7
+	wantCode(t, s.CreateSession(ctx, late), todo.Conflict)
+	late.CredGen = 8
+	mustNil(t, s.CreateSession(ctx, late))
+}
+
+// testSessionsCredGenRace races log-ins of the old generation (creators
+// that keep calling CreateSession until one is refused) against what a
+// password reset does (bump the generation, then DeleteSessions), round
+// after round: no session of the old generation may be left. The bump
+// starts once a few sessions exist, so creates run before, during and
+// after it; the test counts those that overlapped the bump and the
+// deletion.
+func testSessionsCredGenRace(t *testing.T, open Opener) {
+	s, ctx := open(t), context.Background()
+	const rounds, creators, maxEach, head = 10, 6, 5000, 12
+	overlapped, refused := 0, 0
+	type attempt struct {
+		rs         *todo.RefreshSession
+		start, end time.Time
+		err        error
+	}
+	for round := range rounds {
+		uid := ulid.Make().String()
+		owner := MustOwner(t, s, NewSession(uid))
+		var (
+			mu    sync.Mutex
+			tries []attempt
+			first = make(chan struct{}) // closed at the head-th session
+			once  sync.Once
+			n     atomic.Int32
+			wg    sync.WaitGroup
+		)
+		for range creators {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer once.Do(func() { close(first) })
+				for range maxEach {
+					rs := NewSession(uid)
+					rs.Email = owner.Email
+					start := time.Now()
+					err := s.CreateSession(ctx, rs)
+					mu.Lock()
+					tries = append(tries, attempt{rs, start, time.Now(), err})
+					mu.Unlock()
+					if err != nil {
+						return // refused (the bump) or failed: this creator is done
+					}
+					if n.Add(1) >= head {
+						once.Do(func() { close(first) })
+					}
+				}
+			}()
+		}
+		<-first
+		bumpStart := time.Now()
+		u, err := s.User(ctx, owner.Email)
+		mustNil(t, err)
+		u.CredGen++
+		mustNil(t, s.UpdateUser(ctx, u))
+		_, err = s.DeleteSessions(ctx, uid, "")
+		mustNil(t, err)
+		bumpEnd := time.Now()
+		wg.Wait()
+		for _, a := range tries {
+			switch todo.ErrorCode(a.err) {
+			case "":
+			case todo.Conflict:
+				refused++
+			default:
+				t.Fatalf("round %d: CreateSession: %v", round, a.err)
+			}
+			if a.start.Before(bumpEnd) && a.end.After(bumpStart) {
+				overlapped++
+			}
+			if _, err := s.Session(ctx, uid, a.rs.ID); todo.ErrorCode(err) != todo.NotFound {
+				t.Fatalf("round %d: a session of the old generation survived the bump and DeleteSessions (%v)", round, err)
+			}
+		}
+	}
+	if refused < rounds*creators {
+		t.Fatalf("%d creates refused in %d rounds, want every creator (%d) refused each round", refused, rounds, creators)
+	}
+	t.Logf("%d rounds: %d creates overlapped the bump and the deletion, %d refused; no session survived", rounds, overlapped, refused)
 }

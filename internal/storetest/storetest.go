@@ -34,6 +34,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("SessionsExpiry", func(t *testing.T) { testSessionsExpiry(t, open) })
 	t.Run("SessionsConcurrentUpdate", func(t *testing.T) { testSessionsConcurrent(t, open) })
 	t.Run("SessionsRotation", func(t *testing.T) { testSessionsRotation(t, open) })
+	t.Run("SessionsCredGen", func(t *testing.T) { testSessionsCredGen(t, open) })
+	t.Run("SessionsCredGenRace", func(t *testing.T) { testSessionsCredGenRace(t, open) })
 	t.Run("DeleteSessions", func(t *testing.T) { testDeleteSessions(t, open) })
 	t.Run("DeleteTodos", func(t *testing.T) { testDeleteTodos(t, open) })
 	t.Run("DeleteUser", func(t *testing.T) { testDeleteUser(t, open) })

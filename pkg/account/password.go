@@ -61,7 +61,11 @@ func (s *Service) ForgotPassword(ctx context.Context, email string) error {
 // wrong-code limit of verification applies; every failure is the same
 // InvalidCode after the same work. A reset ends every session of the
 // account, also verifies a pending address (the person proved they read
-// its mail), and mails the owner a notice.
+// its mail), and mails the owner a notice. The write that sets the new hash
+// also bumps the credential generation (User.CredGen) before the sessions
+// are deleted, so a log-in racing the reset with the old password either
+// finds its session refused (CreateSession sees the new generation) or
+// created early enough for the deletion to find it.
 func (s *Service) ResetPassword(ctx context.Context, email, code, password string) error {
 	email, err := todo.NormalizeEmail(email)
 	if err != nil {
@@ -87,6 +91,7 @@ func (s *Service) ResetPassword(ctx context.Context, email, code, password strin
 		}
 		now := s.now()
 		u.PasswordHash, u.ResetNonce, u.UpdatedAt = hash, "", now
+		u.CredGen++
 		if u.Status == todo.StatusPending {
 			u.Status, u.VerifiedAt, u.CodeNonce = todo.StatusVerified, now, ""
 		}
@@ -110,6 +115,12 @@ func liveReset(u *todo.User, now time.Time) string {
 // ChangePassword replaces the password of the session's account after
 // checking the current one (a wrong one counts toward the log-in limits),
 // ends every other session of the account and mails the owner a notice.
+// The write that sets the new hash bumps the credential generation, which
+// ends every session born of the old password, also those of log-ins
+// racing the change (see ResetPassword); the caller's own session is then
+// moved to the new generation and kept, and every other one is deleted.
+// A refresh of the caller's own session in the moment between the bump and
+// the move finds it stale and ends it: the caller then logs in again.
 func (s *Service) ChangePassword(ctx context.Context, userID, sid, current, next string) error {
 	if err := s.checkPassword(next); err != nil {
 		return err
@@ -122,40 +133,92 @@ func (s *Service) ChangePassword(ctx context.Context, userID, sid, current, next
 	if err != nil {
 		return err
 	}
+	var gen int64
 	err = s.edit(ctx, u.Email, func(u *todo.User) error {
 		u.PasswordHash, u.UpdatedAt = hash, s.now()
+		u.CredGen++
+		gen = u.CredGen
 		return s.noticeOn(ctx, u, todo.NoticePasswordChanged)
 	})
 	if err != nil {
+		return err
+	}
+	if err := s.moveSession(ctx, userID, sid, gen); err != nil {
 		return err
 	}
 	_, err = s.Sessions.DeleteSessions(ctx, userID, sid)
 	return err
 }
 
+// moveSession sets the credential generation of the session to gen with a
+// conditional update, reading again when a concurrent refresh rotated it;
+// a session gone meanwhile stays gone.
+func (s *Service) moveSession(ctx context.Context, userID, sid string, gen int64) error {
+	for range maxRetries {
+		rs, err := s.Sessions.Session(ctx, userID, sid)
+		if todo.ErrorCode(err) == todo.NotFound {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		rs.CredGen = gen
+		err = s.Sessions.UpdateSession(ctx, rs)
+		if code := todo.ErrorCode(err); code != todo.Conflict {
+			if code == todo.NotFound {
+				return nil
+			}
+			return err
+		}
+	}
+	return fmt.Errorf("account: change password: too much contention on session %s", sid)
+}
+
 // DeleteAccount removes the session's account after checking its password
 // (a wrong one counts toward the log-in limits): the account, its todos and
-// its sessions. Its last write marks it for the mailer, which tells the
-// owner. Counters kept per address (mails a day,
-// wrong codes a day) stay until they expire, so deleting and signing up
-// again resets no limit.
+// its sessions. Counters kept per address (mails a day, wrong codes a
+// day) stay until they expire, so deleting and signing up again resets no
+// limit. The order matters:
+//
+//  1. One write marks the account for the mailer, which tells the owner,
+//     and bumps its credential generation. It is the account's last write,
+//     so every engine's stream carries it with the whole account (a
+//     removal may carry only the key), and from it on no log-in that read
+//     the old account can keep a session (see ResetPassword).
+//  2. The sessions go, before the todos: from then on every todo route
+//     refuses the account's access tokens (their session is gone).
+//  3. The todos go.
+//  4. The account goes.
+//  5. The todos go once more: a write that passed its session check just
+//     before step 2 may land while step 3 runs, after its query passed.
+//     (One delayed past all of this would leave a row no account can
+//     reach: the user ID is never given out again.)
 func (s *Service) DeleteAccount(ctx context.Context, userID, sid, password string) error {
 	u, err := s.reauthenticate(ctx, userID, sid, password)
 	if err != nil {
 		return err
 	}
-	// The notice is the account's last write, so every engine's stream
-	// carries it with the whole account (a removal may carry only the key).
-	if err := s.notice(ctx, u.Email, todo.NoticeAccountDeleted); err != nil {
-		return err
-	}
-	if _, err := s.Todos.DeleteTodos(ctx, u.ID); err != nil {
+	err = s.edit(ctx, u.Email, func(nu *todo.User) error {
+		if nu.ID != u.ID {
+			return unauthorizedRefresh() // the address belongs to a new account now
+		}
+		nu.CredGen++
+		return s.noticeOn(ctx, nu, todo.NoticeAccountDeleted)
+	})
+	if err != nil && todo.ErrorCode(err) != todo.NotFound {
 		return err
 	}
 	if _, err := s.Sessions.DeleteSessions(ctx, u.ID, ""); err != nil {
 		return err
 	}
-	return s.Deleter.DeleteUser(ctx, u.Email)
+	if _, err := s.Todos.DeleteTodos(ctx, u.ID); err != nil {
+		return err
+	}
+	if err := s.Deleter.DeleteUser(ctx, u.Email); err != nil {
+		return err
+	}
+	_, err = s.Todos.DeleteTodos(ctx, u.ID)
+	return err
 }
 
 // reauthenticate returns the account of a live session after checking its

@@ -62,7 +62,12 @@ func newID() (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// startSession opens a session for u and returns its tokens.
+// startSession opens a session for u and returns its tokens. The session
+// records u.CredGen, the generation the log-in read, and the store keeps
+// it only if the account still has it: when a reset, change or deletion
+// got there first (the log-in checked the old password), the answer is
+// InvalidCredentials, as if the log-in had come a moment later, since the
+// password it checked is no longer the account's.
 func (s *Service) startSession(ctx context.Context, u *todo.User) (*todo.Session, error) {
 	sid, err := newID()
 	if err != nil {
@@ -74,8 +79,13 @@ func (s *Service) startSession(ctx context.Context, u *todo.User) (*todo.Session
 	}
 	now := s.now()
 	rs := &todo.RefreshSession{ID: sid, UserID: u.ID, Email: u.Email, TokenHash: tokenHash(token),
-		CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(s.Policy.SessionMax), ClientIP: todo.ClientIP(ctx)}
-	if err := s.Sessions.CreateSession(ctx, rs); err != nil {
+		CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(s.Policy.SessionMax), ClientIP: todo.ClientIP(ctx),
+		CredGen: u.CredGen}
+	err = s.Sessions.CreateSession(ctx, rs)
+	if todo.ErrorCode(err) == todo.Conflict {
+		return nil, invalidCredentials() // the password changed meanwhile (or, at odds of 2^-128, the session ID was taken)
+	}
+	if err != nil {
 		return nil, err
 	}
 	return s.tokens(u, rs, token)
@@ -106,10 +116,17 @@ func seconds(d time.Duration) int { return int(d.Round(time.Second) / time.Secon
 // token; the one presented is spent. The same spent token presented again
 // within ten seconds of its rotation (two tabs refreshing at once) gets the
 // same new refresh token; presented later, it was stolen: the whole session
-// ends, its owner is mailed a notice, and the answer is Unauthorized. A
-// session ends after Policy.SessionIdle without a refresh and after
-// Policy.SessionMax. Rotation is a conditional write, so two concurrent
-// refreshes with one token never yield two live tokens.
+// ends, its owner is mailed a notice, and the answer is Unauthorized. Only
+// a token the session really issued counts as stolen: one whose hash is
+// the live one or among the session's last todo.MaxSpentHashes spent ones;
+// any other token (a forgery naming the session's IDs, which every access
+// token shows) is a plain Unauthorized that changes nothing and mails
+// nothing. A session ends after Policy.SessionIdle without a refresh,
+// after Policy.SessionMax, and as soon as its account is gone, belongs to
+// a new account (another ID) or has another credential generation (a
+// reset, change or deletion since the log-in): Refresh reads the account
+// each time. Rotation is a conditional write, so two concurrent refreshes
+// with one token never yield two live tokens.
 func (s *Service) Refresh(ctx context.Context, token string) (*todo.Session, error) {
 	userID, sid, ok := parseRefreshToken(token)
 	if !ok {
@@ -125,11 +142,19 @@ func (s *Service) Refresh(ctx context.Context, token string) (*todo.Session, err
 			return nil, err
 		}
 		now := s.now()
+		live, spent := sameHash(h, rs.TokenHash), wasSpent(rs, h)
 		switch {
+		case !live && !spent:
+			return nil, unauthorizedRefresh() // never issued: nothing ends
 		case !now.Before(rs.ExpiresAt) || now.Sub(rs.LastUsedAt) >= s.Policy.SessionIdle:
 			_ = s.Sessions.DeleteSession(ctx, userID, sid)
 			return nil, unauthorizedRefresh()
-		case sameHash(h, rs.TokenHash):
+		}
+		if err := s.owner(ctx, rs); err != nil {
+			return nil, err
+		}
+		switch {
+		case live:
 			out, err := s.rotate(ctx, rs, h)
 			if todo.ErrorCode(err) == todo.Conflict {
 				continue // a concurrent refresh rotated it: read again
@@ -148,13 +173,47 @@ func (s *Service) Refresh(ctx context.Context, token string) (*todo.Session, err
 	return nil, fmt.Errorf("account: refresh: too much contention on session %s", sid)
 }
 
-// rotate spends the live token (hash h) and stores a new one.
+// wasSpent reports whether h is the hash of a token the session issued and
+// a rotation spent since.
+func wasSpent(rs *todo.RefreshSession, h string) bool {
+	if rs.PrevHash != "" && sameHash(h, rs.PrevHash) {
+		return true
+	}
+	for _, old := range rs.SpentHashes {
+		if sameHash(h, old) {
+			return true
+		}
+	}
+	return false
+}
+
+// owner returns nil if the session's account is still there with its ID
+// and credential generation; else (gone, a new account, or a reset, change
+// or deletion since the log-in) it deletes the session and returns
+// Unauthorized.
+func (s *Service) owner(ctx context.Context, rs *todo.RefreshSession) error {
+	u, err := s.Users.User(ctx, rs.Email)
+	if err != nil && todo.ErrorCode(err) != todo.NotFound {
+		return err
+	}
+	if err != nil || u.ID != rs.UserID || u.CredGen != rs.CredGen {
+		if err := s.Sessions.DeleteSession(ctx, rs.UserID, rs.ID); err != nil {
+			return err
+		}
+		return unauthorizedRefresh()
+	}
+	return nil
+}
+
+// rotate spends the live token (hash h) and stores a new one; the spent
+// hash goes first in the session's list of the last todo.MaxSpentHashes.
 func (s *Service) rotate(ctx context.Context, rs *todo.RefreshSession, h string) (*todo.Session, error) {
 	next, err := newRefreshToken(rs.UserID, rs.ID)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
+	rs.SpentHashes = append([]string{h}, rs.SpentHashes[:min(len(rs.SpentHashes), todo.MaxSpentHashes-1)]...)
 	rs.PrevHash, rs.TokenHash, rs.RotatedAt, rs.LastUsedAt = h, tokenHash(next), now, now
 	rs.NextSealed = s.Sealer.Seal(next)
 	rs.ClientIP = todo.ClientIP(ctx)

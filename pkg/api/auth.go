@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -13,9 +14,21 @@ type TokenVerifier interface {
 	Verify(token string) (todo.TokenClaims, error)
 }
 
-// requireUser lets a request through only with a valid bearer token, and
-// puts the user and session IDs into its context (todo.UserID,
-// todo.SessionID).
+// SessionChecker finds a live session: todo.SessionStore's Session, a
+// strongly consistent read, NotFound for a session that ended (log-out,
+// reset, change, deletion, reuse) or expired.
+type SessionChecker interface {
+	Session(ctx context.Context, userID, id string) (*todo.RefreshSession, error)
+}
+
+// requireUser lets a request through only with a valid bearer token whose
+// session (sub, sid) still exists, and puts the user and session IDs into
+// its context (todo.UserID, todo.SessionID). The session is read on every
+// request, the list included (no cache: one strongly consistent read is
+// cheap next to the request, and a cache would keep an ended session
+// listing for its lifetime). A session that is gone is Unauthorized, so
+// nothing a deleted or reset account's old tokens send can land.
+// Server.Sessions nil skips the read (handler tests only).
 func (s *Server) requireUser(next handlerFunc) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
@@ -26,6 +39,15 @@ func (s *Server) requireUser(next handlerFunc) handlerFunc {
 		c, err := s.Tokens.Verify(token)
 		if err != nil {
 			return err
+		}
+		if s.Sessions != nil {
+			_, err := s.Sessions.Session(r.Context(), c.UserID, c.SessionID)
+			if todo.ErrorCode(err) == todo.NotFound {
+				return todo.Errorf(todo.Unauthorized, "The session has ended; log in again.")
+			}
+			if err != nil {
+				return err
+			}
 		}
 		ctx := todo.WithSessionID(todo.WithUserID(r.Context(), c.UserID), c.SessionID)
 		return next(w, r.WithContext(ctx))

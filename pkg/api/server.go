@@ -31,6 +31,8 @@ import (
 type Server struct {
 	// Tokens checks bearer tokens on the routes that need a user.
 	Tokens TokenVerifier
+	// Sessions finds the session of a bearer token; nil skips that check.
+	Sessions SessionChecker
 	// Cursors seals and opens paging cursors.
 	Cursors *Cursors
 	// AppURL is the web app; GET /verify redirects to it.

@@ -22,19 +22,35 @@ func sessionNotFound() error { return todo.Errorf(todo.NotFound, "No such sessio
 // at now. A session without ExpiresAt has expired.
 func sessionExpired(s *todo.RefreshSession, now time.Time) bool { return !now.Before(s.ExpiresAt) }
 
-// CreateSession implements todo.SessionStore in one write transaction that
-// finds no session under the key. A session that has expired but is not yet
-// swept still holds its key.
+// CreateSession implements todo.SessionStore in one write transaction over
+// the users and sessions buckets: it reads the account of rs.Email, and
+// stores the session only if the account still has ID rs.UserID and
+// CredGen rs.CredGen and no session holds the key. A session that has
+// expired but is not yet swept still holds its key.
 func (s *Store) CreateSession(_ context.Context, rs *todo.RefreshSession) error {
 	n := *rs
 	n.Version = 1
 	err := s.update(func(tx *bbolt.Tx) error {
+		var u todo.User
+		found, err := getJSON(tx.Bucket(bucketUsers), []byte(rs.Email), &u)
+		if err != nil {
+			return err
+		}
+		if !found || u.ID != rs.UserID || u.CredGen != rs.CredGen {
+			return staleCredentials()
+		}
 		return putNew(tx.Bucket(bucketSessions), sessionKey(rs.UserID, rs.ID), &n, "A session with this ID exists.")
 	})
 	if err == nil {
 		rs.Version = 1
 	}
 	return err
+}
+
+// staleCredentials is CreateSession's Conflict for an account that is gone
+// or whose credential generation moved on since the log-in read it.
+func staleCredentials() error {
+	return todo.Errorf(todo.Conflict, "The account's password changed meanwhile.")
 }
 
 // putNew stores v under k unless the key is taken, which is a Conflict

@@ -32,6 +32,7 @@ type userItem struct {
 	CreatedAt    string `dynamodbav:"createdAt,omitempty"`
 	UpdatedAt    string `dynamodbav:"updatedAt,omitempty"`
 	VerifiedAt   string `dynamodbav:"verifiedAt,omitempty"`
+	CredGen      int64  `dynamodbav:"credGen,omitempty"` // absent on items written before it: 0
 	Version      int64  `dynamodbav:"version"`
 }
 
@@ -129,6 +130,7 @@ func newUserItem(u *todo.User, version int64) userItem {
 		CreatedAt:    formatTime(u.CreatedAt),
 		UpdatedAt:    formatTime(u.UpdatedAt),
 		VerifiedAt:   formatTime(u.VerifiedAt),
+		CredGen:      u.CredGen,
 		Version:      version,
 	}
 }
@@ -160,6 +162,7 @@ func decodeUser(m map[string]types.AttributeValue) (*todo.User, error) {
 		NoticeIP:     it.NoticeIP,
 		AlertNonce:   it.AlertNonce,
 		ResetNonce:   it.ResetNonce,
+		CredGen:      it.CredGen,
 		Version:      it.Version,
 	}
 	for _, f := range []struct {

@@ -29,6 +29,7 @@ func TestSessionItem(t *testing.T) {
 	ctx := context.Background()
 	rs := storetest.NewSession("u1")
 	rs.ExpiresAt = time.Date(2030, 1, 2, 3, 4, 5, 600_000_000, time.UTC)
+	storetest.MustOwner(t, s, rs)
 	if err := s.CreateSession(ctx, rs); err != nil {
 		t.Fatal(err)
 	}

@@ -128,6 +128,7 @@ func userRow(u *todo.User, version int64) row {
 	r.time("createdAt", u.CreatedAt)
 	r.time("updatedAt", u.UpdatedAt)
 	r.time("verifiedAt", u.VerifiedAt)
+	r.int("credGen", u.CredGen)
 	r.int("version", version)
 	return r
 }
@@ -157,6 +158,7 @@ func userFrom(email string, c columns) (*todo.User, error) {
 		CreatedAt:    d.time("createdAt", false),
 		UpdatedAt:    d.time("updatedAt", false),
 		VerifiedAt:   d.time("verifiedAt", false),
+		CredGen:      d.int("credGen", false), // absent on rows written before it: 0
 		Version:      d.int("version", true),
 	}
 	if err := d.err(); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	ots "github.com/aliyun/aliyun-tablestore-go-sdk/tablestore"
@@ -43,6 +44,8 @@ func sessionRow(s *todo.RefreshSession, version int64) row {
 	r.time("expiresAt", s.ExpiresAt)
 	r.str("clientIp", s.ClientIP)
 	r.str("email", s.Email)
+	r.str("spent", strings.Join(s.SpentHashes, ","))
+	r.int("credGen", s.CredGen)
 	r.int("version", version)
 	return r
 }
@@ -50,23 +53,33 @@ func sessionRow(s *todo.RefreshSession, version int64) row {
 func sessionFrom(userID, id string, c columns) (*todo.RefreshSession, error) {
 	d := &decoder{c: c}
 	s := &todo.RefreshSession{
-		ID:         id,
-		UserID:     userID,
-		TokenHash:  d.str("tokenHash", false),
-		PrevHash:   d.str("prevHash", false),
-		RotatedAt:  d.time("rotatedAt", false),
-		NextSealed: d.str("nextSealed", false),
-		CreatedAt:  d.time("createdAt", false),
-		LastUsedAt: d.time("lastUsedAt", false),
-		ExpiresAt:  d.time("expiresAt", true),
-		ClientIP:   d.str("clientIp", false),
-		Email:      d.str("email", false),
-		Version:    d.int("version", true),
+		ID:          id,
+		UserID:      userID,
+		TokenHash:   d.str("tokenHash", false),
+		PrevHash:    d.str("prevHash", false),
+		RotatedAt:   d.time("rotatedAt", false),
+		NextSealed:  d.str("nextSealed", false),
+		CreatedAt:   d.time("createdAt", false),
+		LastUsedAt:  d.time("lastUsedAt", false),
+		ExpiresAt:   d.time("expiresAt", true),
+		ClientIP:    d.str("clientIp", false),
+		Email:       d.str("email", false),
+		SpentHashes: splitSpent(d.str("spent", false)),
+		CredGen:     d.int("credGen", false), // absent on rows written before it: 0
+		Version:     d.int("version", true),
 	}
 	if err := d.err(); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// splitSpent reads the "spent" column: the hashes (hex) joined by commas.
+func splitSpent(v string) []string {
+	if v == "" {
+		return nil
+	}
+	return strings.Split(v, ",")
 }
 
 // sessionCall checks what every session call needs: a sessions table and
@@ -90,8 +103,25 @@ func (s *Store) unexpired(rs *todo.RefreshSession, err error) (*todo.RefreshSess
 	return rs, err
 }
 
-// CreateSession implements todo.SessionStore: one PutRow that expects no
-// row under the owner's key.
+// CreateSession implements todo.SessionStore in three steps: a PutRow that
+// expects no row under the owner's key, then a GetRow of the account of
+// rs.Email; if the account is gone or has another ID or CredGen, it
+// deletes the session again and returns Conflict. It sets rs.Version to 1
+// only when the session stays.
+//
+// Tablestore has no transaction across two tables: a local transaction
+// holds the rows of one partition key value of one table
+// (https://www.alibabacloud.com/help/en/tablestore/developer-reference/local-transaction-in-java),
+// and the account and the session live in two tables. The three steps are
+// as safe, because every Tablestore read sees every write acknowledged
+// before it (strong consistency), and a reset, change or deletion bumps
+// CredGen in its conditional users write BEFORE its DeleteSessions reads
+// the user's sessions with GetRange: if this GetRow ran after the bump, it
+// sees it and the session goes here; if it ran before, the PutRow ran
+// before too, so DeleteSessions finds the session and deletes it. No token
+// of the session leaves the log-in before this returns nil, and Refresh
+// checks the generation again, so the moment the session is stored before
+// its GetRow serves nobody.
 func (s *Store) CreateSession(ctx context.Context, rs *todo.RefreshSession) error {
 	bad := fmt.Errorf("tablestore: create session: user ID or session ID is empty or longer than %d bytes", maxKeyBytes)
 	if err := s.sessionCall(rs.UserID, rs.ID, bad); err != nil {
@@ -100,8 +130,26 @@ func (s *Store) CreateSession(ctx context.Context, rs *todo.RefreshSession) erro
 	if err := s.create(ctx, sessionEntity, s.sessions, sessionKey(rs.UserID, rs.ID), sessionRow(rs, 1)); err != nil {
 		return err
 	}
-	rs.Version = 1
-	return nil
+	u, err := s.User(ctx, rs.Email)
+	if err == nil && u.ID == rs.UserID && u.CredGen == rs.CredGen {
+		rs.Version = 1
+		return nil
+	}
+	if err != nil && todo.ErrorCode(err) != todo.NotFound {
+		err = fmt.Errorf("tablestore: create session: %w", err)
+	} else {
+		err = staleCredentials()
+	}
+	if derr := s.DeleteSession(ctx, rs.UserID, rs.ID); derr != nil {
+		return errors.Join(err, derr)
+	}
+	return err
+}
+
+// staleCredentials is CreateSession's Conflict for an account that is gone
+// or whose credential generation moved on since the log-in read it.
+func staleCredentials() error {
+	return todo.Errorf(todo.Conflict, "The account's password changed meanwhile.")
 }
 
 // Session implements todo.SessionStore with one GetRow under the owner's

@@ -20,6 +20,14 @@ type RefreshSession struct {
 	PrevHash   string
 	RotatedAt  time.Time
 	NextSealed string // the live token, sealed (AES-GCM) for the grace period only; "" after it
+	// SpentHashes are the hashes of the last MaxSpentHashes spent tokens,
+	// newest first (PrevHash among them): one of them presented again
+	// after the grace period is a stolen token; a token in neither list
+	// was never issued and ends nothing.
+	SpentHashes []string
+	// CredGen is the owner's User.CredGen when the log-in read it: the
+	// session lives only while the account still has that generation.
+	CredGen    int64
 	CreatedAt  time.Time
 	LastUsedAt time.Time // the idle limit counts from here
 	ExpiresAt  time.Time // the absolute limit; the store may drop the session after it
@@ -27,12 +35,22 @@ type RefreshSession struct {
 	Version    int64     // optimistic-concurrency version, bumped by every write
 }
 
+// MaxSpentHashes bounds RefreshSession.SpentHashes.
+const MaxSpentHashes = 8
+
 // SessionStore keeps refresh sessions. Every method is scoped to one user;
 // ending all of a user's sessions reads only that user's (a query by
 // owner, never a table scan).
 type SessionStore interface {
-	// CreateSession stores a new session with Version 1. It returns a
-	// Conflict error if the user has a session with that ID.
+	// CreateSession stores a new session with Version 1, on condition
+	// that the account of s.Email still has ID s.UserID and CredGen
+	// s.CredGen. It returns a Conflict error if the account is gone or has
+	// moved on (a password reset, change or deletion since the log-in read
+	// it), or if the user has a session with that ID; either way no
+	// session is left stored. So a log-in that read the old password can
+	// never leave a session behind a reset that bumped the generation and
+	// then deleted the user's sessions: either the create sees the bump, or
+	// the session existed before DeleteSessions listed them.
 	CreateSession(ctx context.Context, s *RefreshSession) error
 	// Session returns the user's session, or a NotFound error; an expired
 	// session may be reported as NotFound.

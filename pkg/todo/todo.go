@@ -43,7 +43,13 @@ type User struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	VerifiedAt   time.Time // zero while pending
-	Version      int64     // optimistic-concurrency version, bumped by every write
+	// CredGen is the credential generation: every password reset, password
+	// change and account deletion adds one, in the write that changes the
+	// hash or marks the deletion. A session records the generation its
+	// log-in read and lives only while the account still has it (rows
+	// written before it read as 0).
+	CredGen int64
+	Version int64 // optimistic-concurrency version, bumped by every write
 }
 
 // Notice is the kind of a security notice mailed to an account's owner.

@@ -13,7 +13,8 @@ import (
 )
 
 // New returns the api.Server for a's configuration: it verifies access
-// tokens with JWT_PUBLIC_KEYS (and JWT_SIGNING_KEYS' public halves), seals cursors with APP_SECRET, reads client IPs
+// tokens with JWT_PUBLIC_KEYS (and JWT_SIGNING_KEYS' public halves) and
+// finds each token's session in the store (SESSIONS_TABLE), seals cursors with APP_SECRET, reads client IPs
 // through TRUSTED_PROXIES and, unless RATE_LIMITS=off, keeps the per-IP
 // budgets of sign-up and verify.
 func New(a *app.App) (*api.Server, error) {
@@ -22,7 +23,7 @@ func New(a *app.App) (*api.Server, error) {
 		return nil, err
 	}
 	c := a.Config
-	srv := &api.Server{Tokens: verifier, Cursors: api.NewCursors(a.Secret()),
+	srv := &api.Server{Tokens: verifier, Sessions: a.Store, Cursors: api.NewCursors(a.Secret()),
 		AppURL: c.AppURL, AllowedOrigins: c.AllowedOrigins, Log: a.Log, TrustedProxies: c.TrustedProxies}
 	if c.Limits.PerIP {
 		srv.Limiter = &limit.Limiter{Store: a.Store}
