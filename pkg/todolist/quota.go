@@ -38,7 +38,9 @@ import (
 // delete reads when the todos were last counted before it deletes, and
 // gives its slot back only if they have not been counted again since (that
 // count may already lack its todo; the counter stays too high until the
-// next one).
+// next one). That check is a read before the decrement: only a whole
+// recount (stamp, listing and lowering) run between the two could still
+// leave the count one too low.
 const (
 	counterTTL = 90 * 24 * time.Hour
 	// settleWindow is longer than any add runs (the functions time out
