@@ -49,6 +49,7 @@ var access = map[string]struct {
 	"Throttle":       {"KeysTable", []string{"GetItem"}, []string{"GetRow"}},
 	"PutThrottle":    {"KeysTable", []string{"PutItem"}, []string{"PutRow", "GetRow"}},
 	"DeleteThrottle": {"KeysTable", []string{"DeleteItem"}, []string{"DeleteRow"}},
+	"AddCount":       {"KeysTable", []string{"UpdateItem", "GetItem"}, []string{"UpdateRow", "GetRow"}}, // GetItem: Count's read; a failed condition returns the item
 	"Settle":         {"KeysTable", []string{"PutItem"}, []string{"GetRow", "PutRow"}},
 	"DeleteUser":     {"UsersTable", []string{"DeleteItem"}, []string{"DeleteRow"}},
 	"DeleteTodos":    {"TodosTable", []string{"Query", "BatchWriteItem"}, []string{"GetRange", "DeleteRow"}},
@@ -137,6 +138,10 @@ func (r *recorder) PutThrottle(ctx context.Context, t *todo.Throttle) error {
 func (r *recorder) DeleteThrottle(ctx context.Context, key string) error {
 	r.note("DeleteThrottle")
 	return r.Store.DeleteThrottle(ctx, key)
+}
+func (r *recorder) AddCount(ctx context.Context, key string, delta, floor, ceiling int64, expires time.Time) (int64, bool, error) {
+	r.note("AddCount")
+	return r.Store.AddCount(ctx, key, delta, floor, ceiling, expires)
 }
 func (r *recorder) Settle(ctx context.Context, key, from, to string, expires time.Time) error {
 	r.note("Settle")

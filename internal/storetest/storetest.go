@@ -29,6 +29,8 @@ func Run(t *testing.T, open Opener) {
 	t.Run("TodosConcurrentUpdate", func(t *testing.T) { testTodosConcurrent(t, open) })
 	t.Run("Claims", func(t *testing.T) { testClaims(t, open) })
 	t.Run("Throttles", func(t *testing.T) { testThrottles(t, open) })
+	t.Run("Counters", func(t *testing.T) { testCounters(t, open) })
+	t.Run("CountersConcurrent", func(t *testing.T) { testCountersConcurrent(t, open) })
 	t.Run("Expiry", func(t *testing.T) { testExpiry(t, open) })
 	t.Run("Sessions", func(t *testing.T) { testSessions(t, open) })
 	t.Run("SessionsExpiry", func(t *testing.T) { testSessionsExpiry(t, open) })

@@ -8,12 +8,12 @@ import (
 
 // Change is one record of a table's stream, in the layout the Function
 // Compute Tablestore trigger delivers (one element of "Records"). The
-// double records every PutRow and DeleteRow on a table created with the
-// stream enabled. Like the service's stream, a record carries no old image:
-// a PutRow record holds every column of the row as written, a DeleteRow
-// record none.
+// double records every PutRow, UpdateRow and DeleteRow on a table created
+// with the stream enabled. Like the service's stream, a record carries no
+// old image: a PutRow record holds every column of the row as written, an
+// UpdateRow record the columns it changed, a DeleteRow record none.
 type Change struct {
-	Type       string // "PutRow" or "DeleteRow"
+	Type       string // "PutRow", "UpdateRow" or "DeleteRow"
 	Info       ChangeInfo
 	PrimaryKey []KeyColumn
 	Columns    []ColumnChange // nil for DeleteRow
@@ -32,10 +32,10 @@ type KeyColumn struct {
 
 // ColumnChange is one attribute column of a record.
 type ColumnChange struct {
-	Type       string // "Put" (the double writes whole rows only)
+	Type       string // "Put", or for UpdateRow also "DeleteOneVersion" or "DeleteAllVersions"
 	ColumnName string
-	Value      any   // int64, float64, bool, string or []byte
-	Timestamp  int64 // the cell's version, in milliseconds since 1970
+	Value      any   // int64, float64, bool, string or []byte; nil for a delete
+	Timestamp  int64 // the cell's version, in milliseconds since 1970 (0 for DeleteAllVersions)
 }
 
 // trigger is the payload the Tablestore trigger hands to a function.

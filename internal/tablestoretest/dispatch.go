@@ -46,6 +46,8 @@ func (s *Server) dispatch(instance, path string, body []byte) (message, *Error) 
 		})
 	case "/PutRow":
 		return onTable(tables, body, new(otsprotocol.PutRowRequest), s.putRow)
+	case "/UpdateRow":
+		return onTable(tables, body, new(otsprotocol.UpdateRowRequest), s.updateRow)
 	case "/GetRow":
 		return onTable(tables, body, new(otsprotocol.GetRowRequest), (*table).getRow)
 	case "/DeleteRow":

@@ -28,8 +28,7 @@ const (
 	tagExtension    = 0xB
 
 	// A cell's operation byte (tagCellType) is carried through as read:
-	// PutRow refuses any, so the values (delete all versions 0x1, delete one
-	// version 0x3, increment 0x4) are not named here.
+	// PutRow refuses any; UpdateRow's values are named in update.go.
 
 	vtInteger       = 0x0
 	vtDouble        = 0x1

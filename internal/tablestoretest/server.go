@@ -4,9 +4,11 @@
 // protobuf-over-HTTP protocol (the messages in the SDK's otsprotocol package,
 // rows in PlainBuffer), so the real Go SDK runs against it unchanged.
 //
-// Implemented: /CreateTable, /ListTable, /DescribeTable, /PutRow, /GetRow,
-// /DeleteRow and /GetRange, with row-existence expectations and column
-// conditions (single and composite) applied as Tablestore documents them,
+// Implemented: /CreateTable, /ListTable, /DescribeTable, /PutRow,
+// /UpdateRow (put, delete and atomic-increment columns; see update.go),
+// /GetRow, /DeleteRow and /GetRange, with row-existence expectations and
+// column conditions (single and composite) applied as Tablestore documents
+// them,
 // and errors answered as the service answers them: an otsprotocol.Error body
 // with the documented code and HTTP status (OTSConditionCheckFail and
 // OTSAuthFailed are 403, OTSObjectNotExist 404, OTSObjectAlreadyExist 409,
@@ -19,7 +21,7 @@
 // DelayNext stalls a call before it runs.
 //
 // Not modelled: more than one version per cell (each write keeps the newest
-// value only), table TTL, UpdateRow, batch calls, search indexes, stream
+// value only), table TTL, batch calls, search indexes, stream
 // shards and iterators (Changes returns the stream records instead),
 // capacity accounting (every call reports 1 CU) and the delay after
 // CreateTable before a real table is ready. Other actions answer

@@ -119,7 +119,7 @@ type Limits struct {
 	CodeTriesPerDay   int           // CODE_TRIES_PER_DAY (20): wrong codes per address per UTC day, across all its codes
 	// Per user (RATE_LIMITS=off leaves them on: they are not per-IP budgets):
 	TodoQuota  int          // TODO_QUOTA (5000): the most todos one user may have
-	UserWrites limit.Budget // USER_WRITE_LIMIT (10/1s): adds, changes and deletes per user
+	UserWrites limit.Budget // USER_WRITE_LIMIT (100/10s: a burst of 100, then 10 a second): adds, changes and deletes per user
 }
 
 // ConfigFromEnv reads the configuration from the process environment.
@@ -221,7 +221,7 @@ func (c *Config) limitsFrom(getenv func(string) string, str func(name, def strin
 	l.CodeMailsPerDay = c.number("CODE_MAILS_PER_DAY", str("CODE_MAILS_PER_DAY", "5"), 1, 1000)
 	l.CodeTriesPerDay = c.number("CODE_TRIES_PER_DAY", str("CODE_TRIES_PER_DAY", "20"), 1, 10000)
 	l.TodoQuota = c.number("TODO_QUOTA", str("TODO_QUOTA", "5000"), 1, 1000000)
-	l.UserWrites = c.budget("USER_WRITE_LIMIT", str("USER_WRITE_LIMIT", "10/1s"))
+	l.UserWrites = c.budget("USER_WRITE_LIMIT", str("USER_WRITE_LIMIT", "100/10s"))
 }
 
 func (c *Config) budget(name, v string) limit.Budget {

@@ -1,13 +1,17 @@
-// Package limit keeps budgets: at most Max events per key in a fixed
-// window, counted on the domain's throttle store with conditional writes,
-// so that concurrent requests cannot take more than the budget allows. The
-// API uses it for per-client-IP budgets, the account service for
-// per-address ones.
+// Package limit keeps budgets on the domain's atomic counters
+// (todo.CounterStore): token buckets that let a burst of up to Max events
+// through and refill at Max per Window, or, for limits stated per calendar
+// window (per UTC day), fixed windows. Each take is one atomic conditional
+// write, so concurrent requests can neither take more than the budget
+// allows nor be refused because they ran at the same time. The API uses it
+// for per-client-IP budgets, the account service for per-address ones, the
+// todo service for each user's writes.
 package limit
 
 import (
 	"context"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -15,11 +19,21 @@ import (
 	"github.com/todofn/todofn/pkg/todo"
 )
 
-// Budget is at most Max events per Window. The zero Budget allows
-// everything.
+// Budget is a token bucket of Max events refilled at Max per Window: a
+// burst of up to Max passes at once, after which one more event passes
+// every Window/Max, and a bucket left idle holds at most Max. So "30/5m"
+// is a bucket of 30 refilled at 30 per 5 minutes, and "100/10s" a bucket
+// of 100 refilled at 10 a second.
+//
+// With Fixed, it is instead at most Max events in each fixed window of
+// length Window (counted from the zero time, so a Window of 24h is a UTC
+// day): for limits that readers are told are "per day".
+//
+// The zero Budget allows everything.
 type Budget struct {
 	Max    int
 	Window time.Duration
+	Fixed  bool
 }
 
 // Off reports whether b allows everything.
@@ -33,8 +47,8 @@ func (b Budget) String() string {
 	return strconv.Itoa(b.Max) + "/" + b.Window.String()
 }
 
-// ParseBudget reads "N/duration", such as "30/5m" or "100/1h"; "off" (or
-// "0") is the zero Budget.
+// ParseBudget reads "N/duration", such as "30/5m" or "100/1h", as a token
+// bucket; "off" (or "0") is the zero Budget.
 func ParseBudget(s string) (Budget, error) {
 	s = strings.TrimSpace(s)
 	if s == "off" || s == "0" {
@@ -52,12 +66,9 @@ func ParseBudget(s string) (Budget, error) {
 	return Budget{Max: max, Window: w}, nil
 }
 
-// maxRetries bounds the optimistic-concurrency loop of one Take.
-const maxRetries = 8
-
-// Limiter takes events from budgets kept in a throttle store.
+// Limiter takes events from budgets kept in a counter store.
 type Limiter struct {
-	Store todo.ThrottleStore
+	Store todo.CounterStore
 	Now   func() time.Time // nil means time.Now
 }
 
@@ -68,87 +79,121 @@ func (l *Limiter) now() time.Time {
 	return time.Now().UTC()
 }
 
-// windowStart is the start of the fixed window of length w that holds t.
-func windowStart(t time.Time, w time.Duration) time.Time { return t.Truncate(w) }
+// span is the counter call that stands for key's budget b at one instant:
+// the stored key, the floor and ceiling to pass to AddCount and the expiry
+// of what it stores.
+//
+// A token bucket keeps the number of events taken since 1970. By time t
+// the bucket has been granted L = Max + floor(t * Max/Window) tokens in
+// all, so a take is allowed if the count, raised to at least L - Max (an
+// idle bucket holds no more than Max), is below L: the floor is L - Max,
+// the ceiling L. A record idle for one Window is back at the floor, so it
+// expires then.
+//
+// A fixed window has a key of its own, floor 0 and ceiling Max, and
+// expires with the window.
+type span struct {
+	key            string
+	floor, ceiling int64
+	expires        time.Time
+}
 
-// Take takes one event from key's budget b and returns how many events the
-// window now holds. When the budget is spent it takes nothing and returns a
-// RateLimited error whose RetryAfter is the end of the window. The count is
-// a conditional write: of concurrent takers, at most b.Max succeed in one
-// window. A zero budget always succeeds and stores nothing.
+func (l *Limiter) span(key string, b Budget, now time.Time) span {
+	if b.Fixed {
+		start := now.Truncate(b.Window)
+		return span{key: key + "/" + strconv.FormatInt(start.Unix(), 10), ceiling: int64(b.Max), expires: start.Add(b.Window)}
+	}
+	g := granted(now, b)
+	return span{key: key, floor: g, ceiling: g + int64(b.Max), expires: now.Add(b.Window)}
+}
+
+// granted is floor(t * Max/Window), t counted in nanoseconds since 1970:
+// the tokens the bucket has been refilled with by t.
+func granted(t time.Time, b Budget) int64 {
+	ns := uint64(max(t.UnixNano(), 0))
+	w := uint64(b.Window)
+	hi, lo := bits.Mul64(ns%w, uint64(b.Max))
+	q, _ := bits.Div64(hi, lo, w) // hi < w, as ns%w < w: no overflow
+	return int64(ns/w*uint64(b.Max) + q)
+}
+
+// nextToken returns how long after now the bucket, with count events
+// taken, has a token again: the first t with granted(t) >= count+1-Max.
+func nextToken(now time.Time, b Budget, count int64) time.Duration {
+	need := count + 1 - int64(b.Max)
+	if need <= 0 {
+		return 0
+	}
+	// t = ceil(need * Window / Max) nanoseconds since 1970.
+	hi, lo := bits.Mul64(uint64(need), uint64(b.Window))
+	if hi >= uint64(b.Max) {
+		return b.Window // a count beyond any time: wait a window
+	}
+	q, r := bits.Div64(hi, lo, uint64(b.Max))
+	if r != 0 {
+		q++
+	}
+	if q > 1<<63-1 {
+		return b.Window
+	}
+	return min(time.Duration(int64(q)-now.UnixNano()), b.Window)
+}
+
+// Take takes one event from key's budget b and returns how many events it
+// now holds taken (the tokens in use of a bucket, the events of a fixed
+// window). When the budget is spent it takes nothing and returns a
+// RateLimited error whose RetryAfter is the time until a token is back (a
+// bucket) or the window ends (Fixed), with message. Of concurrent takers,
+// exactly as many succeed as the budget has room for; none is refused for
+// running at the same time as others. A zero budget always succeeds and
+// stores nothing.
 func (l *Limiter) Take(ctx context.Context, key string, b Budget, message string) (int, error) {
 	if b.Off() {
 		return 0, nil
 	}
-	for range maxRetries {
-		now := l.now()
-		start := windowStart(now, b.Window)
-		th, err := l.current(ctx, key)
-		if err != nil {
-			return 0, err
-		}
-		if !th.WindowStart.Equal(start) {
-			th.Failures, th.WindowStart = 0, start
-		}
-		end := start.Add(b.Window)
-		if th.Failures >= b.Max {
-			return th.Failures, Limited(end.Sub(now), message)
-		}
-		th.Failures++
-		th.Expires = end
-		err = l.Store.PutThrottle(ctx, th)
-		if todo.ErrorCode(err) == todo.Conflict {
-			continue // someone took meanwhile: count again on top of theirs
-		}
-		if err != nil {
-			return 0, err
-		}
-		return th.Failures, nil
+	now := l.now()
+	sp := l.span(key, b, now)
+	n, ok, err := l.Store.AddCount(ctx, sp.key, 1, sp.floor, sp.ceiling, sp.expires)
+	if err != nil {
+		return 0, err
 	}
-	return 0, Limited(time.Second, "Too many requests at once. Try again in a moment.")
+	if !ok {
+		wait := sp.expires.Sub(now)
+		if !b.Fixed {
+			wait = nextToken(now, b, n)
+		}
+		return int(n - sp.floor), Limited(wait, message)
+	}
+	return int(n - sp.floor), nil
 }
 
-// Give returns one event taken in the current window (a request that
-// turned out not to count, such as a log-in that succeeded). Giving to an
-// empty or past window does nothing.
+// Give gives back one event taken from key's budget b (a request that
+// turned out not to count, such as a log-in that succeeded, or a take that
+// lost a later race). It is exact: the count goes down by one unless the
+// budget is already full (an idle bucket, or a fixed window that has ended
+// or holds nothing), where there is nothing to give back.
 func (l *Limiter) Give(ctx context.Context, key string, b Budget) error {
 	if b.Off() {
 		return nil
 	}
-	for range maxRetries {
-		start := windowStart(l.now(), b.Window)
-		th, err := l.current(ctx, key)
-		if err != nil || th.Version == 0 || !th.WindowStart.Equal(start) || th.Failures == 0 {
-			return err
-		}
-		th.Failures--
-		err = l.Store.PutThrottle(ctx, th)
-		if todo.ErrorCode(err) != todo.Conflict {
-			return err
-		}
-	}
-	return nil // best effort: the window ends soon anyway
+	sp := l.span(key, b, l.now())
+	_, _, err := l.Store.AddCount(ctx, sp.key, -1, sp.floor, sp.ceiling, sp.expires)
+	return err
 }
 
-// Count returns how many events key's window of budget b holds now.
+// Count returns how many events key's budget b holds taken now (the
+// tokens in use of a bucket, the events of the current fixed window),
+// without changing it.
 func (l *Limiter) Count(ctx context.Context, key string, b Budget) (int, error) {
 	if b.Off() {
 		return 0, nil
 	}
-	th, err := l.current(ctx, key)
-	if err != nil || !th.WindowStart.Equal(windowStart(l.now(), b.Window)) {
+	sp := l.span(key, b, l.now())
+	n, _, err := l.Store.AddCount(ctx, sp.key, 0, sp.floor, sp.ceiling, sp.expires)
+	if err != nil {
 		return 0, err
 	}
-	return th.Failures, nil
-}
-
-// current returns key's counter, or a new one (Version 0) if it has none.
-func (l *Limiter) current(ctx context.Context, key string) (*todo.Throttle, error) {
-	th, err := l.Store.Throttle(ctx, key)
-	if todo.ErrorCode(err) == todo.NotFound {
-		return &todo.Throttle{Key: key}, nil
-	}
-	return th, err
+	return int(n - sp.floor), nil
 }
 
 // Limited is the RateLimited error for a wait of d, with message (or a

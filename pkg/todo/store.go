@@ -63,8 +63,25 @@ type ClaimStore interface {
 	Settle(ctx context.Context, key, from, to string, expires time.Time) error
 }
 
-// ThrottleStore keeps failure counters.
+// CounterStore keeps atomic counters, on which the budgets of package limit
+// count. Every change is one atomic conditional write, never a read
+// followed by a write, so concurrent callers neither retry nor lose a
+// count.
+type CounterStore interface {
+	// AddCount changes the counter under key as one atomic step: v is the
+	// stored count, 0 when there is none or it has expired, raised to floor
+	// if it is lower. If floor <= v+delta <= ceiling, it stores v+delta,
+	// expiring at expires, and returns v+delta and true; otherwise it stores
+	// nothing and returns v and false (a take from a spent budget, or a give
+	// to a full one). A delta of 0 only reads: it stores nothing and returns
+	// v and whether v <= ceiling.
+	AddCount(ctx context.Context, key string, delta, floor, ceiling int64, expires time.Time) (n int64, ok bool, err error)
+}
+
+// ThrottleStore keeps failure counters, and the atomic counters of
+// CounterStore beside them.
 type ThrottleStore interface {
+	CounterStore
 	// Throttle returns the counter under key, or a NotFound error. An expired
 	// counter may be reported as NotFound.
 	Throttle(ctx context.Context, key string) (*Throttle, error)

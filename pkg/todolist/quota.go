@@ -3,36 +3,44 @@ package todolist
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/todofn/todofn/pkg/todo"
 )
 
-// The quota is kept as a counter per owner in the throttle store, under
-// "todocount:<owner>", changed only by conditional writes (the stored
-// Version), so concurrent adds cannot take more slots than there are:
+// The quota is kept on the atomic counters of the throttle store
+// (todo.CounterStore), so concurrent adds can neither take more slots than
+// there are nor fail because they ran at the same time:
 //
-//   - Failures is the count: the owner's stored todos plus the slots
-//     reserved by adds still running;
-//   - WindowStart is when the todos were last counted;
-//   - LockedUntil is when the last slot was reserved;
-//   - Expires is counterTTL after the last write.
+//   - "todoquota:<owner>" holds the count plus one: the owner's stored
+//     todos and the slots reserved by adds still running. 0 (no counter,
+//     or one expired after counterTTL without a write) means "not counted";
+//   - "todoquota-counted:<owner>" holds when the todos were last counted,
+//     and "todoquota-reserved:<owner>" when the last slot was reserved, in
+//     epoch milliseconds (each write stores at least the time it ran, so
+//     they only grow).
 //
-// An add reserves a slot before it writes the todo and gives it back when
-// the write surely stored nothing; a delete gives its slot back after the
-// todo is gone. A failure in between (a crash, a store error whose outcome
-// is unknown, a give-back that fails) can only leave the count too high,
-// never too low, so the quota always holds. The count is repaired by
-// counting the owner's todos (listing their pages) when there is no counter
-// (a new owner, a counter expired after long idleness, todos from before
-// the quota) and when the counter says full: at most once per
-// recountEvery, and only when no slot was reserved for settleWindow (every
-// add that reserved one has finished, so the listing sees all it stored).
-// The counted value is written only if the counter did not change while
-// the todos were listed. A delete reads when the todos were last counted
-// before it deletes, and gives its slot back only if they have not been
-// counted again since (that count may already lack its todo; the counter
-// stays too high until the next one).
+// An add reserves a slot (one atomic increment up to the quota) before it
+// writes the todo and gives it back when the write surely stored nothing;
+// a delete gives its slot back after the todo is gone. A failure in
+// between (a crash, a store error whose outcome is unknown, a give-back
+// that fails) can only leave the count too high, never too low, so the
+// quota holds. The count is made by counting the owner's todos (listing
+// their pages) when there is none (a new owner, a counter expired after
+// long idleness, todos from before the quota): the add that finds it
+// missing marks it counted, lists, and adds what it found; adds racing it
+// count on top, so the count can only come out too high. A full count is
+// repaired by counting again, at most once per recountEvery and only when
+// no slot was reserved for settleWindow (every add that reserved one has
+// finished, so the listing sees all it stored): it is lowered to the
+// listed number only if it did not change while the todos were listed. A
+// delete reads when the todos were last counted before it deletes, and
+// gives its slot back only if they have not been counted again since (that
+// count may already lack its todo; the counter stays too high until the
+// next one). That check is a read before the decrement: only a whole
+// recount (stamp, listing and lowering) run between the two could still
+// leave the count one too low.
 const (
 	counterTTL = 90 * 24 * time.Hour
 	// settleWindow is longer than any add runs (the functions time out
@@ -40,88 +48,160 @@ const (
 	settleWindow = time.Minute
 	// recountEvery bounds the listing an owner at the quota can cause.
 	recountEvery = time.Minute
-	// maxCounterRetries bounds the optimistic-concurrency loops.
-	maxCounterRetries = 8
+	// unbounded is a ceiling no count reaches.
+	unbounded = math.MaxInt64 / 2
 )
 
-func counterKey(userID string) string { return "todocount:" + userID }
+func quotaKey(userID string) string    { return "todoquota:" + userID }
+func countedKey(userID string) string  { return "todoquota-counted:" + userID }
+func reservedKey(userID string) string { return "todoquota-reserved:" + userID }
 
 func (s *Service) quotaOn() bool { return s.Quota > 0 && s.Throttles != nil }
+
+func (s *Service) quotaExceeded() error {
+	return &todo.Error{Code: todo.QuotaExceeded,
+		Message: fmt.Sprintf("Your list holds %d todos, as many as it may; delete some to add more.", s.Quota)}
+}
 
 // reserve takes one slot of the owner's quota, or returns QuotaExceeded.
 func (s *Service) reserve(ctx context.Context, userID string) error {
 	if !s.quotaOn() {
 		return nil
 	}
-	for range maxCounterRetries {
+	for attempt := 0; ; attempt++ {
 		now := s.now()
-		c, err := s.Throttles.Throttle(ctx, counterKey(userID))
+		exp := now.Add(counterTTL)
+		n, ok, err := s.Throttles.AddCount(ctx, quotaKey(userID), 1, 0, int64(s.Quota)+1, exp)
 		switch {
-		case todo.ErrorCode(err) == todo.NotFound:
-			c, err = s.recount(ctx, userID, &todo.Throttle{Key: counterKey(userID)}, now)
-		case err == nil && c.Failures >= s.Quota && mayRecount(c, now):
-			c, err = s.recount(ctx, userID, c, now)
+		case err != nil:
+			return err
+		case ok && n == 1:
+			return s.firstCount(ctx, userID, now)
+		case ok:
+			return s.stamp(ctx, reservedKey(userID), now)
 		}
-		if todo.ErrorCode(err) == todo.Conflict {
-			continue
+		// Full: repair a count that drifted too high, once, if it may be.
+		if attempt > 0 {
+			return s.quotaExceeded()
 		}
+		lowered, err := s.recount(ctx, userID, n, now)
 		if err != nil {
 			return err
 		}
-		if c.Failures >= s.Quota {
-			return &todo.Error{Code: todo.QuotaExceeded,
-				Message: fmt.Sprintf("Your list holds %d todos, as many as it may; delete some to add more.", s.Quota)}
-		}
-		c.Failures++
-		c.LockedUntil, c.Expires = now, now.Add(counterTTL)
-		err = s.Throttles.PutThrottle(ctx, c)
-		if todo.ErrorCode(err) != todo.Conflict {
-			return err
+		if !lowered {
+			return s.quotaExceeded()
 		}
 	}
-	return &todo.Error{Code: todo.Unavailable, RetryAfter: 1, Message: "Too many todos are being added at once; try again in a moment."}
 }
 
-// mayRecount reports whether a full counter c may be repaired at now.
-func mayRecount(c *todo.Throttle, now time.Time) bool {
-	return now.Sub(c.WindowStart) >= recountEvery && now.Sub(c.LockedUntil) >= settleWindow
+// firstCount completes a reservation that found the owner's todos not
+// counted: it marked them counted at 0 (the 1 stored), so it lists them
+// and adds their number and its own slot, then gives the slot back if that
+// is over the quota.
+func (s *Service) firstCount(ctx context.Context, userID string, now time.Time) error {
+	k, exp := quotaKey(userID), now.Add(counterTTL)
+	m, err := s.countTodos(ctx, userID)
+	if err != nil {
+		// Uncounted again, unless adds counted on top meanwhile (then the
+		// count stays too low by the todos not listed until it is repaired
+		// or expires: an outage of the todos table is the only way here).
+		_, _, _ = s.Throttles.AddCount(ctx, k, -1, 0, 0, exp)
+		return err
+	}
+	n, _, err := s.Throttles.AddCount(ctx, k, int64(m)+1, 0, unbounded, exp)
+	if err != nil {
+		return err
+	}
+	if err := s.stamp(ctx, countedKey(userID), now); err != nil {
+		return err
+	}
+	if n-1 > int64(s.Quota) {
+		s.release(ctx, userID, nil)
+		return s.quotaExceeded()
+	}
+	return s.stamp(ctx, reservedKey(userID), now)
 }
 
-// recount counts the owner's todos and writes the count into c, if c did
-// not change meanwhile (else Conflict).
-func (s *Service) recount(ctx context.Context, userID string, c *todo.Throttle, now time.Time) (*todo.Throttle, error) {
+// recount lists the owner's todos and lowers a full count, which holds
+// full+1, to their number if it may be repaired at now (see mayRecount)
+// and did not change meanwhile. It reports whether it lowered it.
+func (s *Service) recount(ctx context.Context, userID string, full int64, now time.Time) (bool, error) {
+	if ok, err := s.mayRecount(ctx, userID, now); err != nil || !ok {
+		return false, err
+	}
+	// Counted from now on: a delete that read the previous time gives
+	// nothing back, since the listing may already lack its todo.
+	if err := s.stamp(ctx, countedKey(userID), now); err != nil {
+		return false, err
+	}
+	m, err := s.countTodos(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	// Lower full to m+1 only if it still holds full: floor and ceiling m+1
+	// pass full+delta and refuse any other count.
+	target := int64(m) + 1
+	if target >= full {
+		return false, nil
+	}
+	_, lowered, err := s.Throttles.AddCount(ctx, quotaKey(userID), target-full, target, target, now.Add(counterTTL))
+	return lowered, err
+}
+
+// mayRecount reports whether a full count may be repaired at now: counted
+// at least recountEvery ago, and no slot reserved for settleWindow.
+func (s *Service) mayRecount(ctx context.Context, userID string, now time.Time) (bool, error) {
+	counted, err := s.readStamp(ctx, countedKey(userID))
+	if err != nil {
+		return false, err
+	}
+	reserved, err := s.readStamp(ctx, reservedKey(userID))
+	if err != nil {
+		return false, err
+	}
+	ms := now.UnixMilli()
+	return ms-counted >= recountEvery.Milliseconds() && ms-reserved >= settleWindow.Milliseconds(), nil
+}
+
+// countTodos lists the owner's todos and returns how many there are.
+func (s *Service) countTodos(ctx context.Context, userID string) (int, error) {
 	n := 0
 	q := todo.TodoQuery{Limit: todo.MaxPageSize}
 	for {
 		page, err := s.Todos.Todos(ctx, userID, q)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		n += len(page.Items)
 		if page.Next == "" {
-			break
+			return n, nil
 		}
 		q.After = page.Next
 	}
-	c.Failures, c.WindowStart, c.Expires = n, now, now.Add(counterTTL)
-	if err := s.Throttles.PutThrottle(ctx, c); err != nil {
-		return nil, err
-	}
-	return c, nil
+}
+
+// stamp records now under key: the stored time becomes at least now, in
+// one atomic write (raised to now, plus one).
+func (s *Service) stamp(ctx context.Context, key string, now time.Time) error {
+	_, _, err := s.Throttles.AddCount(ctx, key, 1, now.UnixMilli(), unbounded, now.Add(counterTTL))
+	return err
+}
+
+// readStamp returns the time stored under key, 0 if none.
+func (s *Service) readStamp(ctx context.Context, key string) (int64, error) {
+	n, _, err := s.Throttles.AddCount(ctx, key, 0, 0, unbounded, time.Time{})
+	return n, err
 }
 
 // countedAt returns when the owner's todos were last counted, read by a
-// delete before it deletes, for release; ok is false when there is no
-// counter (or it cannot be read): then the delete gives nothing back.
-func (s *Service) countedAt(ctx context.Context, userID string) (at time.Time, ok bool) {
+// delete before it deletes, for release; ok is false when they have not
+// been counted (or it cannot be read): then the delete gives nothing back.
+func (s *Service) countedAt(ctx context.Context, userID string) (at int64, ok bool) {
 	if !s.quotaOn() {
-		return time.Time{}, false
+		return 0, false
 	}
-	c, err := s.Throttles.Throttle(ctx, counterKey(userID))
-	if err != nil {
-		return time.Time{}, false
-	}
-	return c.WindowStart, true
+	at, err := s.readStamp(ctx, countedKey(userID))
+	return at, err == nil && at != 0
 }
 
 // deleteTodo deletes the owner's todo id and gives its slot back.
@@ -138,24 +218,18 @@ func (s *Service) deleteTodo(ctx context.Context, userID, id string) error {
 
 // release gives one slot back: that of an add whose write stored nothing
 // (counted nil), or that of a deleted todo if the todos were last counted
-// at *counted, read before the delete, and not since. It is best effort: a slot
-// not given back leaves the count too high until the next recount.
-func (s *Service) release(ctx context.Context, userID string, counted *time.Time) {
+// at *counted, read before the delete, and not since. It is best effort: a
+// slot not given back leaves the count too high until the next recount.
+// The give-back is one atomic decrement that never takes the count below
+// zero (the stored 1).
+func (s *Service) release(ctx context.Context, userID string, counted *int64) {
 	if !s.quotaOn() {
 		return
 	}
-	for range maxCounterRetries {
-		c, err := s.Throttles.Throttle(ctx, counterKey(userID))
-		if err != nil || c.Failures == 0 {
-			return // no counter: the next add counts
-		}
-		if counted != nil && !c.WindowStart.Equal(*counted) {
+	if counted != nil {
+		if at, err := s.readStamp(ctx, countedKey(userID)); err != nil || at != *counted {
 			return // counted again since the delete began: the count may lack the todo
 		}
-		c.Failures--
-		c.Expires = s.now().Add(counterTTL)
-		if todo.ErrorCode(s.Throttles.PutThrottle(ctx, c)) != todo.Conflict {
-			return
-		}
 	}
+	_, _, _ = s.Throttles.AddCount(ctx, quotaKey(userID), -1, 1, unbounded, s.now().Add(counterTTL))
 }
