@@ -33,13 +33,15 @@ func invalidCredentials() error {
 // (Policy.LoginAccountFailures, 10 at once and 100 an hour by default, as
 // OWASP ASVS 2.2.1 asks), taken before the hash with the others and given
 // back on success, so no number of client IPs gets more passwords checked
-// against one account. It slows and never locks: a spent budget answers
-// RateLimited with a Retry-After of at most one refill (the budget's
-// Window/Max on package limit's token bucket: 36 s by default), no
-// failure extends it, and a try it refuses is given back to the IP's
-// budget and the pair's count, so an owner who meets it loses nothing by
-// trying again. While an attacker keeps spending the budget, the owner
-// competes for each refilled try, and the alert (LoginAlert) tells them.
+// against one account than the budget holds. It slows and never locks: a
+// spent budget answers RateLimited with a Retry-After until it holds a try
+// again, at most one refill interval (Window/Max with package limit's
+// token buckets: 36 s by default; at most the Window, 6 min, on fixed
+// windows); no failure lengthens that, and a try it refuses is given back
+// to the IP's budget and the pair's count, so an owner who meets it loses
+// nothing by trying again. While an attacker keeps spending the budget,
+// the owner competes for each refilled try, and the alert (LoginAlert)
+// tells them.
 func (s *Service) Login(ctx context.Context, email, password string) (*todo.Session, error) {
 	email, err := todo.NormalizeEmail(email)
 	if err != nil {
