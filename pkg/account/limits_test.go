@@ -463,3 +463,20 @@ func TestIPv6ClientsShareTheirPrefix(t *testing.T) {
 	_, err = f.svc.Login(from("2001:db8:1:3::1"), "another@example.com", "wrong password!")
 	wantCode(t, err, todo.InvalidCredentials)
 }
+
+// TestRegisterRaceGivesBackItsMail: of eight repeated sign-ups at once,
+// the one whose write stores the new code keeps its mail from the day's
+// budget; the others, whose writes lost the race, give theirs back.
+func TestRegisterRaceGivesBackItsMail(t *testing.T) {
+	f := newFixture(t)
+	f.register(t, "ann@example.com", pw, "")
+	f.clock.Add(time.Minute)
+	got := burst(8, func(int) error { return f.svc.Register(context.Background(), "ann@example.com", pw, "") })
+	if got[""] != 8 {
+		t.Fatalf("answers %v", got)
+	}
+	th, err := f.store.Throttle(context.Background(), "mails:ann@example.com")
+	if err != nil || th.Failures != 2 {
+		t.Fatalf("the day's mails hold %+v (%v), want 2: the sign-up's and one new code's", th, err)
+	}
+}
