@@ -165,7 +165,13 @@ func (s *Service) resume(ctx context.Context, k, held string, rec record, userID
 		return nil, false, err
 	}
 	if err := s.takeWrite(ctx, userID); err != nil {
-		return nil, false, err // this replay would write: it pays
+		// This replay would write, so it pays; refused, it looks once more
+		// whether the first request stored the todo meanwhile (then it is
+		// a replay after all, and free).
+		if _, gerr := s.Todos.Todo(ctx, userID, t.ID); gerr == nil {
+			return replay()
+		}
+		return nil, false, err
 	}
 	err = s.create(ctx, t)
 	if todo.ErrorCode(err) == todo.Conflict {
