@@ -36,7 +36,7 @@ func TestMemoryUnderLoginBurst(t *testing.T) {
 	port := freePort(t)
 	origin := "http://127.0.0.1:" + port
 	base := start(t, "local", port, "DATA_DIR="+data, "APP_URL="+origin+"/", "WEB_DIR="+filepath.Join("..", "web"),
-		"MEMORY_MB="+strconv.Itoa(memoryMB), "RATE_LIMITS=off", "TRUSTED_PROXIES=127.0.0.1", "LOG_LEVEL=warn")
+		"MEMORY_MB="+strconv.Itoa(memoryMB), "RATE_LIMITS=off", "LOGIN_ACCOUNT_LIMIT=off", "TRUSTED_PROXIES=127.0.0.1", "LOG_LEVEL=warn")
 	pid := serverPID(t, port)
 	idle := procStatus(t, pid)
 

@@ -33,12 +33,22 @@ type TokenIssuer interface {
 }
 
 // Policy holds the limits of the account flows.
+//
+// The per-code and per-day counts (MaxCodeAttempts, CodeMailsPerDay,
+// ResetMailsPerDay, CodeTriesPerDay) are exact counts over a fixed span (a
+// code's life, a UTC day), kept by the service itself with conditional
+// writes (see tally); the rates (LoginAlert, LoginAccountFailures,
+// IPLoginFailures) are package limit's budgets.
 type Policy struct {
 	CodeTTL         time.Duration // how long a code works (15 min)
-	ResendWindow    time.Duration // at most one mail per address per window (1 min)
+	ResendWindow    time.Duration // at most one sign-up mail per address per window (1 min)
 	MaxCodeAttempts int           // wrong tries before one code dies (5)
-	CodeMailsPerDay int           // code and notice mails per address per UTC day (5)
-	CodeTriesPerDay int           // wrong codes per address per UTC day, all codes together (20)
+	CodeMailsPerDay int           // sign-up code, notice and alert mails per address per UTC day (5)
+	// ResetMailsPerDay is the budget of password-reset mails per address
+	// per UTC day (5), apart from CodeMailsPerDay's, so sign-ups and
+	// alerts never spend the owner's resets (see ForgotPassword).
+	ResetMailsPerDay int
+	CodeTriesPerDay  int // wrong codes per address per UTC day, all codes together (20)
 
 	// LoginBackoffAfter failures of one (address, client IP) pair, the
 	// pair must wait 1 s, then 2 s, 4 s … up to LoginBackoffMax.
@@ -50,6 +60,11 @@ type Policy struct {
 	// IPLoginFailures is the budget of failed log-ins of one client IP
 	// across all addresses; zero turns it off.
 	IPLoginFailures limit.Budget
+	// LoginAccountFailures is the budget of failed log-ins of one address
+	// across all client IPs (LOGIN_ACCOUNT_LIMIT, 10/6m: 10 at once, 100 an
+	// hour, OWASP ASVS 2.2.1): a try is taken before the hash and given
+	// back on success (see Login). Zero turns it off.
+	LoginAccountFailures limit.Budget
 
 	SessionIdle time.Duration // a session ends this long after its last refresh (7 days)
 	SessionMax  time.Duration // and this long after the log-in, whatever happens (30 days)
@@ -61,6 +76,7 @@ var DefaultPolicy = Policy{
 	ResendWindow:      time.Minute,
 	MaxCodeAttempts:   5,
 	CodeMailsPerDay:   5,
+	ResetMailsPerDay:  5,
 	CodeTriesPerDay:   20,
 	LoginBackoffAfter: 5,
 	LoginBackoffMax:   15 * time.Minute,
@@ -68,6 +84,8 @@ var DefaultPolicy = Policy{
 	IPLoginFailures:   limit.Budget{Max: 30, Window: 5 * time.Minute},
 	SessionIdle:       defaultSessionIdle,
 	SessionMax:        defaultSessionMax,
+
+	LoginAccountFailures: limit.Budget{Max: 10, Window: 6 * time.Minute},
 }
 
 // day is the window of the per-address daily limits: a UTC day.
@@ -146,12 +164,107 @@ func (s *Service) limiter() *limit.Limiter { return &limit.Limiter{Store: s.Thro
 // maxRetries bounds the optimistic-concurrency loops.
 const maxRetries = 5
 
-// mailAllowed takes one mail from the address's daily budget and reports
-// whether one may go out.
+// mailAllowed takes one mail from the address's daily budget of sign-up
+// code, notice and alert mails and reports whether one may go out. A
+// caller whose write then stores nothing gives it back (giveMail).
 func (s *Service) mailAllowed(ctx context.Context, email string) (bool, error) {
-	_, err := s.limiter().Take(ctx, "mails:"+email, limit.Budget{Max: s.Policy.CodeMailsPerDay, Window: day}, "")
+	err := s.take(ctx, s.mails(email))
 	if todo.ErrorCode(err) == todo.RateLimited {
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// giveMail gives back a mail taken by mailAllowed whose write lost its race
+// or failed before it stored anything, so no mail goes out for it.
+func (s *Service) giveMail(ctx context.Context, email string) { s.give(ctx, s.mails(email)) }
+
+func (s *Service) mails(email string) tally {
+	return s.daily("mails:"+email, s.Policy.CodeMailsPerDay, "Too many mails to this address today.")
+}
+
+// A tally is an exact count of events on a key over a fixed span: at most
+// max events from start until the record expires. Its record is a
+// todo.Throttle (Failures the count, WindowStart the span's start,
+// Expires its end), laid out as package limit's fixed windows were, so
+// counters stored before read the same. A record of another span, or one
+// past its expiry, counts as empty.
+//
+// These are the account limits that must be exact, not rates: a code's five
+// tries over its whole life (a rate or a fixed window of the code's length
+// would let a code that straddles two windows have ten), a UTC day's mails
+// and wrong codes. Each take is one read and one write conditional on the
+// record's version; a take that keeps losing that race is refused
+// (RateLimited), never skipped, so no burst from any number of clients
+// takes more than max.
+type tally struct {
+	key     string
+	max     int
+	start   time.Time     // the span: a record of another span counts as empty
+	expires time.Time     // the end of a span that starts now
+	retry   time.Duration // the refusal's wait
+	message string        // the refusal's sentence
+}
+
+// daily is the tally of key over the current UTC day.
+func (s *Service) daily(key string, max int, message string) tally {
+	start := s.now().Truncate(day)
+	return tally{key: key, max: max, start: start, expires: start.Add(day), retry: start.Add(day).Sub(s.now()), message: message}
+}
+
+// current returns t's record, emptied when it belongs to another span or
+// has expired; a new record has Version 0.
+func (s *Service) current(ctx context.Context, t tally) (*todo.Throttle, error) {
+	th, err := s.Throttles.Throttle(ctx, t.key)
+	if todo.ErrorCode(err) == todo.NotFound {
+		th, err = &todo.Throttle{Key: t.key}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !th.WindowStart.Equal(t.start) || !s.now().Before(th.Expires) {
+		th.Failures, th.WindowStart, th.Expires = 0, t.start, t.expires
+	}
+	return th, nil
+}
+
+// take takes one event from t, or refuses with RateLimited when t holds
+// max already or the record kept changing under it. Any other error is
+// the store's, and a refusal too.
+func (s *Service) take(ctx context.Context, t tally) error {
+	for range maxRetries {
+		th, err := s.current(ctx, t)
+		if err != nil {
+			return err
+		}
+		if th.Failures >= t.max {
+			return limit.Limited(t.retry, t.message)
+		}
+		th.Failures++
+		err = s.Throttles.PutThrottle(ctx, th)
+		if todo.ErrorCode(err) != todo.Conflict {
+			return err
+		}
+	}
+	return limit.Limited(time.Second, "Too many requests for this address at once.")
+}
+
+// giveRetries bounds a give-back's loop: more than a take's, since a
+// give-back that fails leaves an event counted that never happened.
+const giveRetries = 4 * maxRetries
+
+// give gives back one event taken from t in its current span. It is best
+// effort: when it fails the count stays one too high, which errs on the
+// safe side.
+func (s *Service) give(ctx context.Context, t tally) {
+	for range giveRetries {
+		th, err := s.current(ctx, t)
+		if err != nil || th.Version == 0 || th.Failures == 0 {
+			return
+		}
+		th.Failures--
+		if todo.ErrorCode(s.Throttles.PutThrottle(ctx, th)) != todo.Conflict {
+			return
+		}
+	}
 }

@@ -26,7 +26,22 @@ func invalidCredentials() error {
 // spends an address's budget across all IPs (Policy.LoginAlert) mails its
 // owner an alert. The owner, from an address of their own, logs in as
 // usual meanwhile. A successful log-in clears its pair and gives back its
-// IP's try.
+// IP's try. Client IPs are keyed by todo.NetworkOf (an IPv6 client by its
+// /64, which one subscriber holds whole).
+//
+// An address also has a budget of failed log-ins across all client IPs
+// (Policy.LoginAccountFailures, 10 at once and 100 an hour by default, as
+// OWASP ASVS 2.2.1 asks), taken before the hash with the others and given
+// back on success, so no number of client IPs gets more passwords checked
+// against one account than the budget holds. It slows and never locks: a
+// spent budget answers RateLimited with a Retry-After until it holds a try
+// again, at most one refill interval (Window/Max with package limit's
+// token buckets: 36 s by default; at most the Window, 6 min, on fixed
+// windows); no failure lengthens that, and a try it refuses is given back
+// to the IP's budget and the pair's count, so an owner who meets it loses
+// nothing by trying again. While an attacker keeps spending the budget,
+// the owner competes for each refilled try, and the alert (LoginAlert)
+// tells them.
 func (s *Service) Login(ctx context.Context, email, password string) (*todo.Session, error) {
 	email, err := todo.NormalizeEmail(email)
 	if err != nil {
@@ -53,7 +68,7 @@ func (s *Service) check(ctx context.Context, email, password string) (*todo.User
 	if len(password) > 4*todo.MaxPasswordLen {
 		return nil, invalidCredentials() // never hash unbounded input
 	}
-	ip := todo.ClientIP(ctx)
+	ip := todo.NetworkOf(todo.ClientIP(ctx))
 	pair := "login:" + email + "|" + cmp.Or(ip, "-")
 	if err := s.reserveTry(ctx, pair); err != nil {
 		return nil, err
@@ -63,6 +78,15 @@ func (s *Service) check(ctx context.Context, email, password string) (*todo.User
 		if _, err := lim.Take(ctx, ipKey, s.Policy.IPLoginFailures, "Too many failed log-ins from your network."); err != nil {
 			return nil, err
 		}
+	}
+	acctKey, acct := "loginacct:"+email, s.Policy.LoginAccountFailures
+	if _, err := lim.Take(ctx, acctKey, acct, "Too many failed log-ins for this address."); err != nil {
+		// Refused, never checked: any error, the limiter's own included.
+		if ip != "" {
+			_ = lim.Give(ctx, ipKey, s.Policy.IPLoginFailures)
+		}
+		s.forgetTry(ctx, pair)
+		return nil, err
 	}
 	u, err := s.Users.User(ctx, email)
 	if todo.ErrorCode(err) == todo.NotFound {
@@ -86,6 +110,9 @@ func (s *Service) check(ctx context.Context, email, password string) (*todo.User
 		return nil, invalidCredentials()
 	}
 	if err := s.Throttles.DeleteThrottle(ctx, pair); err != nil {
+		return nil, err
+	}
+	if err := lim.Give(ctx, acctKey, acct); err != nil {
 		return nil, err
 	}
 	if ip != "" {
@@ -135,6 +162,26 @@ func (s *Service) reserveTry(ctx context.Context, key string) error {
 	return limit.Limited(time.Second, "Too many log-ins at once.")
 }
 
+// forgetTry takes back the try reserveTry counted for the pair when the
+// attempt was refused before its password was checked. Before the try the
+// pair was not waiting (else it was refused), so a wait only that try set
+// goes too. It is best effort: a try not taken back only slows the pair.
+func (s *Service) forgetTry(ctx context.Context, key string) {
+	for range giveRetries {
+		th, err := s.Throttles.Throttle(ctx, key)
+		if err != nil || th.Failures == 0 {
+			return
+		}
+		th.Failures--
+		if th.Failures < s.Policy.LoginBackoffAfter {
+			th.LockedUntil = time.Time{}
+		}
+		if todo.ErrorCode(s.Throttles.PutThrottle(ctx, th)) != todo.Conflict {
+			return
+		}
+	}
+}
+
 func later(a, b time.Time) time.Time {
 	if a.After(b) {
 		return a
@@ -157,14 +204,17 @@ func (s *Service) countFailure(ctx context.Context, email string, u *todo.User) 
 		return err
 	}
 	nonce, err := s.Codes.NewNonce()
-	if err != nil {
-		return err
+	if err == nil {
+		err = s.edit(ctx, email, func(u *todo.User) error {
+			now := s.now()
+			u.AlertNonce, u.AlertAt, u.UpdatedAt = nonce, now, now
+			return nil
+		})
 	}
-	return s.edit(ctx, email, func(u *todo.User) error {
-		now := s.now()
-		u.AlertNonce, u.AlertAt, u.UpdatedAt = nonce, now, now
-		return nil
-	})
+	if err != nil && storedNothing(err) {
+		s.giveMail(ctx, email) // no alert stored: no mail goes out for it
+	}
+	return err
 }
 
 // rehash stores a new hash of password when u's was made with other

@@ -132,6 +132,8 @@ func TestLoginAlertsTheOwnerOnce(t *testing.T) {
 	f := newFixture(t)
 	f.verified(t, "ann@example.com", pw)
 	f.svc.Policy.LoginAlert.Max = 12
+	// The cap across IPs is TestLoginAccountCap's.
+	f.svc.Policy.LoginAccountFailures.Max = 100
 	for i := range 20 { // from 20 IPs, under every per-pair and per-IP limit
 		_, err := f.svc.Login(from(fmt.Sprintf("10.0.0.%d", i+1)), "ann@example.com", "wrong password!")
 		wantCode(t, err, todo.InvalidCredentials)

@@ -1,8 +1,8 @@
 package account
 
 import (
+	"cmp"
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/todofn/todofn/pkg/limit"
@@ -10,17 +10,50 @@ import (
 )
 
 // ForgotPassword asks for a password-reset code for email. It returns nil
-// for every address after the same work (one read, one counted mail, one
-// conditional write), and mails nothing to an unknown one. For a known
+// for every address and mails nothing to an unknown one. For a known
 // address it writes a reset request on the account (a new nonce; the code
 // is derived from it and never stored), which the mailer turns into a mail
-// with a 6-digit code and a link to the web app; the code mails' limits
-// apply (one a minute, Policy.CodeMailsPerDay a day).
+// with a 6-digit code and a link to the web app.
+//
+// Nobody can spend the owner's recovery, and nobody can use it to mail an
+// address much:
+//
+//   - One live code at a time. While the account's reset code is live
+//     (unexpired, and tries left on it), a request changes nothing and
+//     mails nothing: the code is already in the owner's mailbox, whoever
+//     asked for it. So a burst of requests, parallel or spaced, makes one
+//     mail per code life (Policy.CodeTTL) at most.
+//   - Reset mails have their own budget, Policy.ResetMailsPerDay per UTC
+//     day, apart from the sign-up and notice mails' (CodeMailsPerDay), so
+//     sign-ups and alerts never spend it. A request whose write loses its
+//     race (another request issued the code meanwhile) or fails before it
+//     stored anything gives its take back.
+//   - When the day's budget is spent and no code is live, a request mails
+//     nothing and re-arms the last code mailed instead (its life starts
+//     again, its tries do not: see codeTries), so the owner's request
+//     still leaves a working code in the owner's mailbox.
+//
+// So an address gets at most ResetMailsPerDay reset mails a UTC day (5),
+// and at most one per CodeTTL; with CodeMailsPerDay's, at most 10 mails a
+// day from anything an attacker can send. What an attacker can still do is
+// spend the address's wrong-code tries (CodeTriesPerDay), after which
+// every code is refused until the day turns (see checkCode).
+//
+// Known and unknown addresses cost the same store work, in the same order,
+// first request and repeat alike: a read of the account, a read of the
+// reset-mail counter, a read of the live code's tries; then, when no code
+// is live, a conditional write of the counter and a second conditional
+// write: the account's for a known address, the counter's again for an
+// unknown one (an unknown address has no account to write, and creating
+// one would make an account nobody signed up for). The counter's
+// LockedUntil holds the life of the last code issued, which is what an
+// unknown address has instead of a live code.
 func (s *Service) ForgotPassword(ctx context.Context, email string) error {
 	email, err := todo.NormalizeEmail(email)
 	if err != nil {
 		return err
 	}
+	p := s.Policy
 	for range maxRetries {
 		u, err := s.Users.User(ctx, email)
 		if todo.ErrorCode(err) == todo.NotFound {
@@ -29,31 +62,79 @@ func (s *Service) ForgotPassword(ctx context.Context, email string) error {
 		if err != nil {
 			return err
 		}
-		now := s.now()
-		if u != nil && now.Sub(u.ResetSentAt) < s.Policy.ResendWindow {
-			return nil
+		budget := s.daily("resetmails:"+email, p.ResetMailsPerDay, "")
+		th, err := s.Throttles.Throttle(ctx, budget.key)
+		if todo.ErrorCode(err) == todo.NotFound {
+			th, err = &todo.Throttle{Key: budget.key}, nil
 		}
-		send, err := s.mailAllowed(ctx, email)
-		if err != nil || !send {
-			return err
-		}
-		nonce, err := s.Codes.NewNonce()
 		if err != nil {
 			return err
 		}
-		if u == nil {
-			// The write an account would have had, on a counter that
-			// expires with the code, so the answer takes as long.
-			_, err := s.limiter().Take(ctx, "resetdecoy:"+email, limit.Budget{Max: 1 << 30, Window: s.Policy.CodeTTL}, "")
+		now := s.now()
+		nonce, live := "", now.Before(th.LockedUntil) // an unknown address's code
+		if u != nil {
+			nonce = liveReset(u, now)
+			live = nonce != ""
+		}
+		tries, err := s.current(ctx, s.codeTries(cmp.Or(nonce, email)))
+		if err != nil {
 			return err
 		}
-		u.ResetNonce, u.ResetSentAt, u.ResetExpires, u.UpdatedAt = nonce, now, now.Add(s.Policy.CodeTTL), now
-		err = s.Users.UpdateUser(ctx, u)
-		if todo.ErrorCode(err) != todo.Conflict {
+		if live && tries.Failures < p.MaxCodeAttempts {
+			return nil // the live code is in the owner's mailbox
+		}
+		if !th.WindowStart.Equal(budget.start) {
+			th.Failures, th.WindowStart = 0, budget.start
+		}
+		mail := th.Failures < budget.max
+		if mail {
+			th.Failures++
+		}
+		th.LockedUntil = now.Add(p.CodeTTL)
+		th.Expires = later(budget.expires, th.LockedUntil)
+		err = s.Throttles.PutThrottle(ctx, th)
+		if todo.ErrorCode(err) == todo.Conflict {
+			continue // another request counted meanwhile: look again
+		}
+		if err != nil {
 			return err
 		}
+		err = s.issueReset(ctx, u, th, mail, now)
+		if err != nil && mail && storedNothing(err) {
+			s.give(ctx, budget) // no mail goes out for this take
+		}
+		if todo.ErrorCode(err) == todo.Conflict {
+			continue
+		}
+		return err
 	}
-	return fmt.Errorf("account: forgot password: too much contention on %q", email)
+	return limit.Limited(time.Second, "Too many requests for this address at once.")
+}
+
+// issueReset is ForgotPassword's second write: a new reset code on u when
+// mail is true, else u's last code re-armed; for an unknown address (or an
+// account with no code to re-arm) the counter th written again.
+func (s *Service) issueReset(ctx context.Context, u *todo.User, th *todo.Throttle, mail bool, now time.Time) error {
+	nonce, err := s.Codes.NewNonce()
+	if err != nil {
+		return err
+	}
+	if u == nil || !mail && u.ResetNonce == "" {
+		return s.Throttles.PutThrottle(ctx, th)
+	}
+	if mail {
+		u.ResetNonce, u.ResetSentAt = nonce, now
+	}
+	u.ResetExpires, u.UpdatedAt = now.Add(s.Policy.CodeTTL), now
+	return s.Users.UpdateUser(ctx, u)
+}
+
+// storedNothing reports whether a failed write surely changed nothing: the
+// store refused it (a Conflict, a NotFound). After a store or network
+// failure (Internal, Unavailable) the write may still have been applied.
+func storedNothing(err error) bool {
+	c := todo.ErrorCode(err)
+	return c != todo.Internal && c != todo.Unavailable && c != ""
 }
 
 // ResetPassword sets a new password with a mailed reset code. The code

@@ -58,6 +58,9 @@ func (s *Service) Register(ctx context.Context, email, password, name string) er
 			return err
 		}
 		err = s.Users.UpdateUser(ctx, u)
+		if err != nil && storedNothing(err) {
+			s.giveMail(ctx, email) // lost its race or failed: no mail for this take
+		}
 		if todo.ErrorCode(err) == todo.Conflict {
 			continue
 		}
@@ -69,7 +72,8 @@ func (s *Service) Register(ctx context.Context, email, password, name string) er
 // create stores a new pending account with a fresh code, taking the code
 // mail from the address's daily budget.
 func (s *Service) create(ctx context.Context, email, name, hash string) error {
-	if _, err := s.mailAllowed(ctx, email); err != nil {
+	took, err := s.mailAllowed(ctx, email)
+	if err != nil {
 		return err
 	}
 	nonce, err := s.Codes.NewNonce()
@@ -77,11 +81,15 @@ func (s *Service) create(ctx context.Context, email, name, hash string) error {
 		return err
 	}
 	now := s.now()
-	return s.Users.CreateUser(ctx, &todo.User{
+	err = s.Users.CreateUser(ctx, &todo.User{
 		ID: ulid.Make().String(), Email: email, Name: name, PasswordHash: hash,
 		Status: todo.StatusPending, CodeNonce: nonce, CodeSentAt: now,
 		CodeExpires: now.Add(s.Policy.CodeTTL), CreatedAt: now, UpdatedAt: now,
 	})
+	if took && err != nil && storedNothing(err) {
+		s.giveMail(ctx, email) // lost its race or failed: no mail for this take
+	}
+	return err
 }
 
 // remail prepares u for the mail a repeated sign-up calls for: a new code

@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/todofn/todofn/pkg/limit"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
@@ -42,20 +41,25 @@ func (s *Service) Verify(ctx context.Context, email, code string) error {
 }
 
 // checkCode checks a mailed code (verification or reset) for email, whose
-// live nonce live picks from the account, and returns the account. Every
-// failure is the same InvalidCode after the same work: one read of the
-// account, one code check, and two counted tries, one against the code
-// (Policy.MaxCodeAttempts) and one against the address's day
-// (Policy.CodeTriesPerDay, after which every code of the address is refused
-// with RateLimited until the UTC day turns).
+// live nonce live picks from the account, and returns the account.
+//
+// Tries are reserved before they are checked, as log-in tries are: one
+// read of the account, then a try taken from the code's own count
+// (Policy.MaxCodeAttempts over the code's whole life, keyed by its nonce,
+// or by the address when there is no live code) and one from the
+// address's day (Policy.CodeTriesPerDay), each a conditional write (see
+// tally), and only then the code check. A try that cannot be reserved
+// (the count spent, the write losing its race, any store error) is
+// refused and never checked, so no burst from any number of clients gets
+// more than MaxCodeAttempts wrong codes checked against one code, or
+// CodeTriesPerDay against one address in a UTC day. A spent code answers
+// RateLimited (ask for a new code); a spent day answers RateLimited until
+// the UTC day turns, for every code of the address, the owner's right one
+// too (an attacker gains nothing, and the owner tries again tomorrow). The
+// right code gives both tries back. Every other failure (unknown address,
+// wrong or expired code, an account already verified, which has no live
+// code) is the same InvalidCode after the same work.
 func (s *Service) checkCode(ctx context.Context, email, code string, live func(*todo.User, time.Time) string) (*todo.User, error) {
-	lim, p := s.limiter(), s.Policy
-	daily := limit.Budget{Max: p.CodeTriesPerDay, Window: day}
-	if n, err := lim.Count(ctx, "codetries:"+email, daily); err != nil {
-		return nil, err
-	} else if n >= daily.Max {
-		return nil, limit.Limited(s.now().Truncate(day).Add(day).Sub(s.now()), "Too many wrong codes for this address today.")
-	}
 	u, err := s.Users.User(ctx, email)
 	if todo.ErrorCode(err) == todo.NotFound {
 		u, err = nil, nil
@@ -64,26 +68,39 @@ func (s *Service) checkCode(ctx context.Context, email, code string, live func(*
 		return nil, err
 	}
 	nonce := live(u, s.now())
-	perCode := limit.Budget{Max: p.MaxCodeAttempts, Window: p.CodeTTL}
-	attempts := "codeattempts:" + cmp.Or(nonce, email)
-	tries, err := lim.Count(ctx, attempts, perCode)
-	if err != nil {
+	perCode, perDay := s.codeTries(cmp.Or(nonce, email)), s.dayTries(email)
+	if err := s.take(ctx, perCode); err != nil {
+		return nil, err
+	}
+	if err := s.take(ctx, perDay); err != nil {
+		s.give(ctx, perCode) // not checked: it is no wrong try
 		return nil, err
 	}
 	// The code is checked even when there is no live code, so every answer
 	// costs the same.
-	if s.Codes.Check(email, cmp.Or(nonce, "none"), code) && nonce != "" && tries < perCode.Max {
+	if s.Codes.Check(email, cmp.Or(nonce, "none"), code) && nonce != "" {
+		s.give(ctx, perCode)
+		s.give(ctx, perDay)
 		return u, nil
 	}
-	for _, k := range []struct {
-		key string
-		b   limit.Budget
-	}{{attempts, perCode}, {"codetries:" + email, daily}} {
-		if _, err := lim.Take(ctx, k.key, k.b, ""); err != nil && todo.ErrorCode(err) != todo.RateLimited {
-			return nil, err
-		}
-	}
 	return nil, invalidCode()
+}
+
+// codeTries is the count of tries of the code with nonce (or, with no live
+// code, of the address): MaxCodeAttempts for as long as a code can live. A
+// reset code re-armed after the day's reset mails are spent (see
+// ForgotPassword) lives at most until the day ends plus CodeTTL, so its
+// count, which starts no earlier than the day, outlives it: a day and a
+// CodeTTL from the first try.
+func (s *Service) codeTries(id string) tally {
+	p := s.Policy
+	return tally{key: "codeattempts:" + id, max: p.MaxCodeAttempts, expires: s.now().Add(day + p.CodeTTL),
+		retry: p.ResendWindow, message: "Too many wrong tries for this code. Ask for a new one."}
+}
+
+// dayTries is the count of wrong codes of the address in the UTC day.
+func (s *Service) dayTries(email string) tally {
+	return s.daily("codetries:"+email, s.Policy.CodeTriesPerDay, "Too many wrong codes for this address today.")
 }
 
 // liveNonce is u's code nonce if u is pending with an unexpired code, else

@@ -115,6 +115,7 @@ type Limits struct {
 	LoginBackoffAfter int           // LOGIN_BACKOFF_AFTER (5): failures from one client IP before it must wait 1 s, 2 s, 4 s ...
 	LoginBackoffMax   time.Duration // LOGIN_BACKOFF_MAX (15m): the longest wait
 	LoginAlert        limit.Budget  // LOGIN_ALERT_LIMIT (100/1h): failures across all IPs after which the owner is mailed
+	LoginAccount      limit.Budget  // LOGIN_ACCOUNT_LIMIT (10/6m: 10 at once, 100 an hour): failed log-ins across all IPs; beyond, 429 until a try refills
 	CodeMailsPerDay   int           // CODE_MAILS_PER_DAY (5): code and notice mails per address per UTC day (and one a minute)
 	CodeTriesPerDay   int           // CODE_TRIES_PER_DAY (20): wrong codes per address per UTC day, across all its codes
 	// Per user (RATE_LIMITS=off leaves them on: they are not per-IP budgets):
@@ -216,6 +217,7 @@ func (c *Config) limitsFrom(getenv func(string) string, str func(name, def strin
 	l.IPRefreshes = c.budget("IP_REFRESH_LIMIT", str("IP_REFRESH_LIMIT", "300/5m"))
 	l.IPLoginFailures = c.budget("IP_LOGIN_FAILURE_LIMIT", str("IP_LOGIN_FAILURE_LIMIT", "30/5m"))
 	l.LoginAlert = c.budget("LOGIN_ALERT_LIMIT", str("LOGIN_ALERT_LIMIT", "100/1h"))
+	l.LoginAccount = c.budget("LOGIN_ACCOUNT_LIMIT", str("LOGIN_ACCOUNT_LIMIT", "10/6m"))
 	l.LoginBackoffAfter = c.number("LOGIN_BACKOFF_AFTER", str("LOGIN_BACKOFF_AFTER", "5"), 1, 1000)
 	l.LoginBackoffMax = c.duration("LOGIN_BACKOFF_MAX", str("LOGIN_BACKOFF_MAX", "15m"), time.Second, 24*time.Hour)
 	l.CodeMailsPerDay = c.number("CODE_MAILS_PER_DAY", str("CODE_MAILS_PER_DAY", "5"), 1, 1000)

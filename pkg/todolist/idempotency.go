@@ -103,6 +103,13 @@ func fingerprint(t *todo.Todo) string {
 
 // addOnce is Add with an idempotency key: it claims the key for t, or
 // replays the record a previous request with that key left.
+//
+// Only a write pays from the owner's write budget: the request that
+// claimed the key, before it stores the todo, and a replay of a pending
+// record that must store the todo itself. A replay that finds the todo
+// stored, or a done record, takes nothing. A fresh claim whose write the
+// budget refuses is released (only if it is still ours), so the key is as
+// if never used and the retry is a first request again.
 func (s *Service) addOnce(ctx context.Context, t *todo.Todo, key string) (*todo.Todo, bool, error) {
 	k := "idem:" + t.UserID + ":" + key
 	rec := record{State: statePending, FP: fingerprint(t), Todo: savedTodo{ID: t.ID, Title: t.Title,
@@ -112,6 +119,12 @@ func (s *Service) addOnce(ctx context.Context, t *todo.Todo, key string) (*todo.
 		return nil, false, err
 	}
 	if fresh {
+		if err := s.takeWrite(ctx, t.UserID); err != nil {
+			// A past expiry frees the key, only if the claim is still ours.
+			// (The stores expire claims by the wall clock.)
+			_ = s.Claims.Settle(ctx, k, rec.encode(), "released", time.Now().Add(-time.Second))
+			return nil, false, err
+		}
 		err := s.create(ctx, t)
 		if todo.ErrorCode(err) == todo.Conflict {
 			err = nil // a concurrent replay of this key stored it
@@ -151,9 +164,19 @@ func (s *Service) resume(ctx context.Context, k, held string, rec record, userID
 	if todo.ErrorCode(err) != todo.NotFound {
 		return nil, false, err
 	}
+	if err := s.takeWrite(ctx, userID); err != nil {
+		// This replay would write, so it pays; refused, it looks once more
+		// whether the first request stored the todo meanwhile (then it is
+		// a replay after all, and free).
+		if _, gerr := s.Todos.Todo(ctx, userID, t.ID); gerr == nil {
+			return replay()
+		}
+		return nil, false, err
+	}
 	err = s.create(ctx, t)
 	if todo.ErrorCode(err) == todo.Conflict {
-		return replay() // stored meanwhile by the first request or another replay
+		s.giveWrite(ctx, userID) // it wrote nothing after all
+		return replay()          // stored meanwhile by the first request or another replay
 	}
 	if err != nil {
 		return nil, false, err

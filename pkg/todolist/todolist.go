@@ -53,12 +53,24 @@ func (s *Service) takeWrite(ctx context.Context, userID string) error {
 	return err
 }
 
+// giveWrite gives back a write taken by a replay that found the todo
+// stored by another request after all. It is best effort.
+func (s *Service) giveWrite(ctx context.Context, userID string) {
+	if s.Throttles == nil {
+		return
+	}
+	l := limit.Limiter{Store: s.Throttles, Now: s.Now}
+	_ = l.Give(ctx, "writes:"+userID, s.Writes)
+}
+
 // Add creates a todo for userID, within the owner's quota (else
 // QuotaExceeded) and write budget (else RateLimited). With an idempotency
 // key, a retry with the same key and input within IdempotencyTTL answers
 // what the first call answered (the same todo, replayed true), even if the
 // todo has since been changed or deleted; the same key with another input
-// is refused with IdempotencyKeyReused.
+// is refused with IdempotencyKeyReused. Only a call that stores a todo
+// pays from the write budget: a replay costs nothing, so a client that
+// retries one add is never refused for retrying (see addOnce).
 func (s *Service) Add(ctx context.Context, userID string, in todo.TodoInput, key string) (t *todo.Todo, replayed bool, err error) {
 	if in.Title == nil {
 		return nil, false, todo.FieldError("title", "Give the todo a title.")
@@ -71,14 +83,14 @@ func (s *Service) Add(ctx context.Context, userID string, in todo.TodoInput, key
 		return nil, false, &todo.Error{Code: todo.Invalid, Field: "Idempotency-Key",
 			Message: "The Idempotency-Key header must be 1 to 255 visible ASCII characters."}
 	}
-	if err := s.takeWrite(ctx, userID); err != nil {
-		return nil, false, err
-	}
 	done := in.Done != nil && *in.Done
 	now := s.now()
 	t = &todo.Todo{ID: ulid.MustNew(ulid.Timestamp(now), ulid.DefaultEntropy()).String(),
 		UserID: userID, Title: title, Done: done, CreatedAt: now, UpdatedAt: now}
 	if key == "" {
+		if err := s.takeWrite(ctx, userID); err != nil {
+			return nil, false, err
+		}
 		return t, false, s.create(ctx, t)
 	}
 	return s.addOnce(ctx, t, key)

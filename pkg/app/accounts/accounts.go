@@ -34,6 +34,8 @@ func New(a *app.App) (*account.Service, error) {
 func policy(l app.Limits) account.Policy {
 	p := account.DefaultPolicy
 	p.CodeMailsPerDay, p.CodeTriesPerDay = l.CodeMailsPerDay, l.CodeTriesPerDay
+	p.ResetMailsPerDay = l.CodeMailsPerDay  // the same number, a budget of its own
+	p.LoginAccountFailures = l.LoginAccount // per address: RATE_LIMITS=off leaves it on
 	p.LoginBackoffAfter, p.LoginBackoffMax, p.LoginAlert = l.LoginBackoffAfter, l.LoginBackoffMax, l.LoginAlert
 	p.IPLoginFailures = limit.Budget{} // RATE_LIMITS=off: the per-address limits stay
 	if l.PerIP {
