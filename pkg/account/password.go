@@ -3,6 +3,7 @@ package account
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/todofn/todofn/pkg/limit"
