@@ -146,6 +146,22 @@ func TestAWSReleaseScript(t *testing.T) {
 		t.Errorf("check does not limit the deployments to the release's:\n%s", calls)
 	}
 
+	// check once every deployment succeeded, and with none at all.
+	if err := os.WriteFile(filepath.Join(dir, "deps", "g-register"), []byte("d-1 Succeeded\nd-3 Succeeded\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := release("check", "2026-12-01T10:00:00Z"); err != nil || strings.Count(out, "Succeeded") != 3 {
+		t.Errorf("check with every deployment succeeded: %v\n%s", err, out)
+	}
+	for _, g := range []string{"g-register", "g-mailer"} {
+		if err := os.Remove(filepath.Join(dir, "deps", g)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := release("check", "2026-12-01T10:00:00Z"); err != nil || !strings.Contains(out, "no function changed") {
+		t.Errorf("check with no deployment: %v\n%s", err, out)
+	}
+
 	// calls: the idle mailer is reported, the busy register is not, the hook is skipped.
 	out, err = release("calls", "2026-12-01T10:00:00Z")
 	if err != nil || !strings.Contains(out, "todofn-test-register: version 7 answered 42 calls") ||

@@ -63,6 +63,29 @@ func TestReleaseStages(t *testing.T) {
 			}
 		}
 	}
+	// The production stages: the gray release, then the checks, and a
+	// rollback on a failure or a cancel.
+	for job, want := range map[string][]string{
+		"aws-prod": {"./deploy/awsrelease.sh deploy", "make aws-check", "make aws-calls", "make aws-prune"},
+		"fc-prod":  {"make fc-deploy", "make fc-release"},
+	} {
+		var runs, rollback []string
+		for _, s := range w.Jobs[job].Steps {
+			runs = append(runs, s.Run)
+			if s.If == "failure() || cancelled()" {
+				rollback = append(rollback, s.Run)
+			}
+		}
+		for _, x := range want {
+			if !strings.Contains(strings.Join(runs, "\n"), x) {
+				t.Errorf("%s does not run %q", job, x)
+			}
+		}
+		cloud := strings.TrimSuffix(job, "-prod")
+		if !strings.Contains(strings.Join(rollback, "\n"), "make "+cloud+"-rollback") {
+			t.Errorf("%s has no make %s-rollback step on failure() || cancelled()", job, cloud)
+		}
+	}
 	// The security gate is one of ci.yml's jobs, with every scanner.
 	ci := loadWorkflow(t, path(".github", "workflows", "ci.yml"))
 	var sec []string

@@ -75,6 +75,7 @@ type workflow struct {
 		Env         map[string]string `yaml:"env"`
 		Steps       []struct {
 			Name string            `yaml:"name"`
+			If   string            `yaml:"if"`
 			Uses string            `yaml:"uses"`
 			Run  string            `yaml:"run"`
 			Env  map[string]string `yaml:"env"`
