@@ -152,9 +152,18 @@ func TestOIDCSubjectsMatchEnvironments(t *testing.T) {
 // script, make aws-release, samconfig.toml for a hand deploy, and no other
 // sam deploy anywhere.
 func TestSamDeployWaitsOutTheCanary(t *testing.T) {
-	maxCanary, err := strconv.Atoi(fmt.Sprint(dig(loadYAML(t, "template.yml"), "Parameters", "CanaryMinutes", "MaxValue")))
+	tmpl := loadYAML(t, "template.yml")
+	maxCanary, err := strconv.Atoi(fmt.Sprint(dig(tmpl, "Parameters", "CanaryMinutes", "MaxValue")))
 	if err != nil {
 		t.Fatalf("CanaryMinutes has no MaxValue (%v): no wait can be known to cover it", err)
+	}
+	// The script's and make's default canary is the template's.
+	defCanary, err := strconv.Atoi(fmt.Sprint(dig(tmpl, "Parameters", "CanaryMinutes", "Default")))
+	if err != nil {
+		t.Fatalf("CanaryMinutes has no Default: %v", err)
+	}
+	if out := makeDryRun(t, "aws-release", "RELEASE_ID=r1"); !strings.Contains(out, fmt.Sprintf("CanaryMinutes=%d ", defCanary)) {
+		t.Errorf("make aws-release's default canary is not the template's %d:\n%s", defCanary, out)
 	}
 	// The release script, with a stand-in for sam.
 	dir := t.TempDir()
@@ -167,7 +176,7 @@ func TestSamDeployWaitsOutTheCanary(t *testing.T) {
 	for _, tt := range []struct {
 		canary string
 		want   int
-	}{{"", 120}, {"200", 200}, {strconv.Itoa(maxCanary), maxCanary}} {
+	}{{"", defCanary}, {"200", 200}, {strconv.Itoa(maxCanary), maxCanary}} {
 		_ = os.Remove(filepath.Join(dir, "calls"))
 		cmd := exec.Command("bash", "deploy/awsrelease.sh", "deploy")
 		cmd.Dir = root
