@@ -110,22 +110,52 @@ fc-status: ## show where `live` points on each FC function
 # sam deploy without a prompt and with a new ReleaseId, so every function
 # publishes a version (parameter-only changes too). CodeDeploy runs the
 # pre-traffic smoke check, shifts CanaryPercent of each `live` alias for
-# CanaryMinutes and rolls every function back when the release's composite
-# alarm fires. Parameters not given keep the stack's previous values.
-# aws-rollback stops the deployments in progress now and rolls them back;
-# after a finished deployment, release the previous commit.
+# CANARY_MINUTES and rolls a function back when its own canary alarm fires
+# (the failed alias update then rolls the whole stack back). Parameters not
+# given keep the stack's previous values.
+#
+# sam deploy waits for the stack, and so for the whole canary, at most
+# --max-wait-duration minutes, 60 by default (aws-sam-cli:
+# samcli/commands/deploy/command.py, default=60; samcli/lib/deploy/deployer.py
+# wait_for_execute polls every 30 s for max_wait_duration * 60 // 30 tries),
+# after which it fails while CodeDeploy goes on alone. So it waits the
+# canary plus SAM_WAIT_MARGIN: the stack update before and after it and the
+# pre-traffic hook (at most 120 s).
+#
+# aws-rollback stops the deployments in progress now and rolls them back
+# (deploy/awsrelease.sh names each function's deployment group, as
+# ListDeployments requires); after a finished deployment, release the
+# previous commit. aws-check, aws-calls and aws-prune are the release job's
+# other steps (docs/release.md).
 RELEASE_ID ?= $(shell date -u +%m%d%H%M%S)
 SAM_CONFIG_ENV ?= $(if $(filter prod,$(STAGE)),prod,default)
-aws-release: ## sam build && sam deploy (no prompt) of STAGE with ReleaseId=RELEASE_ID; PARAMS="Name=value ..." for other parameters
+CANARY_MINUTES ?= 120
+SAM_WAIT_MARGIN ?= 30
+KEEP_VERSIONS ?= 3
+.PHONY: aws-check aws-calls aws-prune
+aws-release: ## sam build && sam deploy (no prompt) of STAGE with ReleaseId=RELEASE_ID, CanaryMinutes=CANARY_MINUTES; PARAMS="Name=value ..." for others
 	sam build
 	sam deploy --config-env $(SAM_CONFIG_ENV) --no-confirm-changeset --no-fail-on-empty-changeset \
-	  --parameter-overrides "Stage=$(STAGE) ReleaseId=$(RELEASE_ID) $(PARAMS)"
+	  --max-wait-duration $$(( $(CANARY_MINUTES) + $(SAM_WAIT_MARGIN) )) \
+	  --parameter-overrides "Stage=$(STAGE) ReleaseId=$(RELEASE_ID) CanaryMinutes=$(CANARY_MINUTES) $(PARAMS)"
 
 aws-rollback: ## stop the CodeDeploy deployments in progress for STACK_NAME and roll them back
-	@app=$$(aws cloudformation describe-stack-resource --stack-name $(STACK_NAME) \
-	    --logical-resource-id ServerlessDeploymentApplication \
-	    --query StackResourceDetail.PhysicalResourceId --output text) && \
-	ids=$$(aws deploy list-deployments --application-name "$$app" \
-	    --include-only-statuses InProgress Created Queued Ready --query 'deployments[]' --output text) && \
-	if [ -z "$$ids" ] || [ "$$ids" = None ]; then echo "no deployment in progress for $$app"; exit 0; fi && \
-	for id in $$ids; do echo "rolling back $$id"; aws deploy stop-deployment --deployment-id $$id --auto-rollback-enabled; done
+	STACK_NAME="$(STACK_NAME)" ./deploy/awsrelease.sh rollback
+
+aws-check: ## fail unless every CodeDeploy deployment of STACK_NAME since SINCE (UTC) succeeded
+	STACK_NAME="$(STACK_NAME)" ./deploy/awsrelease.sh check "$(SINCE)"
+
+aws-calls: ## report the calls each function's live version got since SINCE (UTC); none is a warning
+	STACK_NAME="$(STACK_NAME)" ./deploy/awsrelease.sh calls "$(SINCE)"
+
+aws-prune: ## delete STACK_NAME's function versions but the newest KEEP_VERSIONS and the aliases'
+	STACK_NAME="$(STACK_NAME)" ./deploy/awsrelease.sh prune $(KEEP_VERSIONS)
+
+# e2e-remote: the end-to-end check of a deployed stage over its real URLs:
+# web/config.json from the stack (CLOUD=aws STACK_NAME=...) or the FC
+# service (CLOUD=fc), then cmd/smoke sends deploy/smoke's exchanges to each
+# function over HTTPS. They need no mailbox; a sign-up through a mailed code
+# cannot run remotely (docs/release.md).
+.PHONY: e2e-remote
+e2e-remote: web-config ## the smoke exchanges over HTTPS against a deployed stage's URLs (CLOUD=aws STACK_NAME=... | CLOUD=fc)
+	$(GO) run ./cmd/smoke -config web/config.json

@@ -3,7 +3,9 @@ package deploy
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -12,62 +14,73 @@ import (
 	"github.com/todofn/todofn/pkg/route"
 )
 
-// The AWS release (docs/release.md): one custom CodeDeploy config, one
-// composite alarm and one pre-traffic hook for every function's deployment,
-// and a version per function on every release.
+// The AWS release (docs/release.md): one custom CodeDeploy config and one
+// pre-traffic hook for every function's deployment, each function's own
+// metric alarm (no composite), and a version per function on every release.
 
 // hookID is the one function of template.yml that is not a route: the
 // pre-traffic hook, built from deploy/hook.
 const hookID = "CodeDeployHookPreTraffic"
 
 // canaryMetrics are the metrics each function's canary alarm watches, by
-// id: the new version's 5xx answers (HTTP functions only), errors, p99
-// duration, and the alias's throttles.
-var canaryMetrics = map[string]string{"url5xx": "Url5xxCount", "errors": "Errors", "throttles": "Throttles", "p99": "Duration"}
+// id: the new version's 5xx answers (HTTP functions only), errors and p99
+// duration. No Throttles: a throttled call runs no version, so Lambda has
+// no ExecutedVersion for it and the alias's count is the old version's too
+// (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html).
+var canaryMetrics = map[string]string{"url5xx": "Url5xxCount", "errors": "Errors", "p99": "Duration"}
 
-// checkCanaryAlarm checks function f's <LogicalId without Function>CanaryAlarm
-// and, for an HTTP function, its IdleAlarm.
+// checkCanaryAlarm checks function f's <LogicalId without Function>CanaryAlarm:
+// a metric alarm on the new version only (every metric by ExecutedVersion
+// behind live), missing data not breaching (a version no call has reached
+// yet has no data, and CodeDeploy stops a deployment while an alarm is in
+// ALARM), its p99 over the function's own threshold, named in the
+// function's own DeploymentPreference; and no idle alarm.
 func checkCanaryAlarm(t *testing.T, tmpl map[string]any, f route.Function) {
 	t.Helper()
 	base := strings.TrimSuffix(f.LogicalID(), "Function")
-	a := asMap(dig(tmpl, "Resources", base+"CanaryAlarm", "Properties"))
-	if a == nil {
-		t.Fatalf("no %sCanaryAlarm", base)
+	if typ := dig(tmpl, "Resources", base+"CanaryAlarm", "Type"); typ != "AWS::CloudWatch::Alarm" {
+		t.Fatalf("%sCanaryAlarm is %v, want a metric alarm (AWS::CloudWatch::Alarm)", base, typ)
 	}
+	a := asMap(dig(tmpl, "Resources", base+"CanaryAlarm", "Properties"))
 	seen := map[string]bool{}
+	var expr string
 	for _, m := range a["Metrics"].([]any) {
 		id, _ := dig(m, "Id").(string)
 		name := dig(m, "MetricStat", "Metric", "MetricName")
 		if name == nil {
-			continue // the expression
+			expr = fmt.Sprint(dig(m, "Expression"))
+			continue
 		}
 		seen[id] = true
 		if name != canaryMetrics[id] {
 			t.Errorf("%sCanaryAlarm: metric %s is %v, want %s", base, id, name, canaryMetrics[id])
 		}
 		dims := fmt.Sprint(dig(m, "MetricStat", "Metric", "Dimensions"))
-		if !strings.Contains(dims, ":live") || (id != "throttles") != strings.Contains(dims, "ExecutedVersion") {
-			t.Errorf("%sCanaryAlarm: %s does not watch the new version behind live (throttles: the alias): %s", base, id, dims)
+		if !strings.Contains(dims, ":live") || !strings.Contains(dims, "ExecutedVersion") {
+			t.Errorf("%sCanaryAlarm: %s does not watch the new version behind live (ExecutedVersion): %s", base, id, dims)
 		}
 		if id == "p99" && dig(m, "MetricStat", "Stat") != "p99" {
 			t.Errorf("%sCanaryAlarm: p99 has Stat %v", base, dig(m, "MetricStat", "Stat"))
 		}
 	}
 	if want := len(canaryMetrics) - map[bool]int{true: 0, false: 1}[f.HTTP()]; len(seen) != want || (f.HTTP() != seen["url5xx"]) {
-		t.Errorf("%sCanaryAlarm watches %v, want %v (Url5xxCount only with a function URL)", base, sorted(mapKeys(seen)), sorted(mapKeys(map[string]bool{"url5xx": f.HTTP(), "errors": true, "throttles": true, "p99": true})))
+		t.Errorf("%sCanaryAlarm watches %v, want %v (Url5xxCount only with a function URL)", base, sorted(mapKeys(seen)), sorted(mapKeys(map[string]bool{"url5xx": f.HTTP(), "errors": true, "p99": true})))
+	}
+	threshold := "${LatencyP99Ms}"
+	if !f.HTTP() {
+		threshold = "${MailerLatencyP99Ms}" // a batch of SMTP deliveries, not an HTTP answer
+	}
+	if !strings.Contains(expr, "FILL(p99, 0) > "+threshold) {
+		t.Errorf("%sCanaryAlarm's expression %q does not compare p99 with %s", base, expr, threshold)
 	}
 	if a["TreatMissingData"] != "notBreaching" || fmt.Sprint(a["EvaluationPeriods"]) != "1" {
 		t.Errorf("%sCanaryAlarm: TreatMissingData %v, EvaluationPeriods %v; want notBreaching and 1 (the first breach)", base, a["TreatMissingData"], a["EvaluationPeriods"])
 	}
-	idle := asMap(dig(tmpl, "Resources", base+"IdleAlarm", "Properties"))
-	if !f.HTTP() {
-		if idle != nil {
-			t.Errorf("%s has an idle alarm; the mailer's calls come from sign-ups, not from the canary's share", f.Name)
-		}
-		return
+	if got := asStringsRefs(dig(tmpl, "Resources", f.LogicalID(), "Properties", "DeploymentPreference", "Alarms")); !slices.Equal(got, []string{base + "CanaryAlarm"}) {
+		t.Errorf("%s's DeploymentPreference.Alarms = %v, want [%sCanaryAlarm]", f.LogicalID(), got, base)
 	}
-	if idle == nil || idle["TreatMissingData"] != "breaching" {
-		t.Errorf("%sIdleAlarm: %v, want one with TreatMissingData breaching", base, idle)
+	if idle := dig(tmpl, "Resources", base+"IdleAlarm"); idle != nil {
+		t.Errorf("%sIdleAlarm exists: a version with no call yet would hold it in ALARM (missing data breaching) and stop the deployment", base)
 	}
 }
 
@@ -75,9 +88,9 @@ func checkCanaryAlarm(t *testing.T, tmpl map[string]any, f route.Function) {
 func TestReleaseDescriptor(t *testing.T) {
 	tmpl := loadYAML(t, "template.yml")
 	dp := asMap(dig(tmpl, "Globals", "Function", "DeploymentPreference"))
-	if fmt.Sprint(dig(dp, "Type")) != fmt.Sprint(map[string]any{"Fn::If": []any{"ReleaseCanary", map[string]any{"Ref": "ReleaseDeploymentConfig"}, map[string]any{"Ref": "DeploymentType"}}}) || !slices.Equal(asStringsRefs(dp["Alarms"]), []string{"ReleaseAlarm"}) ||
+	if fmt.Sprint(dig(dp, "Type")) != fmt.Sprint(map[string]any{"Fn::If": []any{"ReleaseCanary", map[string]any{"Ref": "ReleaseDeploymentConfig"}, map[string]any{"Ref": "DeploymentType"}}}) || dp["Alarms"] != nil ||
 		dig(dp, "Hooks", "PreTraffic", "Ref") != hookID {
-		t.Errorf("Globals.Function.DeploymentPreference = %v, want the custom config, ReleaseAlarm and the %s hook", dp, hookID)
+		t.Errorf("Globals.Function.DeploymentPreference = %v, want the custom config and the %s hook, and no shared alarm (each function names its own)", dp, hookID)
 	}
 	if cfg := dig(tmpl, "Resources", "ReleaseDeploymentConfig", "Properties", "TrafficRoutingConfig"); dig(cfg, "Type") != "TimeBasedCanary" ||
 		dig(cfg, "TimeBasedCanary", "CanaryPercentage", "Ref") != "CanaryPercent" || dig(cfg, "TimeBasedCanary", "CanaryInterval", "Ref") != "CanaryMinutes" {
@@ -91,28 +104,24 @@ func TestReleaseDescriptor(t *testing.T) {
 	if _, ok := asMap(dig(tmpl, "Parameters", "ReleaseId"))["Default"]; ok {
 		t.Error("ReleaseId has a default: a deploy that repeats it publishes no version, not even of new code")
 	}
-	// The composite names every HTTP function's canary and idle alarm.
-	rule := fmt.Sprint(dig(tmpl, "Resources", "ReleaseAlarm", "Properties", "AlarmRule"))
-	for _, f := range route.All() {
-		base := strings.TrimSuffix(f.LogicalID(), "Function")
-		if has := strings.Contains(rule, `ALARM("${`+base+`CanaryAlarm}")`); has != f.HTTP() {
-			t.Errorf("ReleaseAlarm's rule names %sCanaryAlarm: %v, want %v", base, has, f.HTTP())
-		}
-		if f.HTTP() && !strings.Contains(rule, `ALARM("${`+base+`IdleAlarm}")`) {
-			t.Errorf("ReleaseAlarm's rule does not name %sIdleAlarm", base)
+	// No composite alarm anywhere: whether CodeDeploy reads one is not
+	// documented (DescribeAlarms returns only metric alarms unless asked for
+	// composites), so nothing may depend on it.
+	for name, r := range asMap(tmpl["Resources"]) {
+		if dig(r, "Type") == "AWS::CloudWatch::CompositeAlarm" {
+			t.Errorf("%s is a composite alarm", name)
 		}
 	}
-	// The mailer cannot be a child (see template.yml): it adds its own alarm.
-	if got := asStringsRefs(dig(tmpl, "Resources", logicalID(route.Mailer), "Properties", "DeploymentPreference", "Alarms")); !slices.Equal(got, []string{"MailerCanaryAlarm"}) {
-		t.Errorf("the mailer's own alarms = %v, want [MailerCanaryAlarm]", got)
+	if _, ok := asMap(tmpl["Parameters"])["CanaryIdleMinutes"]; ok {
+		t.Error("CanaryIdleMinutes is still a parameter; the idle check is the release job's (deploy/awsrelease.sh calls)")
 	}
 	hook := asMap(dig(tmpl, "Resources", hookID, "Properties"))
 	c := cfn{tmpl}
 	if name := c.eval(hook["FunctionName"]); !strings.HasPrefix(name, "CodeDeployHook_") {
 		t.Errorf("the hook is named %q; SAM's CodeDeploy role invokes only CodeDeployHook_*", name)
 	}
-	if dig(hook, "DeploymentPreference", "Enabled") != false {
-		t.Error("the hook is itself released through CodeDeploy")
+	if ig := asStrings(dig(tmpl, "Resources", hookID, "IgnoreGlobals")); !slices.Contains(ig, "DeploymentPreference") || !slices.Contains(ig, "Environment") {
+		t.Errorf("the hook's IgnoreGlobals = %v, want Environment (no secret it does not use) and DeploymentPreference (it is not released through CodeDeploy)", ig)
 	}
 	if dig(tmpl, "Resources", hookID, "Metadata", "BuildMethod") != "makefile" {
 		t.Error("the hook is not built by make (sam build runs make build-" + hookID + ")")
@@ -187,8 +196,9 @@ func versions(res map[string]any) map[string]string {
 }
 
 // TestSAMTranslation checks what CloudFormation is given: the translated
-// template has the composite alarm and the custom config on every
-// function's deployment group, the hook before every alias's traffic, and
+// template has the function's own metric alarm and the custom config on
+// every function's deployment group, the hook before every alias's
+// traffic, the hook's environment without Globals' (no APP_SECRET), and
 // a new version of every function when only the release id changes (and,
 // without AutoPublishCodeSha256, none when only a parameter changes: the
 // bug it fixes).
@@ -199,9 +209,6 @@ func TestSAMTranslation(t *testing.T) {
 		translateRun{drop: "AutoPublishCodeSha256", params: []string{"ReleaseId=r1", "LogLevel=info"}},
 		translateRun{drop: "AutoPublishCodeSha256", params: []string{"ReleaseId=r1", "LogLevel=debug"}})
 	res := all[0]
-	if dig(res, "ReleaseAlarm", "Type") != "AWS::CloudWatch::CompositeAlarm" {
-		t.Errorf("ReleaseAlarm is %v, want a composite alarm", dig(res, "ReleaseAlarm", "Type"))
-	}
 	if dig(res, "ReleaseDeploymentConfig", "Type") != "AWS::CodeDeploy::DeploymentConfig" {
 		t.Error("the custom deployment config is missing from the translated template")
 	}
@@ -211,13 +218,43 @@ func TestSAMTranslation(t *testing.T) {
 	for _, f := range route.All() {
 		id := f.LogicalID()
 		dg := asMap(dig(res, id+"DeploymentGroup", "Properties"))
-		alarms := fmt.Sprint(dig(dg, "AlarmConfiguration"))
-		if !strings.Contains(fmt.Sprint(dig(dg, "DeploymentConfigName")), "ReleaseDeploymentConfig") || !strings.Contains(alarms, "ReleaseAlarm") ||
+		base := strings.TrimSuffix(id, "Function")
+		// Exactly the function's own metric alarm, which CodeDeploy reads
+		// by name (AlarmConfiguration: at most 10 alarms per group).
+		var names []string
+		for _, a := range asSlice(dig(dg, "AlarmConfiguration", "Alarms")) {
+			names = append(names, fmt.Sprint(dig(a, "Name", "Ref")))
+		}
+		if !strings.Contains(fmt.Sprint(dig(dg, "DeploymentConfigName")), "ReleaseDeploymentConfig") || !slices.Equal(names, []string{base + "CanaryAlarm"}) ||
 			dig(dg, "AlarmConfiguration", "Enabled") != true || !strings.Contains(fmt.Sprint(dig(dg, "AutoRollbackConfiguration")), "DEPLOYMENT_STOP_ON_ALARM") {
-			t.Errorf("%sDeploymentGroup = %v, want the custom config, ReleaseAlarm and a rollback on alarm", id, dg)
+			t.Errorf("%sDeploymentGroup = %v, want the custom config, %sCanaryAlarm alone and a rollback on alarm", id, dg, base)
+		}
+		for _, n := range names {
+			if typ := dig(res, n, "Type"); typ != "AWS::CloudWatch::Alarm" || dig(res, n, "Properties", "TreatMissingData") != "notBreaching" {
+				t.Errorf("%sDeploymentGroup watches %s (%v, missing data %v), want a metric alarm with missing data notBreaching", id, n, typ, dig(res, n, "Properties", "TreatMissingData"))
+			}
 		}
 		if h := dig(res, id+"Aliaslive", "UpdatePolicy", "CodeDeployLambdaAliasUpdate", "BeforeAllowTrafficHook", "Ref"); h != hookID {
 			t.Errorf("%s's live alias runs the pre-traffic hook %v, want %s", id, h, hookID)
+		}
+	}
+	// The hook gets only the variables its code reads.
+	reads := hookReads(t)
+	vars := asMap(dig(res, hookID, "Properties", "Environment", "Variables"))
+	if len(vars) == 0 {
+		t.Error("the translated hook has no environment (SMOKE_TARGETS, SMOKE_PREFIX)")
+	}
+	for k := range vars {
+		if !reads[k] {
+			t.Errorf("the hook's environment holds %s, which deploy/hook never reads (reads: %v)", k, sorted(mapKeys(reads)))
+		}
+	}
+	// SAM keeps every version it publishes (DeletionPolicy Retain), so
+	// they pile up, one per function and release, unless the release job
+	// deletes old ones (deploy/awsrelease.sh prune, TestAWSReleaseScript).
+	for id, r := range res {
+		if dig(r, "Type") == "AWS::Lambda::Version" && dig(r, "DeletionPolicy") != "Retain" {
+			t.Logf("note: %s has DeletionPolicy %v; this SAM no longer retains versions", id, dig(r, "DeletionPolicy"))
 		}
 	}
 	same, other := versions(res), versions(all[1])
@@ -237,4 +274,37 @@ func TestSAMTranslation(t *testing.T) {
 	if !regexp.MustCompile(`^[A-Za-z0-9]+$`).MatchString(same[logicalID(route.Mailer)]) {
 		t.Errorf("version logical ID %q is not alphanumeric", same[logicalID(route.Mailer)])
 	}
+}
+
+// hookReads is every environment variable deploy/hook's code reads
+// (os.Getenv("X") and env("X") in its sources).
+func hookReads(t *testing.T) map[string]bool {
+	t.Helper()
+	files, err := filepath.Glob(path("deploy", "hook", "*.go"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no deploy/hook sources (%v)", err)
+	}
+	re := regexp.MustCompile(`(?:Getenv|\benv)\("([A-Z0-9_]+)"\)`)
+	out := map[string]bool{}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(data), -1) {
+			out[m[1]] = true
+		}
+	}
+	if !out["SMOKE_TARGETS"] || !out["SMOKE_PREFIX"] {
+		t.Fatalf("deploy/hook reads %v; the pattern no longer finds SMOKE_TARGETS and SMOKE_PREFIX", sorted(mapKeys(out)))
+	}
+	return out
+}
+
+func asSlice(v any) []any {
+	l, _ := v.([]any)
+	return l
 }

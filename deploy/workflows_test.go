@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -68,9 +69,13 @@ func TestActionlint(t *testing.T) {
 // workflow is the part of a workflow file these tests read.
 type workflow struct {
 	Jobs map[string]struct {
-		Env   map[string]string `yaml:"env"`
-		Steps []struct {
+		Needs       any               `yaml:"needs"` // a job or a list of jobs
+		Environment any               `yaml:"environment"`
+		Permissions any               `yaml:"permissions"`
+		Env         map[string]string `yaml:"env"`
+		Steps       []struct {
 			Name string            `yaml:"name"`
+			If   string            `yaml:"if"`
 			Uses string            `yaml:"uses"`
 			Run  string            `yaml:"run"`
 			Env  map[string]string `yaml:"env"`
@@ -161,45 +166,50 @@ func releaseJob(t *testing.T, cloud string) (env map[string]string, runs []strin
 	return env, runs
 }
 
-// TestWorkflowPassesTemplateParameters: the AWS job's sam deploy sets every
-// parameter of template.yml that has no default, names only parameters the
-// template has, and takes the NoEcho ones from secrets.
+// TestWorkflowPassesTemplateParameters: deploy/awsrelease.sh deploy, which
+// both AWS stage jobs run, sets every parameter of template.yml that has no
+// default, names only parameters the template has, takes each value from a
+// variable each job sets (or the script sets itself), and the NoEcho ones
+// from secrets.
 func TestWorkflowPassesTemplateParameters(t *testing.T) {
-	env, runs := releaseJob(t, "aws")
-	var deploy string
-	for _, r := range runs {
-		if strings.Contains(r, "sam deploy") {
-			deploy = r
-		}
+	data, err := os.ReadFile(path("deploy", "awsrelease.sh"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if deploy == "" {
-		t.Fatal("the aws job of release.yml runs no sam deploy")
-	}
+	script := string(data)
+	deploy := script[strings.Index(script, "\ndeploy)"):]
+	deploy = deploy[:strings.Index(deploy, "\n  ;;")]
 	passed := map[string]string{} // parameter -> the variable it is given
-	for _, m := range regexp.MustCompile(`(?m)\bp (\w+) "\$(\w+)"`).FindAllStringSubmatch(deploy, -1) {
+	for _, m := range regexp.MustCompile(`(?m)\bp (\w+) "\$\{?(\w+)`).FindAllStringSubmatch(deploy, -1) {
 		passed[m[1]] = m[2]
 	}
+	if len(passed) == 0 {
+		t.Fatal("awsrelease.sh deploy passes no parameter: has its syntax changed?")
+	}
 	params := asMap(dig(loadYAML(t, "template.yml"), "Parameters"))
-	for name, p := range params {
-		_, hasDefault := asMap(p)["Default"]
-		v, ok := passed[name]
-		if !hasDefault && !ok {
-			t.Errorf("sam deploy in release.yml does not pass %s, which has no default", name)
+	local := map[string]bool{"STAGE": true, "canary": true, "RELEASE_ID": true} // the script's own or defaulted
+	for _, job := range []string{"aws-test", "aws-prod"} {
+		env, runs := releaseJob(t, job)
+		if !slices.ContainsFunc(runs, func(r string) bool { return strings.Contains(r, "./deploy/awsrelease.sh deploy") }) {
+			t.Errorf("the %s job does not deploy with ./deploy/awsrelease.sh deploy", job)
 		}
-		if noEcho, _ := asMap(p)["NoEcho"].(bool); noEcho && ok && !strings.HasPrefix(env[v], "${{ secrets.") {
-			t.Errorf("release.yml passes the NoEcho parameter %s from %s = %q, not from secrets", name, v, env[v])
+		for name, p := range params {
+			_, hasDefault := asMap(p)["Default"]
+			v, ok := passed[name]
+			if !hasDefault && !ok {
+				t.Errorf("awsrelease.sh deploy does not pass %s, which has no default", name)
+			}
+			if noEcho, _ := asMap(p)["NoEcho"].(bool); noEcho && ok && !strings.HasPrefix(env[v], "${{ secrets.") {
+				t.Errorf("%s passes the NoEcho parameter %s from %s = %q, not from secrets", job, name, v, env[v])
+			}
 		}
-	}
-	local := map[string]bool{} // variables the script sets itself
-	for _, m := range regexp.MustCompile(`(?m)^\s*(\w+)=`).FindAllStringSubmatch(deploy, -1) {
-		local[m[1]] = true
-	}
-	for name, v := range passed {
-		if _, ok := params[name]; !ok {
-			t.Errorf("release.yml passes %s, which template.yml does not have", name)
-		}
-		if _, ok := env[v]; !ok && !local[v] {
-			t.Errorf("release.yml passes %s=$%s, which the aws job does not set", name, v)
+		for name, v := range passed {
+			if _, ok := params[name]; !ok {
+				t.Errorf("awsrelease.sh passes %s, which template.yml does not have", name)
+			}
+			if _, ok := env[v]; !ok && !local[v] && !strings.Contains(deploy, "${"+v+":-}") {
+				t.Errorf("awsrelease.sh passes %s=$%s, which the %s job does not set", name, v, job)
+			}
 		}
 	}
 }
@@ -208,7 +218,6 @@ func TestWorkflowPassesTemplateParameters(t *testing.T) {
 // reads without a default (s deploy fails on an unset one), and the
 // secrets s.yaml reads from secrets.
 func TestWorkflowSetsSYAMLEnvironment(t *testing.T) {
-	env, _ := releaseJob(t, "fc")
 	data, err := os.ReadFile(path("s.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -220,14 +229,17 @@ func TestWorkflowSetsSYAMLEnvironment(t *testing.T) {
 	if len(required) == 0 {
 		t.Fatal("s.yaml reads no ${env('...')}: has its syntax changed?")
 	}
-	for name := range required {
-		if _, ok := env[name]; !ok {
-			t.Errorf("the fc job of release.yml does not set %s, which s.yaml reads without a default", name)
+	for _, job := range []string{"fc-test", "fc-prod"} {
+		env, _ := releaseJob(t, job)
+		for name := range required {
+			if _, ok := env[name]; !ok {
+				t.Errorf("the %s job of release.yml does not set %s, which s.yaml reads without a default", job, name)
+			}
 		}
-	}
-	for _, secret := range []string{"JWT_SIGNING_KEYS", "APP_SECRET", "SMTP_PASSWORD"} {
-		if !strings.HasPrefix(env[secret], "${{ secrets.") {
-			t.Errorf("the fc job takes %s from %q, not from secrets", secret, env[secret])
+		for _, secret := range []string{"JWT_SIGNING_KEYS", "APP_SECRET", "SMTP_PASSWORD"} {
+			if !strings.HasPrefix(env[secret], "${{ secrets.") {
+				t.Errorf("the %s job takes %s from %q, not from secrets", job, secret, env[secret])
+			}
 		}
 	}
 }

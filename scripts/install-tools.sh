@@ -3,8 +3,8 @@
 # (dynalite, playwright-core), Mailpit, Toxiproxy, the AWS Lambda runtime
 # interface emulator and staticcheck (Go modules, pinned), and Debian's Chromium
 # (needs root or sudo); and the checkers of the CI workflows and the security
-# gate: actionlint, gosec and gitleaks (Go modules, pinned) and Debian's
-# shellcheck (which actionlint runs on the workflows' scripts).
+# gate: actionlint, gosec, gitleaks and govulncheck (Go modules, pinned) and
+# Debian's shellcheck (which actionlint runs on the workflows' scripts).
 #
 #   install-tools.sh            everything `make test` uses
 #   install-tools.sh security   only the checkers (`make security`, `make lint-ci`)
@@ -28,6 +28,9 @@ go_tool gosec github.com/securego/gosec/v2 v2.30.0 github.com/securego/gosec/v2/
 # gitleaks' module is github.com/zricethezav/gitleaks/v8 (its go.mod), not the
 # github.com/gitleaks org's path.
 go_tool gitleaks github.com/zricethezav/gitleaks/v8 v8.30.1 github.com/zricethezav/gitleaks/v8
+# govulncheck is installed like the others but reads the Go
+# vulnerability database (vuln.go.dev) when it runs: the CI security job runs it.
+go_tool govulncheck golang.org/x/vuln v1.9.0 golang.org/x/vuln/cmd/govulncheck
 if ! command -v shellcheck >/dev/null; then
   sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
