@@ -14,6 +14,8 @@
 #   fcrelease.sh status        where `live` points
 #   fcrelease.sh prune N       remove all but the newest N versions of each function,
 #                              never one `live` or STATE names
+#   fcrelease.sh verify-url    the verify function's trigger URL + /verify (from `s info`
+#                              and build/tools/webconfig), the mailer's VERIFY_URL
 #   fcrelease.sh logs SINCE    every function's `s logs` lines from SINCE (UTC,
 #                              e.g. 2026-12-01T10:00:00Z) to now, each prefixed
 #                              "fn-<name> | " (at most 100 per function: see logs-page)
@@ -103,9 +105,9 @@ recorded() { if [ -f "$STATE" ]; then awk -v fn="$1" '$1 == fn { print $2 }' "$S
 
 cmd=${1:-}
 case "$cmd" in
-init | canary | promote | rollback | status | prune | logs | logs-page) ;;
+init | canary | promote | rollback | status | prune | verify-url | logs | logs-page) ;;
 *)
-  sed -n '2,36p' "$0" >&2
+  sed -n '2,38p' "$0" >&2
   exit 2
   ;;
 esac
@@ -273,6 +275,15 @@ prune)
     done
     echo "$fn: removed $n old versions (kept the newest $keep and$inuse)"
   done
+  ;;
+verify-url)
+  # The mail links must reach GET /verify on the verify function's HTTP
+  # trigger: APP_URL/verify is the static site, where OSS answers 404.
+  url=$("$S" fn-verify info -t "$TEMPLATE" -o json 2>/dev/null | "${WEBCONFIG:-build/tools/webconfig}" -cloud fc -url verify 2>/dev/null) || url=""
+  case "$url" in
+  https://* | http://*) echo "${url%/}/verify" ;;
+  *) echo "fcrelease.sh: no HTTP trigger URL for fn-verify yet (s fn-verify info)" >&2; exit 1 ;;
+  esac
   ;;
 logs)
   since=${2:-}

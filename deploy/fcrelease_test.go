@@ -53,6 +53,7 @@ case "$cmd $sub" in
   if [ "$vw" = none ]; then echo '{}' > "$d/weights"
   elif [ "$vw" != '{}' ] || [ -z "${FAKE_S_STICKY_WEIGHTS:-}" ]; then echo "$vw" > "$d/weights"; fi
   printf '{"%s": {"aliasName": "live", "versionId": "%s"}}\n' "$fn" "$version" ;;
+"info -t") echo '{}' ;;
 *) echo "fake s: $cmd $sub" >&2; exit 2 ;;
 esac
 `
@@ -245,5 +246,27 @@ func TestFcreleaseLogsPage(t *testing.T) {
 	}
 	if out, err := e.run([]string{"ALIYUNLOG=" + cli}, "logs-page", "fn-verify", "x", "1", "0", "100"); err == nil {
 		t.Errorf("logs-page without a project or with a bad time succeeded:\n%s", out)
+	}
+}
+
+// TestFcreleaseVerifyURL: the mailer's VERIFY_URL is the verify trigger's
+// URL + /verify, and no URL is an error (fc-deploy then deploys fn-verify
+// first, and stops if there is still none).
+func TestFcreleaseVerifyURL(t *testing.T) {
+	e := newReleaseEnv(t, "fn-verify")
+	wc := filepath.Join(e.dir, "webconfig")
+	write := func(body string) {
+		if err := os.WriteFile(wc, []byte("#!/bin/sh\ncat >/dev/null\n"+body+"\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("echo https://todofn-prod-verify-abc.cn-hangzhou.fcapp.run/")
+	out, err := e.run([]string{"WEBCONFIG=" + wc}, "verify-url")
+	if err != nil || strings.TrimSpace(out) != "https://todofn-prod-verify-abc.cn-hangzhou.fcapp.run/verify" {
+		t.Errorf("verify-url: %v\n%s", err, out)
+	}
+	write("echo 'webconfig: no URL for verify' >&2; exit 1")
+	if out, err := e.run([]string{"WEBCONFIG=" + wc}, "verify-url"); err == nil {
+		t.Errorf("verify-url without a trigger succeeded:\n%s", out)
 	}
 }
