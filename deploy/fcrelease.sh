@@ -31,9 +31,10 @@
 # FC_FUNCTIONS (the s.yaml resources; the make targets pass fn-<name> for
 # each function of functions.mk; unset, the script asks the route table with
 # `$GO run ./cmd/routes -format names`, GO default go). logs-page: ALIYUNLOG
-# (default aliyunlog), SLS_PROJECT (default FC's logConfig: auto project,
-# <FC_ACCOUNT_ID>-<FC_REGION>-project), SLS_LOGSTORE (function-logstore),
-# FC_FUNCTION_PREFIX (todofn-$STAGE-, as s.yaml names the functions). Needs
+# (default aliyunlog, configured with `aliyunlog configure` for the region's
+# endpoint), SLS_PROJECT and SLS_LOGSTORE (default: the function's logConfig
+# from `s info`), FC_FUNCTION_PREFIX (todofn-$STAGE-, as s.yaml names the
+# functions). Needs
 # node (JSON parsing), as s itself does; Go only without FC_FUNCTIONS.
 set -euo pipefail
 
@@ -164,6 +165,7 @@ canary)
   done
   mkdir -p "$(dirname "$STATE")"
   printf '%s' "$record" >"$STATE.tmp" && mv "$STATE.tmp" "$STATE"
+  rm -f "${STATE%.versions}.logconfig" # logs-page reads each logConfig afresh for this release
   desc="canary $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   for fn in $FC_FUNCTIONS; do
     main=$(recorded "$fn")
@@ -304,15 +306,29 @@ logs-page)
     echo "logs-page: SINCE and TO must be unix seconds or UTC times" >&2
     exit 2
   fi
-  if [ -z "${SLS_PROJECT:-}" ]; then
-    [ -n "${FC_ACCOUNT_ID:-}" ] || { echo "logs-page: set SLS_PROJECT, or FC_ACCOUNT_ID (and FC_REGION) for logConfig: auto's project" >&2; exit 2; }
-    # logConfig: auto's project and logstore (devsapp/fc3 src/subCommands/logs/index.ts, compareLogConfig).
-    SLS_PROJECT="$FC_ACCOUNT_ID-${FC_REGION:-cn-hangzhou}-project"
+  project=${SLS_PROJECT:-} logstore=${SLS_LOGSTORE:-}
+  if [ -z "$project" ] || [ -z "$logstore" ]; then
+    # The function's own logConfig, from `s info` once per release (cached
+    # beside STATE): logConfig: auto names the project
+    # serverless-<region>-<uuid of the account> and the logstore default-logs
+    # unless FC_GENERATE_PROJECT_NAME / _LOGSTORE_NAME were set at deploy
+    # (devsapp/fc3 src/resources/sls/index.ts, src/default/resources.ts).
+    cache="${STATE%.versions}.logconfig"
+    line=$(awk -v fn="$fn" '$1 == fn { print $2, $3 }' "$cache" 2>/dev/null || true)
+    if [ -z "$line" ]; then
+      line=$("$S" "$fn" info -t "$TEMPLATE" -o json | field logConfig |
+        node -e 'let d = ""; process.stdin.on("data", (c) => (d += c)).on("end", () => {
+          const l = JSON.parse(d || "{}"); if (!l.project || !l.logstore) process.exit(1); process.stdout.write(l.project + " " + l.logstore); })') ||
+        { echo "logs-page: $fn has no logConfig project/logstore (s $fn info); set SLS_PROJECT and SLS_LOGSTORE" >&2; exit 1; }
+      mkdir -p "$(dirname "$cache")"
+      echo "$fn $line" >>"$cache"
+    fi
+    project=${project:-${line% *}} logstore=${logstore:-${line#* }}
   fi
   # FC writes a function's logs under the topic FCLogs:<function> (the
   # filter fc3's logs command uses). GetLogs: at most 100 logs a call,
   # paged with offset (https://help.aliyun.com/document_detail/421017.html).
-  "${ALIYUNLOG:-aliyunlog}" log get_log --project="$SLS_PROJECT" --logstore="${SLS_LOGSTORE:-function-logstore}" \
+  "${ALIYUNLOG:-aliyunlog}" log get_log --project="$project" --logstore="$logstore" \
     --from_time="$from" --to_time="$to" --query="__topic__: \"FCLogs:${FC_FUNCTION_PREFIX:-todofn-$STAGE-}${fn#fn-}\"" \
     --offset="$offset" --size="$size" --reverse=false
   ;;

@@ -53,7 +53,7 @@ case "$cmd $sub" in
   if [ "$vw" = none ]; then echo '{}' > "$d/weights"
   elif [ "$vw" != '{}' ] || [ -z "${FAKE_S_STICKY_WEIGHTS:-}" ]; then echo "$vw" > "$d/weights"; fi
   printf '{"%s": {"aliasName": "live", "versionId": "%s"}}\n' "$fn" "$version" ;;
-"info -t") echo '{}' ;;
+"info -t") printf '{"%s": {"functionName": "todofn-test-x", "logConfig": {"project": "serverless-cn-shanghai-2b5f", "logstore": "default-logs", "enableRequestMetrics": true}}}\n' "$fn" ;;
 *) echo "fake s: $cmd $sub" >&2; exit 2 ;;
 esac
 `
@@ -235,17 +235,30 @@ func TestFcreleaseLogsPage(t *testing.T) {
 	if err := os.WriteFile(cli, []byte("#!/bin/sh\nprintf '%s\\n' \"$@\" > \""+e.dir+"/args\"\necho '[]'\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	out, err := e.run([]string{"ALIYUNLOG=" + cli, "FC_ACCOUNT_ID=123", "FC_REGION=cn-shanghai", "STAGE=prod"},
-		"logs-page", "fn-verify", "2026-12-01T10:00:00Z", "1764583300", "200", "100")
+	page := func(extra ...string) (string, error) {
+		return e.run(append([]string{"ALIYUNLOG=" + cli, "STAGE=prod"}, extra...),
+			"logs-page", "fn-verify", "2026-12-01T10:00:00Z", "1764583300", "200", "100")
+	}
+	out, err := page()
 	args, _ := os.ReadFile(filepath.Join(e.dir, "args"))
-	want := strings.Join([]string{"log", "get_log", "--project=123-cn-shanghai-project", "--logstore=function-logstore",
+	want := strings.Join([]string{"log", "get_log", "--project=serverless-cn-shanghai-2b5f", "--logstore=default-logs",
 		"--from_time=1796119200", "--to_time=1764583300", `--query=__topic__: "FCLogs:todofn-prod-verify"`,
 		"--offset=200", "--size=100", "--reverse=false"}, "\n") + "\n"
 	if err != nil || strings.TrimSpace(out) != "[]" || string(args) != want {
 		t.Errorf("logs-page: %v\n%s\nargs:\n%s\nwant:\n%s", err, out, args, want)
 	}
+	// The logConfig is read once per release: the second page asks s nothing.
+	if _, err := page(); err != nil || strings.Count(e.calls(), "fn-verify info") != 1 {
+		t.Errorf("s info calls for two pages:\n%s (%v)", e.calls(), err)
+	}
+	if _, err := page("SLS_PROJECT=p", "SLS_LOGSTORE=l"); err != nil {
+		t.Fatal(err)
+	}
+	if args, _ := os.ReadFile(filepath.Join(e.dir, "args")); !strings.Contains(string(args), "--project=p\n--logstore=l\n") {
+		t.Errorf("SLS_PROJECT/SLS_LOGSTORE ignored:\n%s", args)
+	}
 	if out, err := e.run([]string{"ALIYUNLOG=" + cli}, "logs-page", "fn-verify", "x", "1", "0", "100"); err == nil {
-		t.Errorf("logs-page without a project or with a bad time succeeded:\n%s", out)
+		t.Errorf("logs-page with a bad time succeeded:\n%s", out)
 	}
 }
 
