@@ -113,8 +113,9 @@ fc-prune: ## remove all but the newest FC_KEEP_VERSIONS versions of each FC func
 # logs-page: aliyun-log-cli's `aliyunlog log get_log`, 100 logs a page),
 # each GRAY_INTERVAL and rolls back at the first breach of GRAY_FLAGS, or
 # promotes when GRAY_WINDOW ends and prunes old versions (docs/release.md).
-# logs-page needs SLS_PROJECT, or FC_ACCOUNT_ID and FC_REGION for
-# logConfig: auto's project (docs/deploy.md).
+# logs-page needs aliyun-log-cli (pip install aliyun-log-cli) configured for
+# the region, and reads each function's logConfig from `s info` unless
+# SLS_PROJECT and SLS_LOGSTORE are set (docs/deploy.md).
 GRAY_WINDOW ?= 30m
 GRAY_INTERVAL ?= 1m
 GRAY_FLAGS ?= -max-5xx-rate 0.01 -max-errors 0 -max-p99 2s -min-requests 50
