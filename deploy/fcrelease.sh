@@ -275,7 +275,8 @@ prune)
       "$S" "$fn" version remove -t "$TEMPLATE" --version-id "$v" -y >/dev/null
       n=$((n + 1))
     done
-    echo "$fn: removed $n old versions (kept the newest $keep and$inuse)"
+    named=$(echo "$inuse" | tr ' ' '\n' | sort -un | tr '\n' ' ')
+    echo "$fn: removed $n old versions (kept the newest $keep, and those $ALIAS or $STATE name:$named)"
   done
   ;;
 verify-url)
