@@ -24,8 +24,13 @@ CLOUD ?= aws
 CANARY_WEIGHT ?= 0.1
 # The s.yaml resources deploy/fcrelease.sh releases: every function of the table.
 FC_FUNCTIONS ?= $(addprefix fn-,$(FUNCTIONS))
+# Published versions each FC function keeps after a promoted release (fc-prune).
+FC_KEEP_VERSIONS ?= 10
+# What every fcrelease.sh call gets; STATE (the versions live had before the
+# canary, which fc-rollback returns to) is build/fc-release-$(STAGE).versions.
+FCRELEASE = S="$(S)" STAGE="$(STAGE)" FC_FUNCTIONS="$(FC_FUNCTIONS)" ./deploy/fcrelease.sh
 
-.PHONY: package package-aws package-fc web-config fc-deploy fc-canary fc-promote fc-rollback fc-status aws-rollback \
+.PHONY: package package-aws package-fc web-config fc-deploy fc-canary fc-promote fc-rollback fc-status fc-prune aws-rollback \
 	aws-release build-CodeDeployHookPreTraffic fc-release gray-demo \
 	$(addprefix build-,$(LOGICAL_IDS))
 
@@ -68,43 +73,66 @@ endif
 
 # Function Compute gray release (docs/deploy.md). fc-deploy deploys code and
 # configuration, makes sure every function has the `live` alias its
-# triggers are bound to, then deploys the triggers. A release is then
-# fc-canary (publish a version, give it CANARY_WEIGHT of `live`), and
-# fc-promote or fc-rollback.
-fc-deploy: ## deploy to Function Compute: functions, the live alias, triggers
-	$(S) deploy -t s.yaml --function -y
-	S="$(S)" FC_FUNCTIONS="$(FC_FUNCTIONS)" ./deploy/fcrelease.sh init
+# triggers are bound to, then deploys the triggers. The mailer's VERIFY_URL
+# (its links' target) is the verify function's trigger URL: given, or read
+# from `s info`; on a first deploy fn-verify is deployed first to get one.
+# Without it the deploy stops before changing anything else (mails would
+# link to APP_URL/verify, a 404 on the static site). A release is then
+# fc-canary (record each live version, publish a version, give it
+# CANARY_WEIGHT of `live`), and fc-promote or fc-rollback.
+fc-deploy: build/tools/webconfig ## deploy to Function Compute: functions, the live alias, triggers (VERIFY_URL derived when unset)
+	@set -e; export S="$(S)" STAGE="$(STAGE)"; \
+	if [ -z "$${VERIFY_URL:-}" ] && ! VERIFY_URL=$$($(FCRELEASE) verify-url 2>/dev/null); then \
+	  echo "fc-deploy: no verify trigger yet: deploying fn-verify first for the mailer's VERIFY_URL"; \
+	  $(S) fn-verify deploy -t s.yaml --function -y; \
+	  S="$(S)" STAGE="$(STAGE)" FC_FUNCTIONS=fn-verify ./deploy/fcrelease.sh init; \
+	  $(S) fn-verify deploy -t s.yaml --trigger -y; \
+	  VERIFY_URL=$$($(FCRELEASE) verify-url); \
+	fi; \
+	case "$$VERIFY_URL" in https://*/verify | http://*/verify) ;; \
+	  *) echo "fc-deploy: VERIFY_URL='$$VERIFY_URL' is not the verify trigger's URL + /verify" >&2; exit 1 ;; esac; \
+	export VERIFY_URL; echo "fc-deploy: VERIFY_URL=$$VERIFY_URL"; \
+	$(S) deploy -t s.yaml --function -y; \
+	$(FCRELEASE) init; \
 	$(S) deploy -t s.yaml --trigger -y
 
-fc-canary: ## publish a version of each FC function and send CANARY_WEIGHT of `live` to it
-	S="$(S)" FC_FUNCTIONS="$(FC_FUNCTIONS)" ./deploy/fcrelease.sh canary $(CANARY_WEIGHT)
+fc-canary: ## record each FC function's live version, publish a version of each and send CANARY_WEIGHT of `live` to it
+	$(FCRELEASE) canary $(CANARY_WEIGHT)
 
-fc-promote: ## point `live` wholly at the canary version
-	S="$(S)" FC_FUNCTIONS="$(FC_FUNCTIONS)" ./deploy/fcrelease.sh promote
+fc-promote: ## point `live` wholly at the canary version (read back)
+	$(FCRELEASE) promote
 
-fc-rollback: ## send all of `live` back to its main version, dropping the canary
-	S="$(S)" FC_FUNCTIONS="$(FC_FUNCTIONS)" ./deploy/fcrelease.sh rollback
+fc-rollback: ## send all of `live` back to the version recorded before the canary (read back)
+	$(FCRELEASE) rollback
+
+fc-prune: ## remove all but the newest FC_KEEP_VERSIONS versions of each FC function (never one live or a release names)
+	$(FCRELEASE) prune $(FC_KEEP_VERSIONS)
 
 # fc-release is fc-canary, then a window: cmd/graywindow reads every
-# function's request logs (their metrics lines, fcrelease.sh logs) each
-# GRAY_INTERVAL and rolls back at the first breach of GRAY_FLAGS, or
-# promotes when GRAY_WINDOW ends (docs/release.md).
+# function's request logs from Log Service, page by page (fcrelease.sh
+# logs-page: aliyun-log-cli's `aliyunlog log get_log`, 100 logs a page),
+# each GRAY_INTERVAL and rolls back at the first breach of GRAY_FLAGS, or
+# promotes when GRAY_WINDOW ends and prunes old versions (docs/release.md).
+# logs-page needs aliyun-log-cli (pip install aliyun-log-cli) configured for
+# the region, and reads each function's logConfig from `s info` unless
+# SLS_PROJECT and SLS_LOGSTORE are set (docs/deploy.md).
 GRAY_WINDOW ?= 30m
 GRAY_INTERVAL ?= 1m
 GRAY_FLAGS ?= -max-5xx-rate 0.01 -max-errors 0 -max-p99 2s -min-requests 50
-fc-release: ## FC gray release: fc-canary, then cmd/graywindow watches the request logs for GRAY_WINDOW and promotes or rolls back
-	@export S="$(S)" FC_FUNCTIONS="$(FC_FUNCTIONS)"; since=$$(date -u +%Y-%m-%dT%H:%M:%SZ); \
+fc-release: ## FC gray release: fc-canary, then cmd/graywindow watches the Log Service logs for GRAY_WINDOW and promotes or rolls back
+	@export S="$(S)" STAGE="$(STAGE)" FC_FUNCTIONS="$(FC_FUNCTIONS)"; since=$$(date -u +%s); \
 	./deploy/fcrelease.sh canary $(CANARY_WEIGHT) && \
 	$(GO) run ./cmd/graywindow -source fc -window $(GRAY_WINDOW) -interval $(GRAY_INTERVAL) $(GRAY_FLAGS) \
-	  -status-cmd "./deploy/fcrelease.sh status" -logs-cmd "./deploy/fcrelease.sh logs $$since" \
-	  -promote-cmd "./deploy/fcrelease.sh promote" -rollback-cmd "./deploy/fcrelease.sh rollback"
+	  -status-cmd "./deploy/fcrelease.sh status" -page-cmd "./deploy/fcrelease.sh logs-page {resource} $$since {to} {offset} {size}" \
+	  -promote-cmd "./deploy/fcrelease.sh promote" -rollback-cmd "./deploy/fcrelease.sh rollback" && \
+	./deploy/fcrelease.sh prune $(FC_KEEP_VERSIONS)
 
 # gray-demo: the same window on this machine, both outcomes (deploy/graydemo.sh).
 gray-demo: ## a local gray release twice: a healthy candidate promoted, one failing 20 % rolled back
 	GO="$(GO)" ./deploy/graydemo.sh
 
 fc-status: ## show where `live` points on each FC function
-	S="$(S)" FC_FUNCTIONS="$(FC_FUNCTIONS)" ./deploy/fcrelease.sh status
+	$(FCRELEASE) status
 
 # On AWS a release is `make aws-release` (docs/release.md): sam build, then
 # sam deploy without a prompt and with a new ReleaseId, so every function

@@ -334,7 +334,7 @@ func TestEveryFunctionIsDeployedOnBothClouds(t *testing.T) {
 	s := renderedS(t, fcEnv)
 	var inS []string
 	for name, r := range asMap(s["resources"]) {
-		if dig(r, "component") == "fc3" || strings.HasPrefix(name, "fn-") {
+		if c, _ := dig(r, "component").(string); strings.HasPrefix(c, "fc3") || strings.HasPrefix(name, "fn-") {
 			inS = append(inS, name)
 		}
 	}

@@ -263,8 +263,8 @@ func TestSYAMLMatchesFC3Schema(t *testing.T) {
 		}
 		for name, res := range asMap(doc["resources"]) {
 			t.Run(runtime+"/"+name, func(t *testing.T) {
-				if c := dig(res, "component"); c != "fc3" {
-					t.Errorf("component = %v, want fc3", c)
+				if c, _ := dig(res, "component").(string); !regexp.MustCompile(`^fc3@\d+\.\d+\.\d+$`).MatchString(c) {
+					t.Errorf("component = %v, want fc3 pinned to a version (fc3@X.Y.Z)", c)
 				}
 				if err := s.Validate(jsonInstance(t, dig(res, "props"))); err != nil {
 					t.Errorf("props: %v", err)

@@ -153,7 +153,7 @@ func TestFCReleaseScript(t *testing.T) {
 	release := func(extra []string, args ...string) (string, error) {
 		cmd := exec.Command("bash", append([]string{"deploy/fcrelease.sh"}, args...)...)
 		cmd.Dir = root
-		cmd.Env = append(os.Environ(), append([]string{"S=" + s, "FAKE_S_DIR=" + dir, "FC_FUNCTIONS=" + strings.Join(fns, " ")}, extra...)...)
+		cmd.Env = append(os.Environ(), append([]string{"S=" + s, "FAKE_S_DIR=" + dir, "FC_FUNCTIONS=" + strings.Join(fns, " "), "STATE=" + filepath.Join(dir, "state")}, extra...)...)
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}

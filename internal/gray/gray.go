@@ -50,6 +50,10 @@ type Thresholds struct {
 	MaxErrors   int           // failed invocations of a function's candidate
 	MaxP99      time.Duration // p99 latency of a function's candidate
 	MinRequests int           // calls a function's candidate needs before its rate and p99 are judged; and calls of all candidates together the window needs to promote
+	// RequireEvery makes a function whose candidate had no calls by the end
+	// of the window a failure; without it such a function is named in the
+	// verdict (Verdict.Unexercised), never passed in silence.
+	RequireEvery bool
 }
 
 // Decision is what a window does after a sample.
@@ -68,38 +72,67 @@ func (d Decision) String() string { return [...]string{"continue", "promote", "r
 type Verdict struct {
 	Decision Decision
 	Reason   string
+	// Unexercised names the functions of the sample whose candidate had no
+	// call by the end of the window: nothing judged them (set on a final
+	// verdict only).
+	Unexercised []string
 }
 
 // Judge decides on one sample: roll back at the first function whose
 // candidate breaches a threshold; at the end of the window (final),
 // promote, unless the candidates together had fewer than MinRequests calls
 // (an idle candidate proves nothing: missing data is breaching).
+//
+// Below MinRequests calls a function's candidate has too few calls for a
+// rate or a p99, but not for a 5xx: any 5xx of such a candidate is a
+// failure, as AWS's canary alarm on Url5xxCount > 0 is (template.yml), so
+// a candidate answering 1 of its 3 calls with 5xx is rolled back, and one
+// answering 40 of 40 is never promoted. A function whose candidate had no
+// call at all is listed in the final verdict's Unexercised and its reason,
+// and fails the window when th.RequireEvery is set.
 func Judge(s Sample, th Thresholds, final bool) Verdict {
 	total := 0
+	var idle []string
 	for _, fn := range functions(s) {
 		c := s[fn].Candidate
 		total += c.Requests
 		if c.Errors > th.MaxErrors {
-			return Verdict{Rollback, fmt.Sprintf("%s: %d failed invocations of the candidate (at most %d)", fn, c.Errors, th.MaxErrors)}
+			return Verdict{Decision: Rollback, Reason: fmt.Sprintf("%s: %d failed invocations of the candidate (at most %d)", fn, c.Errors, th.MaxErrors)}
 		}
-		if c.Requests == 0 || c.Requests < th.MinRequests {
+		if c.Requests < th.MinRequests {
+			if c.Status5xx > 0 {
+				return Verdict{Decision: Rollback, Reason: fmt.Sprintf("%s: %d of %d candidate calls answered 5xx (below %d calls any 5xx fails)",
+					fn, c.Status5xx, c.Requests, th.MinRequests)}
+			}
+			if c.Requests == 0 {
+				idle = append(idle, fn)
+			}
 			continue
 		}
 		if rate := float64(c.Status5xx) / float64(c.Requests); rate > th.Max5xxRate {
-			return Verdict{Rollback, fmt.Sprintf("%s: %d of %d candidate calls answered 5xx (%.1f%%, at most %.1f%%)",
+			return Verdict{Decision: Rollback, Reason: fmt.Sprintf("%s: %d of %d candidate calls answered 5xx (%.1f%%, at most %.1f%%)",
 				fn, c.Status5xx, c.Requests, 100*rate, 100*th.Max5xxRate)}
 		}
 		if th.MaxP99 > 0 && c.P99Ms > float64(th.MaxP99)/float64(time.Millisecond) {
-			return Verdict{Rollback, fmt.Sprintf("%s: candidate p99 %.1f ms (at most %v)", fn, c.P99Ms, th.MaxP99)}
+			return Verdict{Decision: Rollback, Reason: fmt.Sprintf("%s: candidate p99 %.1f ms (at most %v)", fn, c.P99Ms, th.MaxP99)}
 		}
 	}
 	if !final {
-		return Verdict{Continue, ""}
+		return Verdict{Decision: Continue}
 	}
 	if total < th.MinRequests || total == 0 {
-		return Verdict{Rollback, fmt.Sprintf("only %d calls reached the candidate (at least %d): an idle candidate is not promoted", total, th.MinRequests)}
+		return Verdict{Decision: Rollback, Unexercised: idle,
+			Reason: fmt.Sprintf("only %d calls reached the candidate (at least %d): an idle candidate is not promoted", total, th.MinRequests)}
 	}
-	return Verdict{Promote, fmt.Sprintf("the window ended with %d candidate calls within every threshold", total)}
+	if len(idle) > 0 && th.RequireEvery {
+		return Verdict{Decision: Rollback, Unexercised: idle,
+			Reason: fmt.Sprintf("no call reached the candidate of %s: every function must be exercised", strings.Join(idle, ", "))}
+	}
+	reason := fmt.Sprintf("the window ended with %d candidate calls within every threshold", total)
+	if len(idle) > 0 {
+		reason += fmt.Sprintf("; NOT JUDGED (no candidate call): %s", strings.Join(idle, ", "))
+	}
+	return Verdict{Decision: Promote, Reason: reason, Unexercised: idle}
 }
 
 func functions(s Sample) []string {
@@ -169,7 +202,7 @@ func (w *Window) Run(ctx context.Context) (Verdict, error) {
 		var v Verdict
 		switch {
 		case err != nil && failures+1 >= maxFail:
-			v = Verdict{Rollback, fmt.Sprintf("%d samples in a row failed (%v): no data is breaching", failures+1, err)}
+			v = Verdict{Decision: Rollback, Reason: fmt.Sprintf("%d samples in a row failed (%v): no data is breaching", failures+1, err)}
 		case err != nil:
 			failures++
 			w.Log.Warn("sample failed", "t", elapsed, "error", err)
@@ -188,6 +221,9 @@ func (w *Window) Run(ctx context.Context) (Verdict, error) {
 
 func (w *Window) act(ctx context.Context, elapsed time.Duration, v Verdict) error {
 	w.Log.Info(strings.ToUpper(v.Decision.String()), "t", elapsed, "reason", v.Reason)
+	if len(v.Unexercised) > 0 {
+		w.Log.Warn("not judged: no call reached these candidates", "functions", strings.Join(v.Unexercised, ","))
+	}
 	var err error
 	if v.Decision == Promote {
 		err = w.Actuator.Promote(ctx)
