@@ -97,7 +97,7 @@ func (is *Issuer) Issue(userID, sessionID string) (token string, expires time.Ti
 		},
 		SessionID: sessionID,
 	}
-	tok := jwt.NewWithClaims(jwt.SigningMethodES256, c)
+	tok := jwt.NewWithClaims(es256LowS{jwt.SigningMethodES256}, c) // low S only (lows.go)
 	tok.Header["kid"] = is.signer.ID
 	s, err := tok.SignedString(is.signer.Private)
 	if err != nil {

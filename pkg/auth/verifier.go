@@ -137,6 +137,9 @@ func (v *Verifier) Verify(token string) (todo.TokenClaims, error) {
 }
 
 func (v *Verifier) key(tok *jwt.Token) (any, error) {
+	if !lowS(tok.Signature) {
+		return nil, errors.New("auth: not a low-S ES256 signature") // lows.go
+	}
 	kid, _ := tok.Header["kid"].(string)
 	pub, ok := v.keys[kid]
 	if !ok {
