@@ -30,7 +30,8 @@ func isForm(r *http.Request) bool {
 // spelt exactly as v's field (encoding/json would match "EMAIL" to
 // "email" and keep the last of two "password" keys, so a body could mean
 // one thing to a proxy, a WAF or a log reader and another to the handler),
-// nothing after the object.
+// nothing after the object. An "email" field's internationalised domain is
+// then turned into A-labels (see asciiEmails).
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
@@ -56,7 +57,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		}
 		return todo.Errorf(todo.Invalid, "The body must hold a single JSON object.")
 	}
-	return nil
+	return asciiEmails(v) // internationalised domains into A-labels (idna.go)
 }
 
 // checkKeys walks the first JSON value of raw and refuses a key that
