@@ -36,6 +36,7 @@ func TestFCCustomRuntimeClientIPBudget(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	t.Logf("one client through %d nodes, %d sign-ups in parallel: %v", len(nodes), tries, status)
 	// At most 3 (a take that loses a race for the counter may be refused
 	// too, so fewer is possible); before the fix each node's address had
 	// a budget of its own and up to 12 got through.
