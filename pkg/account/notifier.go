@@ -19,7 +19,8 @@ import (
 // "sending:<lease id>" (for Lease, while one invocation sends), then to
 // "sent" (for SentTTL, once the SMTP server accepted the mail), or back to
 // free when the send failed, so a redelivery retries it, or after
-// MaxAttempts failures to "dead" (see DeadLetterError). Leases, deadlines
+// MaxAttempts failures, or at once when the server refused the mail for
+// good (see permanent), to "dead" (see DeadLetterError). Leases, deadlines
 // and claim expiries use the wall clock, as the stores do; Now is only the
 // clock of the mails' own validity (a code's expiry, a notice's age).
 type Notifier struct {
@@ -73,7 +74,8 @@ var errBusy = errors.New("another invocation is sending this mail now")
 
 // DeadLetterError is Handle's error for a mail given up on: it failed
 // MaxAttempts times (a failed or timed-out delivery counts, and so does
-// finding another invocation sending it). Its claim then says "dead", so
+// finding another invocation sending it), or the SMTP server refused it
+// for good (Rejected). Its claim then says "dead", so
 // no later delivery of the change sends it (an operator who replays the
 // record must delete the claim "mail:<kind>:<nonce>" first).
 //
@@ -85,11 +87,17 @@ type DeadLetterError struct {
 	Key      string // the mail's claim key: it names the mail and its nonce, never the code
 	Attempts int    // failures counted; 0 for a delivery after the mail was given up
 	Err      error  // the last attempt's error; nil for a delivery after the mail was given up
+	// Rejected says the server refused the mail for good (see permanent),
+	// so it was given up at once, whatever Attempts says.
+	Rejected bool
 }
 
 func (e *DeadLetterError) Error() string {
 	if e.Err == nil {
 		return fmt.Sprintf("account: mail %s was given up on before", e.Key)
+	}
+	if e.Rejected {
+		return fmt.Sprintf("account: mail %s given up: the server refused it for good: %v", e.Key, e.Err)
 	}
 	return fmt.Sprintf("account: mail %s given up after %d failed attempts: %v", e.Key, e.Attempts, e.Err)
 }
@@ -98,7 +106,9 @@ func (e *DeadLetterError) Unwrap() error { return e.Err }
 
 // DeadLetter reports whether this is the attempt that gave the mail up (to
 // be logged), rather than a later delivery of it.
-func (e *DeadLetterError) DeadLetter() bool { return e.Err != nil && e.Attempts == MaxAttempts }
+func (e *DeadLetterError) DeadLetter() bool {
+	return e.Err != nil && (e.Attempts == MaxAttempts || e.Rejected)
+}
 
 // mail is one mail a change calls for, with the claim key that keeps it to
 // one delivery.
@@ -204,6 +214,9 @@ func (n *Notifier) send(ctx context.Context, m mail) error {
 		return n.failed(ctx, m.key, "", fmt.Errorf("account: mail %s: %w", m.key, errBusy))
 	}
 	if err := n.Sender.Send(sendCtx, m.m); err != nil {
+		if permanent(err) {
+			return n.rejected(ctx, m.key, lease, fmt.Errorf("account: send mail: %w", err))
+		}
 		return n.failed(ctx, m.key, lease, fmt.Errorf("account: send mail: %w", err))
 	}
 	// The mail is out. Should the mark fail, the lease expires and a later
@@ -260,6 +273,32 @@ func (n *Notifier) failed(ctx context.Context, key, lease string, sendErr error)
 		return &DeadLetterError{Key: key, Attempts: attempts, Err: sendErr}
 	}
 	return sendErr
+}
+
+// permanent reports whether err says the mail can never be delivered as it
+// is: package mail's *RejectedError (a 5xx reply to RCPT or DATA, RFC 5321
+// §4.2.1), known by its Permanent method as the stream handlers know a
+// DeadLetterError by its DeadLetter method, since adapters do not import
+// each other. A 4xx, a timeout or a network error is not.
+func permanent(err error) bool {
+	var p interface{ Permanent() bool }
+	return errors.As(err, &p) && p.Permanent()
+}
+
+// rejected gives up the mail under key at once, its lease ours: the claim
+// goes "dead" (for SentTTL, so no redelivery sends it) and the error is the
+// give-up, to be logged once. Retrying a permanent refusal would only send
+// the same mail to the same refusal MaxAttempts times.
+func (n *Notifier) rejected(ctx context.Context, key, lease string, sendErr error) error {
+	ctx, done := afterwards(ctx)
+	defer done()
+	attempts, _ := n.countFailure(ctx, key) // for the log only
+	if err := n.Claims.Settle(ctx, key, lease, deadValue, time.Now().Add(SentTTL)); err != nil && todo.ErrorCode(err) != todo.Conflict {
+		// The claim could not be marked: the lease expires and a
+		// redelivery meets the same refusal. Still the give-up, logged.
+		sendErr = fmt.Errorf("%w (and mark the claim dead: %v)", sendErr, err)
+	}
+	return &DeadLetterError{Key: key, Attempts: attempts, Err: sendErr, Rejected: true}
 }
 
 // countFailure adds one to the failures of the mail under key and returns

@@ -1,12 +1,14 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/todofn/todofn/pkg/todo"
@@ -24,13 +26,25 @@ func isForm(r *http.Request) bool {
 }
 
 // decode reads a JSON object into v strictly: JSON content type, at most
-// MaxBodyBytes, no unknown fields, nothing after the object.
+// MaxBodyBytes, no unknown fields, no key twice in any object, every key
+// spelt exactly as v's field (encoding/json would match "EMAIL" to
+// "email" and keep the last of two "password" keys, so a body could mean
+// one thing to a proxy, a WAF or a log reader and another to the handler),
+// nothing after the object. An "email" field's internationalised domain is
+// then turned into A-labels (see asciiEmails).
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
 		return todo.Errorf(todo.UnsupportedMedia, "Send the body as JSON with Content-Type: application/json.")
 	}
-	body := http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		return decodeError(err)
+	}
+	if err := checkKeys(raw, fieldNames(v)); err != nil {
+		return err
+	}
+	body := bytes.NewReader(raw)
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
@@ -43,7 +57,88 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		}
 		return todo.Errorf(todo.Invalid, "The body must hold a single JSON object.")
 	}
+	return asciiEmails(v) // internationalised domains into A-labels (idna.go)
+}
+
+// checkKeys walks the first JSON value of raw and refuses a key that
+// appears twice in one object (exactly or under Unicode case folding, as
+// encoding/json compares them) and, when fields is not nil, a top-level
+// key that is not exactly one of fields. A body that is not valid JSON
+// passes: the decoder reports that in its own words.
+func checkKeys(raw []byte, fields map[string]bool) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	err := walkKeys(dec, fields)
+	var te *todo.Error
+	if errors.As(err, &te) {
+		return err
+	}
 	return nil
+}
+
+// walkKeys reads one value from dec; fields, when not nil, are the keys
+// this value (an object) may have.
+func walkKeys(dec *json.Decoder, fields map[string]bool) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	switch tok {
+	case json.Delim('['):
+		for dec.More() {
+			if err := walkKeys(dec, nil); err != nil {
+				return err
+			}
+		}
+		_, err = dec.Token()
+		return err
+	case json.Delim('{'):
+		seen := map[string]bool{}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			key, _ := tok.(string)
+			folded := strings.ToLower(strings.ToUpper(key))
+			switch {
+			case seen[folded]:
+				return &todo.Error{Code: todo.Invalid, Field: key, Message: fmt.Sprintf("The field %q appears more than once.", key)}
+			case fields != nil && !fields[key]:
+				return &todo.Error{Code: todo.Invalid, Field: key, Message: fmt.Sprintf("The field %q is not known (field names are case-sensitive).", key)}
+			}
+			seen[folded] = true
+			if err := walkKeys(dec, nil); err != nil {
+				return err
+			}
+		}
+		_, err = dec.Token()
+		return err
+	}
+	return nil
+}
+
+// fieldNames returns the JSON keys of the struct v points to, or nil when v
+// is not a pointer to a struct.
+func fieldNames(v any) map[string]bool {
+	t := reflect.TypeOf(v)
+	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	t = t.Elem()
+	names := map[string]bool{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-" || !f.IsExported():
+			continue
+		case name == "":
+			name = f.Name
+		}
+		names[name] = true
+	}
+	return names
 }
 
 func decodeError(err error) error {

@@ -140,15 +140,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request, fn string, h hand
 	}
 }
 
-// takeIPBudget counts r against its client IP's budget for fn, if fn has
-// one.
+// takeIPBudget counts r against its client's budget for fn, if fn has
+// one: an IPv4 address's, or an IPv6 address's /64 (todo.NetworkOf), as
+// one subscriber may use every address of its prefix.
 func (s *Server) takeIPBudget(r *http.Request, fn string) error {
 	b := s.PerIP[fn]
 	ip := todo.ClientIP(r.Context())
 	if s.Limiter == nil || b.Off() || ip == "" {
 		return nil
 	}
-	_, err := s.Limiter.Take(r.Context(), "ip:"+fn+":"+ip, b, "Too many requests from your network.")
+	_, err := s.Limiter.Take(r.Context(), "ip:"+fn+":"+todo.NetworkOf(ip), b, "Too many requests from your network.")
 	return err
 }
 

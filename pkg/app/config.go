@@ -86,8 +86,14 @@ type Config struct {
 	Limits Limits
 
 	// TrustedProxies (TRUSTED_PROXIES: comma-separated addresses or CIDR
-	// prefixes) are the proxies whose X-Forwarded-For is believed; from any
-	// other peer the client IP is the platform's source IP.
+	// prefixes; default none) are the proxies whose X-Forwarded-For is
+	// believed; from any other peer the client IP is the platform's source
+	// IP. None is needed for the platforms' own front ends: Lambda function
+	// URLs and FC's go1 runtime report the source IP in the event, and on
+	// FC's custom runtime package platform takes the client from the hop FC
+	// itself adds (pkg/platform fcClientAddr). List here only proxies of
+	// your own in front of the function (a CDN, a WAF, a load balancer),
+	// never a range a client can send from.
 	TrustedProxies []netip.Prefix
 	// MemoryMB is the memory the process may use (MEMORY_MB, else Lambda's
 	// AWS_LAMBDA_FUNCTION_MEMORY_SIZE or FC's FC_FUNCTION_MEMORY_SIZE, else

@@ -74,8 +74,8 @@ func (is *Issuer) TTL() time.Duration { return is.cfg.TTL }
 
 // Issue returns a signed token for the user's session and its expiry. The
 // token carries iss, aud, sub (userID), sid (sessionID), iat, exp and a
-// random jti, and the signing key's ID in its kid header. Both IDs are
-// required.
+// random jti, and the signing key's ID in its kid header; its ES256
+// signature always has a low S (lows.go). Both IDs are required.
 func (is *Issuer) Issue(userID, sessionID string) (token string, expires time.Time, err error) {
 	if userID == "" || sessionID == "" {
 		return "", time.Time{}, errors.New("auth: issue: a user ID and a session ID are required")
@@ -97,7 +97,7 @@ func (is *Issuer) Issue(userID, sessionID string) (token string, expires time.Ti
 		},
 		SessionID: sessionID,
 	}
-	tok := jwt.NewWithClaims(jwt.SigningMethodES256, c)
+	tok := jwt.NewWithClaims(es256LowS{jwt.SigningMethodES256}, c) // low S only (lows.go)
 	tok.Header["kid"] = is.signer.ID
 	s, err := tok.SignedString(is.signer.Private)
 	if err != nil {

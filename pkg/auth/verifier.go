@@ -115,7 +115,8 @@ func errInvalid() error {
 	return todo.Errorf(todo.Unauthorized, "The access token is not valid. Please log in again.")
 }
 
-// Verify checks a token: ES256 signature by the key its kid selects; iss
+// Verify checks a token: ES256 signature by the key its kid selects, with
+// a low S (S at most N/2; the same token with N-S is refused, see lows.go); iss
 // and aud as configured; exp, iat, sub and sid present; not expired (with
 // the leeway), not issued in the future, not older than MaxAge and not
 // claiming a lifetime beyond it. Every failure is a todo.Unauthorized error
@@ -137,6 +138,9 @@ func (v *Verifier) Verify(token string) (todo.TokenClaims, error) {
 }
 
 func (v *Verifier) key(tok *jwt.Token) (any, error) {
+	if !lowS(tok.Signature) {
+		return nil, errors.New("auth: not a low-S ES256 signature") // lows.go
+	}
 	kid, _ := tok.Header["kid"].(string)
 	pub, ok := v.keys[kid]
 	if !ok {

@@ -143,7 +143,8 @@ func NewSMTP(cfg SMTPConfig) (*SMTP, error) {
 // the server has accepted the message. It returns an error, wrapping the
 // cause, if the message is invalid, the server cannot be reached, TLS or
 // authentication fails, or the server rejects the mail; the caller may
-// retry. Send is bounded by the configured Timeout (see SMTPConfig), and
+// retry, except after a *RejectedError (a 5xx to RCPT or DATA: the server
+// will never take this mail). Send is bounded by the configured Timeout (see SMTPConfig), and
 // when ctx is done it aborts the connection at once and returns an error
 // that wraps ctx.Err().
 func (s *SMTP) Send(ctx context.Context, m todo.Mail) error {
@@ -193,6 +194,9 @@ func (s *SMTP) Send(ctx context.Context, m todo.Mail) error {
 		}
 		if cerr := ctx.Err(); cerr != nil {
 			return fmt.Errorf("mail: smtp: send via %s: %w (%w)", addr, cerr, err)
+		}
+		if rej := rejection(err); rej != nil {
+			return fmt.Errorf("mail: smtp: send via %s: %w", addr, rej)
 		}
 		return fmt.Errorf("mail: smtp: send via %s: %w", addr, err)
 	}

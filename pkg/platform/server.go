@@ -76,13 +76,52 @@ func plainRequestID(r *http.Request, fcCustom bool) string {
 }
 
 // plainHTTP serves h with the request ID in the context, and a deadline a
-// second before the server's write timeout (see withWriteDeadline).
+// second before the server's write timeout (see withWriteDeadline). On the
+// FC custom runtime, r.RemoteAddr becomes the client's address (see
+// fcClientAddr).
 func plainHTTP(h http.Handler, fcCustom bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := withWriteDeadline(r.Context())
 		defer cancel()
+		if fcCustom {
+			r.RemoteAddr = fcClientAddr(r)
+		}
 		h.ServeHTTP(w, r.WithContext(wire.WithRequestID(ctx, plainRequestID(r, fcCustom))))
 	})
+}
+
+// fcClientAddr is the client's address on FC's custom runtime, where the
+// server's only peer is FC's own front end (FC forwards each HTTP-trigger
+// request to the instance's HTTP server: "Web functions",
+// https://www.alibabacloud.com/help/en/functioncompute/fc/web-functions),
+// so the socket's address is the same for every client and per-IP budgets
+// would be one global budget. The platform knows that proxy is there, so it
+// believes what the proxy reports (wire.ProxyReportedClient): FC's
+// x-fc-client-ip, else the X-Forwarded-For hop FC appended, the last one; a
+// client's own X-Forwarded-For only comes before it. Without either the
+// peer's address stays. TRUSTED_PROXIES then applies on top, to proxies in
+// front of FC (a CDN or WAF): their hops precede FC's.
+//
+// FC's documentation leaves open which of the two headers a custom
+// runtime's HTTP server gets (its common-header table lists neither; FC's
+// FAQ describes X-Forwarded-For only for built-in runtimes:
+// https://www.alibabacloud.com/help/en/functioncompute/fc/how-to-get-the-original-ip-address-of-the-client-when-the-http-trigger-calls-the-built-in-runtime-function)
+// and whether FC appends to a client's X-Forwarded-For or replaces it. If
+// it passed a client's header on untouched and set no x-fc-client-ip, the
+// last hop would be the client's own choice. To check a deployed function:
+// sign up from one machine more often than IP_SIGNUP_LIMIT allows, each
+// request with another made-up X-Forwarded-For; a 429 shows that the
+// client's hops are not taken for its address.
+func fcClientAddr(r *http.Request) string {
+	ip := wire.ProxyReportedClient(r)
+	if ip == "" {
+		return r.RemoteAddr
+	}
+	_, port, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		port = "0"
+	}
+	return net.JoinHostPort(ip, port)
 }
 
 // plainEvents serves an EventHandler at POST /invoke, FC custom runtime's

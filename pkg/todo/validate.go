@@ -2,6 +2,7 @@ package todo
 
 import (
 	"fmt"
+	"net"
 	"net/mail"
 	"strings"
 	"unicode"
@@ -17,27 +18,49 @@ const (
 	MaxEmailLen    = 254 // bytes, as RFC 5321 allows
 )
 
-// NormalizeEmail parses a single bare address ("a@b.c", no display name),
-// lower-cases its domain and returns it. Local parts are kept as written
-// except that the whole address is compared case-insensitively by
-// lower-casing it too, as nearly every provider treats it so.
+// NormalizeEmail checks that s is the address of a mailbox a person has
+// and returns its one spelling, so that one mailbox is one account: a
+// single bare address ("name@example.com", no display name, no quoted
+// local part), no invisible character anywhere (zero-width, bidirectional,
+// format or control characters, other spaces: see hiddenRune), and a
+// domain name with a dot, never an IP address (a@[192.0.2.1],
+// a@192.0.2.1), whose labels are LDH labels or valid A-labels (see
+// checkASCIIDomain). A Unicode domain must already be in A-labels
+// (ann@xn--bcher-kva.example): package api converts ann@bücher.example so
+// before a service sees it, with golang.org/x/net/idna, which this package
+// cannot import. The whole address is lower-cased, local part included, as
+// nearly every provider treats it so; at most MaxEmailLen bytes.
 func NormalizeEmail(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", FieldError("email", "Enter an e-mail address.")
 	}
-	if len(s) > MaxEmailLen || hasControl(s) {
-		return "", FieldError("email", "Enter a valid e-mail address.")
+	if !utf8.ValidString(s) || strings.IndexFunc(s, hiddenRune) >= 0 {
+		return "", FieldError("email", "The e-mail address must not contain spaces or invisible characters.")
 	}
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Name != "" || a.Address != s {
-		return "", FieldError("email", "Enter a valid e-mail address, such as name@example.com.")
+	invalid := FieldError("email", "Enter a valid e-mail address, such as name@example.com.")
+	at := strings.LastIndexByte(s, '@')
+	if at < 1 || strings.ContainsAny(s[:at], `"\`) {
+		return "", invalid
 	}
-	at := strings.LastIndexByte(a.Address, '@')
-	if at < 1 || !strings.Contains(a.Address[at+1:], ".") {
-		return "", FieldError("email", "Enter a valid e-mail address, such as name@example.com.")
+	s = strings.ToLower(s)
+	if len(s) > MaxEmailLen {
+		return "", FieldError("email", fmt.Sprintf("The e-mail address must be at most %d characters.", MaxEmailLen))
 	}
-	return strings.ToLower(a.Address), nil
+	domain := s[strings.LastIndexByte(s, '@')+1:]
+	if strings.HasPrefix(domain, "[") || net.ParseIP(domain) != nil {
+		return "", FieldError("email", "Use an address with a domain name, such as name@example.com, not an IP address.")
+	}
+	if !strings.Contains(domain, ".") {
+		return "", invalid
+	}
+	if err := checkASCIIDomain(domain); err != nil {
+		return "", FieldError("email", "The part after @ is not a valid domain name.")
+	}
+	if a, err := mail.ParseAddress(s); err != nil || a.Name != "" || a.Address != s {
+		return "", invalid
+	}
+	return s, nil
 }
 
 // CheckPassword reports whether a password has an acceptable length: 12 to
