@@ -26,7 +26,7 @@ func TestLogin(t *testing.T) {
 	if todo.ErrorMessage(err) != todo.ErrorMessage(errUnknown) {
 		t.Fatalf("unknown and wrong password differ: %q vs %q", todo.ErrorMessage(err), todo.ErrorMessage(errUnknown))
 	}
-	if err := f.svc.Verify(ctx, "ann@example.com", f.code(t, "ann@example.com")); err != nil {
+	if err := f.svc.Verify(ctx, "ann@example.com", f.code(t, "ann@example.com"), pw); err != nil {
 		t.Fatal(err)
 	}
 	sess, err := f.svc.Login(ctx, "ANN@example.com", pw)
