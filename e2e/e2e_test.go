@@ -293,6 +293,7 @@ func runFlow(t *testing.T, s system, appURL string) {
 		t.Fatalf("patched %s", r.Raw)
 	}
 	want(t, call(t, "PATCH", s.u("todos-update", "/todos/01ARZ3NDEKTSV4RRFFQ69G5FAV"), token, map[string]any{"done": true}), 404, "not_found")
+	oddIDs(t, s, token, ids[0])
 	if r := call(t, "DELETE", s.u("todos-delete", "/todos/"+ids[1]), token, nil); r.Status != 204 {
 		t.Fatalf("delete: %d %s", r.Status, r.Raw)
 	}
