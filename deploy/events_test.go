@@ -171,7 +171,7 @@ func TestEventsDriveTheHandlers(t *testing.T) {
 		t.Errorf("verify with the sample code: %s, want invalid_code", r.Body)
 	}
 	code := account.NewCodes(a.Secret()).Code(u.Email, u.CodeNonce)
-	want("verify", invoke(t, a, "verify", withBody(event(t, "verify"), `{"email":"`+u.Email+`","code":"`+code+`"}`)), http.StatusOK)
+	want("verify", invoke(t, a, "verify", withBody(event(t, "verify"), `{"email":"`+u.Email+`","code":"`+code+`","password":"correct horse battery"}`)), http.StatusOK)
 
 	r = invoke(t, a, "login", event(t, "login"))
 	want("login", r, http.StatusOK)

@@ -244,8 +244,8 @@ func recordFlow(t *testing.T) map[string]map[string]bool {
 		t.Fatalf("events/mailer.json does not decode as a users-table record: %v", err)
 	}
 
-	call("verify", "POST", "/verify", "", `{"email":"`+email+`","code":"000000"}`, 400)
-	call("verify", "POST", "/verify", "", `{"email":"`+email+`","code":"`+account.NewCodes(a.Secret()).Code(email, u.CodeNonce)+`"}`, 200)
+	call("verify", "POST", "/verify", "", `{"email":"`+email+`","code":"000000","password":"`+pw+`"}`, 400)
+	call("verify", "POST", "/verify", "", `{"email":"`+email+`","code":"`+account.NewCodes(a.Secret()).Code(email, u.CodeNonce)+`","password":"`+pw+`"}`, 200)
 	call("verify", "GET", "/verify?email="+email+"&code=1", "", "", 302)
 	call("register", "POST", "/register", "", `{"email":"`+email+`","password":"`+pw+`"}`, 202) // a verified address: a notice
 	// wrongPassword makes a call with a wrong password, which must raise

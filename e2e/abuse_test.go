@@ -51,7 +51,7 @@ func TestTakeoverBeforeVerification(t *testing.T) {
 		t.Fatalf("the second sign-up sent %d mails, want none", len(again)-1)
 	}
 	code := codePattern.FindStringSubmatch(msgs[0].Text)[1]
-	want(t, post(t, owner, base+"/verify", map[string]string{"email": addr, "code": code}), 200, "")
+	want(t, post(t, owner, base+"/verify", map[string]string{"email": addr, "code": code, "password": ownerPassword}), 200, "")
 	want(t, post(t, attacker, base+"/login", map[string]string{"email": addr, "password": attackerPassword}), 401, "invalid_credentials")
 	r := post(t, owner, base+"/login", map[string]string{"email": addr, "password": ownerPassword})
 	want(t, r, 200, "")
@@ -66,7 +66,7 @@ func verifiedAccount(t *testing.T, base, dir, addr string) {
 	c := from("127.0.0.9")
 	want(t, post(t, c, base+"/register", map[string]string{"email": addr, "password": ownerPassword}), 202, "")
 	code := codePattern.FindStringSubmatch(dirMail(dir)(t, addr, 1)[0].Text)[1]
-	want(t, post(t, c, base+"/verify", map[string]string{"email": addr, "code": code}), 200, "")
+	want(t, post(t, c, base+"/verify", map[string]string{"email": addr, "code": code, "password": ownerPassword}), 200, "")
 }
 
 // TestOwnerIsNotLockedOutFromAnotherIP is finding 2: an attacker failing at
@@ -133,9 +133,9 @@ func TestCodeFarming(t *testing.T) {
 	want(t, post(t, owner, base+"/register", map[string]string{"email": addr, "password": ownerPassword}), 202, "")
 	code := codePattern.FindStringSubmatch(dirMail(dir)(t, addr, 1)[0].Text)[1]
 	for range 3 {
-		want(t, post(t, attacker, base+"/verify", map[string]string{"email": addr, "code": otherCode(code)}), 400, "invalid_code")
+		want(t, post(t, attacker, base+"/verify", map[string]string{"email": addr, "code": otherCode(code), "password": attackerPassword}), 400, "invalid_code")
 	}
-	r := post(t, owner, base+"/verify", map[string]string{"email": addr, "code": code})
+	r := post(t, owner, base+"/verify", map[string]string{"email": addr, "code": code, "password": ownerPassword})
 	want(t, r, 429, "rate_limited")
 	if r.Header.Get("Retry-After") == "" {
 		t.Fatal("no Retry-After")
@@ -199,10 +199,10 @@ func TestVerifiedAccountHasNoLiveCode(t *testing.T) {
 	addr := "done@example.com"
 	want(t, post(t, c, base+"/register", map[string]string{"email": addr, "password": ownerPassword}), 202, "")
 	code := codePattern.FindStringSubmatch(dirMail(dir)(t, addr, 1)[0].Text)[1]
-	want(t, post(t, c, base+"/verify", map[string]string{"email": addr, "code": code}), 200, "")
-	want(t, post(t, c, base+"/verify", map[string]string{"email": addr, "code": code}), 400, "invalid_code")
-	unknown := post(t, c, base+"/verify", map[string]string{"email": "nobody@example.com", "code": code})
-	again := post(t, c, base+"/verify", map[string]string{"email": addr, "code": code})
+	want(t, post(t, c, base+"/verify", map[string]string{"email": addr, "code": code, "password": ownerPassword}), 200, "")
+	want(t, post(t, c, base+"/verify", map[string]string{"email": addr, "code": code, "password": ownerPassword}), 400, "invalid_code")
+	unknown := post(t, c, base+"/verify", map[string]string{"email": "nobody@example.com", "code": code, "password": ownerPassword})
+	again := post(t, c, base+"/verify", map[string]string{"email": addr, "code": code, "password": ownerPassword})
 	if unknown.Raw != again.Raw {
 		t.Fatalf("an unknown address answers %q, a verified one %q", unknown.Raw, again.Raw)
 	}

@@ -15,9 +15,11 @@ import (
 // with clients on several loopback addresses acting as different client
 // IPs.
 
-// verifyBody is the body of every POST /verify these tests send.
+// verifyBody is the body of every POST /verify these tests send: the
+// guesser sends a password of their own (POST /verify takes one: a right
+// code would verify the account with it).
 func verifyBody(addr, code string) map[string]string {
-	return map[string]string{"email": addr, "code": code}
+	return map[string]string{"email": addr, "code": code, "password": attackerPassword}
 }
 
 // attackers are the ten client IPs of a burst: 127.0.0.2 to 127.0.0.11.

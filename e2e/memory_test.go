@@ -46,7 +46,7 @@ func TestMemoryUnderLoginBurst(t *testing.T) {
 	if code == nil {
 		t.Fatal("no code in the mail")
 	}
-	want(t, call(t, "POST", base+"/verify", "", map[string]string{"email": email, "code": code[1]}), 200, "")
+	want(t, call(t, "POST", base+"/verify", "", map[string]string{"email": email, "code": code[1], "password": pass}), 200, "")
 	before := procStatus(t, pid)
 
 	type answer struct {

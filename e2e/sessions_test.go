@@ -34,7 +34,7 @@ func signUpAndLogIn(t *testing.T, s system, email, password string) response {
 	t.Helper()
 	want(t, call(t, "POST", s.u("register", "/register"), "", map[string]string{"email": email, "password": password}), 202, "")
 	code := codePattern.FindStringSubmatch(mailWith(t, s, email, "verification code").Text)[1]
-	want(t, call(t, "POST", s.u("verify", "/verify"), "", map[string]string{"email": email, "code": code}), 200, "")
+	want(t, call(t, "POST", s.u("verify", "/verify"), "", map[string]string{"email": email, "code": code, "password": password}), 200, "")
 	r := call(t, "POST", s.u("login", "/login"), "", map[string]string{"email": email, "password": password})
 	want(t, r, 200, "")
 	if r.Body["refreshToken"] == "" || r.Body["refreshExpiresIn"].(float64) != 7*24*3600 {

@@ -142,9 +142,13 @@ export class Client {
     return this.call('register', 'POST', { body });
   }
 
-  /** verify is POST /verify with the mailed code. */
-  verify(email, code) {
-    return this.call('verify', 'POST', { body: { email, code } });
+  /**
+   * verify is POST /verify with the mailed code and the password the
+   * account is to have: the code proves the mailbox, the password is the
+   * verifier's own (a stranger's sign-up of the address never sets it).
+   */
+  verify(email, code, password) {
+    return this.call('verify', 'POST', { body: { email, code, password } });
   }
 
   /**

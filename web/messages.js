@@ -47,7 +47,8 @@ const en = {
   checkNoMail: 'No mail after a few minutes? Check your spam folder, or sign up again to get a new code.',
 
   verifyTitle: 'Verify your e-mail address',
-  verifyConfirm: 'The address and the code from your mail are filled in. Press Verify to confirm them.',
+  verifyConfirm: 'The address and the code from your mail are filled in. Enter your password and press Verify.',
+  verifyPasswordHint: 'The password you signed up with. Your account gets the password you enter here.',
   verifiedTitle: 'Your address is verified',
   verifiedText: 'Thank you. You can log in now.',
   verifiedLogin: 'Log in',
@@ -165,7 +166,8 @@ const zh = {
   checkNoMail: '几分钟后仍未收到？请查看垃圾邮件，或重新注册以获取新验证码。',
 
   verifyTitle: '验证您的邮箱',
-  verifyConfirm: '邮件中的邮箱和验证码已填好。请点击“验证”确认。',
+  verifyConfirm: '邮件中的邮箱和验证码已填好。请输入密码，然后点击“验证”。',
+  verifyPasswordHint: '您注册时设置的密码。您的账户将使用您在此输入的密码。',
   verifiedTitle: '邮箱已验证',
   verifiedText: '谢谢。现在可以登录了。',
   verifiedLogin: '登录',

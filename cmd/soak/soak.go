@@ -316,7 +316,7 @@ func (c *client) signUp(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	rep, err = c.call(ctx, "verify", http.MethodPost, "/verify", map[string]string{"email": c.email, "code": code}, false)
+	rep, err = c.call(ctx, "verify", http.MethodPost, "/verify", map[string]string{"email": c.email, "code": code, "password": c.password}, false)
 	if err != nil {
 		return err
 	}

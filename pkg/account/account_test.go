@@ -175,7 +175,7 @@ func (f *fixture) register(t *testing.T, email, pw, name string) {
 func (f *fixture) verified(t *testing.T, email, pw string) {
 	t.Helper()
 	f.register(t, email, pw, "")
-	if err := f.svc.Verify(context.Background(), email, f.code(t, email)); err != nil {
+	if err := f.svc.Verify(context.Background(), email, f.code(t, email), pw); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -264,8 +264,8 @@ func TestLaterSignUpNeverChangesAPendingAccount(t *testing.T) {
 		t.Fatal("a later sign-up after the minute did not re-send the code")
 	}
 	// The owner verifies with the new code and logs in with the first password.
-	wantCode(t, f.svc.Verify(ctx, "ann@example.com", code), todo.InvalidCode) // the old code is no longer live
-	if err := f.svc.Verify(ctx, "ann@example.com", f.code(t, "ann@example.com")); err != nil {
+	wantCode(t, f.svc.Verify(ctx, "ann@example.com", code, pw), todo.InvalidCode) // the old code is no longer live
+	if err := f.svc.Verify(ctx, "ann@example.com", f.code(t, "ann@example.com"), pw); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.Login(from("127.0.0.1"), "ann@example.com", pw); err != nil {

@@ -18,10 +18,10 @@ import (
 // ForgotPassword (item 8), and a per-address cap on failed log-ins across
 // IPs (item 10).
 
-// verifyWith sends a code to Verify; every new test verifies through it,
+// verifyWith sends a code (with the sign-up password) to Verify; every new test verifies through it,
 // so a change of Verify's parameters is one edit here.
 func verifyWith(f *fixture, email, code string) error {
-	return f.svc.Verify(from("127.0.0.9"), email, code)
+	return f.svc.Verify(from("127.0.0.9"), email, code, pw)
 }
 
 // resetCode is the live reset code of email's account.

@@ -65,8 +65,8 @@ func (s *Service) Login(ctx context.Context, email, password string) (*todo.Sess
 // Login), and returns the account; InvalidCredentials when it is wrong or
 // the address unknown.
 func (s *Service) check(ctx context.Context, email, password string) (*todo.User, error) {
-	if len(password) > 4*todo.MaxPasswordLen {
-		return nil, invalidCredentials() // never hash unbounded input
+	if len(password) > maxPasswordBytes {
+		return nil, passwordTooLong() // never hash unbounded input; see maxPasswordBytes
 	}
 	ip := todo.NetworkOf(todo.ClientIP(ctx))
 	pair := "login:" + email + "|" + cmp.Or(ip, "-")

@@ -3,6 +3,7 @@ package account_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,7 +27,7 @@ func TestLogin(t *testing.T) {
 	if todo.ErrorMessage(err) != todo.ErrorMessage(errUnknown) {
 		t.Fatalf("unknown and wrong password differ: %q vs %q", todo.ErrorMessage(err), todo.ErrorMessage(errUnknown))
 	}
-	if err := f.svc.Verify(ctx, "ann@example.com", f.code(t, "ann@example.com")); err != nil {
+	if err := f.svc.Verify(ctx, "ann@example.com", f.code(t, "ann@example.com"), pw); err != nil {
 		t.Fatal(err)
 	}
 	sess, err := f.svc.Login(ctx, "ANN@example.com", pw)
@@ -176,10 +177,17 @@ func TestLoginRehashesOldHashes(t *testing.T) {
 
 func TestLoginRefusesUnboundedInput(t *testing.T) {
 	f := newFixture(t)
-	_, err := f.svc.Login(context.Background(), "ann@example.com", string(make([]byte, 4*todo.MaxPasswordLen+1)))
-	wantCode(t, err, todo.InvalidCredentials)
-	if _, v := f.hasher.counts(); v != 0 {
-		t.Fatal("an oversized password was hashed")
+	if account.MaxPasswordBytes != password.MaxBytes {
+		t.Fatalf("log-in reads %d bytes, package password admits %d", account.MaxPasswordBytes, password.MaxBytes)
+	}
+	before := f.count.snapshot()
+	_, err := f.svc.Login(context.Background(), "ann@example.com", string(make([]byte, account.MaxPasswordBytes+1)))
+	wantCode(t, err, todo.ValidationFailed)
+	if todo.ErrorMessage(err) != todo.ErrorMessage(password.Check(strings.Repeat("a", todo.MaxPasswordLen+1))) {
+		t.Fatalf("log-in answers %v, sign-up another message", err)
+	}
+	if _, v := f.hasher.counts(); v != 0 || f.count.snapshot()["PutThrottle"] != before["PutThrottle"] {
+		t.Fatal("an oversized password was hashed or counted")
 	}
 	_, err = f.svc.Login(context.Background(), "ann@example.com", "")
 	wantCode(t, err, todo.ValidationFailed)

@@ -65,13 +65,13 @@ func TestNotifier(t *testing.T) {
 
 	// A wrong try changes the row but not the code: no mail (even without
 	// an old image, as Tablestore streams send).
-	f.svc.Verify(ctx, u.Email, "000000")
+	f.svc.Verify(ctx, u.Email, "000000", pw)
 	if err := n.Handle(ctx, todo.UserChange{New: f.user(t, u.Email)}); err != nil || len(sent) != 1 {
 		t.Fatalf("attempt update mailed: %v, %d mails", err, len(sent))
 	}
 
 	// Verify, then a sign-up attempt on the verified address: one notice.
-	f.svc.Verify(ctx, u.Email, code)
+	f.svc.Verify(ctx, u.Email, code, pw)
 	before := f.user(t, u.Email)
 	f.clock.Add(2 * time.Minute)
 	f.svc.Register(ctx, u.Email, "correct horse 9", "")

@@ -26,6 +26,12 @@ func (s *Service) checkPassword(p string) error {
 // mail a minute and Policy.CodeMailsPerDay a day). A verified address gets
 // a notice instead, within the same limits. The mails are sent by the
 // mailer from the change this write causes.
+//
+// The password set here is only a proposal until the address is verified:
+// Verify asks for the password again and keeps this one only if it is the
+// same, so whoever signed up first, the mailbox owner or a stranger who
+// knows the address, the account is verified with the password of the one
+// who read the code.
 func (s *Service) Register(ctx context.Context, email, password, name string) error {
 	email, err := todo.NormalizeEmail(email)
 	if err != nil {

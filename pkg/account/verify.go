@@ -15,11 +15,25 @@ func invalidCode() error {
 	return todo.Errorf(todo.InvalidCode, "The code is wrong or has expired. Ask for a new one.")
 }
 
-// Verify marks a pending account verified if code is its live code. Every
-// failure (unknown address, wrong, expired or used-up code, an account
-// already verified, which has no live code) is the same InvalidCode error
-// after the same work (see checkCode).
-func (s *Service) Verify(ctx context.Context, email, code string) error {
+// Verify marks a pending account verified if code is its live code, with
+// password as the account's password. The code proves the mailbox; the
+// password says whose account it becomes. If password matches the one the
+// pending account was signed up with, that hash stays; if not, a hash of
+// password replaces it and the pending account's name is dropped. A
+// stranger who signed up first with the owner's address and a password of
+// their own ("pre-hijacking", Sudhodanan & Paverd, USENIX Security 2022)
+// therefore never has that password activated by the owner's verification,
+// in either order of the two sign-ups, since a later sign-up never changes
+// a pending account (see Register); and nobody activates anything without
+// the mailbox.
+//
+// A missing password, or one the sign-up policy (CheckPassword) refuses, is
+// a ValidationFailed error on the field "password", before any try is
+// counted. Every other failure (unknown address, wrong, expired or used-up
+// code, an account already verified, which has no live code) is the same
+// InvalidCode error after the same work (see checkCode); the password is
+// hashed only once the code is right.
+func (s *Service) Verify(ctx context.Context, email, code, password string) error {
 	email, err := todo.NormalizeEmail(email)
 	if err != nil {
 		return err
@@ -27,12 +41,35 @@ func (s *Service) Verify(ctx context.Context, email, code string) error {
 	if !codePattern.MatchString(code) {
 		return todo.FieldError("code", "Enter the 6-digit code from the mail.")
 	}
-	if _, err := s.checkCode(ctx, email, code, liveNonce); err != nil {
+	if password == "" {
+		return todo.FieldError("password", "Enter the password you signed up with.")
+	}
+	if err := s.checkPassword(password); err != nil {
 		return err
 	}
+	pending, err := s.checkCode(ctx, email, code, liveNonce)
+	if err != nil {
+		return err
+	}
+	same, err := s.Hasher.VerifyContext(ctx, pending.PasswordHash, password)
+	if err != nil {
+		return err
+	}
+	var hash string // the verifier's own password, when it is not the pending one
+	if !same {
+		if hash, err = s.Hasher.HashContext(ctx, password); err != nil {
+			return err
+		}
+	}
 	return s.edit(ctx, email, func(u *todo.User) error {
-		if liveNonce(u, s.now()) == "" {
+		// The code proved the mailbox for this account at this nonce and
+		// the password was compared with this hash; a code re-sent or an
+		// account replaced meanwhile is a spent code.
+		if liveNonce(u, s.now()) != pending.CodeNonce || u.PasswordHash != pending.PasswordHash {
 			return invalidCode() // spent meanwhile by a concurrent verify
+		}
+		if hash != "" {
+			u.PasswordHash, u.Name = hash, "" // the name may be the stranger's choice too
 		}
 		now := s.now()
 		u.Status, u.VerifiedAt, u.UpdatedAt, u.CodeNonce = todo.StatusVerified, now, now, ""

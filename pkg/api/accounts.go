@@ -14,9 +14,10 @@ type Registrar interface {
 	Register(ctx context.Context, email, password, name string) error
 }
 
-// AddressVerifier checks a mailed code (package account's Service).
+// AddressVerifier checks a mailed code and sets the verifier's password
+// (package account's Service).
 type AddressVerifier interface {
-	Verify(ctx context.Context, email, code string) error
+	Verify(ctx context.Context, email, code, password string) error
 }
 
 // Authenticator checks a password and issues a token (package account's
@@ -51,8 +52,10 @@ func (s *Server) Register(svc Registrar) Function {
 		}}}
 }
 
-// Verify is POST /verify: with a JSON body {"email","code"} it answers 200
-// {"status":"verified"}; sent by a plain HTML form
+// Verify is POST /verify: with a JSON body {"email","code","password"} it
+// answers 200 {"status":"verified"}. The password is the verifier's own: the
+// account is verified with it, whatever password the sign-up that sent the
+// code gave (see account.Service.Verify). Sent by a plain HTML form
 // (application/x-www-form-urlencoded, the page works without JavaScript) it
 // answers 302 to AppURL + "#/verified" or "#/verify-failed?reason=CODE".
 // GET /verify?email=&code= (the link in mails sent before links opened the
@@ -66,13 +69,14 @@ func (s *Server) Verify(svc AddressVerifier) Function {
 			return s.verifyForm(w, r, svc)
 		}
 		var in struct {
-			Email string `json:"email"`
-			Code  string `json:"code"`
+			Email    string `json:"email"`
+			Code     string `json:"code"`
+			Password string `json:"password"`
 		}
 		if err := decode(w, r, &in); err != nil {
 			return err
 		}
-		if err := svc.Verify(r.Context(), in.Email, in.Code); err != nil {
+		if err := svc.Verify(r.Context(), in.Email, in.Code, in.Password); err != nil {
 			return err
 		}
 		writeJSON(w, http.StatusOK, statusBody{"verified"})
@@ -98,7 +102,7 @@ func (s *Server) verifyForm(w http.ResponseWriter, r *http.Request, svc AddressV
 		return todo.Errorf(todo.Invalid, "The form could not be read.")
 	}
 	target := s.AppURL + "#/verified"
-	if err := svc.Verify(r.Context(), r.PostForm.Get("email"), r.PostForm.Get("code")); err != nil {
+	if err := svc.Verify(r.Context(), r.PostForm.Get("email"), r.PostForm.Get("code"), r.PostForm.Get("password")); err != nil {
 		code := todo.ErrorCode(err)
 		if code == todo.Internal {
 			s.logInternal(r, err) // the person still gets the app's failure page

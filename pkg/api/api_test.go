@@ -140,7 +140,7 @@ func (e *env) signUp(email string) string {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	e.want(e.do("POST", "/verify", "", map[string]string{"email": email, "code": e.codes.Code(email, u.CodeNonce)}), 200, "")
+	e.want(e.do("POST", "/verify", "", map[string]string{"email": email, "code": e.codes.Code(email, u.CodeNonce), "password": "correct horse battery"}), 200, "")
 	r := e.do("POST", "/login", "", map[string]string{"email": email, "password": "correct horse battery"})
 	e.want(r, 200, "")
 	return r.body["accessToken"].(string)
@@ -170,6 +170,8 @@ func TestRequestErrors(t *testing.T) {
 		{"wrong method", "GET", "/register", nil, "", 405, todo.MethodNotAllowed, ""},
 		{"unknown path", "GET", "/admin", nil, "", 404, todo.NotFound, ""},
 		{"bad code", "POST", "/verify", `{"email":"a@b.co","code":"12"}`, "", 422, todo.ValidationFailed, "code"},
+		{"verify without a password", "POST", "/verify", `{"email":"a@b.co","code":"123456"}`, "", 422, todo.ValidationFailed, "password"},
+		{"verify with a weak password", "POST", "/verify", `{"email":"a@b.co","code":"123456","password":"qwerty123456"}`, "", 422, todo.ValidationFailed, "password"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -236,15 +238,19 @@ func TestVerifyByHTMLForm(t *testing.T) {
 	form := func(body string) resp {
 		return e.do("POST", "/verify", "", body, "Content-Type", "application/x-www-form-urlencoded")
 	}
-	r := form("email=ann%40example.com&code=" + otherCode(code))
+	r := form("email=ann%40example.com&password=correct+horse+battery&code=" + otherCode(code))
 	if r.status != 302 || r.header.Get("Location") != "https://app.example/#/verify-failed?reason=invalid_code" {
 		t.Fatalf("wrong code: %d %v", r.status, r.header)
 	}
-	r = form("email=ann%40example.com&code=12")
+	r = form("email=ann%40example.com&password=correct+horse+battery&code=12")
 	if r.header.Get("Location") != "https://app.example/#/verify-failed?reason=validation_failed" {
 		t.Fatalf("malformed code: %d %v", r.status, r.header)
 	}
-	r = form("email=ann%40example.com&code=" + code)
+	r = form("email=ann%40example.com&code=" + code) // no password: the form asks again
+	if r.header.Get("Location") != "https://app.example/#/verify-failed?reason=validation_failed" {
+		t.Fatalf("no password: %d %v", r.status, r.header)
+	}
+	r = form("email=ann%40example.com&password=correct+horse+battery&code=" + code)
 	if r.status != 302 || r.header.Get("Location") != "https://app.example/#/verified" {
 		t.Fatalf("right code: %d %v", r.status, r.header)
 	}
@@ -280,9 +286,9 @@ func TestPerIPBudgets(t *testing.T) {
 	other := e.do("POST", "/register", "", map[string]string{"email": "u9@example.com", "password": "correct horse battery"}, "X-Test-Remote", "198.51.100.7:1")
 	e.want(other, 202, "")
 	for range 2 {
-		e.want(e.do("POST", "/verify", "", map[string]string{"email": "u0@example.com", "code": "000000"}), 400, todo.InvalidCode)
+		e.want(e.do("POST", "/verify", "", map[string]string{"email": "u0@example.com", "code": "000000", "password": "correct horse battery"}), 400, todo.InvalidCode)
 	}
-	e.want(e.do("POST", "/verify", "", map[string]string{"email": "u0@example.com", "code": "000000"}), 429, todo.RateLimited)
+	e.want(e.do("POST", "/verify", "", map[string]string{"email": "u0@example.com", "code": "000000", "password": "correct horse battery"}), 429, todo.RateLimited)
 }
 
 func TestLoginErrors(t *testing.T) {

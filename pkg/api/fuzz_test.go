@@ -17,6 +17,8 @@ func FuzzRequests(f *testing.F) {
 		{"POST", "/register", `{"email":"a@b.co","password":"correct horse battery","name":"\u0000"}`, ""},
 		{"POST", "/login", `{"email":["x"],"password":{}}`, ""},
 		{"POST", "/verify", `{"email":"a@b.co","code":"1234567"}`, ""},
+		{"POST", "/verify", `{"email":"a@b.co","code":"123456","password":"correct horse battery"}`, ""},
+		{"POST", "/verify", `{"email":"a@b.co","code":"123456","password":["x"]}`, ""},
 		{"GET", "/verify?email=%ZZ&code=1", ``, ""},
 		{"GET", "/todos?limit=1&cursor=..", ``, "Bearer x"},
 		{"POST", "/todos", `{"title":"` + strings.Repeat("é", 600) + `"}`, "Bearer a.b.c"},

@@ -2,8 +2,10 @@ package password
 
 import (
 	_ "embed" // the common-password list
+	"fmt"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -36,13 +38,49 @@ var common = sync.OnceValue(func() map[string]struct{} {
 // Normalize only to compare or count.
 func Normalize(p string) string { return norm.NFKC.String(p) }
 
+// maxComposed is the most runes NFKC turns into one character: the longest
+// canonical decomposition of any character (U+1F82, four runes; a Hangul
+// syllable is three). NFKD never makes text shorter, and canonical
+// composition makes one character of at most that many, so a password of
+// n characters after Normalize had at most n*maxComposed runes before.
+// TestMaxComposed checks it against every rune of the Unicode version of
+// golang.org/x/text.
+const maxComposed = 4
+
+// MaxBytes is the most bytes a password may have before it is normalised:
+// every password Check admits (todo.MaxPasswordLen characters after
+// Normalize, each from at most maxComposed runes of at most utf8.UTFMax
+// bytes) fits, and anything longer is over the limit whatever its form. It
+// is well under the request body cap (16 KiB). Every path that takes a
+// password (sign-up, verify, log-in, reset, change, account deletion)
+// refuses a longer one before normalising it, with the same answer as one
+// too long after normalising (CheckLength).
+const MaxBytes = todo.MaxPasswordLen * maxComposed * utf8.UTFMax
+
+// CheckLength refuses a password longer than any password may be: over
+// MaxBytes bytes as sent, or over todo.MaxPasswordLen characters after
+// Normalize. The refusal is the one Check gives, a todo.ValidationFailed
+// error on the field "password". Hasher checks it before hashing, so the
+// log-in of a password that no sign-up could set gets the answer sign-up
+// gives, and a password sign-up admits always reaches the hash.
+func CheckLength(p string) error {
+	if len(p) > MaxBytes || utf8.RuneCountInString(Normalize(p)) > todo.MaxPasswordLen {
+		return todo.FieldError("password", fmt.Sprintf("Use at most %d characters.", todo.MaxPasswordLen))
+	}
+	return nil
+}
+
 // Check reports whether p may be set as a new password (sign-up, reset),
 // after Normalize: todo.CheckPassword's length rule (12 to 128 characters,
 // no composition rules) and not one of the 10,000 most common passwords,
 // compared case-insensitively. Each refusal is a todo.ValidationFailed error
 // on the field "password" whose message tells the person what to do. Check
-// is not for log-in: a password set under older rules must still work.
+// is not for log-in: a password set under older rules must still work. A
+// password over MaxBytes is refused before it is normalised.
 func Check(p string) error {
+	if err := CheckLength(p); err != nil {
+		return err
+	}
 	p = Normalize(p)
 	if err := todo.CheckPassword(p); err != nil {
 		return err

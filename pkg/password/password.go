@@ -90,10 +90,14 @@ func (h *Hasher) Hash(password string) (string, error) {
 }
 
 // HashContext returns the PHC string of Normalize(password) with a fresh
-// random salt. It first waits for a free slot until ctx is done or the
+// random salt. A password CheckLength refuses is refused the same way,
+// before any waiting or hashing. It first waits for a free slot until ctx is done or the
 // Hasher's maximum wait has passed, whichever is sooner, and then fails with
 // a todo.Unavailable error (RetryAfter 1) without hashing.
 func (h *Hasher) HashContext(ctx context.Context, password string) (string, error) {
+	if err := CheckLength(password); err != nil {
+		return "", err
+	}
 	salt := make([]byte, h.p.SaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password: salt: %w", err)
@@ -116,10 +120,15 @@ func (h *Hasher) Verify(hash, password string) (bool, error) {
 // VerifyContext reports whether Normalize(password) matches the PHC string,
 // comparing in constant time. An empty hash (no such account) is checked
 // against a dummy of equal cost and reports false, so the answer takes as
-// long as for a real account. A hash it cannot read is ErrMalformed, found
-// before any waiting or hashing. It waits for a slot as HashContext does
+// long as for a real account. A hash it cannot read is ErrMalformed, and a
+// password CheckLength refuses is its ValidationFailed error (no password
+// that long can ever have been set), both found before any waiting or
+// hashing. It waits for a slot as HashContext does
 // and fails the same way when none comes free.
 func (h *Hasher) VerifyContext(ctx context.Context, hash, password string) (bool, error) {
+	if err := CheckLength(password); err != nil {
+		return false, err
+	}
 	known := hash != ""
 	if !known {
 		hash = h.dummy

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -96,8 +97,8 @@ func session(t *testing.T, h http.Handler, email, user string) {
 	js := "application/json"
 	send("POST", "/register", "", js, `{"email":"`+email+`","password":"correct horse battery","name":"Ann"}`)
 	send("GET", "/verify?email="+email+"&code=246810", "", "", "")
-	send("POST", "/verify", "", "application/x-www-form-urlencoded", "email="+email+"&code=246810")
-	send("POST", "/verify", "", js, `{"email":"`+strings.ToUpper(email)+`","code":"246810"}`)
+	send("POST", "/verify", "", "application/x-www-form-urlencoded", "email="+email+"&code=246810&password=correct+horse+battery")
+	send("POST", "/verify", "", js, `{"email":"`+strings.ToUpper(email)+`","code":"246810","password":"correct horse battery"}`)
 	send("POST", "/login", "", js, `{"email":"`+email+`","password":"correct horse battery"}`)
 	send("POST", "/todos", fakeJWT(user), js, `{"title":"Buy milk"}`)
 	send("POST", "/refresh", "", js, `{"refreshToken":"refresh-secret-1"}`)
@@ -164,6 +165,13 @@ func TestTrafficRedactsSecrets(t *testing.T) {
 	if !strings.Contains(ls[2].Query, code) || !strings.Contains(ls[4].Form, code) ||
 		!strings.Contains(ls[3].Header["Location"], code) || !strings.Contains(string(ls[6].Body), code) {
 		t.Errorf("the code's reference %s is not in every verify: %+v %+v %+v", code, ls[2], ls[3], ls[4])
+	}
+	// The password verify asks for gets the sign-up's stand-in, as a form
+	// field and in JSON.
+	var verify map[string]string
+	_ = json.Unmarshal(ls[6].Body, &verify)
+	if form, _ := url.ParseQuery(ls[4].Form); form.Get("password") != reg["password"] || verify["password"] != reg["password"] {
+		t.Errorf("verify's password: form %q, JSON %q, want the stand-in %q", ls[4].Form, verify["password"], reg["password"])
 	}
 	access := tp.tokenRef(fakeJWT("U1"))
 	if !strings.Contains(string(ls[9].Body), access) || ls[10].Header["Authorization"] != "Bearer "+access {

@@ -51,8 +51,8 @@ const (
 	markDeleted = "deleted"
 	markAlive   = "alive"
 	// markMargin keeps a mark past the key it guards, for clock skew
-	// between functions.
-	markMargin = time.Hour
+	// between functions; at least MaxIDSkew (see markExpiry).
+	markMargin = MaxIDSkew
 )
 
 // record is the value of an Idempotency-Key's claim.
@@ -203,16 +203,25 @@ func (s *Service) settle(ctx context.Context, k, from string, rec record) {
 }
 
 // markExpiry is when the mark of the todo id stops mattering: after the
-// Idempotency-Key that may have made it is forgotten.
-func markExpiry(id string) time.Time {
+// Idempotency-Key that may have made it is forgotten. That key expires
+// IdempotencyTTL after the todo's creation, the time in its ID, made by a
+// server's clock; the ID of a delete, though, is the client's. So the
+// expiry is counted from the ID's time or from now, whichever is earlier:
+// never later than now + IdempotencyTTL + markMargin, which still outlives
+// every key, since markMargin covers the skew todoID allows an ID's time.
+func markExpiry(id string, now time.Time) time.Time {
 	u, _ := ulid.ParseStrict(id) // checked by todoID
-	return ulid.Time(u.Time()).Add(IdempotencyTTL + markMargin)
+	from := ulid.Time(u.Time())
+	if from.After(now) {
+		from = now
+	}
+	return from.Add(IdempotencyTTL + markMargin)
 }
 
 // markDeleted marks the owner's todo id deleted, before it is, if a replay
 // could still bring it back.
 func (s *Service) markDeleted(ctx context.Context, userID, id string) error {
-	exp := markExpiry(id)
+	exp := markExpiry(id, s.now())
 	if !exp.After(s.now()) {
 		return nil
 	}
@@ -234,6 +243,6 @@ func (s *Service) markDeleted(ctx context.Context, userID, id string) error {
 // deleted; otherwise it marks it alive, so a later delete must overwrite
 // the mark before it deletes.
 func (s *Service) wasDeleted(ctx context.Context, t *todo.Todo) (bool, error) {
-	held, _, err := s.Claims.Claim(ctx, "gone:"+t.UserID+":"+t.ID, markAlive, markExpiry(t.ID))
+	held, _, err := s.Claims.Claim(ctx, "gone:"+t.UserID+":"+t.ID, markAlive, markExpiry(t.ID, s.now()))
 	return err == nil && held == markDeleted, err
 }

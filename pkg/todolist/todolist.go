@@ -135,7 +135,7 @@ func validIdempotencyKey(k string) bool {
 // changing under it, and RateLimited when the owner's write budget is
 // spent.
 func (s *Service) Update(ctx context.Context, userID, id string, in todo.TodoInput) (*todo.Todo, error) {
-	id, err := todoID(id)
+	id, err := s.todoID(id)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +177,7 @@ func (s *Service) Update(ctx context.Context, userID, id string, in todo.TodoInp
 // Idempotency-Key to be remembered is marked deleted first, so that no
 // replay of that key brings it back (see idempotency.go).
 func (s *Service) Delete(ctx context.Context, userID, id string) error {
-	id, err := todoID(id)
+	id, err := s.todoID(id)
 	if err != nil {
 		return err
 	}
@@ -200,10 +200,21 @@ func (s *Service) List(ctx context.Context, userID string, q todo.TodoQuery) (to
 	return s.Todos.Todos(ctx, userID, q)
 }
 
-// todoID checks that id is a todo ID (a ULID) and returns it in canonical
-// upper case; anything else names no todo.
-func todoID(id string) (string, error) {
-	if _, err := ulid.ParseStrict(id); err != nil {
+// MaxIDSkew is how far past the service's clock a todo ID's time may be.
+// IDs are made by Add from the clock of the function that stored the todo,
+// so an ID dated later than now plus this (a margin for the clocks of
+// different function instances) was never made, whatever its characters.
+const MaxIDSkew = time.Hour
+
+// todoID checks that id is a todo ID, a ULID (26 Crockford base32
+// characters, either case, https://github.com/ulid/spec) dated no later
+// than now plus MaxIDSkew, and returns it in canonical upper case. Anything
+// else names no todo: NotFound, before any store is asked, so no store
+// ever sees a time it cannot encode (the largest ULID is dated in the year
+// 10889).
+func (s *Service) todoID(id string) (string, error) {
+	u, err := ulid.ParseStrict(id)
+	if err != nil || ulid.Time(u.Time()).After(s.now().Add(MaxIDSkew)) {
 		return "", todo.Errorf(todo.NotFound, "No such todo.")
 	}
 	return strings.ToUpper(id), nil

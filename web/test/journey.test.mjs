@@ -99,6 +99,12 @@ describe('web journey in Chromium', { skip, timeout: 170_000 }, () => {
     assert.equal(await label('Email').inputValue(), email);
     assert.equal(await label('Code').inputValue(), mail.code);
     await assert.doesNotReject(page.getByText(en.verifyConfirm).waitFor());
+    // The password typed at sign-up in this tab is filled in, from the
+    // page's memory: no web storage holds it.
+    assert.equal(await label('Password').inputValue(), password, 'the sign-up password is filled in');
+    assert.equal(await page.locator('#password-hint').textContent(), en.verifyPasswordHint);
+    const stored = await page.evaluate(() => JSON.stringify([{ ...localStorage }, { ...sessionStorage }]));
+    assert.ok(!stored.includes(password), 'the password is in web storage');
     assert.equal(await page.locator('#app').getByRole('button').count(), 1, 'a single button');
     assert.equal(await page.evaluate(() => document.activeElement.textContent), en.verify, 'focus is on Verify');
     assert.ok(!requests.slice(sentBefore).some((r) => r.method === 'POST' && new URL(r.url).pathname === '/verify'),
@@ -113,6 +119,7 @@ describe('web journey in Chromium', { skip, timeout: 170_000 }, () => {
     await page.getByRole('button', { name: en.switchToLabel }).click();
     await heading(zh.verifyTitle).waitFor();
     assert.equal(await label(zh.code).inputValue(), mail.code, 'the code stays filled in');
+    assert.equal(await page.locator('#password-hint').textContent(), zh.verifyPasswordHint);
     await assert.doesNotReject(page.getByText(zh.verifyConfirm).waitFor());
     await shot('verify-confirm-zh');
     await page.getByRole('button', { name: zh.switchToLabel }).click();
@@ -141,18 +148,29 @@ describe('web journey in Chromium', { skip, timeout: 170_000 }, () => {
     await shot('verify-failed');
 
     // The link of older mails, to the verify function, only redirects to
-    // the same page; there the click verifies.
+    // the same page, loaded afresh: the sign-up password is gone with the
+    // old page, so it is asked for (focus on it) and checked before
+    // anything is sent; then the click verifies.
     const { origin } = new URL(mail.link);
     const old = `${origin}/verify?${new URLSearchParams({ code: mail.code, email })}`;
     await page.goto(old);
     await heading(en.verifyTitle).waitFor();
     assert.equal(parseHash(new URL(page.url()).hash).path, 'verify');
     assert.equal(await label('Code').inputValue(), mail.code);
+    assert.equal(await label('Password').inputValue(), '', 'a new page has no password in memory');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'password', 'focus is on the password');
+    const sent = requests.length;
+    await button('Verify').click();
+    await assert.doesNotReject(page.locator('#password-error[role="alert"]').filter({ hasText: en.passwordShort }).waitFor());
+    assert.ok(!requests.slice(sent).some((r) => r.method === 'POST' && new URL(r.url).pathname === '/verify'),
+      'verify was posted without a password');
+    await shot('verify-password');
+    await label('Password').fill(password);
     res = waitFor('POST', '/verify');
     await button('Verify').click();
     const ok = await res;
     assert.equal(ok.status(), 200);
-    assert.deepEqual(ok.request().postDataJSON(), { email, code: mail.code });
+    assert.deepEqual(ok.request().postDataJSON(), { email, code: mail.code, password });
     assert.match(ok.request().headers()['content-type'], /^application\/json/);
     await heading(en.verifiedTitle).waitFor();
     assert.equal(new URL(page.url()).hash, '#/verified');

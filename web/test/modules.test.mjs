@@ -44,7 +44,7 @@ describe('api routes come from routes.js', () => {
     const c = new Client({ functions });
     c.token = 'tok';
     await c.register('a@b.cd', 'password1', '');
-    await c.verify('a@b.cd', '123456');
+    await c.verify('a@b.cd', '123456', 'password1');
     await c.login('a@b.cd', 'password1');
     await c.list(20, 'cur/1');
     await c.add('Milk', 'key-1');
@@ -65,6 +65,7 @@ describe('api routes come from routes.js', () => {
       assert.ok(FUNCTIONS[fn].some((x) => x.method === r.method && new RegExp(`^${x.path.replace(/\{\w+\}/g, '[^/]+')}$`).test(path)),
         `${r.method} ${r.url} is not a route of ${fn}`);
     }
+    assert.deepEqual(sent[1].body, { email: 'a@b.cd', code: '123456', password: 'password1' }, 'verify sends the password');
     assert.equal(sent[0].headers.Authorization, undefined, 'register sends no token');
     assert.equal(sent[3].headers.Authorization, 'Bearer tok');
     assert.equal(sent[4].headers['Idempotency-Key'], 'key-1');

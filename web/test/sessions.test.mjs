@@ -32,7 +32,7 @@ describe('sessions in Chromium', { skip, timeout: 180_000 }, () => {
     ({ server, page } = run);
     assert.equal((await post('/register', { email, password })).status, 202);
     const mail = await verificationMail(server.mailDir, email);
-    assert.equal((await post('/verify', { email, code: mail.code })).status, 200);
+    assert.equal((await post('/verify', { email, code: mail.code, password })).status, 200);
   });
 
   const logIn = async (p = page, pw = password) => {

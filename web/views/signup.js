@@ -5,6 +5,7 @@ import { passwordProblem, validEmail } from '../check.js';
 import { PASSWORD_MIN } from '../constants.js';
 import { alertBox, busy, clearError, control, field, h, heading, showError, val } from '../dom.js';
 import { t } from '../locale.js';
+import { keepSignupPassword } from '../pending.js';
 import { rememberEmail, rememberedEmail } from '../session.js';
 
 /**
@@ -46,6 +47,7 @@ async function onSubmit(ctx, form, ev) {
   try {
     await ctx.client.register(email, password, name);
     rememberEmail(email);
+    keepSignupPassword(email, password);
     ctx.go('#/check-mail');
   } catch (e) {
     busy(form, false);

@@ -1,12 +1,18 @@
 // #/verify (type the mailed code), #/verify?email=...&code=... (where the
-// mailed link lands: both filled in, one click on Verify confirms) and
-// #/verify-failed?reason=... (where a form POST that did not work lands,
-// with the same form). Opening a link never verifies by itself.
+// mailed link lands: both filled in; the password, then Verify, confirms)
+// and #/verify-failed?reason=... (where a form POST that did not work
+// lands, with the same form). Opening a link never verifies by itself. The
+// password is asked for because the account is verified with the password
+// of whoever holds the code (a stranger who signed up with the address
+// first never has theirs activated); it is filled in when this tab signed
+// up the address.
 
 import { ApiError } from '../api.js';
-import { validCode, validEmail, verifyLink } from '../check.js';
+import { passwordProblem, validCode, validEmail, verifyLink } from '../check.js';
+import { PASSWORD_MIN } from '../constants.js';
 import { alertBox, busy, clearError, control, field, h, heading, showError, val } from '../dom.js';
 import { t } from '../locale.js';
+import { forgetSignupPassword, signupPassword } from '../pending.js';
 import { rememberEmail, rememberedEmail } from '../session.js';
 
 /** The reasons #/verify-failed explains; any other is "other". */
@@ -22,25 +28,28 @@ export function viewVerify(ctx, params, path) {
   const reason = params.get('reason') || '';
   const link = verifyLink(params);
   const confirm = !failed && link.complete;
+  const email = link.email || rememberedEmail();
+  const known = signupPassword(email);
   const submit = h('button', { type: 'submit', class: 'primary', 'aria-describedby': confirm ? 'verify-confirm' : null },
     t('verify'));
   const form = h('form', { novalidate: true, onsubmit: (ev) => onSubmit(ctx, form, ev) },
-    field({ id: 'email', label: t('email'), type: 'email', autocomplete: 'email', required: true,
-      value: link.email || rememberedEmail() }),
+    field({ id: 'email', label: t('email'), type: 'email', autocomplete: 'username', required: true, value: email }),
     field({ id: 'code', label: t('code'), inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9]{6}',
       maxlength: 6, required: true, hint: t('codeHint'), value: failed ? '' : link.code }),
+    field({ id: 'password', label: t('password'), type: 'password', autocomplete: 'current-password', required: true,
+      minlength: PASSWORD_MIN, hint: t('verifyPasswordHint'), error: true, value: known }),
     alertBox('verify-error'),
     submit);
   const title = failed ? t('verifyFailedTitle') : t('verifyTitle');
-  const known = REASONS.includes(reason) ? reason : 'other';
+  const why = REASONS.includes(reason) ? reason : 'other';
   let focus = null;
-  if (confirm) focus = submit;
+  if (confirm) focus = known ? submit : control(form, 'password');
   else if (!failed) focus = val(form, 'email') ? control(form, 'code') : control(form, 'email');
   return {
     title,
     focus,
     el: h('section', { class: 'card' }, heading(title),
-      failed ? h('p', { class: 'notice warn' }, t(`reason_${known}`)) : null,
+      failed ? h('p', { class: 'notice warn' }, t(`reason_${why}`)) : null,
       confirm ? h('p', { class: 'notice', id: 'verify-confirm' }, t('verifyConfirm')) : null,
       form),
   };
@@ -53,9 +62,13 @@ async function onSubmit(ctx, form, ev) {
   const code = val(form, 'code').replace(/\s+/g, '');
   if (!validEmail(email)) return showError(form, t('badEmail'), 'email');
   if (!validCode(code)) return showError(form, t('badCode'), 'code');
+  const password = val(form, 'password');
+  const problem = passwordProblem(password);
+  if (problem) return showError(form, t(problem === 'short' ? 'passwordShort' : 'passwordLong'), 'password');
   busy(form, true);
   try {
-    await ctx.client.verify(email, code);
+    await ctx.client.verify(email, code, password);
+    forgetSignupPassword();
     rememberEmail(email);
     ctx.go('#/verified');
   } catch (e) {

@@ -1,0 +1,4 @@
+package account
+
+// MaxPasswordBytes exports maxPasswordBytes to the tests.
+const MaxPasswordBytes = maxPasswordBytes
