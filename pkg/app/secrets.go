@@ -134,20 +134,23 @@ func (a *App) createDevSecrets(f DevSecrets) error {
 }
 
 // writeTemp writes f to a new temporary file (mode 0600) in dir and
-// returns its path.
-func writeTemp(dir string, f DevSecrets) (string, error) {
+// returns its path; on a failure nothing is left behind.
+func writeTemp(dir string, f DevSecrets) (path string, err error) {
 	tmp, err := os.CreateTemp(dir, DevSecretsFile+".*")
 	if err != nil {
 		return "", fmt.Errorf("app: %w", err)
 	}
+	defer func() {
+		if err != nil {
+			_ = os.Remove(tmp.Name()) // best effort: a stray temporary file holds no live secret
+		}
+	}()
 	data, _ := json.MarshalIndent(f, "", "  ")
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
-		os.Remove(tmp.Name())
 		return "", fmt.Errorf("app: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
 		return "", fmt.Errorf("app: %w", err)
 	}
 	return tmp.Name(), nil
