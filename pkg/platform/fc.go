@@ -58,7 +58,8 @@ func fcHTTP(h http.Handler) fcHandler {
 // (from fccontext) or else the event's requestContext.requestId.
 //
 // The request gets the method from requestContext.http.method, rawPath, the
-// queryParameters map as the raw query (sorted by key), the headers, Host,
+// queryParameters map as the raw query (sorted by key; a value FC joined
+// from a repeated parameter stays one value, unsplit), the headers, Host,
 // the source IP as RemoteAddr and the body (base64-decoded when
 // isBase64Encoded). The response carries the status, the headers with
 // multi-values joined by ", " and the body, base64-encoded unless it is valid
@@ -105,6 +106,17 @@ func httpTriggerRequest(ctx context.Context, ev events.HTTPTriggerEvent) (*http.
 	if ev.Headers != nil {
 		header = headerOf(*ev.Headers)
 	}
+	// FC3's queryParameters has one string per name, and FC joins a
+	// repeated parameter's values with commas: "parameter2": "value1,value2"
+	// in the request struct of "Use an HTTP trigger to invoke a function"
+	// (https://www.alibabacloud.com/help/en/functioncompute/fc/http-trigger-invoking-function).
+	// ?p=a&p=b and ?p=a%2Cb thus arrive alike, as "a,b", so splitting at
+	// commas would break every single value that holds one (a search term,
+	// an e-mail display name). Each value therefore stays one value, as FC
+	// sent it: r.URL.Query()["p"] is ["a,b"]. The API reads each parameter
+	// once (limit, cursor, email, code), so a repeated one reaches its
+	// handler as that joined value and is judged as one value (limit "5,6"
+	// is not a number: 400), where Lambda's raw query gives the first.
 	var query string
 	if ev.QueryParameters != nil {
 		q := make(url.Values, len(*ev.QueryParameters))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -80,6 +81,34 @@ func TestFCEndToEndHTTP(t *testing.T) {
 		}
 		if w.Header().Get("Set-Cookie") != "a=1, b=2" {
 			t.Errorf("Set-Cookie = %q", w.Header().Get("Set-Cookie"))
+		}
+	})
+
+	// FC joins a repeated query parameter's values with commas; the double
+	// does too, and the handler gets that one value, unsplit: the same as a
+	// single value that holds a comma, which FC delivers alike.
+	t.Run("repeated query parameters", func(t *testing.T) {
+		for _, tt := range []struct{ url, want string }{
+			{"/todos?limit=5&limit=6", "5,6"},
+			{"/todos?limit=5%2C6", "5,6"},
+			{"/todos?limit=5", "5"},
+		} {
+			ev, err := fcruntimetest.HTTPEvent(httptest.NewRequest("GET", tt.url, nil), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := srv.Invoke(ctx, ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := httptest.NewRecorder()
+			if err := fcruntimetest.HTTPResponse(out, w); err != nil {
+				t.Fatal(err)
+			}
+			q, err := url.ParseQuery(decodeSeen(t, w.Body.Bytes()).Query)
+			if err != nil || len(q["limit"]) != 1 || q.Get("limit") != tt.want {
+				t.Errorf("%s: handler saw limit %q (%v), want the one value %q", tt.url, q["limit"], err, tt.want)
+			}
 		}
 	})
 
