@@ -69,7 +69,8 @@ func fcHTTP(h http.Handler) fcHandler {
 // Set-Cookie headers are joined into one value with ", ", which browsers do
 // not split: a handler that must set more than one cookie cannot do so
 // through an FC3 HTTP trigger. A malformed event gets a 400 invalid_request
-// response; h is not called.
+// response; h is not called. A panic in h is logged and answered with a 500
+// internal response.
 func ServeHTTPTrigger(ctx context.Context, h http.Handler, payload []byte) ([]byte, error) {
 	var ev events.HTTPTriggerEvent
 	var out outbound
@@ -78,9 +79,7 @@ func ServeHTTPTrigger(ctx context.Context, h http.Handler, payload []byte) ([]by
 	} else if r, err := httpTriggerRequest(fcRequestID(ctx, str(ev.TriggerContext.RequestId)), ev); err != nil {
 		out = badRequest(err)
 	} else {
-		w := newRecorder()
-		h.ServeHTTP(w, r)
-		out = w.result()
+		out = serveRecorded(h, r) // a panic answers 500 (recover.go)
 	}
 	b, err := json.Marshal(events.HTTPTriggerResponse{
 		StatusCode:      out.status,
@@ -146,7 +145,7 @@ func fcEvents(h EventHandler) fcHandler {
 	return func(ctx context.Context, payload []byte) (any, error) {
 		ctx, cancel := withFCAnswerTime(ctx)
 		defer cancel()
-		b, err := h.HandleEvent(fcRequestID(ctx, ""), payload)
+		b, err := handleRecovering(fcRequestID(ctx, ""), h, payload)
 		if err != nil {
 			return nil, err
 		}

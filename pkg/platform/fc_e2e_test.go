@@ -180,6 +180,8 @@ func TestFCEndToEndEvents(t *testing.T) {
 			return []byte("not json"), nil
 		case `"empty"`:
 			return nil, nil
+		case `"panic"`:
+			panic("mailer bug")
 		}
 		return json.Marshal(map[string]any{"requestId": todoRequestID(ctx), "event": json.RawMessage(p)})
 	})
@@ -196,6 +198,9 @@ func TestFCEndToEndEvents(t *testing.T) {
 		{name: "non-JSON result becomes a JSON string", payload: `"text"`, want: `"not json"`},
 		{name: "empty result becomes null", payload: `"empty"`, want: `null`},
 		{name: "handler error fails the invocation", payload: `"fail"`, wantErr: "mailer: smtp down"},
+		// The platform's own recover, not the SDK's: its message says so.
+		{name: "handler panic fails the invocation", payload: `"panic"`, wantErr: errPanicked.Error()},
+		{name: "and the next one runs", payload: `{"after":"panic"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
