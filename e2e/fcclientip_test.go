@@ -7,7 +7,7 @@ import (
 )
 
 // TestFCCustomRuntimeClientIPBudget runs the local server as FC's custom
-// runtime runs it (FC_SERVER_PORT set). Its peers (127.0.0.2-5, standing
+// runtime runs it (FC_CUSTOM_LISTEN_PORT set). Its peers (127.0.0.2-5, standing
 // for FC's front-end nodes) relay one client, 198.51.100.7, each request
 // with a different made-up X-Forwarded-For prefix before the hop FC
 // appends. Racing in parallel, that client still gets no more sign-ups
@@ -17,7 +17,7 @@ import (
 func TestFCCustomRuntimeClientIPBudget(t *testing.T) {
 	port := freePort(t)
 	base := start(t, "local", port, "DATA_DIR="+t.TempDir(), "APP_URL=http://127.0.0.1:"+port+"/",
-		"FC_SERVER_PORT="+port, "IP_SIGNUP_LIMIT=3/1m")
+		"FC_CUSTOM_LISTEN_PORT="+port, "IP_SIGNUP_LIMIT=3/1m")
 	nodes := []string{"127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"}
 	const tries = 16
 	var mu sync.Mutex

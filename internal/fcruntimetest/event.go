@@ -61,9 +61,11 @@ func HTTPEvent(r *http.Request, requestID string) ([]byte, error) {
 }
 
 // NewHTTPEvent reads r's body and builds its HTTP-trigger event: header
-// multi-values joined with ", " (Cookie with "; "), the query as a map
-// holding the first value of each name (FC3's map has room for one), and
-// the body as text when it is valid UTF-8, else base64.
+// multi-values joined with ", " (Cookie with "; "), the query as a map of
+// one string per name, a repeated parameter's values joined with "," as FC
+// joins them ("parameter2": "value1,value2" in the request struct of
+// https://www.alibabacloud.com/help/en/functioncompute/fc/http-trigger-invoking-function),
+// and the body as text when it is valid UTF-8, else base64.
 func NewHTTPEvent(r *http.Request, requestID string, now time.Time) (*HTTPTriggerEvent, error) {
 	in, err := httpeventtest.ReadRequest(r)
 	if err != nil {
@@ -98,7 +100,7 @@ func NewHTTPEvent(r *http.Request, requestID string, now time.Time) (*HTTPTrigge
 	if q := r.URL.Query(); len(q) > 0 {
 		ev.QueryParameters = make(map[string]string, len(q))
 		for k, vs := range q {
-			ev.QueryParameters[k] = vs[0]
+			ev.QueryParameters[k] = strings.Join(vs, ",")
 		}
 	}
 	return ev, nil

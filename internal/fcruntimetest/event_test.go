@@ -33,8 +33,10 @@ func TestNewHTTPEvent(t *testing.T) {
 				if ev.Headers["Accept"] != "text/html, application/json" || ev.Headers["Cookie"] != "s=1; t=2" || ev.Headers["Host"] != "fn.example" {
 					t.Errorf("headers = %v", ev.Headers)
 				}
-				if ev.QueryParameters["tag"] != "x" || ev.QueryParameters["n"] != "1" {
-					t.Errorf("query = %v", ev.QueryParameters)
+				// A repeated parameter arrives comma-joined, as in FC's
+				// own example ("parameter2": "value1,value2").
+				if ev.QueryParameters["tag"] != "x,y" || ev.QueryParameters["n"] != "1" {
+					t.Errorf("query = %v, want tag x,y and n 1", ev.QueryParameters)
 				}
 				if ev.Body != "" || ev.IsBase64Encoded {
 					t.Errorf("body = %q %v", ev.Body, ev.IsBase64Encoded)

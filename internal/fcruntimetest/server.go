@@ -4,7 +4,8 @@
 // SDK's own client (fc/runtime_api_client.go, fc/invoke_loop.go, v0.3.1),
 // so a function's real SDK loop can be driven in-process without Alibaba
 // Cloud. It also builds FC3 HTTP-trigger events from HTTP requests and
-// writes HTTP-trigger responses back as HTTP.
+// writes HTTP-trigger responses back as HTTP, and plays FC's side of the
+// custom runtime's event protocol (InvokeCustom, custom.go).
 //
 // The protocol, under /2020-11-11/runtime/invocation/:
 //

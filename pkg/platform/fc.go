@@ -58,7 +58,8 @@ func fcHTTP(h http.Handler) fcHandler {
 // (from fccontext) or else the event's requestContext.requestId.
 //
 // The request gets the method from requestContext.http.method, rawPath, the
-// queryParameters map as the raw query (sorted by key), the headers, Host,
+// queryParameters map as the raw query (sorted by key; a value FC joined
+// from a repeated parameter stays one value, unsplit), the headers, Host,
 // the source IP as RemoteAddr and the body (base64-decoded when
 // isBase64Encoded). The response carries the status, the headers with
 // multi-values joined by ", " and the body, base64-encoded unless it is valid
@@ -68,7 +69,8 @@ func fcHTTP(h http.Handler) fcHandler {
 // Set-Cookie headers are joined into one value with ", ", which browsers do
 // not split: a handler that must set more than one cookie cannot do so
 // through an FC3 HTTP trigger. A malformed event gets a 400 invalid_request
-// response; h is not called.
+// response; h is not called. A panic in h is logged and answered with a 500
+// internal response.
 func ServeHTTPTrigger(ctx context.Context, h http.Handler, payload []byte) ([]byte, error) {
 	var ev events.HTTPTriggerEvent
 	var out outbound
@@ -77,9 +79,7 @@ func ServeHTTPTrigger(ctx context.Context, h http.Handler, payload []byte) ([]by
 	} else if r, err := httpTriggerRequest(fcRequestID(ctx, str(ev.TriggerContext.RequestId)), ev); err != nil {
 		out = badRequest(err)
 	} else {
-		w := newRecorder()
-		h.ServeHTTP(w, r)
-		out = w.result()
+		out = serveRecorded(h, r) // a panic answers 500 (recover.go)
 	}
 	b, err := json.Marshal(events.HTTPTriggerResponse{
 		StatusCode:      out.status,
@@ -105,6 +105,17 @@ func httpTriggerRequest(ctx context.Context, ev events.HTTPTriggerEvent) (*http.
 	if ev.Headers != nil {
 		header = headerOf(*ev.Headers)
 	}
+	// FC3's queryParameters has one string per name, and FC joins a
+	// repeated parameter's values with commas: "parameter2": "value1,value2"
+	// in the request struct of "Use an HTTP trigger to invoke a function"
+	// (https://www.alibabacloud.com/help/en/functioncompute/fc/http-trigger-invoking-function).
+	// ?p=a&p=b and ?p=a%2Cb thus arrive alike, as "a,b", so splitting at
+	// commas would break every single value that holds one (a search term,
+	// an e-mail display name). Each value therefore stays one value, as FC
+	// sent it: r.URL.Query()["p"] is ["a,b"]. The API reads each parameter
+	// once (limit, cursor, email, code), so a repeated one reaches its
+	// handler as that joined value and is judged as one value (limit "5,6"
+	// is not a number: 400), where Lambda's raw query gives the first.
 	var query string
 	if ev.QueryParameters != nil {
 		q := make(url.Values, len(*ev.QueryParameters))
@@ -134,7 +145,7 @@ func fcEvents(h EventHandler) fcHandler {
 	return func(ctx context.Context, payload []byte) (any, error) {
 		ctx, cancel := withFCAnswerTime(ctx)
 		defer cancel()
-		b, err := h.HandleEvent(fcRequestID(ctx, ""), payload)
+		b, err := handleRecovering(fcRequestID(ctx, ""), h, payload)
 		if err != nil {
 			return nil, err
 		}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -83,6 +84,34 @@ func TestFCEndToEndHTTP(t *testing.T) {
 		}
 	})
 
+	// FC joins a repeated query parameter's values with commas; the double
+	// does too, and the handler gets that one value, unsplit: the same as a
+	// single value that holds a comma, which FC delivers alike.
+	t.Run("repeated query parameters", func(t *testing.T) {
+		for _, tt := range []struct{ url, want string }{
+			{"/todos?limit=5&limit=6", "5,6"},
+			{"/todos?limit=5%2C6", "5,6"},
+			{"/todos?limit=5", "5"},
+		} {
+			ev, err := fcruntimetest.HTTPEvent(httptest.NewRequest("GET", tt.url, nil), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := srv.Invoke(ctx, ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w := httptest.NewRecorder()
+			if err := fcruntimetest.HTTPResponse(out, w); err != nil {
+				t.Fatal(err)
+			}
+			q, err := url.ParseQuery(decodeSeen(t, w.Body.Bytes()).Query)
+			if err != nil || len(q["limit"]) != 1 || q.Get("limit") != tt.want {
+				t.Errorf("%s: handler saw limit %q (%v), want the one value %q", tt.url, q["limit"], err, tt.want)
+			}
+		}
+	})
+
 	t.Run("binary request body", func(t *testing.T) {
 		ev, err := fcruntimetest.HTTPEvent(httptest.NewRequest("GET", "/", bytes.NewReader(binaryBody())), "")
 		if err != nil {
@@ -151,6 +180,8 @@ func TestFCEndToEndEvents(t *testing.T) {
 			return []byte("not json"), nil
 		case `"empty"`:
 			return nil, nil
+		case `"panic"`:
+			panic("mailer bug")
 		}
 		return json.Marshal(map[string]any{"requestId": todoRequestID(ctx), "event": json.RawMessage(p)})
 	})
@@ -167,6 +198,9 @@ func TestFCEndToEndEvents(t *testing.T) {
 		{name: "non-JSON result becomes a JSON string", payload: `"text"`, want: `"not json"`},
 		{name: "empty result becomes null", payload: `"empty"`, want: `null`},
 		{name: "handler error fails the invocation", payload: `"fail"`, wantErr: "mailer: smtp down"},
+		// The platform's own recover, not the SDK's: its message says so.
+		{name: "handler panic fails the invocation", payload: `"panic"`, wantErr: errPanicked.Error()},
+		{name: "and the next one runs", payload: `{"after":"panic"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -196,3 +196,59 @@ func TestFCRuntimeEventCompat(t *testing.T) {
 		t.Errorf("status %d, handler saw\n %+v\nwant\n %+v", w.Code, got, want)
 	}
 }
+
+// fcDocEvent is the request struct of FC's "Use an HTTP trigger to invoke
+// a function" (https://www.alibabacloud.com/help/en/functioncompute/fc/http-trigger-invoking-function),
+// as printed there but for the masked account id and source IP, which are
+// given digits here.
+const fcDocEvent = `{
+    "version": "v1",
+    "rawPath": "/example",
+    "body": "Hello FC!",
+    "isBase64Encoded": false,
+    "headers": {
+        "header1": "value1",
+        "header2": "value1,value2"
+    },
+    "queryParameters": {
+        "parameter1": "value1",
+        "parameter2": "value1,value2"
+    },
+    "requestContext": {
+        "accountId": "123456789012",
+        "domainName": "<http-trigger-id>.<region-id>.fcapp.run",
+        "domainPrefix": "<http-trigger-id>",
+        "http": {
+            "method": "GET",
+            "path": "/example",
+            "protocol": "HTTP/1.1",
+            "sourceIp": "11.11.11.11",
+            "userAgent": "PostmanRuntime/7.32.3"
+        },
+        "requestId": "1-64f6cd87-0123456789abcdef01234567",
+        "time": "2023-09-05T06:41:11Z",
+        "timeEpoch": "1693896071895"
+    }
+}`
+
+// FC's own example event: the comma-joined parameter2 (two values of a
+// repeated parameter) reaches the handler as one value, unsplit, and so
+// does the comma-joined header.
+func TestHTTPTriggerDocumentedEvent(t *testing.T) {
+	var got *http.Request
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got = r })
+	resp := invokeTrigger(t, context.Background(), h, []byte(fcDocEvent))
+	if resp.StatusCode != 200 || got == nil {
+		t.Fatalf("status %d, handler called: %v", resp.StatusCode, got != nil)
+	}
+	q := got.URL.Query()
+	if len(q["parameter2"]) != 1 || q.Get("parameter2") != "value1,value2" || q.Get("parameter1") != "value1" {
+		t.Errorf("query %v, want parameter2 as the one value \"value1,value2\"", q)
+	}
+	if got.Header.Get("Header2") != "value1,value2" || got.Method != "GET" || got.URL.Path != "/example" ||
+		got.RemoteAddr != "11.11.11.11:0" || wireID(got) != "1-64f6cd87-0123456789abcdef01234567" {
+		t.Errorf("request %s %s from %s, header2 %q, id %q", got.Method, got.URL, got.RemoteAddr, got.Header.Get("Header2"), wireID(got))
+	}
+}
+
+func wireID(r *http.Request) string { return todoRequestID(r.Context()) }

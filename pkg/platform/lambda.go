@@ -58,7 +58,8 @@ func (l lambdaHTTP) Invoke(ctx context.Context, payload []byte) ([]byte, error) 
 // isBase64Encoded). The response carries the status, the headers
 // (multi-values joined with ", "), every Set-Cookie in cookies, and the body,
 // base64-encoded unless it is valid UTF-8 with a textual Content-Type. A
-// malformed event gets a 400 invalid_request response; h is not called.
+// malformed event gets a 400 invalid_request response; h is not called. A
+// panic in h is logged and answered with a 500 internal response.
 func ServeFunctionURL(ctx context.Context, h http.Handler, payload []byte) ([]byte, error) {
 	var ev events.LambdaFunctionURLRequest
 	var out outbound
@@ -67,9 +68,7 @@ func ServeFunctionURL(ctx context.Context, h http.Handler, payload []byte) ([]by
 	} else if r, err := functionURLRequest(lambdaRequestID(ctx, ev.RequestContext.RequestID), ev); err != nil {
 		out = badRequest(err)
 	} else {
-		w := newRecorder()
-		h.ServeHTTP(w, r)
-		out = w.result()
+		out = serveRecorded(h, r) // a panic answers 500 (recover.go)
 	}
 	b, err := json.Marshal(functionURLResponse(out))
 	if err != nil {
@@ -121,10 +120,11 @@ func functionURLResponse(out outbound) events.LambdaFunctionURLResponse {
 type lambdaEvents struct{ h EventHandler }
 
 // Invoke implements lambda.Handler: the payload in and the result out are
-// the raw bytes; an error fails the invocation (so Lambda may retry it).
-// The handler's context ends a second before the invocation's deadline.
+// the raw bytes; an error fails the invocation (so Lambda may retry it), and
+// so does a panic, recovered so that the process lives on. The handler's
+// context ends a second before the invocation's deadline.
 func (l lambdaEvents) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	ctx, cancel := withAnswerTime(ctx)
 	defer cancel()
-	return l.h.HandleEvent(lambdaRequestID(ctx, ""), payload)
+	return handleRecovering(lambdaRequestID(ctx, ""), l.h, payload)
 }

@@ -75,7 +75,7 @@ var emfDirectives = []emfDirective{{
 // on Lambda or FC (chosen from env as Run chooses); elsewhere it returns h.
 func withMetrics(env func(string) string, out io.Writer, h http.Handler) http.Handler {
 	lambda := env(EnvLambdaRuntimeAPI) != ""
-	if !lambda && env(EnvFCRuntimeAPI) == "" && env(EnvFCServerPort) == "" {
+	if !lambda && env(EnvFCRuntimeAPI) == "" && env(EnvFCListenPort) == "" {
 		return h
 	}
 	return &metrics{h: h, out: out, lambda: lambda, now: time.Now,

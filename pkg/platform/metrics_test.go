@@ -93,7 +93,7 @@ func TestMetricsFCVersion(t *testing.T) {
 		t.Errorf("FC line = %s", raw)
 	}
 	// The custom runtime: FC's request headers.
-	env = metricsEnv(EnvFCServerPort, "9000", "FC_FUNCTION_NAME", "todofn-test-login")
+	env = metricsEnv(EnvFCListenPort, "9000", "FC_FUNCTION_NAME", "todofn-test-login")
 	r = httptest.NewRequest("GET", "/todos", nil)
 	r.Header.Set("x-fc-qualifier", "live")
 	r.Header.Set("x-fc-version-id", "5")

@@ -14,9 +14,13 @@
 //   - AWS_LAMBDA_RUNTIME_API set: the Lambda runtime API loop of aws-lambda-go
 //     (build the binary as "bootstrap" with -tags lambda.norpc);
 //   - FC_RUNTIME_API set: the FC3 Go runtime loop of fc-runtime-go-sdk (fc.Start);
-//   - otherwise a plain HTTP server on 0.0.0.0:$FC_SERVER_PORT when
-//     FC_SERVER_PORT is set (FC custom runtime), else on $HOST:$PORT
+//   - otherwise a plain HTTP server on 0.0.0.0:$FC_CUSTOM_LISTEN_PORT when
+//     FC_CUSTOM_LISTEN_PORT is set (FC custom runtime), else on $HOST:$PORT
 //     (default 127.0.0.1:9000).
+//
+// A panic that escapes the handler is recovered at this boundary (see
+// recover.go): an HTTP request gets a 500 in the one error envelope, an
+// event a failed invocation, and the panic is logged once.
 package platform
 
 import (
@@ -33,7 +37,7 @@ import (
 const (
 	EnvLambdaRuntimeAPI = "AWS_LAMBDA_RUNTIME_API" // set by AWS Lambda
 	EnvFCRuntimeAPI     = "FC_RUNTIME_API"         // set by the FC3 Go runtime
-	EnvFCServerPort     = "FC_SERVER_PORT"         // set by the FC3 custom runtime
+	EnvFCListenPort     = "FC_CUSTOM_LISTEN_PORT"  // set by the FC3 custom runtime (see listenAddr)
 	EnvHost             = "HOST"                   // plain HTTP: listen host, default 127.0.0.1
 	EnvPort             = "PORT"                   // plain HTTP: listen port, default 9000
 )
@@ -109,7 +113,7 @@ func Run(ctx context.Context, env func(string) string, h http.Handler, opts ...O
 	case mode == modeFC:
 		return runFC(ctx, fcHTTP(h))
 	default:
-		return serve(ctx, listenAddr(env), plainHTTP(h, env(EnvFCServerPort) != ""), options(opts))
+		return serve(ctx, listenAddr(env), plainHTTP(h, env(EnvFCListenPort) != ""), options(opts))
 	}
 }
 
@@ -136,7 +140,7 @@ func options(opts []Option) runOptions {
 }
 
 // RunEvents is the testable form of StartEvents; see Run.
-func RunEvents(ctx context.Context, env func(string) string, h EventHandler) error {
+func RunEvents(ctx context.Context, env func(string) string, h EventHandler, opts ...Option) error {
 	switch mode, err := choose(env); {
 	case err != nil:
 		return err
@@ -145,7 +149,7 @@ func RunEvents(ctx context.Context, env func(string) string, h EventHandler) err
 	case mode == modeFC:
 		return runFC(ctx, fcEvents(h))
 	default:
-		return serve(ctx, listenAddr(env), plainEvents(h, env(EnvFCServerPort) != ""), runOptions{})
+		return serve(ctx, listenAddr(env), plainEvents(h, env(EnvFCListenPort) != ""), options(opts))
 	}
 }
 
@@ -176,10 +180,22 @@ func choose(env func(string) string) (mode, error) {
 	return modeHTTP, nil
 }
 
-// listenAddr is 0.0.0.0:$FC_SERVER_PORT on the FC custom runtime, else
-// $HOST:$PORT with the defaults.
+// listenAddr is 0.0.0.0:$FC_CUSTOM_LISTEN_PORT on the FC custom runtime,
+// else $HOST:$PORT with the defaults.
+//
+// FC 3.0 sets FC_CUSTOM_LISTEN_PORT, "the custom listening port of the
+// function", among its system environment variables
+// (https://www.alibabacloud.com/help/en/functioncompute/fc/environment-variables),
+// from the function's customRuntimeConfig.port (CAPort, default 9000); the
+// server must listen on 0.0.0.0:CAPort, as 127.0.0.1 is unreachable for FC
+// and fails the cold start with FunctionNotStarted
+// (https://www.alibabacloud.com/help/en/functioncompute/fc/must-the-listening-port-of-a-custom-runtime-be-the-same-as-that-of-the-http-server-of-the-custom-runtime).
+// FC_SERVER_PORT, which this code read before, is documented nowhere in
+// FC 3.0; only the fc3 component's `s local` sets it, and it sets
+// FC_CUSTOM_LISTEN_PORT too (devsapp/fc3 src/subCommands/local/impl/baseLocal.ts,
+// invoke/customLocalInvoke.ts), so it is not read.
 func listenAddr(env func(string) string) string {
-	if p := env(EnvFCServerPort); p != "" {
+	if p := env(EnvFCListenPort); p != "" {
 		return net.JoinHostPort("0.0.0.0", p)
 	}
 	host, port := env(EnvHost), env(EnvPort)

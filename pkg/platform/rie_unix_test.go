@@ -180,6 +180,43 @@ func TestLambdaRIE(t *testing.T) {
 	})
 }
 
+// TestLambdaRIEPanic: under the real emulator, a handler's panic answers
+// 500 in the one envelope, and the same process serves the next request
+// (unrecovered, aws-lambda-go ends the process: a 502 and a cold start).
+func TestLambdaRIEPanic(t *testing.T) {
+	url := rie(t, buildHello(t))
+	call := func(path string) *httptest.ResponseRecorder {
+		t.Helper()
+		ev, err := lambdaurltest.FunctionURLEvent(httptest.NewRequest("GET", path, nil), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, out := invokeRIE(t, url, ev)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: RIE status %d: %s", path, resp.StatusCode, out)
+		}
+		w := httptest.NewRecorder()
+		if err := lambdaurltest.WriteFunctionURLResponse(out, w); err != nil {
+			t.Fatalf("%s: response %s: %v", path, out, err)
+		}
+		return w
+	}
+	before := call("/todos").Header().Get("X-Pid")
+	w := call("/panic")
+	var e struct {
+		Error struct{ Code string } `json:"error"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &e); w.Code != 500 || err != nil || e.Error.Code != "internal" {
+		t.Fatalf("panic answered %d %s, want 500 with code internal", w.Code, w.Body.Bytes())
+	}
+	if w.Header().Get("X-Pid") != "" || w.Header().Get("X-Request-Id") == "" {
+		t.Errorf("panic answer headers %v: want the request id and none of the handler's", w.Header())
+	}
+	if after := call("/todos").Header().Get("X-Pid"); after == "" || after != before {
+		t.Errorf("process %q before the panic, %q after: want the same process, no cold start", before, after)
+	}
+}
+
 // TestLambdaRIEEvents runs the same binary's StartEvents under the emulator.
 func TestLambdaRIEEvents(t *testing.T) {
 	url := rie(t, buildHello(t), "HELLO_EVENTS=1")
@@ -202,5 +239,23 @@ func TestLambdaRIEEvents(t *testing.T) {
 	}
 	if err := json.Unmarshal(out, &fnErr); err != nil || fnErr.ErrorMessage != "hello: asked to fail" {
 		t.Errorf("failed invocation answered %s", out)
+	}
+
+	// A panic fails the invocation with the platform's error, and the same
+	// process handles the next event.
+	pid := func(out []byte) float64 {
+		var r struct{ Pid float64 }
+		_ = json.Unmarshal(out, &r)
+		return r.Pid
+	}
+	_, out = invokeRIE(t, url, []byte(`{"n":1}`))
+	before := pid(out)
+	_, out = invokeRIE(t, url, []byte(`"panic"`))
+	if err := json.Unmarshal(out, &fnErr); err != nil || fnErr.ErrorMessage != errPanicked.Error() {
+		t.Errorf("panicking invocation answered %s, want errorMessage %q", out, errPanicked)
+	}
+	_, out = invokeRIE(t, url, []byte(`{"n":2}`))
+	if after := pid(out); before == 0 || after != before {
+		t.Errorf("process %v before the panic, %v after (%s): want the same process", before, after, out)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/todofn/todofn/pkg/todo"
@@ -76,17 +77,25 @@ func plainRequestID(r *http.Request, fcCustom bool) string {
 }
 
 // plainHTTP serves h with the request ID in the context, and a deadline a
-// second before the server's write timeout (see withWriteDeadline). On the
-// FC custom runtime, r.RemoteAddr becomes the client's address (see
-// fcClientAddr).
+// second before the server's write timeout (see withWriteDeadline), or on
+// the FC custom runtime before the function's timeout if that comes first
+// (see withCustomRuntimeDeadline). On the FC custom runtime, r.RemoteAddr
+// becomes the client's address (see fcClientAddr). A panic in h answers
+// 500 (see serveRecovering).
+//
+// HTTP answers carry no x-fc-status: FC passes an HTTP function's answer
+// through to the client, and its response headers may not hold fields
+// that start with x-fc- ("Web functions", Limits,
+// https://www.alibabacloud.com/help/en/functioncompute/fc/web-functions).
 func plainHTTP(h http.Handler, fcCustom bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := withWriteDeadline(r.Context())
-		defer cancel()
 		if fcCustom {
+			ctx, cancel = withCustomRuntimeDeadline(ctx, cancel, r)
 			r.RemoteAddr = fcClientAddr(r)
 		}
-		h.ServeHTTP(w, r.WithContext(wire.WithRequestID(ctx, plainRequestID(r, fcCustom))))
+		defer cancel()
+		serveRecovering(w, r.WithContext(wire.WithRequestID(ctx, plainRequestID(r, fcCustom))), h)
 	})
 }
 
@@ -126,9 +135,16 @@ func fcClientAddr(r *http.Request) string {
 
 // plainEvents serves an EventHandler at POST /invoke, FC custom runtime's
 // event convention: the body is the event; 200 with the handler's bytes, or
-// 500 with a JSON error when the handler fails, so the caller retries.
+// 500 with a JSON error when the handler fails or panics, so the caller
+// retries. On the FC custom runtime every answer carries x-fc-status and a
+// failure answers 404 (see fcEventWriter), and the handler's deadline
+// follows the function's timeout (see withCustomRuntimeDeadline).
 func plainEvents(h EventHandler, fcCustom bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body := w // MaxBytesReader tells the connection itself to close
+		if fcCustom {
+			w = &fcEventWriter{ResponseWriter: w}
+		}
 		if r.URL.Path != "/invoke" {
 			wire.Error(w, todo.NotFound, "There is nothing here: events are posted to /invoke.")
 			return
@@ -138,7 +154,7 @@ func plainEvents(h EventHandler, fcCustom bool) http.Handler {
 			wire.Error(w, todo.MethodNotAllowed, "Events are invoked with POST.")
 			return
 		}
-		payload, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxEventBytes))
+		payload, err := io.ReadAll(http.MaxBytesReader(body, r.Body, maxEventBytes))
 		if err != nil {
 			var tooLarge *http.MaxBytesError
 			if errors.As(err, &tooLarge) {
@@ -149,8 +165,11 @@ func plainEvents(h EventHandler, fcCustom bool) http.Handler {
 			return
 		}
 		ctx, cancel := withWriteDeadline(r.Context())
+		if fcCustom {
+			ctx, cancel = withCustomRuntimeDeadline(ctx, cancel, r)
+		}
 		defer cancel()
-		out, err := h.HandleEvent(wire.WithRequestID(ctx, plainRequestID(r, fcCustom)), payload)
+		out, err := handleRecovering(wire.WithRequestID(ctx, plainRequestID(r, fcCustom)), h, payload)
 		if err != nil {
 			wire.Error(w, todo.Internal, "The event could not be handled; try again.")
 			return
@@ -163,4 +182,49 @@ func plainEvents(h EventHandler, fcCustom bool) http.Handler {
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write(out)
 	})
+}
+
+// fcEventWriter is the ResponseWriter of an event invocation on FC's custom
+// runtime. FC reads the outcome of an event invocation from the answer's
+// x-fc-status, 200 for success and 404 for failure, and the status code
+// likewise; without x-fc-status it counts the invocation a success ("Event
+// handlers" of a custom runtime, Function invocation:
+// https://www.alibabacloud.com/help/en/function-compute/latest/custom-runtime-event-functions).
+// A failure answered with a bare 500 would thus be a success, and a
+// trigger that retries failures (the Tablestore trigger's mail) would not
+// retry it. So every answer gets x-fc-status, and any answer that is not a
+// 2xx becomes 404 with x-fc-status 404, its body still the error envelope
+// (whose code says what failed).
+type fcEventWriter struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+// Header values FC reads from an event invocation's answer.
+const (
+	fcStatusHeader = "X-Fc-Status"
+	fcEventOK      = http.StatusOK
+	fcEventFailed  = http.StatusNotFound
+)
+
+// WriteHeader writes 200 for a 2xx code, else 404, with x-fc-status alike.
+func (w *fcEventWriter) WriteHeader(code int) {
+	if w.wrote {
+		return
+	}
+	w.wrote = true
+	status := fcEventOK
+	if code < 200 || code > 299 {
+		status = fcEventFailed
+	}
+	w.Header().Set(fcStatusHeader, strconv.Itoa(status))
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// Write writes the header (200) first if it was not.
+func (w *fcEventWriter) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
 }

@@ -252,7 +252,7 @@ func TestListenAddr(t *testing.T) {
 	}{
 		{"defaults", nil, "127.0.0.1:9000"},
 		{"host and port", map[string]string{EnvHost: "::1", EnvPort: "8080"}, "[::1]:8080"},
-		{"fc custom runtime", map[string]string{EnvFCServerPort: "9001", EnvPort: "8080"}, "0.0.0.0:9001"},
+		{"fc custom runtime", map[string]string{EnvFCListenPort: "9001", EnvPort: "8080"}, "0.0.0.0:9001"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 
 	"github.com/todofn/todofn/pkg/platform"
 	"github.com/todofn/todofn/pkg/wire"
@@ -24,19 +25,26 @@ func main() {
 	platform.Start(http.HandlerFunc(echo))
 }
 
-// echoEvent answers {"requestId":..., "event": payload}; the event "fail"
-// fails the invocation.
+// echoEvent answers {"requestId":..., "event": payload, "pid": ...}; the
+// event "fail" fails the invocation, the event "panic" panics.
 func echoEvent(ctx context.Context, payload []byte) ([]byte, error) {
-	if string(payload) == `"fail"` {
+	switch string(payload) {
+	case `"fail"`:
 		return nil, errors.New("hello: asked to fail")
+	case `"panic"`:
+		panic("hello: asked to panic")
 	}
-	return json.Marshal(map[string]any{"requestId": wire.RequestID(ctx), "event": json.RawMessage(payload)})
+	return json.Marshal(map[string]any{"requestId": wire.RequestID(ctx), "event": json.RawMessage(payload), "pid": os.Getpid()})
 }
 
-// echo describes the request it got as JSON; /binary answers 256 bytes of
-// image/png instead.
+// echo describes the request it got as JSON, with the process id in X-Pid;
+// /binary answers 256 bytes of image/png instead, and /panic panics.
 func echo(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Request-Id", wire.RequestID(r.Context()))
+	w.Header().Set("X-Pid", strconv.Itoa(os.Getpid()))
+	if r.URL.Path == "/panic" {
+		panic("hello: asked to panic")
+	}
 	if r.URL.Path == "/binary" {
 		w.Header().Set("Content-Type", "image/png")
 		b := make([]byte, 256)
