@@ -190,7 +190,7 @@ func configNames() map[string]bool {
 // platformNames are the variables the platform (not app) reads, or that
 // the cloud sets for it.
 var platformNames = map[string]bool{
-	"AWS_LAMBDA_RUNTIME_API": true, "FC_RUNTIME_API": true, "FC_SERVER_PORT": true, "HOST": true, "PORT": true,
+	"AWS_LAMBDA_RUNTIME_API": true, "FC_RUNTIME_API": true, "FC_CUSTOM_LISTEN_PORT": true, "HOST": true, "PORT": true,
 }
 
 // checkEnv opens the app on env as the function would (the cloud engines
