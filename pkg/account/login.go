@@ -162,6 +162,10 @@ func (s *Service) reserveTry(ctx context.Context, key string) error {
 	return limit.Limited(time.Second, "Too many log-ins at once.")
 }
 
+// giveRetries bounds forgetTry's loop: more than a take's, since a
+// give-back that fails leaves a try counted that never happened.
+const giveRetries = 4 * maxRetries
+
 // forgetTry takes back the try reserveTry counted for the pair when the
 // attempt was refused before its password was checked. Before the try the
 // pair was not waiting (else it was refused), so a wait only that try set
