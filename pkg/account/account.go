@@ -55,7 +55,11 @@ type Policy struct {
 	LoginBackoffAfter int
 	LoginBackoffMax   time.Duration
 	// LoginAlert is the budget of failures of one address across all
-	// client IPs; the failure that spends it mails the owner an alert.
+	// client IPs; the failure that spends it mails the owner an alert. It
+	// is always counted as a fixed window (Fixed is set whatever the
+	// configuration says), so the alert fires at most once per Window: a
+	// token bucket would reach Max again at every refill (one every
+	// Window/Max, 36 s for 100/1h) under a sustained attack.
 	LoginAlert limit.Budget
 	// IPLoginFailures is the budget of failed log-ins of one client IP
 	// across all addresses; zero turns it off.
@@ -80,7 +84,7 @@ var DefaultPolicy = Policy{
 	CodeTriesPerDay:   20,
 	LoginBackoffAfter: 5,
 	LoginBackoffMax:   15 * time.Minute,
-	LoginAlert:        limit.Budget{Max: 100, Window: time.Hour},
+	LoginAlert:        limit.Budget{Max: 100, Window: time.Hour, Fixed: true},
 	IPLoginFailures:   limit.Budget{Max: 30, Window: 5 * time.Minute},
 	SessionIdle:       defaultSessionIdle,
 	SessionMax:        defaultSessionMax,

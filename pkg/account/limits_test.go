@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/todofn/todofn/pkg/account"
+	"github.com/todofn/todofn/pkg/limit"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
@@ -488,4 +489,41 @@ func TestRegisterRaceGivesBackItsMail(t *testing.T) {
 	if n, err := f.svc.DayCount(context.Background(), "mails", "ann@example.com"); err != nil || n != 2 {
 		t.Fatalf("the day's mails hold %d (%v), want 2: the sign-up's and one new code's", n, err)
 	}
+}
+
+// TestLoginAlertOncePerWindow is the log-in alert under a sustained
+// attack: 300 failures within an hour mail the owner one alert, not one at
+// every refill of a token bucket (which LOGIN_ALERT_LIMIT's "100/1h" parses
+// to: a token every 36 s), and the next hour's 100th failure one more.
+// Only the alert's budget is on, and the mail budget is wide, so nothing
+// else caps the alerts.
+func TestLoginAlertOncePerWindow(t *testing.T) {
+	f := newFixture(t)
+	f.verified(t, "ann@example.com", pw)
+	p := &f.svc.Policy
+	p.LoginAlert = limit.Budget{Max: 100, Window: time.Hour} // as parsed from "100/1h"
+	p.LoginAccountFailures, p.IPLoginFailures = limit.Budget{}, limit.Budget{}
+	p.LoginBackoffAfter, p.CodeMailsPerDay = 1000, 1000
+	alerts, last := 0, f.user(t, "ann@example.com").AlertNonce
+	fail := func(n int, every time.Duration) {
+		t.Helper()
+		for i := range n {
+			_, err := f.svc.Login(from(fmt.Sprintf("127.0.%d.%d", 1+i/200, 2+i%200)), "ann@example.com", "wrong password!")
+			wantCode(t, err, todo.InvalidCredentials)
+			if a := f.user(t, "ann@example.com").AlertNonce; a != last {
+				alerts, last = alerts+1, a
+			}
+			f.clock.Add(every)
+		}
+	}
+	fail(300, 11*time.Second) // 3,300 s from noon: one hour's window
+	if alerts != 1 {
+		t.Fatalf("300 failed log-ins within an hour set %d alerts, want 1", alerts)
+	}
+	f.clock.Add(time.Hour)
+	fail(100, time.Second)
+	if alerts != 2 {
+		t.Fatalf("the next hour's 100 failures: %d alerts in all, want 2", alerts)
+	}
+	t.Logf("300 failures in 55 min: 1 alert; 100 more the next hour: 1 more")
 }

@@ -193,12 +193,15 @@ func later(a, b time.Time) time.Time {
 	return b
 }
 
-// countFailure counts a failed log-in against the address across all IPs;
-// the failure that spends the budget sets an alert on a verified account,
-// which the mailer sends to its owner.
+// countFailure counts a failed log-in against the address across all IPs
+// in a fixed window of Policy.LoginAlert; the failure that spends the
+// window's budget (the Max-th, exactly one per window however many race)
+// sets an alert on a verified account, which the mailer sends to its owner.
 func (s *Service) countFailure(ctx context.Context, email string, u *todo.User) error {
-	n, err := s.limiter().Take(ctx, "loginalert:"+email, s.Policy.LoginAlert, "")
-	if todo.ErrorCode(err) == todo.RateLimited || n != s.Policy.LoginAlert.Max || u == nil || u.Status != todo.StatusVerified {
+	b := s.Policy.LoginAlert
+	b.Fixed = true // once per window, not at every refill (see Policy.LoginAlert)
+	n, err := s.limiter().Take(ctx, "loginalert:"+email, b, "")
+	if b.Off() || todo.ErrorCode(err) == todo.RateLimited || n != b.Max || u == nil || u.Status != todo.StatusVerified {
 		return nil // counted (or already alerted this window), or no owner to alert
 	}
 	if err != nil {
