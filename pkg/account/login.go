@@ -43,7 +43,7 @@ func invalidCredentials() error {
 // the owner competes for each refilled try, and the alert (LoginAlert)
 // tells them.
 func (s *Service) Login(ctx context.Context, email, password string) (*todo.Session, error) {
-	email, err := todo.NormalizeEmail(email)
+	email, err := normalizeEmail(email)
 	if err != nil {
 		return nil, err
 	}

@@ -53,7 +53,7 @@ import (
 // code to re-arm, so the work stays the same. Every count is one atomic
 // AddCount (see tally).
 func (s *Service) ForgotPassword(ctx context.Context, email string) error {
-	email, err := todo.NormalizeEmail(email)
+	email, err := normalizeEmail(email)
 	if err != nil {
 		return err
 	}
@@ -175,7 +175,7 @@ func storedNothing(err error) bool {
 // finds its session refused (CreateSession sees the new generation) or
 // created early enough for the deletion to find it.
 func (s *Service) ResetPassword(ctx context.Context, email, code, password string) error {
-	email, err := todo.NormalizeEmail(email)
+	email, err := normalizeEmail(email)
 	if err != nil {
 		return err
 	}

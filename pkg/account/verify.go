@@ -34,7 +34,7 @@ func invalidCode() error {
 // InvalidCode error after the same work (see checkCode); the password is
 // hashed only once the code is right.
 func (s *Service) Verify(ctx context.Context, email, code, password string) error {
-	email, err := todo.NormalizeEmail(email)
+	email, err := normalizeEmail(email)
 	if err != nil {
 		return err
 	}
