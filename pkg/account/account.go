@@ -36,8 +36,8 @@ type TokenIssuer interface {
 //
 // The per-code and per-day counts (MaxCodeAttempts, CodeMailsPerDay,
 // ResetMailsPerDay, CodeTriesPerDay) are exact counts over a fixed span (a
-// code's life, a UTC day), kept by the service itself with conditional
-// writes (see tally); the rates (LoginAlert, LoginAccountFailures,
+// code's life, a UTC day), kept on the store's atomic counters (see
+// tally); the rates (LoginAlert, LoginAccountFailures,
 // IPLoginFailures) are package limit's budgets.
 type Policy struct {
 	CodeTTL         time.Duration // how long a code works (15 min)
@@ -55,7 +55,11 @@ type Policy struct {
 	LoginBackoffAfter int
 	LoginBackoffMax   time.Duration
 	// LoginAlert is the budget of failures of one address across all
-	// client IPs; the failure that spends it mails the owner an alert.
+	// client IPs; the failure that spends it mails the owner an alert. It
+	// is always counted as a fixed window (Fixed is set whatever the
+	// configuration says), so the alert fires at most once per Window: a
+	// token bucket would reach Max again at every refill (one every
+	// Window/Max, 36 s for 100/1h) under a sustained attack.
 	LoginAlert limit.Budget
 	// IPLoginFailures is the budget of failed log-ins of one client IP
 	// across all addresses; zero turns it off.
@@ -80,7 +84,7 @@ var DefaultPolicy = Policy{
 	CodeTriesPerDay:   20,
 	LoginBackoffAfter: 5,
 	LoginBackoffMax:   15 * time.Minute,
-	LoginAlert:        limit.Budget{Max: 100, Window: time.Hour},
+	LoginAlert:        limit.Budget{Max: 100, Window: time.Hour, Fixed: true},
 	IPLoginFailures:   limit.Budget{Max: 30, Window: 5 * time.Minute},
 	SessionIdle:       defaultSessionIdle,
 	SessionMax:        defaultSessionMax,
@@ -184,87 +188,57 @@ func (s *Service) mails(email string) tally {
 }
 
 // A tally is an exact count of events on a key over a fixed span: at most
-// max events from start until the record expires. Its record is a
-// todo.Throttle (Failures the count, WindowStart the span's start,
-// Expires its end), laid out as package limit's fixed windows were, so
-// counters stored before read the same. A record of another span, or one
-// past its expiry, counts as empty.
+// max events until the record expires. It is kept on the store's atomic
+// counters (todo.CounterStore.AddCount): a take is AddCount(key, +1, floor
+// 0, ceiling max), a give-back AddCount(-1), a read AddCount(0), each one
+// conditional write (or read) with no read before it and no retry, so
+// concurrent takes are exact under any burst and none is refused for
+// running at the same time as others. The key carries its span (a UTC
+// day's key ends in its date), so a new span starts at 0.
 //
 // These are the account limits that must be exact, not rates: a code's five
 // tries over its whole life (a rate or a fixed window of the code's length
 // would let a code that straddles two windows have ten), a UTC day's mails
-// and wrong codes. Each take is one read and one write conditional on the
-// record's version; a take that keeps losing that race is refused
-// (RateLimited), never skipped, so no burst from any number of clients
-// takes more than max.
+// and wrong codes.
 type tally struct {
-	key     string
-	max     int
-	start   time.Time     // the span: a record of another span counts as empty
-	expires time.Time     // the end of a span that starts now
+	key     string        // the counter, naming its span
+	max     int           // the most events the span holds
+	expires time.Time     // the end of the span (the record's expiry)
 	retry   time.Duration // the refusal's wait
 	message string        // the refusal's sentence
 }
 
-// daily is the tally of key over the current UTC day.
+// daily is the tally of key over the current UTC day: its counter is key
+// with the date appended.
 func (s *Service) daily(key string, max int, message string) tally {
-	start := s.now().Truncate(day)
-	return tally{key: key, max: max, start: start, expires: start.Add(day), retry: start.Add(day).Sub(s.now()), message: message}
-}
-
-// current returns t's record, emptied when it belongs to another span or
-// has expired; a new record has Version 0.
-func (s *Service) current(ctx context.Context, t tally) (*todo.Throttle, error) {
-	th, err := s.Throttles.Throttle(ctx, t.key)
-	if todo.ErrorCode(err) == todo.NotFound {
-		th, err = &todo.Throttle{Key: t.key}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if !th.WindowStart.Equal(t.start) || !s.now().Before(th.Expires) {
-		th.Failures, th.WindowStart, th.Expires = 0, t.start, t.expires
-	}
-	return th, nil
+	now := s.now()
+	start := now.Truncate(day)
+	return tally{key: key + "/" + start.Format(time.DateOnly), max: max, expires: start.Add(day),
+		retry: start.Add(day).Sub(now), message: message}
 }
 
 // take takes one event from t, or refuses with RateLimited when t holds
-// max already or the record kept changing under it. Any other error is
-// the store's, and a refusal too.
+// max already. Any other error is the store's, and a refusal too.
 func (s *Service) take(ctx context.Context, t tally) error {
-	for range maxRetries {
-		th, err := s.current(ctx, t)
-		if err != nil {
-			return err
-		}
-		if th.Failures >= t.max {
-			return limit.Limited(t.retry, t.message)
-		}
-		th.Failures++
-		err = s.Throttles.PutThrottle(ctx, th)
-		if todo.ErrorCode(err) != todo.Conflict {
-			return err
-		}
+	_, ok, err := s.Throttles.AddCount(ctx, t.key, 1, 0, int64(t.max), t.expires)
+	if err != nil {
+		return err
 	}
-	return limit.Limited(time.Second, "Too many requests for this address at once.")
+	if !ok {
+		return limit.Limited(t.retry, t.message)
+	}
+	return nil
 }
 
-// giveRetries bounds a give-back's loop: more than a take's, since a
-// give-back that fails leaves an event counted that never happened.
-const giveRetries = 4 * maxRetries
-
-// give gives back one event taken from t in its current span. It is best
-// effort: when it fails the count stays one too high, which errs on the
-// safe side.
+// give gives back one event taken from t. An empty count stays empty (the
+// floor refuses it). It is best effort: when the write fails the count
+// stays one too high, which errs on the safe side.
 func (s *Service) give(ctx context.Context, t tally) {
-	for range giveRetries {
-		th, err := s.current(ctx, t)
-		if err != nil || th.Version == 0 || th.Failures == 0 {
-			return
-		}
-		th.Failures--
-		if todo.ErrorCode(s.Throttles.PutThrottle(ctx, th)) != todo.Conflict {
-			return
-		}
-	}
+	_, _, _ = s.Throttles.AddCount(ctx, t.key, -1, 0, int64(t.max), t.expires)
+}
+
+// count returns how many events t holds, changing nothing.
+func (s *Service) count(ctx context.Context, t tally) (int, error) {
+	n, _, err := s.Throttles.AddCount(ctx, t.key, 0, 0, int64(t.max), t.expires)
+	return int(n), err
 }

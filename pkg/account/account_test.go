@@ -82,6 +82,17 @@ func (c *counting) PutThrottle(ctx context.Context, t *todo.Throttle) error {
 	return c.Store.PutThrottle(ctx, t)
 }
 
+// AddCount is noted as "read count" when delta is 0 (it stores nothing),
+// else as "AddCount", a conditional write.
+func (c *counting) AddCount(ctx context.Context, key string, delta, floor, ceiling int64, expires time.Time) (int64, bool, error) {
+	if delta == 0 {
+		c.note("read count")
+	} else {
+		c.note("AddCount")
+	}
+	return c.Store.AddCount(ctx, key, delta, floor, ceiling, expires)
+}
+
 // countingHasher counts hashes and verifies.
 type countingHasher struct {
 	*password.Hasher

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/todofn/todofn/pkg/account"
+	"github.com/todofn/todofn/pkg/limit"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
@@ -222,9 +223,8 @@ func TestOwnersResetGetsThrough(t *testing.T) {
 	if len(mails.seen) != 1 {
 		t.Fatalf("%d reset mails after 6 parallel and 5 spaced requests, want 1", len(mails.seen))
 	}
-	th, err := f.store.Throttle(ctx, "resetmails:ann@example.com")
-	if err != nil || th.Failures != 1 {
-		t.Fatalf("the reset-mail budget holds %v (%v), want 1 taken: the losers of the race kept theirs", th, err)
+	if n, err := f.svc.DayCount(ctx, "resetmails", "ann@example.com"); err != nil || n != 1 {
+		t.Fatalf("the reset-mail budget holds %d (%v), want 1 taken: the losers of the race kept theirs", n, err)
 	}
 	// The owner asks now: the code mailed for the attacker's request is
 	// in the owner's mailbox and works.
@@ -332,6 +332,17 @@ func (h *hooked) PutThrottle(ctx context.Context, th *todo.Throttle) error {
 	return h.Store.PutThrottle(ctx, th)
 }
 
+// AddCount is "read count" when delta is 0 (it stores nothing), else
+// "AddCount", one conditional write.
+func (h *hooked) AddCount(ctx context.Context, key string, delta, floor, ceiling int64, expires time.Time) (int64, bool, error) {
+	if delta == 0 {
+		h.Before("read count")
+	} else {
+		h.Before("AddCount")
+	}
+	return h.Store.AddCount(ctx, key, delta, floor, ceiling, expires)
+}
+
 func (h *hooked) DeleteThrottle(ctx context.Context, key string) error {
 	h.Before("DeleteThrottle")
 	return h.Store.DeleteThrottle(ctx, key)
@@ -340,7 +351,7 @@ func (h *hooked) DeleteThrottle(ctx context.Context, key string) error {
 // kind is what a store call costs: one read, or one conditional write.
 func kind(method string) string {
 	switch method {
-	case "User", "Throttle":
+	case "User", "Throttle", "read count":
 		return "read"
 	}
 	return "write"
@@ -475,8 +486,44 @@ func TestRegisterRaceGivesBackItsMail(t *testing.T) {
 	if got[""] != 8 {
 		t.Fatalf("answers %v", got)
 	}
-	th, err := f.store.Throttle(context.Background(), "mails:ann@example.com")
-	if err != nil || th.Failures != 2 {
-		t.Fatalf("the day's mails hold %+v (%v), want 2: the sign-up's and one new code's", th, err)
+	if n, err := f.svc.DayCount(context.Background(), "mails", "ann@example.com"); err != nil || n != 2 {
+		t.Fatalf("the day's mails hold %d (%v), want 2: the sign-up's and one new code's", n, err)
 	}
+}
+
+// TestLoginAlertOncePerWindow is the log-in alert under a sustained
+// attack: 300 failures within an hour mail the owner one alert, not one at
+// every refill of a token bucket (which LOGIN_ALERT_LIMIT's "100/1h" parses
+// to: a token every 36 s), and the next hour's 100th failure one more.
+// Only the alert's budget is on, and the mail budget is wide, so nothing
+// else caps the alerts.
+func TestLoginAlertOncePerWindow(t *testing.T) {
+	f := newFixture(t)
+	f.verified(t, "ann@example.com", pw)
+	p := &f.svc.Policy
+	p.LoginAlert = limit.Budget{Max: 100, Window: time.Hour} // as parsed from "100/1h"
+	p.LoginAccountFailures, p.IPLoginFailures = limit.Budget{}, limit.Budget{}
+	p.LoginBackoffAfter, p.CodeMailsPerDay = 1000, 1000
+	alerts, last := 0, f.user(t, "ann@example.com").AlertNonce
+	fail := func(n int, every time.Duration) {
+		t.Helper()
+		for i := range n {
+			_, err := f.svc.Login(from(fmt.Sprintf("127.0.%d.%d", 1+i/200, 2+i%200)), "ann@example.com", "wrong password!")
+			wantCode(t, err, todo.InvalidCredentials)
+			if a := f.user(t, "ann@example.com").AlertNonce; a != last {
+				alerts, last = alerts+1, a
+			}
+			f.clock.Add(every)
+		}
+	}
+	fail(300, 11*time.Second) // 3,300 s from noon: one hour's window
+	if alerts != 1 {
+		t.Fatalf("300 failed log-ins within an hour set %d alerts, want 1", alerts)
+	}
+	f.clock.Add(time.Hour)
+	fail(100, time.Second)
+	if alerts != 2 {
+		t.Fatalf("the next hour's 100 failures: %d alerts in all, want 2", alerts)
+	}
+	t.Logf("300 failures in 55 min: 1 alert; 100 more the next hour: 1 more")
 }

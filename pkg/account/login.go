@@ -43,7 +43,7 @@ func invalidCredentials() error {
 // the owner competes for each refilled try, and the alert (LoginAlert)
 // tells them.
 func (s *Service) Login(ctx context.Context, email, password string) (*todo.Session, error) {
-	email, err := todo.NormalizeEmail(email)
+	email, err := normalizeEmail(email)
 	if err != nil {
 		return nil, err
 	}
@@ -162,6 +162,10 @@ func (s *Service) reserveTry(ctx context.Context, key string) error {
 	return limit.Limited(time.Second, "Too many log-ins at once.")
 }
 
+// giveRetries bounds forgetTry's loop: more than a take's, since a
+// give-back that fails leaves a try counted that never happened.
+const giveRetries = 4 * maxRetries
+
 // forgetTry takes back the try reserveTry counted for the pair when the
 // attempt was refused before its password was checked. Before the try the
 // pair was not waiting (else it was refused), so a wait only that try set
@@ -189,12 +193,15 @@ func later(a, b time.Time) time.Time {
 	return b
 }
 
-// countFailure counts a failed log-in against the address across all IPs;
-// the failure that spends the budget sets an alert on a verified account,
-// which the mailer sends to its owner.
+// countFailure counts a failed log-in against the address across all IPs
+// in a fixed window of Policy.LoginAlert; the failure that spends the
+// window's budget (the Max-th, exactly one per window however many race)
+// sets an alert on a verified account, which the mailer sends to its owner.
 func (s *Service) countFailure(ctx context.Context, email string, u *todo.User) error {
-	n, err := s.limiter().Take(ctx, "loginalert:"+email, s.Policy.LoginAlert, "")
-	if todo.ErrorCode(err) == todo.RateLimited || n != s.Policy.LoginAlert.Max || u == nil || u.Status != todo.StatusVerified {
+	b := s.Policy.LoginAlert
+	b.Fixed = true // once per window, not at every refill (see Policy.LoginAlert)
+	n, err := s.limiter().Take(ctx, "loginalert:"+email, b, "")
+	if b.Off() || todo.ErrorCode(err) == todo.RateLimited || n != b.Max || u == nil || u.Status != todo.StatusVerified {
 		return nil // counted (or already alerted this window), or no owner to alert
 	}
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/todofn/todofn/pkg/limit"
@@ -42,15 +43,17 @@ import (
 //
 // Known and unknown addresses cost the same store work, in the same order,
 // first request and repeat alike: a read of the account, a read of the
-// reset-mail counter, a read of the live code's tries; then, when no code
-// is live, a conditional write of the counter and a second conditional
-// write: the account's for a known address, the counter's again for an
-// unknown one (an unknown address has no account to write, and creating
-// one would make an account nobody signed up for). The counter's
-// LockedUntil holds the life of the last code issued, which is what an
-// unknown address has instead of a live code.
+// address's code marker, a read of the live code's tries; then, when no
+// code is live, a take from the reset-mail count and a second conditional
+// write: the account's for a known address, the marker's for an unknown
+// one (an unknown address has no account to write, and creating one would
+// make an account nobody signed up for). The marker (see codeMarker) holds
+// when the last code's life ends: what an unknown address has instead of a
+// live code. A known address reads it too and writes it when it has no
+// code to re-arm, so the work stays the same. Every count is one atomic
+// AddCount (see tally).
 func (s *Service) ForgotPassword(ctx context.Context, email string) error {
-	email, err := todo.NormalizeEmail(email)
+	email, err := normalizeEmail(email)
 	if err != nil {
 		return err
 	}
@@ -63,49 +66,35 @@ func (s *Service) ForgotPassword(ctx context.Context, email string) error {
 		if err != nil {
 			return err
 		}
-		budget := s.daily("resetmails:"+email, p.ResetMailsPerDay, "")
-		th, err := s.Throttles.Throttle(ctx, budget.key)
-		if todo.ErrorCode(err) == todo.NotFound {
-			th, err = &todo.Throttle{Key: budget.key}, nil
-		}
+		now := s.now()
+		marker, err := s.readMarker(ctx, email)
 		if err != nil {
 			return err
 		}
-		now := s.now()
-		nonce, live := "", now.Before(th.LockedUntil) // an unknown address's code
+		nonce, live := "", now.Unix() < marker.ends // an unknown address's code
 		if u != nil {
 			nonce = liveReset(u, now)
 			live = nonce != ""
 		}
-		tries, err := s.current(ctx, s.codeTries(cmp.Or(nonce, email)))
+		tries, err := s.count(ctx, s.codeTries(cmp.Or(nonce, email)))
 		if err != nil {
 			return err
 		}
-		if live && tries.Failures < p.MaxCodeAttempts {
+		if live && tries < p.MaxCodeAttempts {
 			return nil // the live code is in the owner's mailbox
 		}
-		if !th.WindowStart.Equal(budget.start) {
-			th.Failures, th.WindowStart = 0, budget.start
-		}
-		mail := th.Failures < budget.max
-		if mail {
-			th.Failures++
-		}
-		th.LockedUntil = now.Add(p.CodeTTL)
-		th.Expires = later(budget.expires, th.LockedUntil)
-		err = s.Throttles.PutThrottle(ctx, th)
-		if todo.ErrorCode(err) == todo.Conflict {
-			continue // another request counted meanwhile: look again
-		}
-		if err != nil {
+		budget := s.daily("resetmails:"+email, p.ResetMailsPerDay, "")
+		err = s.take(ctx, budget)
+		mail := err == nil
+		if err != nil && todo.ErrorCode(err) != todo.RateLimited {
 			return err
 		}
-		err = s.issueReset(ctx, u, th, mail, now)
+		err = s.issueReset(ctx, u, marker, mail, now)
 		if err != nil && mail && storedNothing(err) {
 			s.give(ctx, budget) // no mail goes out for this take
 		}
 		if todo.ErrorCode(err) == todo.Conflict {
-			continue
+			continue // another request issued a code meanwhile: look again
 		}
 		return err
 	}
@@ -114,20 +103,57 @@ func (s *Service) ForgotPassword(ctx context.Context, email string) error {
 
 // issueReset is ForgotPassword's second write: a new reset code on u when
 // mail is true, else u's last code re-armed; for an unknown address (or an
-// account with no code to re-arm) the counter th written again.
-func (s *Service) issueReset(ctx context.Context, u *todo.User, th *todo.Throttle, mail bool, now time.Time) error {
+// account with no code to re-arm) the marker claimed for the code's life.
+// An unknown address whose marker another request claimed meanwhile is a
+// Conflict, as a known one's account written meanwhile is; a known
+// address's marker only keeps the work equal, so its outcome is ignored.
+func (s *Service) issueReset(ctx context.Context, u *todo.User, marker codeMarker, mail bool, now time.Time) error {
 	nonce, err := s.Codes.NewNonce()
 	if err != nil {
 		return err
 	}
 	if u == nil || !mail && u.ResetNonce == "" {
-		return s.Throttles.PutThrottle(ctx, th)
+		ok, err := s.claimMarker(ctx, marker, now.Add(s.Policy.CodeTTL))
+		if err == nil && !ok && u == nil {
+			err = todo.Errorf(todo.Conflict, "A reset code was issued meanwhile.")
+		}
+		return err
 	}
 	if mail {
 		u.ResetNonce, u.ResetSentAt = nonce, now
 	}
 	u.ResetExpires, u.UpdatedAt = now.Add(s.Policy.CodeTTL), now
 	return s.Users.UpdateUser(ctx, u)
+}
+
+// A codeMarker is the end of the last reset code's life of an address, in
+// Unix seconds, kept as an atomic counter's value (key resetcode:<address>)
+// so the account service's clock, not the store's record expiry, decides
+// whether it is live.
+type codeMarker struct {
+	key  string
+	ends int64 // as read: 0 when none
+}
+
+// readMarker reads email's code marker (AddCount with delta 0).
+func (s *Service) readMarker(ctx context.Context, email string) (codeMarker, error) {
+	m := codeMarker{key: "resetcode:" + email}
+	n, _, err := s.Throttles.AddCount(ctx, m.key, 0, 0, math.MaxInt64, s.now().Add(day))
+	m.ends = n
+	return m, err
+}
+
+// claimMarker sets the marker m read to ends, as one conditional write
+// that succeeds only if the stored value is still the one read: the stored
+// value v is raised to the floor m.ends (a record gone meanwhile reads as
+// m.ends) and v + (ends - m.ends) must stay within the ceiling ends, which
+// holds exactly when v <= m.ends; a claim by another request meanwhile
+// stored a later end, and this one then reports false. The record itself
+// is kept a day past ends, long after the value stopped mattering.
+func (s *Service) claimMarker(ctx context.Context, m codeMarker, ends time.Time) (bool, error) {
+	e := ends.Unix()
+	_, ok, err := s.Throttles.AddCount(ctx, m.key, e-m.ends, m.ends, e, ends.Add(day))
+	return ok, err
 }
 
 // storedNothing reports whether a failed write surely changed nothing: the
@@ -149,7 +175,7 @@ func storedNothing(err error) bool {
 // finds its session refused (CreateSession sees the new generation) or
 // created early enough for the deletion to find it.
 func (s *Service) ResetPassword(ctx context.Context, email, code, password string) error {
-	email, err := todo.NormalizeEmail(email)
+	email, err := normalizeEmail(email)
 	if err != nil {
 		return err
 	}

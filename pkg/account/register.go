@@ -33,7 +33,7 @@ func (s *Service) checkPassword(p string) error {
 // knows the address, the account is verified with the password of the one
 // who read the code.
 func (s *Service) Register(ctx context.Context, email, password, name string) error {
-	email, err := todo.NormalizeEmail(email)
+	email, err := normalizeEmail(email)
 	if err != nil {
 		return err
 	}

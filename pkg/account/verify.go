@@ -34,7 +34,7 @@ func invalidCode() error {
 // InvalidCode error after the same work (see checkCode); the password is
 // hashed only once the code is right.
 func (s *Service) Verify(ctx context.Context, email, code, password string) error {
-	email, err := todo.NormalizeEmail(email)
+	email, err := normalizeEmail(email)
 	if err != nil {
 		return err
 	}
@@ -84,10 +84,10 @@ func (s *Service) Verify(ctx context.Context, email, code, password string) erro
 // read of the account, then a try taken from the code's own count
 // (Policy.MaxCodeAttempts over the code's whole life, keyed by its nonce,
 // or by the address when there is no live code) and one from the
-// address's day (Policy.CodeTriesPerDay), each a conditional write (see
-// tally), and only then the code check. A try that cannot be reserved
-// (the count spent, the write losing its race, any store error) is
-// refused and never checked, so no burst from any number of clients gets
+// address's day (Policy.CodeTriesPerDay), each one atomic conditional
+// write (see tally), and only then the code check. A try that cannot be
+// reserved (the count spent, any store error) is refused and never
+// checked, so no burst from any number of clients gets
 // more than MaxCodeAttempts wrong codes checked against one code, or
 // CodeTriesPerDay against one address in a UTC day. A spent code answers
 // RateLimited (ask for a new code); a spent day answers RateLimited until
@@ -128,7 +128,7 @@ func (s *Service) checkCode(ctx context.Context, email, code string, live func(*
 // reset code re-armed after the day's reset mails are spent (see
 // ForgotPassword) lives at most until the day ends plus CodeTTL, so its
 // count, which starts no earlier than the day, outlives it: a day and a
-// CodeTTL from the first try.
+// CodeTTL from the last try (each try's write sets the expiry again).
 func (s *Service) codeTries(id string) tally {
 	p := s.Policy
 	return tally{key: "codeattempts:" + id, max: p.MaxCodeAttempts, expires: s.now().Add(day + p.CodeTTL),

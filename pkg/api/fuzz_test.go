@@ -27,6 +27,9 @@ func FuzzRequests(f *testing.F) {
 		{"OPTIONS", "/todos", ``, ""},
 		{"POST", "/register", `{"email":"a@b.co","password":"correct horse battery"}{"x":1}`, ""},
 		{"POST", "/register", "\xff\xfe", ""},
+		{"POST", "/login", `{"email":"a@b.co","EMAIL":"c@d.co","password":"correct horse battery"}`, ""},
+		{"POST", "/register", `{"email":"ann@bücher.example","password":"correct horse battery"}`, ""},
+		{"POST", "/password/forgot", `{"email":"a@-bücher\u3002example"}`, ""},
 	} {
 		f.Add(seed.method, seed.path, seed.body, seed.auth)
 	}

@@ -30,8 +30,9 @@ func isForm(r *http.Request) bool {
 // spelt exactly as v's field (encoding/json would match "EMAIL" to
 // "email" and keep the last of two "password" keys, so a body could mean
 // one thing to a proxy, a WAF or a log reader and another to the handler),
-// nothing after the object. An "email" field's internationalised domain is
-// then turned into A-labels (see asciiEmails).
+// nothing after the object. An "email" field is passed on as sent: the
+// account service turns an internationalised domain into A-labels (package
+// account's normalizeEmail), so only the account functions link IDNA.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
@@ -57,7 +58,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		}
 		return todo.Errorf(todo.Invalid, "The body must hold a single JSON object.")
 	}
-	return asciiEmails(v) // internationalised domains into A-labels (idna.go)
+	return nil
 }
 
 // checkKeys walks the first JSON value of raw and refuses a key that
