@@ -120,7 +120,7 @@ type Limits struct {
 	// Per address:
 	LoginBackoffAfter int           // LOGIN_BACKOFF_AFTER (5): failures from one client IP before it must wait 1 s, 2 s, 4 s ...
 	LoginBackoffMax   time.Duration // LOGIN_BACKOFF_MAX (15m): the longest wait
-	LoginAlert        limit.Budget  // LOGIN_ALERT_LIMIT (100/1h): failures across all IPs after which the owner is mailed
+	LoginAlert        limit.Budget  // LOGIN_ALERT_LIMIT (100/1h): failures across all IPs after which the owner is mailed (a fixed window: one alert per window)
 	LoginAccount      limit.Budget  // LOGIN_ACCOUNT_LIMIT (10/6m: 10 at once, 100 an hour): failed log-ins across all IPs; beyond, 429 until a try refills
 	CodeMailsPerDay   int           // CODE_MAILS_PER_DAY (5): code and notice mails per address per UTC day (and one a minute)
 	CodeTriesPerDay   int           // CODE_TRIES_PER_DAY (20): wrong codes per address per UTC day, across all its codes

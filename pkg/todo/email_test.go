@@ -38,7 +38,7 @@ func TestNormalizeEmailMailboxes(t *testing.T) {
 // invisible characters anywhere, quoted local parts, and domains that are
 // not LDH labels or valid A-labels are refused: validation_failed on the
 // email field. A Unicode domain that reaches NormalizeEmail unconverted is
-// refused too (package api converts it first).
+// refused too (package account converts it first).
 func TestNormalizeEmailRefuses(t *testing.T) {
 	for _, tc := range []struct{ name, in string }{
 		{"IPv4 literal", "a@[192.0.2.1]"},

@@ -13,8 +13,8 @@ import (
 // 5890 §2.3.2.1, RFC 3492). Turning a Unicode domain (ann@bücher.example)
 // into A-labels needs IDNA's tables (UTS 46 mapping, NFC, the bidi rule),
 // which golang.org/x/net/idna has and this package, the standard library
-// only, cannot import: package api converts a request's "email" field with
-// it before the services see the address. Here a domain must already be
+// only, cannot import: package account converts an address with it before
+// it calls NormalizeEmail. Here a domain must already be
 // ASCII; an A-label is checked as far as the standard library allows: its
 // punycode decodes, to something that is not plain ASCII and has no
 // invisible character, and it is the one canonical encoding of that.

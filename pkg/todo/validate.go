@@ -26,8 +26,8 @@ const (
 // domain name with a dot, never an IP address (a@[192.0.2.1],
 // a@192.0.2.1), whose labels are LDH labels or valid A-labels (see
 // checkASCIIDomain). A Unicode domain must already be in A-labels
-// (ann@xn--bcher-kva.example): package api converts ann@bücher.example so
-// before a service sees it, with golang.org/x/net/idna, which this package
+// (ann@xn--bcher-kva.example): package account converts ann@bücher.example so
+// before it normalises the address, with golang.org/x/net/idna, which this package
 // cannot import. The whole address is lower-cased, local part included, as
 // nearly every provider treats it so; at most MaxEmailLen bytes.
 func NormalizeEmail(s string) (string, error) {
