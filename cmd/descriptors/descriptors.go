@@ -92,6 +92,12 @@ func samFunction(b *strings.Builder, f route.Function) {
 	b.WriteString("      DeploymentPreference:\n")
 	fmt.Fprintf(b, "        Alarms: [!Ref %s] # this function's own metric alarm\n", alarmID(f))
 	fmt.Fprintf(b, "      Description: %s\n", d.Description)
+	if d.MemoryMB != 0 {
+		fmt.Fprintf(b, "      MemorySize: %d\n", d.MemoryMB)
+	}
+	if d.TimeoutSeconds != 0 {
+		fmt.Fprintf(b, "      Timeout: %d\n", d.TimeoutSeconds)
+	}
 	if d.Signs {
 		b.WriteString("      Environment:\n")
 		b.WriteString("        Variables:\n")
@@ -190,6 +196,12 @@ func SRegions(all []route.Function) map[string]string {
 		b.WriteString("      <<: *function\n")
 		fmt.Fprintf(&b, "      functionName: todofn-${vars.stage}-%s\n", f.Name)
 		fmt.Fprintf(&b, "      description: %s\n", d.Description)
+		if d.MemoryMB != 0 {
+			fmt.Fprintf(&b, "      memorySize: %d\n", d.MemoryMB)
+		}
+		if d.TimeoutSeconds != 0 {
+			fmt.Fprintf(&b, "      timeout: %d\n", d.TimeoutSeconds)
+		}
 		fmt.Fprintf(&b, "      code: ./build/fc/%s.zip\n", f.Name)
 		if d.Signs {
 			b.WriteString("      environmentVariables:\n")

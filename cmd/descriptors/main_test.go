@@ -37,7 +37,7 @@ func TestDescriptorsAreCurrent(t *testing.T) {
 func TestNewRouteTouchesNoDescriptor(t *testing.T) {
 	extra := route.Function{Name: "todos-archive", Summary: "archive done todos",
 		Routes: []route.Route{{Method: "POST", Pattern: "/todos/archive"}},
-		Deploy: route.Deploy{Description: "POST /todos/archive", Policy: []route.Grant{
+		Deploy: route.Deploy{Description: "POST /todos/archive", TimeoutSeconds: 20, Policy: []route.Grant{
 			{Resource: "TodosTable.Arn", Actions: []string{"dynamodb:Query", "dynamodb:PutItem"}, Why: "the caller's done todos"},
 		}}}
 	fns := append(route.All(), extra)
@@ -51,6 +51,9 @@ func TestNewRouteTouchesNoDescriptor(t *testing.T) {
 	props := fn["Properties"].(map[string]any)
 	if got := props["FunctionName"]; got != "todofn-${Stage}-todos-archive" {
 		t.Errorf("FunctionName = %v", got)
+	}
+	if props["Timeout"] != 20 || props["MemorySize"] != nil {
+		t.Errorf("Timeout, MemorySize = %v, %v; want 20 and Globals' memory", props["Timeout"], props["MemorySize"])
 	}
 	if got := props["DeploymentPreference"].(map[string]any)["Alarms"].([]any)[0]; got != "TodosArchiveCanaryAlarm" {
 		t.Errorf("DeploymentPreference.Alarms = %v, want its own canary alarm", got)
@@ -85,6 +88,9 @@ func TestNewRouteTouchesNoDescriptor(t *testing.T) {
 	trig := r["props"].(map[string]any)["triggers"].([]any)[0].(map[string]any)
 	if got := trig["triggerConfig"].(map[string]any)["methods"]; len(got.([]any)) != 2 || got.([]any)[0] != "POST" || got.([]any)[1] != "OPTIONS" {
 		t.Errorf("trigger methods = %v, want [POST OPTIONS]", got)
+	}
+	if p := r["props"].(map[string]any); p["timeout"] != 20 || p["memorySize"] != 256 {
+		t.Errorf("timeout, memorySize = %v, %v; want 20 and vars.function's 256 (its merge key)", p["timeout"], p["memorySize"])
 	}
 	if r["props"].(map[string]any)["functionName"] != "todofn-${vars.stage}-todos-archive" {
 		t.Errorf("functionName = %v", r["props"].(map[string]any)["functionName"])

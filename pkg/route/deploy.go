@@ -14,6 +14,10 @@ type Deploy struct {
 	// Signs is set for a function that issues access tokens: only it gets
 	// JWT_SIGNING_KEYS; every other function gets the public keys alone.
 	Signs bool
+	// MemoryMB and TimeoutSeconds override the descriptors' shared
+	// settings (Globals in template.yml, vars.function in s.yaml) for this
+	// function; zero keeps them.
+	MemoryMB, TimeoutSeconds int
 	// Policy is the function's least-privilege access on AWS, one statement
 	// per grant, in this order. (On Function Compute every function runs as
 	// the one role of deploy/fc-ram-policy.json.)
