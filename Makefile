@@ -68,9 +68,10 @@ build/tools/pack: $(wildcard cmd/pack/*.go)
 	@mkdir -p build/tools
 	$(GO) build -o $@ ./cmd/pack
 
-generate: ## write functions.mk and web/routes.js from the route table (pkg/route)
+generate: ## write functions.mk, web/routes.js and the generated regions of template.yml and s.yaml from the route table (pkg/route)
 	$(GO) run ./cmd/routes -format make > functions.mk.tmp && mv functions.mk.tmp functions.mk
 	$(GO) run ./cmd/routes -format web > web/routes.js.tmp && mv web/routes.js.tmp web/routes.js
+	$(GO) run ./cmd/descriptors
 
 tools: ## install the test tools: npm packages, Mailpit, the Lambda RIE, staticcheck, Chromium
 	./scripts/install-tools.sh

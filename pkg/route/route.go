@@ -3,7 +3,8 @@
 // table's stream. Everything else derives from it: the API mounts its
 // handlers by it, the local server and the local cloud route by it, the
 // Makefile, the deploy scripts and the web app read it through `go run
-// ./cmd/routes`, and the tests check template.yml and s.yaml against it.
+// ./cmd/routes`, and `go run ./cmd/descriptors` writes each function's parts
+// of template.yml and s.yaml from it (with deploy.go's Deploy table).
 //
 // It imports only the standard library, so every tool can use it.
 package route
@@ -29,6 +30,9 @@ type Function struct {
 	Summary string
 	// Routes are the HTTP routes it serves; none for an event function.
 	Routes []Route
+	// Deploy is what the cloud descriptors give it (deploy.go); All fills
+	// it in from the deploys table.
+	Deploy Deploy
 }
 
 // HTTP reports whether f is served over HTTP (a function URL or an HTTP
@@ -90,6 +94,7 @@ func All() []Function {
 	out := make([]Function, len(table))
 	for i, f := range table {
 		f.Routes = slices.Clone(f.Routes)
+		f.Deploy = deploys[f.Name].clone()
 		out[i] = f
 	}
 	return out
