@@ -41,11 +41,11 @@ type Grant struct {
 var deploys = map[string]Deploy{
 	"register": {Description: "POST /register", Policy: []Grant{
 		{"UsersTable.Arn", []string{"dynamodb:GetItem", "dynamodb:PutItem"}, ""},
-		{"KeysTable.Arn", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, "the per-IP sign-up budget (UpdateItem) and the per-address mail counts (conditional puts)"},
+		{"KeysTable.Arn", []string{"dynamodb:GetItem", "dynamodb:UpdateItem"}, "the per-IP sign-up budget and the per-address mail counters"},
 	}},
 	"verify": {Description: "POST /verify and GET /verify (the mailed link)", Policy: []Grant{
 		{"UsersTable.Arn", []string{"dynamodb:GetItem", "dynamodb:PutItem"}, ""},
-		{"KeysTable.Arn", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, "the per-IP verify budget (UpdateItem) and the per-code and per-address try counts (conditional puts)"},
+		{"KeysTable.Arn", []string{"dynamodb:GetItem", "dynamodb:UpdateItem"}, "the per-IP verify budget and the per-address wrong-code counters"},
 	}},
 	"login": {Description: "POST /login", Signs: true, Policy: []Grant{
 		{"UsersTable.Arn", []string{"dynamodb:GetItem", "dynamodb:PutItem"}, "PutItem: a rehash, and the owner's alert after too many failures"},
@@ -62,11 +62,11 @@ var deploys = map[string]Deploy{
 	}},
 	"password-forgot": {Description: "POST /password/forgot", Policy: []Grant{
 		{"UsersTable.Arn", []string{"dynamodb:GetItem", "dynamodb:PutItem"}, "the reset request on the account"},
-		{"KeysTable.Arn", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, "the per-IP budget (UpdateItem) and the per-address mail counts (conditional puts)"},
+		{"KeysTable.Arn", []string{"dynamodb:GetItem", "dynamodb:UpdateItem"}, "the per-IP budget and the per-address mail counters"},
 	}},
 	"password-reset": {Description: "POST /password/reset", Policy: []Grant{
 		{"UsersTable.Arn", []string{"dynamodb:GetItem", "dynamodb:PutItem"}, ""},
-		{"KeysTable.Arn", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, "the per-IP budget (UpdateItem) and the per-code and per-address try counts (conditional puts)"},
+		{"KeysTable.Arn", []string{"dynamodb:GetItem", "dynamodb:UpdateItem"}, "the per-IP budget and the per-address wrong-code counters"},
 		{"SessionsTable.Arn", []string{"dynamodb:BatchWriteItem", "dynamodb:Query"}, "every session of the user ends"},
 	}},
 	"password-change": {Description: "POST /password", Policy: []Grant{
