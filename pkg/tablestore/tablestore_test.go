@@ -221,9 +221,10 @@ func TestAuthentication(t *testing.T) {
 }
 
 // TestServiceErrors injects failures the service answers with and checks
-// what the engine makes of them: a failed condition is a domain error, a
-// throttling error is retried by the SDK, a server-side failure is
-// Unavailable, anything else is wrapped.
+// what the engine makes of them: a failed condition is a domain error once
+// a read shows the row does not hold the call's own write, a throttling
+// error is retried by the SDK, a server-side failure is Unavailable,
+// anything else is wrapped.
 func TestServiceErrors(t *testing.T) {
 	srv := NewServer(t)
 	s, ctx := MustOpen(t, NewConfig(srv)), context.Background()
@@ -235,11 +236,18 @@ func TestServiceErrors(t *testing.T) {
 		code    string // wanted todo.ErrorCode
 		prefix  string // wanted error prefix, for wrapped errors
 		retried bool   // whether the SDK tries again (the call then succeeds)
+		want    int    // the requests wanted, when not 1 or 2 by retried
 	}{
 		{name: "condition on create", action: "PutRow", fail: tablestoretest.Error{Status: 403, Code: "OTSConditionCheckFail", Message: "Condition check failed."},
-			call: func() error { return s.CreateTodo(ctx, storetest.NewTodo("u1", "a", 0)) }, code: todo.Conflict},
-		{name: "condition on delete", action: "DeleteRow", fail: tablestoretest.Error{Status: 403, Code: "OTSConditionCheckFail", Message: "Condition check failed."},
-			call: func() error { return s.DeleteTodo(ctx, "u1", "01JD0000000000000000000000") }, code: todo.NotFound},
+			call: func() error { return s.CreateTodo(ctx, storetest.NewTodo("u1", "a", 0)) }, code: todo.Conflict, want: 2}, // PutRow, GetRow
+		{name: "condition on delete of a row still there", action: "DeleteRow", fail: tablestoretest.Error{Status: 403, Code: "OTSConditionCheckFail", Message: "Condition check failed."},
+			call: func() error {
+				td := storetest.NewTodo("u1", "c", 2*time.Second)
+				if err := s.CreateTodo(ctx, td); err != nil {
+					return err
+				}
+				return s.DeleteTodo(ctx, "u1", td.ID)
+			}, want: 5}, // PutRow; GetRow, DeleteRow (fails), GetRow, DeleteRow
 		{name: "internal error on write", action: "PutRow", fail: tablestoretest.Error{Status: 500, Code: "OTSInternalServerError", Message: "Internal server error."},
 			call: func() error { return s.CreateTodo(ctx, storetest.NewTodo("u1", "b", time.Second)) }, code: todo.Unavailable,
 			prefix: "tablestore: put todo: todo: unavailable: The service is busy; try again in a moment. (OTSInternalServerError"},
@@ -259,7 +267,9 @@ func TestServiceErrors(t *testing.T) {
 			if tt.prefix != "" && !strings.HasPrefix(err.Error(), tt.prefix) {
 				t.Fatalf("error = %q, want prefix %q", err, tt.prefix)
 			}
-			if n := srv.Requests() - before; tt.retried != (n > 1) {
+			if n := srv.Requests() - before; tt.want != 0 && n != tt.want {
+				t.Fatalf("%d requests, want %d", n, tt.want)
+			} else if tt.want == 0 && tt.retried != (n > 1) {
 				t.Fatalf("%d requests; want retried=%v", n, tt.retried)
 			}
 		})
