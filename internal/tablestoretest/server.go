@@ -126,6 +126,7 @@ type Server struct {
 	rowFailures []*Error
 	delays      map[string][]time.Duration
 	losses      map[string][]time.Duration
+	lost        int // answers dropped by LoseNext
 	now         func() time.Time
 	requests    int
 
@@ -243,6 +244,20 @@ func (s *Server) LoseNext(action string, d time.Duration) {
 	s.losses[action] = append(s.losses[action], d)
 }
 
+// Lost returns how many answers LoseNext has dropped so far.
+func (s *Server) Lost() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lost
+}
+
+// CancelLosses forgets the LoseNext faults not yet used.
+func (s *Server) CancelLosses() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.losses = map[string][]time.Duration{}
+}
+
 // lose reports whether the answer to r is to be lost, and drops it if so:
 // it waits d (or until the client goes away) and closes the connection.
 func (s *Server) lose(w http.ResponseWriter, r *http.Request) bool {
@@ -254,6 +269,7 @@ func (s *Server) lose(w http.ResponseWriter, r *http.Request) bool {
 	}
 	d := q[0]
 	s.losses[r.URL.Path] = q[1:]
+	s.lost++
 	s.mu.Unlock()
 	if d > 0 {
 		t := time.NewTimer(d)

@@ -62,7 +62,56 @@ func MustOpen(tb testing.TB, cfg tablestore.Config) *tablestore.Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) todo.Store { return MustOpen(t, NewConfig(NewServer(t))) })
+	storetest.Run(t, func(t *testing.T) todo.Store {
+		srv := NewServer(t)
+		return lossy{MustOpen(t, NewConfig(srv)), srv}
+	})
+}
+
+// lossy is a store on a double that can drop the answer to a write it
+// applied (tablestoretest.Server.LoseNext), for the suite's LostAnswers.
+type lossy struct {
+	*tablestore.Store
+	srv *tablestoretest.Server
+}
+
+var _ storetest.Lossy = lossy{}
+
+// LoseNextAnswer drops the answer to the next successful write, whatever
+// its action, at once (the SDK sees an EOF and resends it).
+func (l lossy) LoseNextAnswer(testing.TB) func() int {
+	before := l.srv.Lost()
+	for _, a := range []string{"PutRow", "UpdateRow", "DeleteRow", "BatchWriteRow"} {
+		l.srv.LoseNext(a, 0)
+	}
+	return func() int {
+		l.srv.CancelLosses()
+		return l.srv.Lost() - before
+	}
+}
+
+// TestLostAnswerAfterTimeout is the case: the double holds a
+// write's answer for 2 s and drops it, the SDK gives up the attempt after
+// 0.5 s and resends; the engine reports the write it made, not a conflict.
+func TestLostAnswerAfterTimeout(t *testing.T) {
+	srv := NewServer(t)
+	cfg := NewConfig(srv)
+	cfg.CallTimeout, cfg.AttemptTimeout = 3*time.Second, 500*time.Millisecond
+	s, ctx := MustOpen(t, cfg), context.Background()
+	u := storetest.NewUser("slow@example.com")
+	srv.LoseNext("PutRow", 2*time.Second)
+	before := srv.Requests()
+	if err := s.CreateUser(ctx, u); err != nil {
+		t.Fatalf("CreateUser = %v, want nil: the account is stored", err)
+	}
+	if n := srv.Requests() - before; n != 3 || srv.Lost() != 1 {
+		t.Fatalf("%d requests, %d answers lost; want 3 (the lost PutRow, its resend, the read back) and 1", n, srv.Lost())
+	}
+	u.Name = "Slow"
+	srv.LoseNext("PutRow", 2*time.Second)
+	if err := s.UpdateUser(ctx, u); err != nil || u.Version != 2 {
+		t.Fatalf("UpdateUser = %v, version %d; want nil, 2", err, u.Version)
+	}
 }
 
 // TestConformancePartialPages runs the suite against a server that returns
