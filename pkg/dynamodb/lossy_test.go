@@ -19,11 +19,12 @@ import (
 // without sending it, so the SDK sees a broken connection (a
 // RequestSendError, which its retryer resends) while the write stands.
 //
-// Toxiproxy (internal/toxiproxytest) cuts or stalls a connection's bytes
-// but cannot lose exactly one answer: its toxics apply to every connection
-// until removed, so the SDK's resend, on a new connection a few
-// milliseconds later, would be cut too unless the toxic were removed in
-// that window, which only a race can do. This proxy decides per request.
+// Toxiproxy (internal/toxiproxytest) cuts or stalls a connection's bytes,
+// but its toxics apply to every connection until removed, so losing
+// exactly one answer takes knowing when the write has landed (a direct
+// read of dynalite per case: TestLostAnswerToxiproxy does that for single
+// writes). The suite's cases know nothing of dynalite, and some read
+// through the proxy before they write; this proxy decides per request.
 type lossyProxy struct {
 	upstream  string
 	srv       *httptest.Server
