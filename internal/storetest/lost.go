@@ -107,6 +107,27 @@ func testLostAnswers(t *testing.T, open Opener) {
 		wantCode(t, err, todo.NotFound)
 		wantCode(t, s.DeleteTodo(ctx, td.UserID, td.ID), todo.NotFound) // a later delete still finds nothing
 	})
+	t.Run("DeleteTodoConcurrent", func(t *testing.T) {
+		s, ctx := open(t), context.Background()
+		td := NewTodo("u-race", "x", 0)
+		mustNil(t, s.CreateTodo(ctx, td))
+		errs := race(8, func(int) error { return s.DeleteTodo(ctx, td.UserID, td.ID) })
+		deleted := 0
+		for _, err := range errs {
+			switch todo.ErrorCode(err) {
+			case "":
+				deleted++
+			case todo.NotFound:
+			default:
+				t.Fatalf("concurrent DeleteTodo: %v", err)
+			}
+		}
+		if deleted == 0 {
+			t.Fatal("no concurrent DeleteTodo reported the todo deleted")
+		}
+		_, err := s.Todo(ctx, td.UserID, td.ID)
+		wantCode(t, err, todo.NotFound)
+	})
 	t.Run("Claim", func(t *testing.T) {
 		s, ctx := open(t), context.Background()
 		check := loseNext(t, s)
