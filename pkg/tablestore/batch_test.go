@@ -90,3 +90,24 @@ func TestDeleteTodosRowKeepsFailing(t *testing.T) {
 		t.Fatalf("DeleteTodos once the service relents = %d, %v; want 1", got, err)
 	}
 }
+
+// TestKeysTableTTL: the keys table's 7-day time to live, modelled by the
+// double per cell, drops a claim a week after its last write whatever its
+// own expiry, as keysTTL says ("a budget with a window longer than a week
+// would be forgotten early").
+func TestKeysTableTTL(t *testing.T) {
+	srv := NewServer(t)
+	s, ctx := MustOpen(t, NewConfig(srv)), context.Background()
+	far := time.Now().Add(30 * 24 * time.Hour)
+	if _, fresh, err := s.Claim(ctx, "k", "a", far); err != nil || !fresh {
+		t.Fatalf("Claim = %v, %v", fresh, err)
+	}
+	srv.Age(6 * 24 * time.Hour)
+	if held, fresh, err := s.Claim(ctx, "k", "b", far); err != nil || fresh || held != "a" {
+		t.Fatalf("after 6 days: Claim = %q, %v, %v; want a, held", held, fresh, err)
+	}
+	srv.Age(2 * 24 * time.Hour)
+	if held, fresh, err := s.Claim(ctx, "k", "b", far); err != nil || !fresh || held != "b" {
+		t.Fatalf("after 8 days: Claim = %q, %v, %v; want b, fresh: the row is past the table's TTL", held, fresh, err)
+	}
+}
