@@ -41,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("DeleteSessions", func(t *testing.T) { testDeleteSessions(t, open) })
 	t.Run("DeleteTodos", func(t *testing.T) { testDeleteTodos(t, open) })
 	t.Run("DeleteUser", func(t *testing.T) { testDeleteUser(t, open) })
+	t.Run("LostAnswers", func(t *testing.T) { testLostAnswers(t, open) })
 }
 
 // now is a fixed, millisecond-precise instant: engines may keep no more.

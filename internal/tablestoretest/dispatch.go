@@ -49,12 +49,20 @@ func (s *Server) dispatch(instance, path string, body []byte) (message, *Error) 
 	case "/UpdateRow":
 		return onTable(tables, body, new(otsprotocol.UpdateRowRequest), s.updateRow)
 	case "/GetRow":
-		return onTable(tables, body, new(otsprotocol.GetRowRequest), (*table).getRow)
+		return onTable(tables, body, new(otsprotocol.GetRowRequest), func(t *table, req *otsprotocol.GetRowRequest) (message, *Error) {
+			return t.getRow(req, s.now().UnixMilli())
+		})
 	case "/DeleteRow":
 		return onTable(tables, body, new(otsprotocol.DeleteRowRequest), s.deleteRow)
+	case "/BatchWriteRow":
+		req := new(otsprotocol.BatchWriteRowRequest)
+		if err := unmarshal(body, req); err != nil {
+			return nil, invalid("Can not parse the request: %v.", err)
+		}
+		return s.batchWriteRow(tables, req)
 	case "/GetRange":
 		return onTable(tables, body, new(otsprotocol.GetRangeRequest), func(t *table, req *otsprotocol.GetRangeRequest) (message, *Error) {
-			return t.getRange(req, s.pageLimit)
+			return t.getRange(req, s.pageLimit, s.now().UnixMilli())
 		})
 	}
 	return nil, invalid("Unsupported operation: %s.", strings.TrimPrefix(path, "/"))

@@ -50,7 +50,7 @@ func (s *Server) putRow(t *table, req *otsprotocol.PutRowRequest) (message, *Err
 		}
 	}
 	key := rowKey(pk)
-	if e := checkCondition(req.GetCondition(), t.rows[key]); e != nil {
+	if e := checkCondition(req.GetCondition(), t.visible(t.rows[key], now)); e != nil {
 		return nil, e
 	}
 	t.rows[key] = nr
@@ -70,7 +70,7 @@ func (s *Server) deleteRow(t *table, req *otsprotocol.DeleteRowRequest) (message
 		return nil, e
 	}
 	key := rowKey(pk)
-	if e := checkCondition(req.GetCondition(), t.rows[key]); e != nil {
+	if e := checkCondition(req.GetCondition(), t.visible(t.rows[key], s.now().UnixMilli())); e != nil {
 		return nil, e
 	}
 	delete(t.rows, key)
@@ -80,7 +80,7 @@ func (s *Server) deleteRow(t *table, req *otsprotocol.DeleteRowRequest) (message
 	return &otsprotocol.DeleteRowResponse{Consumed: consumed(0, 1)}, nil
 }
 
-func (t *table) getRow(req *otsprotocol.GetRowRequest) (message, *Error) {
+func (t *table) getRow(req *otsprotocol.GetRowRequest, now int64) (message, *Error) {
 	if req.MaxVersions == nil && req.TimeRange == nil {
 		return nil, invalid("Neither max_versions nor time_range is set.")
 	}
@@ -92,7 +92,7 @@ func (t *table) getRow(req *otsprotocol.GetRowRequest) (message, *Error) {
 		return nil, e
 	}
 	resp := &otsprotocol.GetRowResponse{Consumed: consumed(1, 0), Row: []byte{}}
-	r := t.rows[rowKey(pk)]
+	r := t.visible(t.rows[rowKey(pk)], now)
 	if r == nil {
 		return resp, nil
 	}
@@ -103,11 +103,13 @@ func (t *table) getRow(req *otsprotocol.GetRowRequest) (message, *Error) {
 	if !ok {
 		return resp, nil
 	}
-	resp.Row = encodeRows([]row{t.plain(r, req.GetColumnsToGet())})
+	if out, ok := t.project(r, req.GetColumnsToGet()); ok {
+		resp.Row = encodeRows([]row{out})
+	}
 	return resp, nil
 }
 
-func (t *table) getRange(req *otsprotocol.GetRangeRequest, pageLimit int) (message, *Error) {
+func (t *table) getRange(req *otsprotocol.GetRangeRequest, pageLimit int, now int64) (message, *Error) {
 	if req.MaxVersions == nil && req.TimeRange == nil {
 		return nil, invalid("Neither max_versions nor time_range is set.")
 	}
@@ -147,6 +149,9 @@ func (t *table) getRange(req *otsprotocol.GetRangeRequest, pageLimit int) (messa
 
 	var inRange []*storedRow
 	for _, r := range t.rows {
+		if r = t.visible(r, now); r == nil {
+			continue
+		}
 		if backward {
 			if comparePK(r.pk, start) <= 0 && comparePK(r.pk, end) > 0 {
 				inRange = append(inRange, r)
@@ -177,7 +182,9 @@ func (t *table) getRange(req *otsprotocol.GetRangeRequest, pageLimit int) (messa
 		if !ok {
 			continue
 		}
-		out = append(out, t.plain(r, req.GetColumnsToGet()))
+		if p, ok := t.project(r, req.GetColumnsToGet()); ok {
+			out = append(out, p)
+		}
 	}
 	if len(out) > 0 {
 		resp.Rows = encodeRows(out)

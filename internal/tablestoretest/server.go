@@ -6,24 +6,32 @@
 //
 // Implemented: /CreateTable, /ListTable, /DescribeTable, /PutRow,
 // /UpdateRow (put, delete and atomic-increment columns; see update.go),
-// /GetRow, /DeleteRow and /GetRange, with row-existence expectations and
-// column conditions (single and composite) applied as Tablestore documents
-// them,
-// and errors answered as the service answers them: an otsprotocol.Error body
-// with the documented code and HTTP status (OTSConditionCheckFail and
+// /GetRow, /DeleteRow, /GetRange and /BatchWriteRow (at most 200 rows,
+// each with its own condition and result; see batch.go), with
+// row-existence expectations and column conditions (single and composite)
+// applied as Tablestore documents them. A read whose columns_to_get names
+// only attribute columns the row lacks gets no row, as from the service.
+// A table's time to live applies per cell: cells older than it are
+// invisible to reads and conditions, and a row with none left is absent
+// (Age makes stored data older).
+// Errors are answered as the service answers them: an otsprotocol.Error
+// body with the documented code and HTTP status (OTSConditionCheckFail and
 // OTSAuthFailed are 403, OTSObjectNotExist 404, OTSObjectAlreadyExist 409,
 // OTSParameterInvalid 400). Every request must carry the x-ots-* headers
 // the service requires, and x-ots-contentmd5 must match the body; once an
 // access key is registered with SetAccessKey, the request signature is
 // verified and responses are signed the way the service signs them.
 // Faults are injected per action: FailNext answers an error (ServerBusy,
-// QuotaExhausted, Timeout and ServerUnavailable are the service's own), and
-// DelayNext stalls a call before it runs.
+// QuotaExhausted, Timeout, ServerUnavailable, FlowControl and
+// OperationThrottled are the service's own), DelayNext stalls a call
+// before it runs, LoseNext runs a call and then drops its answer (a write
+// that landed while its client saw a timeout or an EOF), and FailNextRows
+// fails single rows of a BatchWriteRow.
 //
 // Not modelled: more than one version per cell (each write keeps the newest
-// value only), table TTL, batch calls, search indexes, stream
-// shards and iterators (Changes returns the stream records instead),
-// capacity accounting (every call reports 1 CU) and the delay after
+// value only), BatchGetRow, search indexes, stream shards and iterators
+// (Changes returns the stream records instead), capacity accounting (every
+// call reports 1 CU), the 4 MB size limit of a batch, and the delay after
 // CreateTable before a real table is ready. Other actions answer
 // OTSParameterInvalid "Unsupported operation".
 //
@@ -68,6 +76,19 @@ var (
 	QuotaExhausted    = Error{Status: http.StatusForbidden, Code: "OTSQuotaExhausted", Message: "Too frequent table operations."}
 	Timeout           = Error{Status: http.StatusServiceUnavailable, Code: "OTSTimeout", Message: "Operation timeout."}
 	ServerUnavailable = Error{Status: http.StatusServiceUnavailable, Code: "OTSServerUnavailable", Message: "Server is unavailable."}
+	// FlowControl is the answer of an instance over its VCU or the
+	// throttle of a partition: HTTP 429 with OTSFlowControl, as reported by
+	// the Python SDK's log in https://developer.aliyun.com/ask/454942
+	// ("HTTPStatus: 429, ErrorCode: OTSFlowControl, ErrorMessage: The
+	// requests have been throttled.") and in the FAQ "OTSFlowControl The
+	// requests have been throttled".
+	FlowControl = Error{Status: http.StatusTooManyRequests, Code: "OTSFlowControl", Message: "The requests have been throttled."}
+	// OperationThrottled is the service's code for an operation throttled
+	// by the instance's limits. The error-code pages found do not give its
+	// HTTP status; the double answers 403, the status of the service's
+	// other quota errors (OTSQuotaExhausted), so the engine is shown to
+	// classify it by its code, not its status.
+	OperationThrottled = Error{Status: http.StatusForbidden, Code: "OTSOperationThrottled", Message: "Your operation is throttled."}
 )
 
 // maxBody is the service's request size limit.
@@ -101,9 +122,13 @@ type Server struct {
 	keys      map[string]string // access key ID -> secret; empty: any key, unsigned
 	pageLimit int
 	failures  map[string][]*Error
-	delays    map[string][]time.Duration
-	now       func() time.Time
-	requests  int
+	// rowFailures fail the next rows of BatchWriteRow (FailNextRows).
+	rowFailures []*Error
+	delays      map[string][]time.Duration
+	losses      map[string][]time.Duration
+	lost        int // answers dropped by LoseNext
+	now         func() time.Time
+	requests    int
 
 	ts *httptest.Server
 }
@@ -123,6 +148,7 @@ func New() *Server {
 		keys:      map[string]string{},
 		failures:  map[string][]*Error{},
 		delays:    map[string][]time.Duration{},
+		losses:    map[string][]time.Duration{},
 		now:       time.Now,
 	}
 }
@@ -165,6 +191,24 @@ func (s *Server) SetPageLimit(n int) {
 	s.pageLimit = n
 }
 
+// Age makes every cell stored so far d older, as if d passed for the data
+// but not for the clock the requests are signed and dated by: a row whose
+// cells all pass the table's time to live then reads as absent.
+func (s *Server) Age(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, tables := range s.instances {
+		for _, t := range tables {
+			for _, r := range t.rows {
+				for n, c := range r.cols {
+					c.ts -= d.Milliseconds()
+					r.cols[n] = c
+				}
+			}
+		}
+	}
+}
+
 // FailNext makes the next call of action (such as "PutRow" or "/PutRow")
 // answer e instead of running. Several calls queue up in order.
 func (s *Server) FailNext(action string, e Error) {
@@ -182,6 +226,66 @@ func (s *Server) DelayNext(action string, d time.Duration) {
 	defer s.mu.Unlock()
 	action = "/" + strings.TrimPrefix(action, "/")
 	s.delays[action] = append(s.delays[action], d)
+}
+
+// LoseNext makes the next call of action run and change the table as
+// usual, then hold its answer for d and drop the connection without
+// sending it: the client sees a timeout (when d exceeds its attempt
+// timeout) or an EOF, as when a network path fails after the service
+// applied a write. The SDK then resends the call, whose condition meets
+// the row the first attempt wrote (api.go getNextPause in
+// aliyun-tablestore-go-sdk v4.1.3 retries every action on EOF, a reset
+// or a temporary net.Error such as a client timeout). Several calls queue
+// up in order.
+func (s *Server) LoseNext(action string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	action = "/" + strings.TrimPrefix(action, "/")
+	s.losses[action] = append(s.losses[action], d)
+}
+
+// Lost returns how many answers LoseNext has dropped so far.
+func (s *Server) Lost() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lost
+}
+
+// CancelLosses forgets the LoseNext faults not yet used.
+func (s *Server) CancelLosses() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.losses = map[string][]time.Duration{}
+}
+
+// lose reports whether the answer to r is to be lost, and drops it if so:
+// it waits d (or until the client goes away) and closes the connection.
+func (s *Server) lose(w http.ResponseWriter, r *http.Request) bool {
+	s.mu.Lock()
+	q := s.losses[r.URL.Path]
+	if len(q) == 0 {
+		s.mu.Unlock()
+		return false
+	}
+	d := q[0]
+	s.losses[r.URL.Path] = q[1:]
+	s.lost++
+	s.mu.Unlock()
+	if d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+		}
+		t.Stop()
+	}
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			conn.Close()
+			return true
+		}
+	}
+	panic(http.ErrAbortHandler) // net/http closes the connection without answering
 }
 
 // delay waits out the next delay queued for r's action, if any.
@@ -247,6 +351,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		resp, e = s.dispatch(instance, r.URL.Path, body)
 	}
 	s.mu.Unlock()
+	if e == nil && s.lose(w, r) {
+		return
+	}
 	if e != nil {
 		s.writeError(w, r, requestID, secret, e)
 		return

@@ -244,6 +244,47 @@ func (t *table) pkCells(pk []value) []cell {
 
 // plain returns the row for a response: its key and the wanted columns
 // (all when want is empty), sorted by name, each with its version.
+// visible returns r as reads and conditions see it at now (epoch ms): the
+// cells older than the table's time to live left out, and nil when no
+// cell is left. Tablestore expires data by the version (timestamp) of each
+// cell, so a write refreshes only the cells it writes, and a row whose
+// cells have all expired reads as absent before compaction removes it
+// ("Data versions and TTL", https://help.aliyun.com/en/tablestore/data-versions-and-ttl:
+// a version expires once now minus its timestamp exceeds the TTL).
+func (t *table) visible(r *storedRow, now int64) *storedRow {
+	if r == nil || t.ttl <= 0 || len(r.cols) == 0 {
+		return r
+	}
+	cutoff := now - int64(t.ttl)*1000
+	v := &storedRow{pk: r.pk, cols: make(map[string]storedCell, len(r.cols))}
+	for n, c := range r.cols {
+		if c.ts >= cutoff {
+			v.cols[n] = c
+		}
+	}
+	if len(v.cols) == 0 {
+		return nil
+	}
+	return v
+}
+
+// project returns the row a read with columns_to_get want returns, and
+// false when the service returns none: a want that names only attribute
+// columns the row lacks yields an empty row (GetRow) or no row (GetRange),
+// not the bare primary key.
+func (t *table) project(r *storedRow, want []string) (row, bool) {
+	out := t.plain(r, want)
+	if len(want) == 0 || len(out.cells) > 0 {
+		return out, true
+	}
+	for _, n := range pkNames(t.schema) {
+		if contains(want, n) {
+			return out, true
+		}
+	}
+	return row{}, false
+}
+
 func (t *table) plain(r *storedRow, want []string) row {
 	out := row{pk: t.pkCells(r.pk)}
 	names := make([]string, 0, len(r.cols))

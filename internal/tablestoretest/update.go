@@ -53,7 +53,7 @@ func (s *Server) updateRow(t *table, req *otsprotocol.UpdateRowRequest) (message
 		return nil, e
 	}
 	key := rowKey(pk)
-	old := t.rows[key]
+	old := t.visible(t.rows[key], s.now().UnixMilli())
 	if e := checkCondition(req.GetCondition(), old); e != nil {
 		return nil, e
 	}

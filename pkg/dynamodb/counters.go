@@ -45,6 +45,16 @@ var counterNames = map[string]string{"#k": "key", "#n": "count", "#e": "expires"
 // floor+delta on condition that it is still low, expired or missing. Only
 // if another caller changed the counter between the two does AddCount go
 // round again.
+//
+// An update resent after its answer was lost would count twice, so both
+// UpdateItem calls run without the SDK's resends (aws.NopRetryer for the
+// call) and SET writeIDAttr to the call's token. When one fails other than
+// by its condition (a timeout, a broken connection, throttling), the item
+// is read back: if it holds the call's token, the update landed and the
+// count read is the answer; otherwise AddCount reports the failure
+// (Unavailable for those), and the update may or may not have landed,
+// which makes a budget stricter, never looser. No update is ever applied
+// twice.
 func (s *Store) AddCount(ctx context.Context, key string, delta, floor, ceiling int64, expires time.Time) (int64, bool, error) {
 	k := keyKey(counterPrefix + key)
 	if delta == 0 {
@@ -56,6 +66,17 @@ func (s *Store) AddCount(ctx context.Context, key string, delta, floor, ceiling 
 		return n, err == nil && n <= ceiling, err
 	}
 	exp := number(epochCeil(expires))
+	id := newWriteID()
+	// lost reports the count if an update that failed without an answer
+	// landed after all.
+	lost := func(op string, uerr error) (int64, bool, error) {
+		item, err := s.getItem(ctx, s.keys, k)
+		if err == nil && ownWrite(item, id) {
+			n, err := s.effectiveCount(item, floor)
+			return n, err == nil, err
+		}
+		return 0, false, fmt.Errorf("dynamodb: %s: %w", op, uerr)
+	}
 	for range counterAttempts {
 		now := number(s.now().Unix())
 		// The common case: an unexpired counter in range, or none.
@@ -66,20 +87,20 @@ func (s *Store) AddCount(ctx context.Context, key string, delta, floor, ceiling 
 		out, err := s.client.UpdateItem(ctx, &ddb.UpdateItemInput{
 			TableName:                aws.String(s.keys),
 			Key:                      k,
-			UpdateExpression:         aws.String("SET #n = if_not_exists(#n, :floor) + :d, #e = :exp"),
+			UpdateExpression:         aws.String("SET #n = if_not_exists(#n, :floor) + :d, #e = :exp, #w = :w"),
 			ConditionExpression:      aws.String(cond),
-			ExpressionAttributeNames: names,
+			ExpressionAttributeNames: withWriteID(names),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":floor": number(floor), ":d": number(delta), ":exp": exp, ":now": now,
-				":lo": number(max(floor, floor-delta)), ":hi": number(ceiling - delta),
+				":lo": number(max(floor, floor-delta)), ":hi": number(ceiling - delta), ":w": str(id),
 			},
 			ReturnValues:                        types.ReturnValueUpdatedNew,
 			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		})
+		}, once)
 		old, failed := conditionFailed(err)
 		if !failed {
 			if err != nil {
-				return 0, false, fmt.Errorf("dynamodb: add to counter: %w", err)
+				return lost("add to counter", err)
 			}
 			n, err := countOf(out.Attributes)
 			return n, err == nil, err
@@ -106,22 +127,32 @@ func (s *Store) AddCount(ctx context.Context, key string, delta, floor, ceiling 
 		_, err = s.client.UpdateItem(ctx, &ddb.UpdateItemInput{
 			TableName:                aws.String(s.keys),
 			Key:                      k,
-			UpdateExpression:         aws.String("SET #n = :new, #e = :exp"),
+			UpdateExpression:         aws.String("SET #n = :new, #e = :exp, #w = :w"),
 			ConditionExpression:      aws.String("attribute_not_exists(#k) OR #e <= :now OR #n < :floor"),
-			ExpressionAttributeNames: counterNames,
+			ExpressionAttributeNames: withWriteID(counterNames),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":new": number(floor + delta), ":exp": exp, ":now": now, ":floor": number(floor),
+				":new": number(floor + delta), ":exp": exp, ":now": now, ":floor": number(floor), ":w": str(id),
 			},
-		})
+		}, once)
 		if _, failed := conditionFailed(err); failed {
 			continue // another caller raised it first: count on top of theirs
 		}
 		if err != nil {
-			return 0, false, fmt.Errorf("dynamodb: raise counter: %w", err)
+			return lost("raise counter", err)
 		}
 		return floor + delta, true, nil
 	}
 	return 0, false, fmt.Errorf("dynamodb: counter %q kept changing over %d attempts", key, counterAttempts)
+}
+
+// withWriteID returns names with "#w" for writeIDAttr added.
+func withWriteID(names map[string]string) map[string]string {
+	m := make(map[string]string, len(names)+1)
+	for k, v := range names {
+		m[k] = v
+	}
+	m["#w"] = writeIDAttr
+	return m
 }
 
 // effectiveCount is the count an item holds as AddCount sees it: 0 for no

@@ -26,7 +26,8 @@
 // and sessions tables: DynamoDB's time to live needs epoch seconds, so it is rounded up to
 // the next whole second (a record never ends early; it may be held up to a
 // second longer). Optional strings are left out when empty. Every item has a
-// "version" (N) for optimistic concurrency.
+// "version" (N) for optimistic concurrency, and every item a conditional
+// write made has "writeId" (S), the token of that write.
 //
 // # Consistency
 //
@@ -43,8 +44,11 @@
 // ThrottlingException, RequestLimitExceeded), server-side failures, timeouts,
 // an ended context and broken or refused connections come back as
 // todo.Unavailable with Retry-After 1, wrapping the SDK's error; a failed
-// condition is a todo.Conflict or todo.NotFound; anything else is wrapped as
-// it is ("dynamodb: put todo: ...") and is a bug.
+// condition is a todo.Conflict or todo.NotFound, unless the item holds the
+// call's own write (a random "writeId" attribute every conditional write
+// sets: the SDK resent a write whose answer was lost; see writes.go);
+// anything else is wrapped as it is ("dynamodb: put todo: ...") and is a
+// bug. Counter updates are never resent by the SDK (see AddCount).
 package dynamodb
 
 import (

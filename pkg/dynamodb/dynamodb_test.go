@@ -21,6 +21,19 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) todo.Store { return MustOpen(t, NewConfig(t)) })
 }
 
+// TestLostAnswers runs the suite's LostAnswers cases with the engine behind
+// a lossyProxy, so they lose real answers of dynalite. (The rest of the
+// suite runs without the proxy's extra hop: its 200 concurrent counter
+// calls load dynalite enough as it is.)
+func TestLostAnswers(t *testing.T) {
+	storetest.RunLostAnswers(t, func(t *testing.T) todo.Store {
+		cfg := NewConfig(t)
+		proxy := newLossyProxy(t, cfg.Endpoint)
+		cfg.Endpoint = proxy.srv.URL
+		return lossyStore{MustOpen(t, cfg), proxy}
+	})
+}
+
 func TestConfigValidate(t *testing.T) {
 	full := dynamodb.Config{Region: "us-east-1", UsersTable: "u", TodosTable: "t", KeysTable: "k", AccessKeyID: "AKID", SecretAccessKey: "secret"}
 	tests := []struct {

@@ -35,21 +35,53 @@ var (
 	}
 )
 
-// put marshals v into in.Item and writes it. A failed condition comes back
-// as failed, with the item as it was when the server returns it; any other
-// error comes back as "dynamodb: <op>: ...".
+// put marshals v into in.Item, adds the call's writeIDAttr token and
+// writes it. A failed condition comes back as failed, with the item as it
+// was when the server returns it or, where it does not, as a strongly
+// consistent read finds it (nil when there is none); a failed condition on
+// an item that holds the call's own token is success (see writeIDAttr).
+// Any other error comes back as "dynamodb: <op>: ...".
 func (s *Store) put(ctx context.Context, op string, v any, in *ddb.PutItemInput) (old map[string]types.AttributeValue, failed bool, err error) {
 	if in.Item, err = marshalItem(v); err != nil {
 		return nil, false, fmt.Errorf("dynamodb: %s: %w", op, err)
 	}
+	id := newWriteID()
+	in.Item[writeIDAttr] = str(id)
+	in.ReturnValuesOnConditionCheckFailure = types.ReturnValuesOnConditionCheckFailureAllOld
 	_, err = s.client.PutItem(ctx, in)
-	if old, failed := conditionFailed(err); failed {
-		return old, true, nil
+	old, failed = conditionFailed(err)
+	if !failed {
+		if err != nil {
+			return nil, false, fmt.Errorf("dynamodb: %s: %w", op, err)
+		}
+		return nil, false, nil
 	}
-	if err != nil {
-		return nil, false, fmt.Errorf("dynamodb: %s: %w", op, err)
+	if len(old) == 0 {
+		if old, err = s.getItem(ctx, aws.ToString(in.TableName), s.keyOf(aws.ToString(in.TableName), in.Item)); err != nil {
+			return nil, false, fmt.Errorf("dynamodb: %s: read after failed condition: %w", op, err)
+		}
 	}
-	return nil, false, nil
+	if ownWrite(old, id) {
+		return nil, false, nil
+	}
+	return old, true, nil
+}
+
+// keyOf returns the primary key of item in table: "email" on the users
+// table, "key" on the keys table, "userId" and "id" on the others.
+func (s *Store) keyOf(table string, item map[string]types.AttributeValue) map[string]types.AttributeValue {
+	names := []string{"userId", "id"}
+	switch table {
+	case s.users:
+		names = []string{"email"}
+	case s.keys:
+		names = []string{"key"}
+	}
+	k := make(map[string]types.AttributeValue, len(names))
+	for _, n := range names {
+		k[n] = item[n]
+	}
+	return k
 }
 
 // create writes v to table on condition that no item has its key.
@@ -85,7 +117,8 @@ func get[T any](ctx context.Context, s *Store, e entity, table string, key map[s
 // update writes v in place of the item under key on condition that it
 // exists with the version. When the condition fails, the old item returned
 // with the failure (or, where the server does not return it, a strongly
-// consistent read) tells Conflict from NotFound.
+// consistent read) tells Conflict from NotFound, and from the call's own
+// write (success; see put).
 func (s *Store) update(ctx context.Context, e entity, table string, key map[string]types.AttributeValue, v any, version int64) error {
 	op := "update " + e.name
 	old, failed, err := s.put(ctx, op, v, &ddb.PutItemInput{
@@ -97,11 +130,6 @@ func (s *Store) update(ctx context.Context, e entity, table string, key map[stri
 	})
 	if !failed {
 		return err
-	}
-	if len(old) == 0 {
-		if old, err = s.getItem(ctx, table, key); err != nil {
-			return fmt.Errorf("dynamodb: %s: read after failed condition: %w", op, err)
-		}
 	}
 	if old == nil {
 		return e.notFound()

@@ -27,12 +27,16 @@ var keyNames = map[string]string{"#k": "key", "#e": "expires"}
 // free or its claim has expired. When the condition fails, the holder comes
 // with the failure or, where the server does not return it, from a strongly
 // consistent read; if the holder vanished in between (released or expired),
-// Claim tries again, at most a few times.
+// Claim tries again, at most a few times. A holder that is this call's own
+// write (its writeIDAttr token: an attempt that landed but whose answer was
+// lost) is a fresh claim.
 func (s *Store) Claim(ctx context.Context, key, value string, expires time.Time) (string, bool, error) {
 	item, err := marshalItem(claimItem{Key: claimPrefix + key, Value: value, Expires: epochCeil(expires)})
 	if err != nil {
 		return "", false, fmt.Errorf("dynamodb: claim: %w", err)
 	}
+	id := newWriteID()
+	item[writeIDAttr] = str(id)
 	for range claimAttempts {
 		now := s.now()
 		_, err := s.client.PutItem(ctx, &ddb.PutItemInput{
@@ -58,6 +62,9 @@ func (s *Store) Claim(ctx context.Context, key, value string, expires time.Time)
 				continue // released in between
 			}
 		}
+		if ownWrite(old, id) {
+			return value, true, nil // this call's own claim, whose answer was lost
+		}
 		var held claimItem
 		if err := attributevalue.UnmarshalMap(old, &held); err != nil {
 			return "", false, fmt.Errorf("dynamodb: claim: decode holder: %w", err)
@@ -81,7 +88,8 @@ const heldBy = "#val = :from AND #e > :now"
 
 // Settle implements todo.ClaimStore: one PutItem on condition that the
 // claim holds from and has not expired. Any failed condition (no item, an
-// expired one, another value) is a Conflict.
+// expired one, another value) is a Conflict, unless the item holds this
+// call's own write (see put).
 func (s *Store) Settle(ctx context.Context, key, from, to string, expires time.Time) error {
 	_, failed, err := s.put(ctx, "settle claim", claimItem{Key: claimPrefix + key, Value: to, Expires: epochCeil(expires)},
 		&ddb.PutItemInput{
@@ -138,7 +146,8 @@ func (s *Store) Throttle(ctx context.Context, key string) (*todo.Throttle, error
 // the condition is that no unexpired counter exists; otherwise that the
 // stored version still equals t.Version (a reader of a counter that has just
 // expired may still update it, as in the other engines). Any failed
-// condition is a Conflict.
+// condition is a Conflict, unless the item holds this call's own write
+// (see put).
 func (s *Store) PutThrottle(ctx context.Context, t *todo.Throttle) error {
 	in := &ddb.PutItemInput{TableName: aws.String(s.keys)}
 	if t.Version == 0 {

@@ -299,7 +299,14 @@ func (s *Store) batchWrite(ctx context.Context, table string, reqs []types.Write
 			return nil
 		}
 		if attempt == batchAttempts {
-			return fmt.Errorf("batch write: %d items still unprocessed after %d attempts", len(reqs), batchAttempts)
+			// Items come back unprocessed when their partition is
+			// throttled ("If any requested operations fail because the
+			// table's provisioned throughput is exceeded or an internal
+			// processing failure occurs, the failed operations are returned
+			// in the UnprocessedItems response parameter", BatchWriteItem:
+			// https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_BatchWriteItem.html),
+			// so the caller may retry in a moment: Unavailable.
+			return unavailable(fmt.Errorf("batch write: %d items still unprocessed after %d attempts", len(reqs), batchAttempts))
 		}
 		t := time.NewTimer(pause)
 		select {

@@ -45,22 +45,48 @@ func (s *Store) UpdateTodo(ctx context.Context, t *todo.Todo) error {
 	return nil
 }
 
-// DeleteTodo implements todo.TodoStore: one DeleteItem on the owner's key on
-// condition that the item exists.
+// DeleteTodo implements todo.TodoStore: a strongly consistent GetItem on
+// the owner's key, then a DeleteItem on condition that the item still has
+// the version read. A delete whose condition fails because the item has
+// gone since it was read reports success: the SDK resends a DeleteItem
+// whose answer it lost (see writeIDAttr), and that resend finds the item
+// the first attempt deleted. A todo deleted by a concurrent call in that
+// moment is reported deleted to both callers, which is what each asked
+// for. An item that changed in between is read again, a few times at most.
 func (s *Store) DeleteTodo(ctx context.Context, userID, id string) error {
-	_, err := s.client.DeleteItem(ctx, &ddb.DeleteItemInput{
-		TableName:                aws.String(s.todos),
-		Key:                      todoKey(userID, id),
-		ConditionExpression:      aws.String("attribute_exists(#sk)"),
-		ExpressionAttributeNames: map[string]string{"#sk": "id"},
-	})
-	if _, failed := conditionFailed(err); failed {
-		return todoNotFound()
+	key := todoKey(userID, id)
+	seen := false
+	for range claimAttempts {
+		item, err := s.getItem(ctx, s.todos, key)
+		if err != nil {
+			return fmt.Errorf("dynamodb: delete todo: read: %w", err)
+		}
+		if item == nil {
+			if seen {
+				return nil
+			}
+			return todoNotFound()
+		}
+		seen = true
+		v, ok := item["version"].(*types.AttributeValueMemberN)
+		if !ok {
+			return fmt.Errorf("dynamodb: delete todo: the item has no version")
+		}
+		_, err = s.client.DeleteItem(ctx, &ddb.DeleteItemInput{
+			TableName:                 aws.String(s.todos),
+			Key:                       key,
+			ConditionExpression:       aws.String("#v = :v"),
+			ExpressionAttributeNames:  names,
+			ExpressionAttributeValues: map[string]types.AttributeValue{":v": v},
+		})
+		if _, failed := conditionFailed(err); !failed {
+			if err != nil {
+				return fmt.Errorf("dynamodb: delete todo: %w", err)
+			}
+			return nil
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("dynamodb: delete todo: %w", err)
-	}
-	return nil
+	return fmt.Errorf("dynamodb: delete todo: the todo kept changing over %d attempts", claimAttempts)
 }
 
 // Todos implements todo.TodoStore with a strongly consistent Query of the

@@ -2,13 +2,16 @@ package dynamodb_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -138,6 +141,13 @@ func TestUnavailableRefused(t *testing.T) {
 	storetest.WantUnavailable(t, err)
 }
 
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // Errors that are not the service's being busy keep their own codes.
 func TestNotUnavailable(t *testing.T) {
 	tests := []struct {
@@ -146,7 +156,16 @@ func TestNotUnavailable(t *testing.T) {
 		call func(*dynamodb.Store) error
 		want string
 	}{
-		{"failed condition", awsError(400, "ConditionalCheckFailedException"), func(s *dynamodb.Store) error {
+		// A failed condition is followed by a read that finds the item
+		// does not hold the call's own write; both are answered once.
+		{"failed condition", func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasSuffix(r.Header.Get("X-Amz-Target"), ".GetItem") {
+				w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+				w.Write([]byte(`{"Item":{"key":{"S":"throttle:k"},"version":{"N":"4"},"writeId":{"S":"another"}}}`))
+				return
+			}
+			awsError(400, "ConditionalCheckFailedException")(w, r)
+		}, func(s *dynamodb.Store) error {
 			return s.PutThrottle(context.Background(), &todo.Throttle{Key: "k", Version: 3, Expires: time.Now().Add(time.Hour)})
 		}, todo.Conflict},
 		{"validation", awsError(400, "ValidationException"), func(s *dynamodb.Store) error {
@@ -164,8 +183,8 @@ func TestNotUnavailable(t *testing.T) {
 			if got := todo.ErrorCode(tt.call(s)); got != tt.want {
 				t.Fatalf("code = %q, want %q", got, tt.want)
 			}
-			if n.Load() != 1 {
-				t.Fatalf("%d attempts, want 1 (not retried)", n.Load())
+			if want := int32(1 + btoi(tt.want == todo.Conflict)); n.Load() != want {
+				t.Fatalf("%d requests, want %d (not retried)", n.Load(), want)
 			}
 		})
 	}
@@ -185,4 +204,42 @@ func TestUnavailableDynalite(t *testing.T) {
 	if todo.ErrorCode(err) != todo.NotFound {
 		t.Fatalf("Throttle = %v, want NotFound", err)
 	}
+}
+
+// TestPurgeUnprocessed: a purge whose BatchWriteItem keeps returning its
+// items unprocessed (a throttled partition) ends Unavailable after a
+// bounded number of resends, each within the 25-request limit.
+func TestPurgeUnprocessed(t *testing.T) {
+	var batches atomic.Int32
+	h := func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		switch target := r.Header.Get("X-Amz-Target"); {
+		case strings.HasSuffix(target, ".Query"):
+			io.WriteString(w, `{"Count":1,"Items":[{"userId":{"S":"ann"},"id":{"S":"01JD0000000000000000000000"}}]}`)
+		case strings.HasSuffix(target, ".BatchWriteItem"):
+			batches.Add(1)
+			var in struct{ RequestItems map[string][]json.RawMessage }
+			if err := json.Unmarshal(body, &in); err != nil || len(in.RequestItems["todos"]) != 1 {
+				t.Errorf("BatchWriteItem body %s", body)
+			}
+			fmt.Fprintf(w, `{"UnprocessedItems":{"todos":%s}}`, mustJSON(in.RequestItems["todos"]))
+		default:
+			t.Errorf("unexpected call %s", target)
+		}
+	}
+	s, _ := faultStore(t, h, 5*time.Second, time.Second)
+	_, err := s.DeleteTodos(context.Background(), "ann")
+	storetest.WantUnavailable(t, err)
+	if n := batches.Load(); n != 8 {
+		t.Fatalf("%d BatchWriteItem calls, want 8", n)
+	}
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }

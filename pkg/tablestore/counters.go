@@ -36,8 +36,16 @@ const counterAttempts = 6
 // read: to report what a spent counter holds, or, if it changed in
 // between, to go round again.
 //
-// The SDK may resend a write whose answer it did not get; a resent
-// increment counts twice, which makes a budget stricter, never looser.
+// An increment resent after its answer was lost would count twice, so
+// these UpdateRow calls go through a client without the SDK's resends
+// (RetryTimes 0: getNextPause in tablestore/api.go then never retries),
+// and each writes the call's writeIDColumn token beside the count. When a
+// write fails other than by its condition (a timeout, a broken
+// connection), the row is read back: if it holds the call's token, the
+// write landed and the count read is the answer; otherwise AddCount
+// reports the failure (Unavailable), and the write may or may not have
+// landed, which makes a budget stricter, never looser. No write is ever
+// applied twice.
 func (s *Store) AddCount(ctx context.Context, key string, delta, floor, ceiling int64, expires time.Time) (int64, bool, error) {
 	k := counterPrefix + key
 	if !validKey(k) || key == "" {
@@ -45,29 +53,39 @@ func (s *Store) AddCount(ctx context.Context, key string, delta, floor, ceiling 
 	}
 	pk := keyPK(k)
 	if delta == 0 {
-		v, err := s.readCounter(ctx, pk, floor)
+		v, _, err := s.readCounter(ctx, pk, floor)
 		return v, err == nil && v <= ceiling, err
 	}
 	exp := epochMillisCeil(expires)
+	id := newWriteID()
+	// lost reports the count if a write that failed without an answer
+	// landed after all.
+	lost := func(op string, werr error) (int64, bool, error) {
+		v, w, err := s.readCounter(ctx, pk, floor)
+		if err == nil && w == id {
+			return v, true, nil
+		}
+		return 0, false, fmt.Errorf("tablestore: %s: %w", op, werr)
+	}
 	for range counterAttempts {
 		now := s.now().UnixMilli()
-		n, err := s.incrementCounter(ctx, pk, delta, max(floor, floor-delta), ceiling-delta, exp, now)
+		n, err := s.incrementCounter(ctx, pk, delta, max(floor, floor-delta), ceiling-delta, exp, now, id)
 		if err == nil {
 			return n, true, nil
 		}
 		if !conditionFailed(err) {
-			return 0, false, fmt.Errorf("tablestore: add to counter: %w", err)
+			return lost("add to counter", err)
 		}
 		if delta > 0 && floor+delta <= ceiling {
-			err = s.raiseCounter(ctx, pk, floor, floor+delta, exp, now)
+			err = s.raiseCounter(ctx, pk, floor, floor+delta, exp, now, id)
 			if err == nil {
 				return floor + delta, true, nil
 			}
 			if !conditionFailed(err) {
-				return 0, false, fmt.Errorf("tablestore: raise counter: %w", err)
+				return lost("raise counter", err)
 			}
 		}
-		v, err := s.readCounter(ctx, pk, floor)
+		v, _, err := s.readCounter(ctx, pk, floor)
 		if err != nil {
 			return 0, false, err
 		}
@@ -81,7 +99,7 @@ func (s *Store) AddCount(ctx context.Context, key string, delta, floor, ceiling 
 
 // incrementCounter adds delta to an unexpired count within [lo, hi] and
 // returns the new count.
-func (s *Store) incrementCounter(ctx context.Context, pk *ots.PrimaryKey, delta, lo, hi, exp, now int64) (int64, error) {
+func (s *Store) incrementCounter(ctx context.Context, pk *ots.PrimaryKey, delta, lo, hi, exp, now int64, id string) (int64, error) {
 	change := &ots.UpdateRowChange{TableName: s.keys, PrimaryKey: pk}
 	change.SetCondition(ots.RowExistenceExpectation_EXPECT_EXIST)
 	c := ots.NewCompositeColumnCondition(ots.LO_AND)
@@ -96,10 +114,11 @@ func (s *Store) incrementCounter(ctx context.Context, pk *ots.PrimaryKey, delta,
 	change.SetColumnCondition(c)
 	change.IncrementColumn("count", delta)
 	change.PutColumn("expires", exp)
+	change.PutColumn(writeIDColumn, id)
 	change.AppendIncrementColumnToReturn("count")
 	change.SetReturnIncrementValue()
 	out, err := call(ctx, s.budget, func() (*ots.UpdateRowResponse, error) {
-		return s.client.UpdateRow(&ots.UpdateRowRequest{UpdateRowChange: change})
+		return s.once.UpdateRow(&ots.UpdateRowRequest{UpdateRowChange: change})
 	})
 	if err != nil {
 		return 0, err
@@ -114,7 +133,7 @@ func (s *Store) incrementCounter(ctx context.Context, pk *ots.PrimaryKey, delta,
 
 // raiseCounter sets the count to n if the row is missing, expired or below
 // floor (a missing column passes each condition, so a missing row does).
-func (s *Store) raiseCounter(ctx context.Context, pk *ots.PrimaryKey, floor, n, exp, now int64) error {
+func (s *Store) raiseCounter(ctx context.Context, pk *ots.PrimaryKey, floor, n, exp, now int64, id string) error {
 	change := &ots.UpdateRowChange{TableName: s.keys, PrimaryKey: pk}
 	change.SetCondition(ots.RowExistenceExpectation_IGNORE)
 	c := ots.NewCompositeColumnCondition(ots.LO_OR)
@@ -128,29 +147,31 @@ func (s *Store) raiseCounter(ctx context.Context, pk *ots.PrimaryKey, floor, n, 
 	change.SetColumnCondition(c)
 	change.PutColumn("count", n)
 	change.PutColumn("expires", exp)
+	change.PutColumn(writeIDColumn, id)
 	_, err := call(ctx, s.budget, func() (*ots.UpdateRowResponse, error) {
-		return s.client.UpdateRow(&ots.UpdateRowRequest{UpdateRowChange: change})
+		return s.once.UpdateRow(&ots.UpdateRowRequest{UpdateRowChange: change})
 	})
 	return err
 }
 
 // readCounter returns the count as AddCount sees it: 0 for a missing or
-// expired row, raised to floor.
-func (s *Store) readCounter(ctx context.Context, pk *ots.PrimaryKey, floor int64) (int64, error) {
+// expired row, raised to floor; and the token of the row's last write.
+func (s *Store) readCounter(ctx context.Context, pk *ots.PrimaryKey, floor int64) (int64, string, error) {
 	c, found, err := s.getRow(ctx, s.keys, pk)
 	if err != nil {
-		return 0, fmt.Errorf("tablestore: read counter: %w", err)
+		return 0, "", fmt.Errorf("tablestore: read counter: %w", err)
 	}
 	if !found {
-		return floor, nil
+		return floor, "", nil
 	}
 	d := &decoder{c: c}
 	n, exp := d.int("count", true), d.int("expires", true)
+	w := d.str(writeIDColumn, false)
 	if err := d.err(); err != nil {
-		return 0, fmt.Errorf("tablestore: decode counter: %w", err)
+		return 0, "", fmt.Errorf("tablestore: decode counter: %w", err)
 	}
 	if expired(exp, s.now()) {
-		return floor, nil
+		return floor, w, nil
 	}
-	return max(n, floor), nil
+	return max(n, floor), w, nil
 }

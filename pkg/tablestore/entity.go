@@ -32,10 +32,20 @@ var (
 	}
 )
 
-// create writes cols as a new row under pk, expecting no row there.
+// create writes cols as a new row under pk, expecting no row there. A
+// failed condition is a Conflict unless the row holds this call's own
+// write (see writeIDColumn).
 func (s *Store) create(ctx context.Context, e entity, table string, pk *ots.PrimaryKey, cols row) error {
-	err := s.putRow(ctx, table, pk, cols, ots.RowExistenceExpectation_EXPECT_NOT_EXIST, nil)
+	id := newWriteID()
+	err := s.putRow(ctx, table, pk, withWriteID(cols, id), ots.RowExistenceExpectation_EXPECT_NOT_EXIST, nil)
 	if conditionFailed(err) {
+		_, own, err := s.ownWrite(ctx, table, pk, id)
+		switch {
+		case err != nil:
+			return fmt.Errorf("tablestore: %s: %w", e.createOp, err)
+		case own:
+			return nil
+		}
 		return todo.Errorf(todo.Conflict, "%s", e.exists)
 	}
 	if err != nil {
@@ -63,15 +73,19 @@ func get[T any](ctx context.Context, s *Store, e entity, table string, pk *ots.P
 
 // update writes cols as the whole row under pk, expecting the row to exist
 // with "version" equal to version. When the condition fails, a read tells a
-// vanished row (NotFound) from a changed one (Conflict).
+// vanished row (NotFound) from a changed one (Conflict), and from one that
+// holds this call's own write (success; see writeIDColumn).
 func (s *Store) update(ctx context.Context, e entity, table string, pk *ots.PrimaryKey, cols row, version int64) error {
-	err := s.putRow(ctx, table, pk, cols, ots.RowExistenceExpectation_EXPECT_EXIST, versionIs(version))
+	id := newWriteID()
+	err := s.putRow(ctx, table, pk, withWriteID(cols, id), ots.RowExistenceExpectation_EXPECT_EXIST, versionIs(version))
 	if conditionFailed(err) {
-		_, found, gerr := s.getRow(ctx, table, pk)
+		c, own, gerr := s.ownWrite(ctx, table, pk, id)
 		switch {
 		case gerr != nil:
-			return fmt.Errorf("tablestore: update %s: read after failed condition: %w", e.name, gerr)
-		case !found:
+			return fmt.Errorf("tablestore: update %s: %w", e.name, gerr)
+		case own:
+			return nil
+		case c == nil:
 			return e.notFound()
 		}
 		return todo.Errorf(todo.Conflict, "%s", e.changed)

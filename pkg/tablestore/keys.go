@@ -49,19 +49,22 @@ func expiredRow(version int64, now time.Time) ots.ColumnFilter {
 // free key. If the key is held, Claim reads the holder: an unexpired claim
 // is returned as it is; an expired one is replaced by a PutRow conditional
 // on the holder's version and expiry. If the row changes in between,
-// Claim starts over, at most a few times.
+// Claim starts over, at most a few times. A holder that is this call's own
+// write (its writeIDColumn token: an attempt that landed but whose answer
+// was lost) is a fresh claim.
 func (s *Store) Claim(ctx context.Context, key, value string, expires time.Time) (string, bool, error) {
 	k := claimPrefix + key
 	if !validKey(k) || key == "" {
 		return "", false, fmt.Errorf("tablestore: claim: key is empty or longer than %d bytes", maxKeyBytes-len(claimPrefix))
 	}
 	exp := epochMillisCeil(expires)
+	id := newWriteID()
 	claimRow := func(version int64) row {
 		var r row
 		r = append(r, column{"value", value})
 		r.int("expires", exp)
 		r.int("version", version)
-		return r
+		return withWriteID(r, id)
 	}
 	for range claimAttempts {
 		err := s.putRow(ctx, s.keys, keyPK(k), claimRow(1), ots.RowExistenceExpectation_EXPECT_NOT_EXIST, nil)
@@ -77,6 +80,9 @@ func (s *Store) Claim(ctx context.Context, key, value string, expires time.Time)
 		}
 		if !found {
 			continue // released meanwhile
+		}
+		if w, _ := c[writeIDColumn].(string); w == id {
+			return value, true, nil // this call's own claim, whose answer was lost
 		}
 		d := &decoder{c: c}
 		held, heldExp, version := d.str("value", false), d.int("expires", true), d.int("version", true)
@@ -127,7 +133,7 @@ func liveRow(version int64, now time.Time) ots.ColumnFilter {
 // from and has not expired, replaces it with a PutRow conditional on the
 // version it read and on the claim still being unexpired: a claim that
 // changed or expired in between is a Conflict, as is one that was never
-// from's.
+// from's, unless it holds this call's own write (see writeIDColumn).
 func (s *Store) Settle(ctx context.Context, key, from, to string, expires time.Time) error {
 	k := claimPrefix + key
 	conflict := todo.Errorf(todo.Conflict, "The claim is not held by that value.")
@@ -154,8 +160,16 @@ func (s *Store) Settle(ctx context.Context, key, from, to string, expires time.T
 	r = append(r, column{"value", to})
 	r.int("expires", epochMillisCeil(expires))
 	r.int("version", version+1)
-	err = s.putRow(ctx, s.keys, keyPK(k), r, ots.RowExistenceExpectation_EXPECT_EXIST, liveRow(version, now))
+	id := newWriteID()
+	err = s.putRow(ctx, s.keys, keyPK(k), withWriteID(r, id), ots.RowExistenceExpectation_EXPECT_EXIST, liveRow(version, now))
 	if conditionFailed(err) {
+		_, own, err := s.ownWrite(ctx, s.keys, keyPK(k), id)
+		switch {
+		case err != nil:
+			return fmt.Errorf("tablestore: settle: %w", err)
+		case own:
+			return nil
+		}
 		return conflict
 	}
 	if err != nil {
@@ -166,8 +180,9 @@ func (s *Store) Settle(ctx context.Context, key, from, to string, expires time.T
 
 func throttleNotFound() error { return todo.Errorf(todo.NotFound, "No such counter.") }
 
-func throttleRow(t *todo.Throttle, version int64) row {
+func throttleRow(t *todo.Throttle, version int64, id string) row {
 	var r row
+	r = append(r, column{writeIDColumn, id})
 	r.int("failures", int64(t.Failures))
 	r.time("windowStart", t.WindowStart)
 	r.time("lockedUntil", t.LockedUntil)
@@ -212,17 +227,22 @@ func (s *Store) Throttle(ctx context.Context, key string) (*todo.Throttle, error
 // PutThrottle implements todo.ThrottleStore. Version 0 creates the counter
 // with a PutRow that expects no row, or replaces an expired one under the
 // condition of its version and expiry; any other version replaces the row
-// if its "version" still equals t.Version.
+// if its "version" still equals t.Version. A failed condition is
+// success when the row holds this call's own write (see writeIDColumn).
 func (s *Store) PutThrottle(ctx context.Context, t *todo.Throttle) error {
 	k := throttlePrefix + t.Key
 	if !validKey(k) || t.Key == "" {
 		return fmt.Errorf("tablestore: put throttle: key is empty or longer than %d bytes", maxKeyBytes-len(throttlePrefix))
 	}
 	conflict := func() error { return todo.Errorf(todo.Conflict, "The counter changed meanwhile.") }
+	id := newWriteID()
 	if t.Version != 0 {
-		err := s.putRow(ctx, s.keys, keyPK(k), throttleRow(t, t.Version+1), ots.RowExistenceExpectation_EXPECT_EXIST, versionIs(t.Version))
+		err := s.putRow(ctx, s.keys, keyPK(k), throttleRow(t, t.Version+1, id), ots.RowExistenceExpectation_EXPECT_EXIST, versionIs(t.Version))
 		if conditionFailed(err) {
-			return conflict()
+			var own bool
+			if _, own, err = s.ownWrite(ctx, s.keys, keyPK(k), id); err == nil && !own {
+				return conflict()
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("tablestore: put throttle: %w", err)
@@ -231,7 +251,7 @@ func (s *Store) PutThrottle(ctx context.Context, t *todo.Throttle) error {
 		return nil
 	}
 	for range claimAttempts {
-		err := s.putRow(ctx, s.keys, keyPK(k), throttleRow(t, 1), ots.RowExistenceExpectation_EXPECT_NOT_EXIST, nil)
+		err := s.putRow(ctx, s.keys, keyPK(k), throttleRow(t, 1, id), ots.RowExistenceExpectation_EXPECT_NOT_EXIST, nil)
 		if err == nil {
 			t.Version = 1
 			return nil
@@ -246,6 +266,10 @@ func (s *Store) PutThrottle(ctx context.Context, t *todo.Throttle) error {
 		if !found {
 			continue // deleted meanwhile
 		}
+		if w, _ := c[writeIDColumn].(string); w == id {
+			t.Version = 1 // this call's own write, whose answer was lost
+			return nil
+		}
 		d := &decoder{c: c}
 		exp, version := d.int("expires", true), d.int("version", true)
 		if err := d.err(); err != nil {
@@ -255,7 +279,7 @@ func (s *Store) PutThrottle(ctx context.Context, t *todo.Throttle) error {
 		if !expired(exp, now) {
 			return conflict()
 		}
-		err = s.putRow(ctx, s.keys, keyPK(k), throttleRow(t, 1), ots.RowExistenceExpectation_EXPECT_EXIST, expiredRow(version, now))
+		err = s.putRow(ctx, s.keys, keyPK(k), throttleRow(t, 1, id), ots.RowExistenceExpectation_EXPECT_EXIST, expiredRow(version, now))
 		if err == nil {
 			t.Version = 1
 			return nil

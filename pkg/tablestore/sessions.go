@@ -212,9 +212,11 @@ func (s *Store) DeleteSessions(ctx context.Context, userID, except string) (int,
 // purge deletes the rows of userID's range in table (primary key userId,
 // id) that pick drops, and returns how many of them pick counts. It reads
 // the range FORWARD from (userID, INF_MIN) to (userID, INF_MAX), asking
-// only for the column col, following the next start key while the service
-// returns one, and deletes each page's rows with DeleteRow. Only that
-// user's range is read: never the whole table.
+// only for the column col and "version" (which every row has: a read whose
+// columns all miss gets no row from the service), following the next
+// start key while the service returns one, and deletes each page's rows
+// with BatchWriteRow, at most maxBatchRows a call (see deleteRows). Only
+// that user's range is read: never the whole table.
 func (s *Store) purge(ctx context.Context, op, table, userID, col string, pick func(id string, c columns) (drop, count bool)) (int, error) {
 	start := new(ots.PrimaryKey)
 	start.AddPrimaryKeyColumn("userId", userID)
@@ -226,11 +228,13 @@ func (s *Store) purge(ctx context.Context, op, table, userID, col string, pick f
 	for {
 		out, err := s.getRange(ctx, &ots.RangeRowQueryCriteria{
 			TableName: table, StartPrimaryKey: start, EndPrimaryKey: end,
-			Direction: ots.FORWARD, MaxVersion: 1, ColumnsToGet: []string{col},
+			Direction: ots.FORWARD, MaxVersion: 1, ColumnsToGet: []string{col, "version"},
 		})
 		if err != nil {
 			return n, fmt.Errorf("tablestore: %s: read range: %w", op, err)
 		}
+		var drops []string
+		counted := 0
 		for _, r := range out.Rows {
 			uid, id, ok := todoRowKey(r.PrimaryKey)
 			if !ok || uid != userID {
@@ -240,13 +244,15 @@ func (s *Store) purge(ctx context.Context, op, table, userID, col string, pick f
 			if !drop {
 				continue
 			}
-			if err := s.deleteRow(ctx, table, primaryKey("userId", userID, "id", id), ots.RowExistenceExpectation_IGNORE); err != nil {
-				return n, fmt.Errorf("tablestore: %s: %w", op, err)
-			}
+			drops = append(drops, id)
 			if count {
-				n++
+				counted++
 			}
 		}
+		if err := s.deleteRows(ctx, table, userID, drops); err != nil {
+			return n, fmt.Errorf("tablestore: %s: %w", op, err)
+		}
+		n += counted
 		if out.NextStartPrimaryKey == nil {
 			return n, nil
 		}

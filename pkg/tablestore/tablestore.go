@@ -1,6 +1,7 @@
 // Package tablestore is the Alibaba Cloud Tablestore storage engine. It
 // implements every todo store interface on four tables with the official
-// SDK, using only single-row conditional writes, and decodes the Function
+// SDK, using single-row conditional writes (and BatchWriteRow for the
+// unconditional deletes of a purge), and decodes the Function
 // Compute trigger of the users table's stream into todo.UserChange values
 // for the mailer.
 //
@@ -40,8 +41,10 @@
 // "version" equal to the version read, and an expired claim or counter is
 // taken over only if its "version" and "expires" still say it is the expired
 // row that was read. A failed condition (OTSConditionCheckFail) becomes
-// todo.Conflict or todo.NotFound here; every other failure is wrapped, as in
-// "tablestore: put todo: ...". Expired claims and counters read as absent;
+// todo.Conflict or todo.NotFound here, unless the row holds the call's own
+// write (a random "writeId" column every conditional write sets: the SDK
+// resent a write whose answer was lost; see writes.go); every other failure
+// is wrapped, as in "tablestore: put todo: ...". Expired claims and counters read as absent;
 // they are overwritten on the next claim of the key, or dropped by the
 // keys table's time to live.
 //
@@ -52,8 +55,8 @@
 // the caller gets todo.Unavailable at once, while the SDK call, whose own
 // timeouts and retries are set to end within the same budget (attempts of
 // at most Config.AttemptTimeout, connecting included; at most 3), ends by
-// itself. Throttling and server-side codes (OTSServerBusy,
-// OTSQuotaExhausted, OTSTimeout, OTSServerUnavailable, any 5xx ...),
+// itself. Throttling and server-side codes (OTSServerBusy, OTSFlowControl,
+// OTSQuotaExhausted, OTSTimeout, OTSServerUnavailable, any 5xx or 429 ...),
 // timeouts and broken or refused connections are todo.Unavailable with
 // Retry-After 1, wrapping the SDK's error. Values passed to the SDK are
 // checked first (non-empty keys of bounded length, only string, int64 and
@@ -155,6 +158,7 @@ func (c Config) Validate() error {
 // Store is the Tablestore engine. It is safe for concurrent use.
 type Store struct {
 	client   *ots.TableStoreClient
+	once     *ots.TableStoreClient // the same without the SDK's resends (see AddCount)
 	users    string
 	todos    string
 	keys     string
@@ -172,12 +176,15 @@ func Open(cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	conf := clientConfig(budgets(cfg))
+	conf.RetryTimes = 0
+	once := ots.NewClientWithConfig(strings.TrimRight(cfg.Endpoint, "/"), cfg.Instance, cfg.AccessKeyID, cfg.AccessKeySecret, cfg.SecurityToken, conf)
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
 	}
 	budget, _ := budgets(cfg)
-	return &Store{client: client, users: cfg.UsersTable, todos: cfg.TodosTable, keys: cfg.KeysTable,
+	return &Store{client: client, once: once, users: cfg.UsersTable, todos: cfg.TodosTable, keys: cfg.KeysTable,
 		sessions: cfg.SessionsTable, budget: budget, now: now}, nil
 }
 
@@ -321,6 +328,17 @@ func (s *Store) deleteRow(ctx context.Context, table string, pk *ots.PrimaryKey,
 		return s.client.DeleteRow(&ots.DeleteRowRequest{DeleteRowChange: &ots.DeleteRowChange{
 			TableName: table, PrimaryKey: pk, Condition: &ots.RowCondition{RowExistenceExpectation: cond},
 		}})
+	})
+	return err
+}
+
+// deleteRowIf removes a row that exists and meets the column condition.
+func (s *Store) deleteRowIf(ctx context.Context, table string, pk *ots.PrimaryKey, colCond ots.ColumnFilter) error {
+	change := &ots.DeleteRowChange{TableName: table, PrimaryKey: pk,
+		Condition: &ots.RowCondition{RowExistenceExpectation: ots.RowExistenceExpectation_EXPECT_EXIST}}
+	change.SetColumnCondition(colCond)
+	_, err := call(ctx, s.budget, func() (*ots.DeleteRowResponse, error) {
+		return s.client.DeleteRow(&ots.DeleteRowRequest{DeleteRowChange: change})
 	})
 	return err
 }

@@ -62,7 +62,56 @@ func MustOpen(tb testing.TB, cfg tablestore.Config) *tablestore.Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) todo.Store { return MustOpen(t, NewConfig(NewServer(t))) })
+	storetest.Run(t, func(t *testing.T) todo.Store {
+		srv := NewServer(t)
+		return lossy{MustOpen(t, NewConfig(srv)), srv}
+	})
+}
+
+// lossy is a store on a double that can drop the answer to a write it
+// applied (tablestoretest.Server.LoseNext), for the suite's LostAnswers.
+type lossy struct {
+	*tablestore.Store
+	srv *tablestoretest.Server
+}
+
+var _ storetest.Lossy = lossy{}
+
+// LoseNextAnswer drops the answer to the next successful write, whatever
+// its action, at once (the SDK sees an EOF and resends it).
+func (l lossy) LoseNextAnswer(testing.TB) func() int {
+	before := l.srv.Lost()
+	for _, a := range []string{"PutRow", "UpdateRow", "DeleteRow", "BatchWriteRow"} {
+		l.srv.LoseNext(a, 0)
+	}
+	return func() int {
+		l.srv.CancelLosses()
+		return l.srv.Lost() - before
+	}
+}
+
+// TestLostAnswerAfterTimeout is the case: the double holds a
+// write's answer for 2 s and drops it, the SDK gives up the attempt after
+// 0.5 s and resends; the engine reports the write it made, not a conflict.
+func TestLostAnswerAfterTimeout(t *testing.T) {
+	srv := NewServer(t)
+	cfg := NewConfig(srv)
+	cfg.CallTimeout, cfg.AttemptTimeout = 3*time.Second, 500*time.Millisecond
+	s, ctx := MustOpen(t, cfg), context.Background()
+	u := storetest.NewUser("slow@example.com")
+	srv.LoseNext("PutRow", 2*time.Second)
+	before := srv.Requests()
+	if err := s.CreateUser(ctx, u); err != nil {
+		t.Fatalf("CreateUser = %v, want nil: the account is stored", err)
+	}
+	if n := srv.Requests() - before; n != 3 || srv.Lost() != 1 {
+		t.Fatalf("%d requests, %d answers lost; want 3 (the lost PutRow, its resend, the read back) and 1", n, srv.Lost())
+	}
+	u.Name = "Slow"
+	srv.LoseNext("PutRow", 2*time.Second)
+	if err := s.UpdateUser(ctx, u); err != nil || u.Version != 2 {
+		t.Fatalf("UpdateUser = %v, version %d; want nil, 2", err, u.Version)
+	}
 }
 
 // TestConformancePartialPages runs the suite against a server that returns
@@ -221,9 +270,10 @@ func TestAuthentication(t *testing.T) {
 }
 
 // TestServiceErrors injects failures the service answers with and checks
-// what the engine makes of them: a failed condition is a domain error, a
-// throttling error is retried by the SDK, a server-side failure is
-// Unavailable, anything else is wrapped.
+// what the engine makes of them: a failed condition is a domain error once
+// a read shows the row does not hold the call's own write, a throttling
+// error is retried by the SDK, a server-side failure is Unavailable,
+// anything else is wrapped.
 func TestServiceErrors(t *testing.T) {
 	srv := NewServer(t)
 	s, ctx := MustOpen(t, NewConfig(srv)), context.Background()
@@ -235,11 +285,18 @@ func TestServiceErrors(t *testing.T) {
 		code    string // wanted todo.ErrorCode
 		prefix  string // wanted error prefix, for wrapped errors
 		retried bool   // whether the SDK tries again (the call then succeeds)
+		want    int    // the requests wanted, when not 1 or 2 by retried
 	}{
 		{name: "condition on create", action: "PutRow", fail: tablestoretest.Error{Status: 403, Code: "OTSConditionCheckFail", Message: "Condition check failed."},
-			call: func() error { return s.CreateTodo(ctx, storetest.NewTodo("u1", "a", 0)) }, code: todo.Conflict},
-		{name: "condition on delete", action: "DeleteRow", fail: tablestoretest.Error{Status: 403, Code: "OTSConditionCheckFail", Message: "Condition check failed."},
-			call: func() error { return s.DeleteTodo(ctx, "u1", "01JD0000000000000000000000") }, code: todo.NotFound},
+			call: func() error { return s.CreateTodo(ctx, storetest.NewTodo("u1", "a", 0)) }, code: todo.Conflict, want: 2}, // PutRow, GetRow
+		{name: "condition on delete of a row still there", action: "DeleteRow", fail: tablestoretest.Error{Status: 403, Code: "OTSConditionCheckFail", Message: "Condition check failed."},
+			call: func() error {
+				td := storetest.NewTodo("u1", "c", 2*time.Second)
+				if err := s.CreateTodo(ctx, td); err != nil {
+					return err
+				}
+				return s.DeleteTodo(ctx, "u1", td.ID)
+			}, want: 5}, // PutRow; GetRow, DeleteRow (fails), GetRow, DeleteRow
 		{name: "internal error on write", action: "PutRow", fail: tablestoretest.Error{Status: 500, Code: "OTSInternalServerError", Message: "Internal server error."},
 			call: func() error { return s.CreateTodo(ctx, storetest.NewTodo("u1", "b", time.Second)) }, code: todo.Unavailable,
 			prefix: "tablestore: put todo: todo: unavailable: The service is busy; try again in a moment. (OTSInternalServerError"},
@@ -259,7 +316,9 @@ func TestServiceErrors(t *testing.T) {
 			if tt.prefix != "" && !strings.HasPrefix(err.Error(), tt.prefix) {
 				t.Fatalf("error = %q, want prefix %q", err, tt.prefix)
 			}
-			if n := srv.Requests() - before; tt.retried != (n > 1) {
+			if n := srv.Requests() - before; tt.want != 0 && n != tt.want {
+				t.Fatalf("%d requests, want %d", n, tt.want)
+			} else if tt.want == 0 && tt.retried != (n > 1) {
 				t.Fatalf("%d requests; want retried=%v", n, tt.retried)
 			}
 		})

@@ -50,19 +50,46 @@ func (s *Store) UpdateTodo(ctx context.Context, t *todo.Todo) error {
 	return nil
 }
 
-// DeleteTodo implements todo.TodoStore: one DeleteRow that expects the row.
+// DeleteTodo implements todo.TodoStore: a GetRow, then a DeleteRow on
+// condition that the row still has the version read. A delete whose
+// condition fails because the row has gone since it was read reports
+// success: the SDK resends a DeleteRow whose answer it lost (see
+// writeIDColumn), and that resend finds the row the first attempt deleted.
+// A todo deleted by a concurrent call in that moment is reported deleted
+// to both callers, which is what each asked for. A row that changed in
+// between is read again, a few times at most.
 func (s *Store) DeleteTodo(ctx context.Context, userID, id string) error {
 	if !validKey(userID) || !validKey(id) {
 		return todoNotFound()
 	}
-	err := s.deleteRow(ctx, s.todos, todoKey(userID, id), ots.RowExistenceExpectation_EXPECT_EXIST)
-	if conditionFailed(err) {
-		return todoNotFound()
+	pk := todoKey(userID, id)
+	seen := false
+	for range claimAttempts {
+		c, found, err := s.getRow(ctx, s.todos, pk)
+		if err != nil {
+			return fmt.Errorf("tablestore: delete todo: read: %w", err)
+		}
+		if !found {
+			if seen {
+				return nil
+			}
+			return todoNotFound()
+		}
+		seen = true
+		d := &decoder{c: c}
+		version := d.int("version", true)
+		if err := d.err(); err != nil {
+			return fmt.Errorf("tablestore: delete todo: decode: %w", err)
+		}
+		err = s.deleteRowIf(ctx, s.todos, pk, versionIs(version))
+		if err == nil {
+			return nil
+		}
+		if !conditionFailed(err) {
+			return fmt.Errorf("tablestore: delete todo: %w", err)
+		}
 	}
-	if err != nil {
-		return fmt.Errorf("tablestore: delete todo: %w", err)
-	}
-	return nil
+	return fmt.Errorf("tablestore: delete todo: the todo kept changing over %d attempts", claimAttempts)
 }
 
 // Todos implements todo.TodoStore with GetRange BACKWARD from

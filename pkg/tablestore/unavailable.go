@@ -94,8 +94,15 @@ func unavailable(cause error) error {
 }
 
 // transientCodes are the service's error codes for a Tablestore that is
-// throttling or failing for the moment.
+// throttling or failing for the moment. OTSFlowControl ("The requests have
+// been throttled", HTTP 429: an instance over its VCU limit or a
+// partition's throttle; https://developer.aliyun.com/ask/454942 shows the
+// status, the FAQ "OTSFlowControl The requests have been throttled" the
+// cause) and OTSOperationThrottled are throttling too, and the SDK does not
+// resend them (retryNotMatterActions in tablestore/api.go lists neither).
 var transientCodes = map[string]bool{
+	"OTSFlowControl":           true,
+	"OTSOperationThrottled":    true,
 	"OTSServerBusy":            true,
 	"OTSStorageServerBusy":     true,
 	"OTSQuotaExhausted":        true,
@@ -111,7 +118,7 @@ var transientCodes = map[string]bool{
 }
 
 // transient reports whether err, from an SDK call, means Tablestore could
-// not answer for now: one of transientCodes or any 5xx, a timeout, or a
+// not answer for now: one of transientCodes, any 5xx or 429, a timeout, or a
 // connection that could not be made or broke (a refused dial, a reset, a
 // response cut short). A failed condition, an invalid request or a missing
 // table is not.
@@ -120,7 +127,7 @@ func transient(err error) bool {
 	var netErr net.Error
 	switch {
 	case errors.As(err, &otsErr):
-		return transientCodes[otsErr.Code] || otsErr.HttpStatusCode >= 500
+		return transientCodes[otsErr.Code] || otsErr.HttpStatusCode >= 500 || otsErr.HttpStatusCode == 429
 	case errors.As(err, &netErr), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return true
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EPIPE):

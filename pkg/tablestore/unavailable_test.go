@@ -33,6 +33,9 @@ func TestUnavailable(t *testing.T) {
 		{"quota exhausted", failing(tablestoretest.QuotaExhausted), 3},
 		{"timeout", failing(tablestoretest.Timeout), 3},
 		{"server unavailable", failing(tablestoretest.ServerUnavailable), 3},
+		// Throttling the SDK does not resend: Unavailable at once.
+		{"flow control", failing(tablestoretest.FlowControl), 1},
+		{"operation throttled", failing(tablestoretest.OperationThrottled), 1},
 		{"stalled", func(srv *tablestoretest.Server) {
 			for range 3 {
 				srv.DelayNext("GetRow", time.Minute)

@@ -7,6 +7,12 @@ import (
 
 // UserStore keeps accounts. Every write is conditional, so two concurrent
 // registrations cannot create two accounts and no update is lost.
+//
+// A write reports what happened to it even when the network lost the
+// answer to an attempt the service applied and the engine's SDK resent
+// it: the resend's failed condition is success when the record holds the
+// call's own write (this holds for every store interface here; the
+// conformance suite's LostAnswers cases check it on every engine).
 type UserStore interface {
 	// CreateUser stores a new account with Version 1. It returns a Conflict
 	// error if an account with that e-mail address exists.
@@ -33,7 +39,9 @@ type TodoStore interface {
 	// t.Version, then sets t.Version to the new version. It returns NotFound if
 	// the owner has no such todo and Conflict if it changed in between.
 	UpdateTodo(ctx context.Context, t *Todo) error
-	// DeleteTodo removes the owner's todo, or returns a NotFound error.
+	// DeleteTodo removes the owner's todo, or returns a NotFound error. Of
+	// concurrent calls, at least one reports the todo deleted; the others
+	// may report it deleted too, or NotFound.
 	DeleteTodo(ctx context.Context, userID, id string) error
 	// Todos returns one page of the owner's todos, newest first. A page may
 	// hold fewer than q.Limit items only when it is the last one.
@@ -45,7 +53,8 @@ type TodoStore interface {
 type ClaimStore interface {
 	// Claim stores value under key unless an unexpired claim holds the key.
 	// It returns the value that now holds the key and whether this call
-	// stored it.
+	// stored it (true when the holder is this call's own write, whose
+	// answer was lost).
 	Claim(ctx context.Context, key, value string, expires time.Time) (held string, fresh bool, err error)
 	// Release removes a claim, so the key can be claimed again. Releasing a
 	// missing key is not an error.
@@ -66,7 +75,9 @@ type ClaimStore interface {
 // CounterStore keeps atomic counters, on which the budgets of package limit
 // count. Every change is one atomic conditional write, never a read
 // followed by a write, so concurrent callers neither retry nor lose a
-// count.
+// count, and no change is applied twice: an engine never resends a change
+// whose answer was lost, and reads back whether it landed (if it cannot
+// tell, it reports an error, and the change may have counted).
 type CounterStore interface {
 	// AddCount changes the counter under key as one atomic step: v is the
 	// stored count, 0 when there is none or it has expired, raised to floor
