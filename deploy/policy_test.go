@@ -30,34 +30,36 @@ import (
 )
 
 // access is the table access each store method makes, read from
-// pkg/dynamodb and pkg/tablestore: the DynamoDB actions (a conditional write
-// that fails reads the item back) and the Tablestore ones.
+// pkg/dynamodb and pkg/tablestore: the DynamoDB actions and the Tablestore
+// ones. A conditional write whose condition fails reads the record back
+// (GetItem / GetRow) to tell its own earlier attempt, whose answer was lost,
+// from another writer's (pkg/dynamodb/writes.go, pkg/tablestore/writes.go).
 var access = map[string]struct {
 	table       string // the template.yml logical ID of the table
 	dynamo, ots []string
 }{
-	"CreateUser":     {"UsersTable", []string{"PutItem"}, []string{"PutRow"}},
+	"CreateUser":     {"UsersTable", []string{"PutItem", "GetItem"}, []string{"PutRow", "GetRow"}},
 	"User":           {"UsersTable", []string{"GetItem"}, []string{"GetRow"}},
 	"UpdateUser":     {"UsersTable", []string{"PutItem", "GetItem"}, []string{"PutRow", "GetRow"}},
-	"CreateTodo":     {"TodosTable", []string{"PutItem"}, []string{"PutRow"}},
+	"CreateTodo":     {"TodosTable", []string{"PutItem", "GetItem"}, []string{"PutRow", "GetRow"}},
 	"Todo":           {"TodosTable", []string{"GetItem"}, []string{"GetRow"}},
 	"UpdateTodo":     {"TodosTable", []string{"PutItem", "GetItem"}, []string{"PutRow", "GetRow"}},
-	"DeleteTodo":     {"TodosTable", []string{"DeleteItem"}, []string{"DeleteRow"}},
+	"DeleteTodo":     {"TodosTable", []string{"DeleteItem", "GetItem"}, []string{"DeleteRow", "GetRow"}},
 	"Todos":          {"TodosTable", []string{"Query"}, []string{"GetRange"}},
 	"Claim":          {"KeysTable", []string{"PutItem", "GetItem"}, []string{"PutRow", "GetRow"}},
 	"Release":        {"KeysTable", []string{"DeleteItem"}, []string{"DeleteRow"}},
 	"Throttle":       {"KeysTable", []string{"GetItem"}, []string{"GetRow"}},
-	"PutThrottle":    {"KeysTable", []string{"PutItem"}, []string{"PutRow", "GetRow"}},
+	"PutThrottle":    {"KeysTable", []string{"PutItem", "GetItem"}, []string{"PutRow", "GetRow"}},
 	"DeleteThrottle": {"KeysTable", []string{"DeleteItem"}, []string{"DeleteRow"}},
 	"AddCount":       {"KeysTable", []string{"UpdateItem", "GetItem"}, []string{"UpdateRow", "GetRow"}}, // GetItem: Count's read; a failed condition returns the item
-	"Settle":         {"KeysTable", []string{"PutItem"}, []string{"GetRow", "PutRow"}},
+	"Settle":         {"KeysTable", []string{"PutItem", "GetItem"}, []string{"GetRow", "PutRow"}},
 	"DeleteUser":     {"UsersTable", []string{"DeleteItem"}, []string{"DeleteRow"}},
-	"DeleteTodos":    {"TodosTable", []string{"Query", "BatchWriteItem"}, []string{"GetRange", "DeleteRow"}},
-	"CreateSession":  {"SessionsTable", []string{"PutItem", "DeleteItem"}, []string{"PutRow", "DeleteRow"}}, // the delete: a stale generation (alsoAccess)
+	"DeleteTodos":    {"TodosTable", []string{"Query", "BatchWriteItem"}, []string{"GetRange", "BatchWriteRow"}},
+	"CreateSession":  {"SessionsTable", []string{"PutItem", "DeleteItem", "GetItem"}, []string{"PutRow", "DeleteRow", "GetRow"}}, // the delete: a stale generation (alsoAccess)
 	"Session":        {"SessionsTable", []string{"GetItem"}, []string{"GetRow"}},
 	"UpdateSession":  {"SessionsTable", []string{"PutItem", "GetItem"}, []string{"PutRow", "GetRow"}},
 	"DeleteSession":  {"SessionsTable", []string{"DeleteItem"}, []string{"DeleteRow"}},
-	"DeleteSessions": {"SessionsTable", []string{"Query", "BatchWriteItem"}, []string{"GetRange", "DeleteRow"}},
+	"DeleteSessions": {"SessionsTable", []string{"Query", "BatchWriteItem"}, []string{"GetRange", "BatchWriteRow"}},
 }
 
 // alsoAccess is the access a store method makes to a second table:

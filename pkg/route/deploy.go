@@ -50,7 +50,7 @@ var deploys = map[string]Deploy{
 	"login": {Description: "POST /login", Signs: true, Policy: []Grant{
 		{"UsersTable.Arn", []string{"dynamodb:GetItem", "dynamodb:PutItem"}, "PutItem: a rehash, and the owner's alert after too many failures"},
 		{"KeysTable.Arn", []string{"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, "back-off counters and budgets"},
-		{"SessionsTable.Arn", []string{"dynamodb:DeleteItem", "dynamodb:PutItem"}, "a new session; deleted again if the password changed meanwhile (its generation moved)"},
+		{"SessionsTable.Arn", []string{"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"}, "a new session (read back when its answer was lost); deleted again if the password changed meanwhile (its generation moved)"},
 	}},
 	"refresh": {Description: "POST /refresh", Signs: true, Policy: []Grant{
 		{"SessionsTable.Arn", []string{"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"}, "rotation is a conditional put; an ended session is deleted"},
@@ -95,7 +95,7 @@ var deploys = map[string]Deploy{
 		{"KeysTable.Arn", []string{"dynamodb:GetItem", "dynamodb:UpdateItem"}, "the write budget and the list's counter"},
 	}},
 	"todos-delete": {Description: "DELETE /todos/{id}", Policy: []Grant{
-		{"TodosTable.Arn", []string{"dynamodb:DeleteItem"}, ""},
+		{"TodosTable.Arn", []string{"dynamodb:DeleteItem", "dynamodb:GetItem"}, "the todo is read, then deleted on condition of the version read"},
 		{"SessionsTable.Arn", []string{"dynamodb:GetItem"}, "the bearer token's session must still exist"},
 		{"KeysTable.Arn", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, "the write budget and the list's counter"},
 	}},
