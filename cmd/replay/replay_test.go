@@ -173,3 +173,28 @@ func TestNoiseFilter(t *testing.T) {
 		t.Errorf("report:\n%s", out.String())
 	}
 }
+
+// TestNoiseCountsOnEveryRoute: a field learnt as noise on one route (POST's
+// body.updatedAt) is noise on another route whose primary and secondary
+// happened to agree on it (a PATCH answered in one millisecond by both);
+// a field noisy nowhere still counts.
+func TestNoiseCountsOnEveryRoute(t *testing.T) {
+	answer := func(updated, done string) map[string]string {
+		return fields(result{status: 200, header: http.Header{"Content-Type": {"application/json"}},
+			body: []byte(`{"updatedAt":"` + updated + `","done":` + done + `}`)})
+	}
+	post := Entry{Seq: 1, Session: "s-1", Request: Message{Method: "POST", Path: "/todos"}, Answer: Message{Status: 201}}
+	patch := Entry{Seq: 2, Session: "s-1", Request: Message{Method: "PATCH", Path: "/todos/01A"}, Answer: Message{Status: 200}}
+	xs := []exchange{
+		{entry: post, route: routeOf("POST", "/todos"),
+			primary: answer("2026-01-02T10:00:00.100Z", "false"), secondary: answer("2026-01-02T10:00:00.101Z", "false"),
+			candidate: answer("2026-01-02T10:00:00.102Z", "false")},
+		{entry: patch, route: routeOf("PATCH", "/todos/01A"),
+			primary: answer("2026-01-02T10:00:00.200Z", "true"), secondary: answer("2026-01-02T10:00:00.200Z", "true"),
+			candidate: answer("2026-01-02T10:00:00.203Z", "false")},
+	}
+	_, diffs := analyse(xs)
+	if len(diffs) != 1 || diffs[0].Field != "body.done" {
+		t.Fatalf("differences %+v, want only PATCH's body.done", diffs)
+	}
+}
