@@ -6,6 +6,8 @@ import (
 	"math"
 	"time"
 
+	"github.com/oklog/ulid/v2"
+
 	"github.com/todofn/todofn/pkg/todo"
 )
 
@@ -17,9 +19,12 @@ import (
 //     todos and the slots reserved by adds still running. 0 (no counter,
 //     or one expired after counterTTL without a write) means "not counted";
 //   - "todoquota-counted:<owner>" holds when the todos were last counted,
-//     and "todoquota-reserved:<owner>" when the last slot was reserved, in
-//     epoch milliseconds (each write stores at least the time it ran, so
-//     they only grow).
+//     in epoch milliseconds (each write stores at least the time it ran,
+//     so it only grows);
+//   - "todoquota-adding:<owner>" counts the adds between taking a slot and
+//     finishing their write (each enters before it takes a slot and leaves
+//     after its write); it expires settleWindow after its last change, so
+//     an add that crashed in between holds nothing off for longer.
 //
 // An add reserves a slot (one atomic increment up to the quota) before it
 // writes the todo and gives it back when the write surely stored nothing;
@@ -29,11 +34,12 @@ import (
 // quota holds. The count is made by counting the owner's todos (listing
 // their pages) when there is none (a new owner, a counter expired after
 // long idleness, todos from before the quota): the add that finds it
-// missing marks it counted, lists, and adds what it found; adds racing it
-// count on top, so the count can only come out too high. A full count is
+// missing marks it counted, lists, and adds the todos dated before its
+// mark; adds racing it count on top and their todos, dated later, are
+// left out of the listing, so each slot is counted once. A full count is
 // repaired by counting again, at most once per recountEvery and only when
-// no slot was reserved for settleWindow (every add that reserved one has
-// finished, so the listing sees all it stored): it is lowered to the
+// no add is between taking a slot and finishing its write (so the listing
+// sees every todo whose slot the count holds): it is lowered to the
 // listed number only if it did not change while the todos were listed. A
 // delete reads when the todos were last counted before it deletes, and
 // gives its slot back only if they have not been counted again since (that
@@ -52,9 +58,9 @@ const (
 	unbounded = math.MaxInt64 / 2
 )
 
-func quotaKey(userID string) string    { return "todoquota:" + userID }
-func countedKey(userID string) string  { return "todoquota-counted:" + userID }
-func reservedKey(userID string) string { return "todoquota-reserved:" + userID }
+func quotaKey(userID string) string   { return "todoquota:" + userID }
+func countedKey(userID string) string { return "todoquota-counted:" + userID }
+func addingKey(userID string) string  { return "todoquota-adding:" + userID }
 
 func (s *Service) quotaOn() bool { return s.Quota > 0 && s.Throttles != nil }
 
@@ -64,34 +70,63 @@ func (s *Service) quotaExceeded() error {
 }
 
 // reserve takes one slot of the owner's quota, or returns QuotaExceeded.
-func (s *Service) reserve(ctx context.Context, userID string) error {
+// With a slot, the caller calls done once its write has finished (stored,
+// refused or failed): until then a recount, which could not see the todo
+// yet, keeps off.
+func (s *Service) reserve(ctx context.Context, userID string) (done func(), err error) {
 	if !s.quotaOn() {
-		return nil
+		return func() {}, nil
 	}
 	for attempt := 0; ; attempt++ {
 		now := s.now()
 		exp := now.Add(counterTTL)
+		// Entered before the slot is taken: a recount that finds nobody
+		// adding cannot overlap a reservation whose todo is not written
+		// yet, and so cannot free that slot a second time.
+		if err := s.enter(ctx, userID, now); err != nil {
+			return nil, err
+		}
+		done = func() { s.leave(ctx, userID) }
 		n, ok, err := s.Throttles.AddCount(ctx, quotaKey(userID), 1, 0, int64(s.Quota)+1, exp)
 		switch {
 		case err != nil:
-			return err
+			done()
+			return nil, err
 		case ok && n == 1:
-			return s.firstCount(ctx, userID, now)
+			if err := s.firstCount(ctx, userID, now); err != nil {
+				done()
+				return nil, err
+			}
+			return done, nil
 		case ok:
-			return s.stamp(ctx, reservedKey(userID), now)
+			return done, nil
 		}
+		done()
 		// Full: repair a count that drifted too high, once, if it may be.
 		if attempt > 0 {
-			return s.quotaExceeded()
+			return nil, s.quotaExceeded()
 		}
 		lowered, err := s.recount(ctx, userID, n, now)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !lowered {
-			return s.quotaExceeded()
+			return nil, s.quotaExceeded()
 		}
 	}
+}
+
+// enter counts an add that may take a slot of userID's quota; leave
+// uncounts it. The count expires settleWindow after its last change.
+func (s *Service) enter(ctx context.Context, userID string, now time.Time) error {
+	_, _, err := s.Throttles.AddCount(ctx, addingKey(userID), 1, 0, unbounded, now.Add(settleWindow))
+	return err
+}
+
+// leave is best effort: one it fails to make holds recounts off until
+// the count expires.
+func (s *Service) leave(ctx context.Context, userID string) {
+	_, _, _ = s.Throttles.AddCount(context.WithoutCancel(ctx), addingKey(userID), -1, 0, unbounded, s.now().Add(settleWindow))
 }
 
 // firstCount completes a reservation that found the owner's todos not
@@ -100,7 +135,16 @@ func (s *Service) reserve(ctx context.Context, userID string) error {
 // is over the quota.
 func (s *Service) firstCount(ctx context.Context, userID string, now time.Time) error {
 	k, exp := quotaKey(userID), now.Add(counterTTL)
-	m, err := s.countTodos(ctx, userID)
+	// Counted from now on, before the listing: a full count met meanwhile
+	// is not recounted while this count is still being made.
+	if err := s.stamp(ctx, countedKey(userID), now); err != nil {
+		return err
+	}
+	// Only todos from before this add took the marker: the adds that
+	// counted on top of it meanwhile hold their own slots already, and
+	// their todos (dated from their own clock reading, not earlier) are
+	// left out, so none is counted twice.
+	m, err := s.countTodos(ctx, userID, now.UnixMilli())
 	if err != nil {
 		// Uncounted again, unless adds counted on top meanwhile (then the
 		// count stays too low by the todos not listed until it is repaired
@@ -112,14 +156,11 @@ func (s *Service) firstCount(ctx context.Context, userID string, now time.Time) 
 	if err != nil {
 		return err
 	}
-	if err := s.stamp(ctx, countedKey(userID), now); err != nil {
-		return err
-	}
 	if n-1 > int64(s.Quota) {
 		s.release(ctx, userID, nil)
 		return s.quotaExceeded()
 	}
-	return s.stamp(ctx, reservedKey(userID), now)
+	return nil
 }
 
 // recount lists the owner's todos and lowers a full count, which holds
@@ -134,7 +175,7 @@ func (s *Service) recount(ctx context.Context, userID string, full int64, now ti
 	if err := s.stamp(ctx, countedKey(userID), now); err != nil {
 		return false, err
 	}
-	m, err := s.countTodos(ctx, userID)
+	m, err := s.countTodos(ctx, userID, math.MaxInt64)
 	if err != nil {
 		return false, err
 	}
@@ -149,22 +190,24 @@ func (s *Service) recount(ctx context.Context, userID string, full int64, now ti
 }
 
 // mayRecount reports whether a full count may be repaired at now: counted
-// at least recountEvery ago, and no slot reserved for settleWindow.
+// at least recountEvery ago, and no add between taking a slot and
+// finishing its write.
 func (s *Service) mayRecount(ctx context.Context, userID string, now time.Time) (bool, error) {
 	counted, err := s.readStamp(ctx, countedKey(userID))
 	if err != nil {
 		return false, err
 	}
-	reserved, err := s.readStamp(ctx, reservedKey(userID))
+	adding, err := s.readStamp(ctx, addingKey(userID))
 	if err != nil {
 		return false, err
 	}
-	ms := now.UnixMilli()
-	return ms-counted >= recountEvery.Milliseconds() && ms-reserved >= settleWindow.Milliseconds(), nil
+	return now.UnixMilli()-counted >= recountEvery.Milliseconds() && adding == 0, nil
 }
 
-// countTodos lists the owner's todos and returns how many there are.
-func (s *Service) countTodos(ctx context.Context, userID string) (int, error) {
+// countTodos lists the owner's todos and returns how many there are whose
+// ID (a ULID, dated when its add ran) is dated before the epoch millisecond
+// before.
+func (s *Service) countTodos(ctx context.Context, userID string, before int64) (int, error) {
 	n := 0
 	q := todo.TodoQuery{Limit: todo.MaxPageSize}
 	for {
@@ -172,7 +215,11 @@ func (s *Service) countTodos(ctx context.Context, userID string) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		n += len(page.Items)
+		for _, t := range page.Items {
+			if id, err := ulid.ParseStrict(t.ID); err != nil || int64(id.Time()) < before {
+				n++ // an ID that is no ULID counts: too high, never too low
+			}
+		}
 		if page.Next == "" {
 			return n, nil
 		}

@@ -42,9 +42,10 @@ func TestQuota(t *testing.T) {
 func TestQuotaCountsTodosFromBeforeIt(t *testing.T) {
 	f := newFixture(t, 3, limit.Budget{})
 	ctx := context.Background()
-	for i := range 2 { // written before there was a counter
-		now := time.Now()
-		td := &todo.Todo{ID: ulid.Make().String(), UserID: "ann", Title: fmt.Sprint("old ", i), CreatedAt: now, UpdatedAt: now}
+	for i := range 2 { // written before there was a counter, so dated before it
+		then := f.clock.Now().Add(-time.Minute)
+		td := &todo.Todo{ID: ulid.MustNew(ulid.Timestamp(then), ulid.DefaultEntropy()).String(), UserID: "ann",
+			Title: fmt.Sprint("old ", i), CreatedAt: then, UpdatedAt: then}
 		if err := f.store.CreateTodo(ctx, td); err != nil {
 			t.Fatal(err)
 		}

@@ -99,10 +99,12 @@ func (s *Service) Add(ctx context.Context, userID string, in todo.TodoInput, key
 // create stores t in a slot of its owner's quota: the slot is taken before
 // the write and given back when the write surely stored nothing.
 func (s *Service) create(ctx context.Context, t *todo.Todo) error {
-	if err := s.reserve(ctx, t.UserID); err != nil {
+	done, err := s.reserve(ctx, t.UserID)
+	if err != nil {
 		return err
 	}
-	err := s.Todos.CreateTodo(ctx, t)
+	defer done()
+	err = s.Todos.CreateTodo(ctx, t)
 	if err != nil && storedNothing(err) {
 		s.release(ctx, t.UserID, nil)
 	}
