@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -199,6 +200,10 @@ var (
 )
 
 // runFlow is the whole user journey and its error cases.
+func isSignUpNotice(m mailboxtest.Message) bool {
+	return strings.Contains(m.Subject, "tried to sign up")
+}
+
 func runFlow(t *testing.T, s system, appURL string) {
 	ann := "ann.e2e@example.com"
 	want(t, call(t, "POST", s.u("register", "/register"), "", map[string]string{"email": ann, "password": "correct horse", "name": "Ann"}), 202, "")
@@ -314,9 +319,18 @@ func runFlow(t *testing.T, s system, appURL string) {
 	// Signing up again with a verified address: same answer, and its owner
 	// is told.
 	want(t, call(t, "POST", s.u("register", "/register"), "", map[string]string{"email": ann, "password": "attacker pass"}), 202, "")
-	notice := s.mail(t, ann, 2)
-	if !strings.Contains(notice[1].Subject, "tried to sign up") && !strings.Contains(notice[0].Subject, "tried to sign up") {
+	// Mail goes out at least once (a mail whose acceptance the mailer could
+	// not confirm is sent again), so the notice is looked for among the
+	// mails as they arrive, not at a fixed place.
+	var notice []mailboxtest.Message
+	for n := 2; n <= 4 && !slices.ContainsFunc(notice, isSignUpNotice); n++ {
+		notice = s.mail(t, ann, n)
+	}
+	if !slices.ContainsFunc(notice, isSignUpNotice) {
 		t.Fatalf("no notice mail: %+v", notice)
+	}
+	if len(notice) > 2 {
+		t.Logf("ann got %d mails before the notice (a code mail sent twice)", len(notice)-1)
 	}
 	want(t, call(t, "POST", s.u("login", "/login"), "", map[string]string{"email": ann, "password": "attacker pass"}), 401, "invalid_credentials")
 

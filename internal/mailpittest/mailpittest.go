@@ -311,8 +311,11 @@ type apiMessage struct {
 }
 
 func (mp *Mailpit) messages(to string) ([]Message, error) {
-	// GET /api/v1/messages lists summaries, newest first, in pages.
+	// GET /api/v1/messages lists summaries, newest first, in pages. A
+	// message that arrives between two pages pushes the older ones down by
+	// one, so the next page can repeat the last one: each ID counts once.
 	var ids []string
+	seen := map[string]bool{}
 	for start := 0; ; {
 		var page struct {
 			MessagesCount int `json:"messages_count"`
@@ -323,6 +326,10 @@ func (mp *Mailpit) messages(to string) ([]Message, error) {
 			return nil, err
 		}
 		for _, m := range page.Messages {
+			if seen[m.ID] {
+				continue
+			}
+			seen[m.ID] = true
 			if to == "" || slices.ContainsFunc(m.To, func(a apiAddress) bool { return strings.EqualFold(a.Address, to) }) {
 				ids = append(ids, m.ID)
 			}
