@@ -199,11 +199,12 @@ var (
 	linkPattern = regexp.MustCompile(`https?://\S+/verify\?\S+`)
 )
 
-// runFlow is the whole user journey and its error cases.
+// isSignUpNotice reports whether m is the "someone tried to sign up" notice.
 func isSignUpNotice(m mailboxtest.Message) bool {
 	return strings.Contains(m.Subject, "tried to sign up")
 }
 
+// runFlow is the whole user journey and its error cases.
 func runFlow(t *testing.T, s system, appURL string) {
 	ann := "ann.e2e@example.com"
 	want(t, call(t, "POST", s.u("register", "/register"), "", map[string]string{"email": ann, "password": "correct horse", "name": "Ann"}), 202, "")
