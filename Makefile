@@ -71,6 +71,7 @@ build/tools/pack: $(wildcard cmd/pack/*.go)
 generate: ## write functions.mk and web/routes.js from the route table (pkg/route)
 	$(GO) run ./cmd/routes -format make > functions.mk.tmp && mv functions.mk.tmp functions.mk
 	$(GO) run ./cmd/routes -format web > web/routes.js.tmp && mv web/routes.js.tmp web/routes.js
+	$(GO) run ./cmd/weblimits > web/limits.js.tmp && mv web/limits.js.tmp web/limits.js
 
 tools: ## install the test tools: npm packages, Mailpit, the Lambda RIE, staticcheck, Chromium
 	./scripts/install-tools.sh
