@@ -7,9 +7,10 @@
 // startKeeper begins.
 
 import { ApiError } from './api.js';
-import { KEYS } from './constants.js';
+import { CODES } from './limits.js';
 import { RETRY_AFTER, due, refreshDelay, renewChoice } from './renew.js';
 import { adopt, getSession, onSessionChange, renewed, storedSession } from './session.js';
+import { KEYS } from './storage.js';
 
 /** UNAUTHORIZED is thrown after a session that has ended has sent the user to log in. */
 export const UNAUTHORIZED = Symbol('unauthorized');
@@ -117,7 +118,7 @@ async function renewOnce() {
 
 /** refused is true for a 401 that means the token was not taken (not a wrong password). */
 function refused(e) {
-  return e instanceof ApiError && e.status === 401 && e.code !== 'invalid_credentials';
+  return e instanceof ApiError && e.status === 401 && e.code !== CODES.INVALID_CREDENTIALS;
 }
 
 /** renewOrLeave renews, or (the session has ended) calls leave(true) and throws UNAUTHORIZED. */

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 
 import { ApiError } from '../api.js';
-import { KEYS } from '../constants.js';
+import { KEYS } from '../storage.js';
 import { UNAUTHORIZED, authed, keepWith, renew } from '../keeper.js';
 import { LEAD_MAX, LEAD_MIN, due, fromAnswer, refreshDelay, refreshLead, renewChoice, validSession } from '../renew.js';
 import * as session from '../session.js';
