@@ -2,6 +2,7 @@
 // error or a wait, all from the one table in messages.js. This module
 // touches no browser API at import time, so Node can test it.
 
+import { CODES } from './limits.js';
 import { MESSAGES } from './messages.js';
 
 export { MESSAGES };
@@ -113,12 +114,12 @@ export function errorText(lang, err) {
   const dict = MESSAGES[lang] || en;
   const ours = (/^\w+$/.test(err.code) && dict[`error_${err.code}`]) || '';
   const theirs = err.message && !MADE_UP.test(err.message) ? err.message : '';
-  const field = err.code === 'validation_failed' ? fieldText(lang, err.field, theirs) : '';
+  const field = err.code === CODES.VALIDATION_FAILED ? fieldText(lang, err.field, theirs) : '';
   let text;
   if (err.code === 'network') text = translate(lang, 'network');
   else if (err.code === 'off') text = translate(lang, 'featureOff');
   else if (lang === 'zh') text = field || ours || theirs;
-  else text = err.code === 'internal' ? ours : theirs || field || ours;
+  else text = err.code === CODES.INTERNAL ? ours : theirs || field || ours;
   if (!text) text = translate(lang, 'reason_other');
   if (err.retryAfter > 0) text = withWait(lang, text, err.retryAfter);
   return text;
