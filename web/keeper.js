@@ -6,7 +6,7 @@
 // (then its token is used and nothing is sent). Nothing runs at import;
 // startKeeper begins.
 
-import { ApiError } from './api.js';
+import { ApiError, hasFunction } from './api.js';
 import { CODES } from './limits.js';
 import { RETRY_AFTER, due, refreshDelay, renewChoice } from './renew.js';
 import { adopt, getSession, onSessionChange, renewed, storedSession } from './session.js';
@@ -94,6 +94,13 @@ export function renew() {
 }
 
 async function renewOnce() {
+  // Without a refresh URL (see readConfig) a session lasts its access
+  // token's life: until it runs out a renewal gets no answer (the calls go
+  // on with the token), after that the session has ended.
+  if (!hasFunction(client.config, 'refresh')) {
+    if ((getSession()?.expiresAt ?? 0) > Date.now()) throw new ApiError(0, 'off', 'api: config.json has no URL for refresh');
+    return false;
+  }
   // A second round only when another tab stored a newer session while our
   // refresh was refused (it logged in again, say).
   for (let round = 0; round < 2; round++) {
