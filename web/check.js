@@ -1,11 +1,14 @@
 // The checks the forms make before anything is sent, as the API makes
 // them. Pure functions: Node can test them.
 
-import { NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, TITLE_MAX } from './limits.js';
+import { EMAIL_MAX, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, TITLE_MAX } from './limits.js';
 
-/** validEmail is a loose shape check: something@something.tld, no spaces. */
+/**
+ * validEmail is a loose shape check: something@something.tld, no spaces,
+ * at most EMAIL_MAX bytes of UTF-8 (the API counts bytes, as RFC 5321 does).
+ */
 export function validEmail(s) {
-  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s);
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s) && new TextEncoder().encode(s).length <= EMAIL_MAX;
 }
 
 /**

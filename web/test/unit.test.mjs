@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, verify } from 'node:crypto';
 import { describe, test } from 'node:test';
 
-import { passwordProblem, textLength, validName, validTitle } from '../check.js';
-import { MAX_PAGE_SIZE, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, TITLE_MAX } from '../limits.js';
+import { passwordProblem, textLength, validEmail, validName, validTitle } from '../check.js';
+import { EMAIL_MAX, MAX_PAGE_SIZE, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, TITLE_MAX } from '../limits.js';
 import { PAGE_SIZE } from '../state.js';
 import { MESSAGES, errorText, pickLang, translate, waitText, withWait } from '../i18n.js';
 import { decodeQP, decodeWords, linkParams, linkWithCode, parseEml, signToken } from './lib/harness.mjs';
@@ -92,6 +92,15 @@ describe('lengths counted as Go counts them', () => {
     assert.equal(validTitle('x'.repeat(TITLE_MAX)), true);
     assert.equal(validTitle('x'.repeat(TITLE_MAX + 1)), false);
     assert.equal(validTitle(''), false);
+  });
+
+  test(`an address is at most ${EMAIL_MAX} bytes, as the API counts it`, () => {
+    const at = (local) => `${local}@example.com`;
+    const fits = at('a'.repeat(EMAIL_MAX - '@example.com'.length));
+    assert.equal(fits.length, EMAIL_MAX);
+    assert.equal(validEmail(fits), true);
+    assert.equal(validEmail(at('a'.repeat(EMAIL_MAX - '@example.com'.length + 1))), false);
+    assert.equal(validEmail(at('\u00e9'.repeat(EMAIL_MAX / 2))), false, 'é is two bytes');
   });
 
   test(`a name of ${NAME_MAX} emoji passes, one more does not`, () => {
