@@ -2,9 +2,14 @@
 // URL from config.json. The functions and their routes come from routes.js,
 // generated from the Go route table. Every failure is an ApiError.
 
+import { CODES } from './limits.js';
 import { FUNCTIONS } from './routes.js';
 
-/** ApiError is any failed call: the API's error body, or code "network". */
+/**
+ * ApiError is any failed call: the API's error body, or one of the
+ * client's own codes: "network" (the server was not reached) and "off"
+ * (config.json has no URL for the function, see readConfig).
+ */
 export class ApiError extends Error {
   /**
    * @param {number} status HTTP status, 0 when the server was not reached
@@ -41,21 +46,51 @@ export function routePath(fn, method, params = {}) {
 }
 
 /**
- * loadConfig fetches config.json beside index.html and checks it names a
- * URL for every function.
- * @returns {Promise<{functions: Record<string,string>, mailbox?: string}>}
+ * @typedef {{functions: Record<string,string>, mailbox?: string, off: string[]}} Config
+ *   functions holds the http(s) URL (no trailing slash) of each function
+ *   that has one; off lists the functions of routes.js without one, whose
+ *   features the page turns off (see hasFunction).
+ */
+
+/**
+ * readConfig checks the body of config.json: a function without an http(s)
+ * URL is left out and listed in off, so that its feature is turned off
+ * and the rest of the app works (a deployment may leave a function out);
+ * it throws only when no function has a URL, as then nothing can work.
+ * @param {any} body the parsed JSON
+ * @returns {Config}
+ */
+export function readConfig(body) {
+  /** @type {Config} */
+  const cfg = { functions: {}, off: [] };
+  for (const f of Object.keys(FUNCTIONS)) {
+    const u = body?.functions?.[f];
+    if (typeof u === 'string' && /^https?:\/\//.test(u)) cfg.functions[f] = u.replace(/\/+$/, '');
+    else cfg.off.push(f);
+  }
+  if (cfg.off.length === Object.keys(FUNCTIONS).length) throw new Error('config: no function has an http(s) URL');
+  if (typeof body.mailbox === 'string' && /^https?:\/\//.test(body.mailbox)) cfg.mailbox = body.mailbox;
+  return cfg;
+}
+
+/**
+ * hasFunction is true when config has a URL for fn, so its feature is on.
+ * @param {{functions: Record<string,string>}} config
+ * @param {string} fn
+ */
+export function hasFunction(config, fn) {
+  return Object.hasOwn(config.functions, fn);
+}
+
+/**
+ * loadConfig fetches config.json beside index.html and reads it (see
+ * readConfig).
+ * @returns {Promise<Config>}
  */
 export async function loadConfig() {
   const res = await fetch('config.json', { cache: 'no-store', credentials: 'same-origin' });
   if (!res.ok) throw new Error(`config: GET config.json: HTTP ${res.status}`);
-  const cfg = await res.json();
-  for (const f of Object.keys(FUNCTIONS)) {
-    const u = cfg?.functions?.[f];
-    if (typeof u !== 'string' || !/^https?:\/\//.test(u)) throw new Error(`config: functions.${f} is not an http(s) URL`);
-    cfg.functions[f] = u.replace(/\/+$/, '');
-  }
-  if (cfg.mailbox != null && (typeof cfg.mailbox !== 'string' || !/^https?:\/\//.test(cfg.mailbox))) delete cfg.mailbox;
-  return cfg;
+  return readConfig(await res.json());
 }
 
 /**
@@ -77,9 +112,9 @@ export function newKey() {
  * @param {number} status
  */
 export function statusCode(status) {
-  if (status === 429) return 'rate_limited';
-  if (status === 503) return 'unavailable';
-  return status >= 500 ? 'internal' : 'invalid_request';
+  if (status === 429) return CODES.RATE_LIMITED;
+  if (status === 503) return CODES.UNAVAILABLE;
+  return status >= 500 ? CODES.INTERNAL : CODES.INVALID_REQUEST;
 }
 
 /** Client calls the API for one configuration and (optionally) one token. */
@@ -100,6 +135,7 @@ export class Client {
    *   headers?: Record<string,string>}} [opts]
    */
   async call(fn, method, opts = {}) {
+    if (!hasFunction(this.config, fn)) throw new ApiError(0, 'off', `api: config.json has no URL for ${fn}`);
     const query = opts.query ? `?${opts.query}` : '';
     const url = this.config.functions[fn] + routePath(fn, method, opts.params) + query;
     const headers = { Accept: 'application/json', ...opts.headers };

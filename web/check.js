@@ -1,11 +1,14 @@
 // The checks the forms make before anything is sent, as the API makes
 // them. Pure functions: Node can test them.
 
-import { PASSWORD_MAX, PASSWORD_MIN, TITLE_MAX } from './constants.js';
+import { EMAIL_MAX, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, TITLE_MAX } from './limits.js';
 
-/** validEmail is a loose shape check: something@something.tld, no spaces. */
+/**
+ * validEmail is a loose shape check: something@something.tld, no spaces,
+ * at most EMAIL_MAX bytes of UTF-8 (the API counts bytes, as RFC 5321 does).
+ */
 export function validEmail(s) {
-  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s);
+  return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s) && new TextEncoder().encode(s).length <= EMAIL_MAX;
 }
 
 /**
@@ -18,23 +21,34 @@ export function passwordLength(s) {
 }
 
 /**
- * passwordProblem is why a password will be refused for its length:
- * "short" (under 12 characters), "long" (over 128), or "" when it is
- * fine. Any characters are allowed; whether it is a common password only
- * the API knows.
+ * passwordProblem is the message key (messages.js) for why a password will
+ * be refused for its length: "passwordShort" (under PASSWORD_MIN
+ * characters), "passwordLong" (over PASSWORD_MAX), or "" when it is fine.
+ * Any characters are allowed; whether it is a common password only the API
+ * knows (its answer shows as passwordCommon, see i18n.js).
  * @param {string} s
- * @returns {''|'short'|'long'}
+ * @returns {''|'passwordShort'|'passwordLong'}
  */
 export function passwordProblem(s) {
   const n = passwordLength(s);
-  if (n < PASSWORD_MIN) return 'short';
-  if (n > PASSWORD_MAX) return 'long';
+  if (n < PASSWORD_MIN) return 'passwordShort';
+  if (n > PASSWORD_MAX) return 'passwordLong';
   return '';
 }
 
-/** validPassword is true for 12 to 128 characters (see passwordProblem). */
+/** validPassword is true for PASSWORD_MIN to PASSWORD_MAX characters (see passwordProblem). */
 export function validPassword(s) {
   return passwordProblem(s) === '';
+}
+
+/**
+ * textLength counts characters as Go's utf8.RuneCountInString does: code
+ * points, so an emoji is one (a UTF-16 surrogate pair, two to String's
+ * length). A lone surrogate counts one; Go sees it as U+FFFD, also one.
+ * @param {string} s
+ */
+export function textLength(s) {
+  return [...s].length;
 }
 
 /** validCode is true for exactly 6 digits (spaces already removed). */
@@ -42,9 +56,19 @@ export function validCode(s) {
   return /^[0-9]{6}$/.test(s);
 }
 
-/** validTitle is true for a trimmed title of 1 to 500 characters. */
+/**
+ * validTitle is true for a trimmed title of 1 to TITLE_MAX characters,
+ * counted as the API counts them (textLength). No maxlength attribute can
+ * make this check: the browser counts UTF-16 units there.
+ */
 export function validTitle(s) {
-  return s.length > 0 && s.length <= TITLE_MAX;
+  const n = textLength(s);
+  return n > 0 && n <= TITLE_MAX;
+}
+
+/** validName is true for a trimmed name of at most NAME_MAX characters (textLength). */
+export function validName(s) {
+  return textLength(s) <= NAME_MAX;
 }
 
 /**

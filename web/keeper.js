@@ -6,10 +6,11 @@
 // (then its token is used and nothing is sent). Nothing runs at import;
 // startKeeper begins.
 
-import { ApiError } from './api.js';
-import { KEYS } from './constants.js';
+import { ApiError, hasFunction } from './api.js';
+import { CODES } from './limits.js';
 import { RETRY_AFTER, due, refreshDelay, renewChoice } from './renew.js';
 import { adopt, getSession, onSessionChange, renewed, storedSession } from './session.js';
+import { KEYS } from './storage.js';
 
 /** UNAUTHORIZED is thrown after a session that has ended has sent the user to log in. */
 export const UNAUTHORIZED = Symbol('unauthorized');
@@ -93,6 +94,13 @@ export function renew() {
 }
 
 async function renewOnce() {
+  // Without a refresh URL (see readConfig) a session lasts its access
+  // token's life: until it runs out a renewal gets no answer (the calls go
+  // on with the token), after that the session has ended.
+  if (!hasFunction(client.config, 'refresh')) {
+    if ((getSession()?.expiresAt ?? 0) > Date.now()) throw new ApiError(0, 'off', 'api: config.json has no URL for refresh');
+    return false;
+  }
   // A second round only when another tab stored a newer session while our
   // refresh was refused (it logged in again, say).
   for (let round = 0; round < 2; round++) {
@@ -117,7 +125,7 @@ async function renewOnce() {
 
 /** refused is true for a 401 that means the token was not taken (not a wrong password). */
 function refused(e) {
-  return e instanceof ApiError && e.status === 401 && e.code !== 'invalid_credentials';
+  return e instanceof ApiError && e.status === 401 && e.code !== CODES.INVALID_CREDENTIALS;
 }
 
 /** renewOrLeave renews, or (the session has ended) calls leave(true) and throws UNAUTHORIZED. */

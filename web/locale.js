@@ -3,9 +3,8 @@
 // import, and remembered by toggleLang.
 
 import { ApiError } from './api.js';
-import { KEYS } from './constants.js';
 import { errorText, pickLang, translate } from './i18n.js';
-import { safeGet, safeSet } from './storage.js';
+import { KEYS, safeGet, safeSet } from './storage.js';
 
 /** @type {'en'|'zh'} */
 let lang = 'en';

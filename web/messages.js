@@ -1,6 +1,11 @@
-// The app's text in English and in Chinese: the labels, headings and
-// sentences of every page, by key (translate in i18n.js picks one). No
-// imports and no browser API, so Node can test it.
+// The app's one table of text, in English and in Chinese: the labels,
+// headings and sentences of every page, the sentence for each of the API's
+// error codes (error_<code>), and for a refused field (field_<name>), by
+// key; translate and errorText in i18n.js pick one. The numbers in it come
+// from limits.js, generated from Go, never typed here. No browser API, so
+// Node can test it.
+
+import { NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, TITLE_MAX } from './limits.js';
 
 const en = {
   appName: 'Todos',
@@ -20,7 +25,7 @@ const en = {
   newTodo: 'New todo',
   title: 'Title',
   optional: 'Optional.',
-  passwordHint: '12 to 128 characters. Avoid common passwords.',
+  passwordHint: `${PASSWORD_MIN} to ${PASSWORD_MAX} characters. Avoid common passwords.`,
   codeHint: 'The 6 digits from the mail.',
 
   signup: 'Sign up',
@@ -72,11 +77,14 @@ const en = {
   // Client-side checks, before anything is sent.
   needEmail: 'Enter your e-mail address.',
   badEmail: 'Enter a valid e-mail address, like name@example.com.',
-  passwordShort: 'The password is too short: use at least 12 characters.',
-  passwordLong: 'The password is too long: use at most 128 characters.',
+  passwordShort: `The password is too short: use at least ${PASSWORD_MIN} characters.`,
+  passwordLong: `The password is too long: use at most ${PASSWORD_MAX} characters.`,
+  // The API refuses a password on its list of common ones with a sentence
+  // that says "common" (see fieldText in i18n.js).
+  passwordCommon: 'This password is too common and easy to guess. Choose one that is not common.',
   needPassword: 'Enter your password.',
   badCode: 'The code is the 6 digits from the mail.',
-  badTitle: 'A todo needs a title of 1 to 500 characters.',
+  badTitle: `A todo needs a title of 1 to ${TITLE_MAX} characters.`,
   retryAfter: 'Try again in {wait}.',
   waitSecond: '1 second',
   waitSeconds: '{n} seconds',
@@ -119,6 +127,40 @@ const en = {
   noConfig: 'The app is not set up: config.json is missing or invalid.',
   // The client's own failure (code "network"): the server was not reached.
   network: 'Could not reach the server. Check your connection and try again.',
+  // A feature whose function has no URL in config.json (see loadConfig).
+  featureOff: 'This is not available here: the app is set up without it.',
+  featureOffTitle: 'Not available',
+  featureOffLink: '{what} (not available here)',
+  backToStart: 'Back to the start',
+
+  // The API's error codes (error_<code>, for exactly the codes of
+  // ERROR_CODES in routes.js). English keeps the API's own style; it shows
+  // when the API sent no sentence of its own, and always for "internal".
+  error_invalid_request: 'The request could not be read. Check what you typed and try again.',
+  error_validation_failed: 'A value is not acceptable. Check what you typed and try again.',
+  error_invalid_cursor: 'The list has changed; reload the page to start again from the first page.',
+  error_unsupported_media_type: 'The request was not sent in a format the server accepts.',
+  error_payload_too_large: 'That is too long.',
+  error_method_not_allowed: 'That action is not allowed here.',
+  error_not_found: 'The todo is not there any more; it may have been deleted.',
+  error_unauthorized: 'Your session has expired. Please log in again.',
+  error_invalid_credentials: 'The e-mail address or password is wrong.',
+  error_email_not_verified: 'Verify your e-mail address first: use the code we mailed you.',
+  error_invalid_code: 'The code is wrong or has expired. Sign up again to get a new one.',
+  error_rate_limited: 'Too many attempts. Try again later.',
+  error_conflict: 'The todo is being changed by another request; try again.',
+  error_quota_exceeded: 'Your list is full; delete some todos to add more.',
+  error_idempotency_key_reused: 'This add clashed with an earlier one; add the todo again.',
+  error_unavailable: 'The server is busy; try again in a moment.',
+  error_internal: 'Something went wrong on our side. Try again in a moment.',
+
+  // validation_failed by the field it names (field_<name>): in Chinese
+  // always, in English when the API sent no sentence.
+  field_email: 'Enter a valid e-mail address.',
+  field_password: `Use ${PASSWORD_MIN} to ${PASSWORD_MAX} characters.`,
+  field_name: `The name is too long (at most ${NAME_MAX} characters) or has a character that is not allowed.`,
+  field_title: `A todo needs a title of 1 to ${TITLE_MAX} characters.`,
+  field_code: 'The code is the 6 digits from the mail.',
 };
 
 const zh = {
@@ -139,7 +181,7 @@ const zh = {
   newTodo: '新待办',
   title: '标题',
   optional: '选填。',
-  passwordHint: '12 到 128 个字符。请避免使用常见密码。',
+  passwordHint: `${PASSWORD_MIN} 到 ${PASSWORD_MAX} 个字符。请避免使用常见密码。`,
   codeHint: '邮件里的 6 位数字。',
 
   signup: '注册',
@@ -190,11 +232,12 @@ const zh = {
 
   needEmail: '请输入邮箱地址。',
   badEmail: '请输入有效的邮箱地址，例如 name@example.com。',
-  passwordShort: '密码太短：请至少使用 12 个字符。',
-  passwordLong: '密码太长：最多可用 128 个字符。',
+  passwordShort: `密码太短：请至少使用 ${PASSWORD_MIN} 个字符。`,
+  passwordLong: `密码太长：最多可用 ${PASSWORD_MAX} 个字符。`,
+  passwordCommon: '这个密码太常见，很容易被猜到。请换一个不常见的密码。',
   needPassword: '请输入密码。',
   badCode: '验证码是邮件里的 6 位数字。',
-  badTitle: '待办标题需为 1 到 500 个字符。',
+  badTitle: `待办标题需为 1 到 ${TITLE_MAX} 个字符。`,
   retryAfter: '请在 {wait}后重试。',
   waitSecond: '1 秒',
   waitSeconds: '{n} 秒',
@@ -236,7 +279,35 @@ const zh = {
   loggedOutEverywhere: '您已在所有设备上退出登录。',
   noConfig: '应用尚未配置：缺少 config.json 或其内容无效。',
   network: '无法连接服务器。请检查网络后重试。',
+  featureOff: '此处无法使用该功能：应用的配置中没有它。',
+  featureOffTitle: '暂不可用',
+  featureOffLink: '{what}（此处不可用）',
+  backToStart: '返回首页',
+
+  error_invalid_request: '请求无效，请检查输入后重试。',
+  error_validation_failed: '输入的内容无效，请检查后重试。',
+  error_invalid_cursor: '列表已变化，请刷新页面。',
+  error_unsupported_media_type: '请求格式不受支持。',
+  error_payload_too_large: '内容太长了。',
+  error_method_not_allowed: '此处不允许该操作。',
+  error_not_found: '找不到该待办，它可能已被删除。',
+  error_unauthorized: '登录已过期，请重新登录。',
+  error_invalid_credentials: '邮箱或密码不正确。',
+  error_email_not_verified: '邮箱尚未验证。请打开邮件中的链接，或输入验证码。',
+  error_invalid_code: '验证码不正确或已过期。',
+  error_rate_limited: '操作过于频繁，请稍后再试。',
+  error_conflict: '该待办正被其他操作修改，请重试。',
+  error_quota_exceeded: '待办数量已达上限，请先删除一些再添加。',
+  error_idempotency_key_reused: '请求冲突，请重新添加。',
+  error_unavailable: '服务器繁忙，请稍后再试。',
+  error_internal: '服务器出错了，请稍后重试。',
+
+  field_email: '请输入有效的邮箱地址。',
+  field_password: `密码需为 ${PASSWORD_MIN} 到 ${PASSWORD_MAX} 个字符。`,
+  field_name: `名字太长（最多 ${NAME_MAX} 个字符）或含有不允许的字符。`,
+  field_title: `待办标题需为 1 到 ${TITLE_MAX} 个字符。`,
+  field_code: '验证码是邮件里的 6 位数字。',
 };
 
-/** The text of every language, by tag; both have the same keys. */
+/** The text of every language, by tag; both have the same keys (a test checks). */
 export const MESSAGES = { en, zh };

@@ -2,6 +2,7 @@
 // the page frame. Nothing runs at import; startRouter begins listening (and
 // keeping the session, see keeper.js).
 
+import { routeOff, turnOffLinks, viewOff } from './features.js';
 import { authed, startKeeper } from './keeper.js';
 import { endSession, getSession, lapsed } from './session.js';
 import { t } from './locale.js';
@@ -126,6 +127,7 @@ async function logOut(everywhere) {
 /** drawFrame redraws the page frame for the current hash. */
 export function drawFrame() {
   drawChrome(parseHash(location.hash).path, logOut);
+  if (ctx) turnOffLinks(document.body, ctx.config);
 }
 
 /**
@@ -140,7 +142,8 @@ export function render(keep = false) {
   const app = /** @type {HTMLElement} */ (document.getElementById('app'));
   const typed = keep ? typedValues(app) : null;
   drawFrame();
-  const view = ROUTES[path](ctx, params, path);
+  const view = routeOff(ctx.config, path) ? viewOff() : ROUTES[path](ctx, params, path);
+  turnOffLinks(view.el, ctx.config);
   app.replaceChildren(view.el);
   document.title = `${view.title} · ${t('appName')}`;
   if (typed) return restoreTyped(typed);

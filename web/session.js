@@ -5,9 +5,8 @@
 // current session and the API client's token; keeper.js renews it. It
 // touches storage only when called, never at import.
 
-import { KEYS } from './constants.js';
 import { fromAnswer, renewable, validSession } from './renew.js';
-import { readJSON, safeGet, safeSet } from './storage.js';
+import { KEYS, readJSON, safeGet, safeSet } from './storage.js';
 
 /** @typedef {import('./renew.js').Session} Session */
 

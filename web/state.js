@@ -18,6 +18,13 @@
  */
 
 /**
+ * PAGE_SIZE is how many todos one GET /todos asks for (the list route's
+ * `limit`): the page's own choice, a short list to scroll; a unit test
+ * checks it is one the API accepts (1 to MAX_PAGE_SIZE of limits.js).
+ */
+export const PAGE_SIZE = 20;
+
+/**
  * emptyList is the state before anything is loaded.
  * @param {string} [owner]
  * @returns {ListState}

@@ -3,6 +3,17 @@
 // no browser API at import time; callers pass the store.
 
 /**
+ * Storage keys. The session lives in localStorage (shared by the tabs, see
+ * session.js), the drafts and the remembered address in sessionStorage.
+ */
+export const KEYS = Object.freeze({
+  session: 'todofn.session', // localStorage: {token, expiresAt, lifetime, refreshToken, refreshExpiresAt, user}
+  drafts: 'todofn.drafts', // {userId, newTodo, pendingAdd, edit}
+  email: 'todofn.email', // the address last signed up or logged in with
+  lang: 'todofn.lang', // localStorage: "en" or "zh"
+});
+
+/**
  * safeGet returns store's value for key, or null.
  * @param {Storage} store
  * @param {string} key

@@ -1,18 +1,28 @@
-// The error messages in web/i18n.js against the generated table of error
-// codes in web/routes.js: every code the API can answer with has a sentence
-// in both languages, and there is no sentence for a code it cannot send.
+// The error messages of the one table (web/messages.js, error_<code>)
+// against the generated table of error codes in web/routes.js: every code
+// the API can answer with has a sentence in both languages, and there is no
+// sentence for a code it cannot send.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { ERROR_MESSAGES, LANGS, errorText } from '../i18n.js';
+import { LANGS, MESSAGES, errorText } from '../i18n.js';
+import { CODES } from '../limits.js';
 import { ERROR_CODES } from '../routes.js';
 
 const CJK = /[\u4e00-\u9fff]/;
 
+/** ERROR_MESSAGES is the error_<code> part of the table, by language and code. */
+const ERROR_MESSAGES = Object.fromEntries(Object.entries(MESSAGES).map(([lang, dict]) => [lang,
+  Object.fromEntries(Object.entries(dict).filter(([k]) => k.startsWith('error_')).map(([k, v]) => [k.slice(6), v]))]));
+
 describe('error messages by ERROR_CODES', () => {
   test('i18n has error messages for exactly the languages it speaks', () => {
     assert.deepEqual(Object.keys(ERROR_MESSAGES).sort(), [...LANGS].sort());
+  });
+
+  test('the generated CODES of limits.js are the codes of routes.js', () => {
+    assert.deepEqual(Object.values(CODES), [...ERROR_CODES]);
   });
 
   for (const code of ERROR_CODES) {

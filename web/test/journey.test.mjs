@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 
-import { PAGE_SIZE } from '../constants.js';
+import { PAGE_SIZE } from '../state.js';
 import { MESSAGES, errorText } from '../i18n.js';
 import { parseHash } from '../router.js';
 import { useBrowser } from './lib/browser.mjs';

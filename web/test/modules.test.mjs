@@ -5,8 +5,11 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 
-import { ApiError, Client, routePath } from '../api.js';
+import { ApiError, Client, hasFunction, readConfig, routePath } from '../api.js';
 import { passwordLength, passwordProblem, validCode, validEmail, validPassword, validTitle, verifyLink } from '../check.js';
+import { NEEDS, routeOff } from '../features.js';
+import { MESSAGES, errorText } from '../i18n.js';
+import { PASSWORD_MAX, PASSWORD_MIN, TITLE_MAX } from '../limits.js';
 import { decide, parseHash, ROUTES } from '../router.js';
 import { FUNCTIONS } from '../routes.js';
 
@@ -187,24 +190,24 @@ describe('router', () => {
 test('form checks', () => {
   assert.ok(validEmail('ann@example.com'));
   for (const bad of ['', 'ann', 'ann@example', 'a n@example.com', '@example.com']) assert.ok(!validEmail(bad), bad);
-  assert.ok(validPassword('x'.repeat(12)) && validPassword('x'.repeat(128)));
-  assert.ok(!validPassword('x'.repeat(11)) && !validPassword('x'.repeat(129)));
+  assert.ok(validPassword('x'.repeat(PASSWORD_MIN)) && validPassword('x'.repeat(PASSWORD_MAX)));
+  assert.ok(!validPassword('x'.repeat(PASSWORD_MIN - 1)) && !validPassword('x'.repeat(PASSWORD_MAX + 1)));
   assert.ok(validCode('012345'));
   for (const bad of ['12345', '1234567', '12345a', '']) assert.ok(!validCode(bad), bad);
-  assert.ok(validTitle('a') && validTitle('x'.repeat(500)));
-  assert.ok(!validTitle('') && !validTitle('x'.repeat(501)));
+  assert.ok(validTitle('a') && validTitle('x'.repeat(TITLE_MAX)));
+  assert.ok(!validTitle('') && !validTitle('x'.repeat(TITLE_MAX + 1)));
 });
 
 describe('password check', () => {
   const cases = [
-    { name: 'empty', pw: '', want: 'short' },
-    { name: '11 characters', pw: 'abcdefghijk', want: 'short' },
+    { name: 'empty', pw: '', want: 'passwordShort' },
+    { name: '11 characters', pw: 'abcdefghijk', want: 'passwordShort' },
     { name: '12 characters', pw: 'abcdefghijkl', want: '' },
     { name: 'spaces and any characters count, no composition rules', pw: 'correct horse', want: '' },
     { name: 'all digits is fine for the length', pw: '123456789012', want: '' },
     { name: '128 characters', pw: 'x'.repeat(128), want: '' },
-    { name: '129 characters', pw: 'x'.repeat(129), want: 'long' },
-    { name: 'an emoji is one character', pw: '🔑'.repeat(11), want: 'short' },
+    { name: '129 characters', pw: 'x'.repeat(129), want: 'passwordLong' },
+    { name: 'an emoji is one character', pw: '🔑'.repeat(11), want: 'passwordShort' },
     { name: '12 emoji', pw: '🔑'.repeat(12), want: '' },
     { name: '128 emoji (256 UTF-16 units)', pw: '🔑'.repeat(128), want: '' },
     { name: 'CJK', pw: '我的密码是一只很长的猫咪', want: '' },
@@ -218,5 +221,53 @@ describe('password check', () => {
     assert.equal(passwordLength('e\u0301'), 1, 'e + combining acute composes to é');
     assert.equal(passwordLength('👍🏽'), 2);
     assert.equal(passwordLength('ﬁ'), 2);
+  });
+});
+
+describe('a function without a URL turns its feature off, not the app', () => {
+  const all = Object.fromEntries(Object.keys(FUNCTIONS).map((f) => [f, `https://${f}.example.com/`]));
+
+  test('readConfig keeps the URLs it has and lists the functions without one', () => {
+    const body = { functions: { ...all, 'password-forgot': undefined, 'account-delete': 'ftp://x' }, mailbox: 'http://m/' };
+    const cfg = readConfig(body);
+    assert.deepEqual(cfg.off, ['password-forgot', 'account-delete']);
+    assert.equal(cfg.functions.login, 'https://login.example.com');
+    assert.equal(hasFunction(cfg, 'login'), true);
+    assert.equal(hasFunction(cfg, 'password-forgot'), false);
+    assert.equal(cfg.mailbox, 'http://m/');
+    assert.deepEqual(readConfig({ functions: all }).off, []);
+  });
+
+  test('readConfig refuses a config where no function has a URL', () => {
+    assert.throws(() => readConfig({ functions: {} }), /no function has an http\(s\) URL/);
+    assert.throws(() => readConfig({}), /no function/);
+  });
+
+  test('calling a function that is off fails as code "off", without a request', async () => {
+    const realFetch = globalThis.fetch;
+    let calls = 0;
+    globalThis.fetch = async () => { calls++; throw new Error('no request expected'); };
+    try {
+      const cfg = readConfig({ functions: { ...all, 'password-forgot': '' } });
+      const err = await new Client(cfg).forgotPassword('a@b.cd').catch((e) => e);
+      assert.ok(err instanceof ApiError);
+      assert.equal(err.code, 'off');
+      assert.equal(calls, 0);
+      assert.equal(errorText('en', err), MESSAGES.en.featureOff);
+      assert.equal(errorText('zh', err), MESSAGES.zh.featureOff);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+  });
+
+  test('NEEDS names routes of the router and functions of routes.js', () => {
+    for (const [route, fn] of Object.entries(NEEDS)) {
+      assert.ok(Object.hasOwn(ROUTES, route), route);
+      assert.ok(Object.hasOwn(FUNCTIONS, fn), fn);
+    }
+    const cfg = readConfig({ functions: { ...all, 'password-forgot': '' } });
+    assert.equal(routeOff(cfg, 'forgot'), true);
+    assert.equal(routeOff(cfg, 'login'), false);
+    assert.equal(routeOff(cfg, 'forgot-sent'), false, 'a page that calls nothing stays on');
   });
 });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 
 import { ApiError } from '../api.js';
-import { KEYS } from '../constants.js';
+import { KEYS } from '../storage.js';
 import { UNAUTHORIZED, authed, keepWith, renew } from '../keeper.js';
 import { LEAD_MAX, LEAD_MIN, due, fromAnswer, refreshDelay, refreshLead, renewChoice, validSession } from '../renew.js';
 import * as session from '../session.js';
@@ -80,7 +80,7 @@ function setup() {
     globalThis.localStorage = new MemoryStorage();
     globalThis.sessionStorage = new MemoryStorage();
     ctx.left = [];
-    ctx.client = { token: '', refreshes: [], answer: null,
+    ctx.client = { token: '', refreshes: [], answer: null, config: { functions: { refresh: 'https://refresh.example.com' } },
       async refresh(rt) {
         this.refreshes.push(rt);
         await new Promise((r) => setTimeout(r, 5));
@@ -176,6 +176,17 @@ describe('keeper', () => {
     assert.deepEqual(ctx.client.refreshes, ['rt-u1']);
     assert.equal(ctx.client.token, 'tok-2');
     assert.equal(session.storedSession().refreshToken, 'rt-2');
+  });
+
+  test('without a refresh URL the session lasts its token: no renewal while it is good, ended after', async () => {
+    ctx.client.config = { functions: {} };
+    session.startSession(login('u1', 60));
+    await assert.rejects(renew(), (e) => e instanceof ApiError && e.code === 'off');
+    assert.deepEqual(ctx.client.refreshes, [], 'nothing sent');
+    assert.ok(session.getSession(), 'the session goes on while its token is good');
+    session.startSession(login('u1', -1));
+    assert.equal(await renew(), false, 'a run-out token cannot be renewed: the session has ended');
+    assert.deepEqual(ctx.client.refreshes, []);
   });
 
   test('renew takes the token another tab stored, sending nothing', async () => {

@@ -105,3 +105,35 @@ test('api.js takes its functions from routes.js', async () => {
   assert.match(src, /import \{[^}]*\bFUNCTIONS\b[^}]*\} from '\.\/routes\.js'/);
   assert.doesNotMatch(src, /'todos-list',\s*'todos-add'/, 'a hard-coded function list is back');
 });
+
+test('every view submits through form.js, with no submit skeleton of its own', async () => {
+  // A form's listener may sit in another module of the same page (the edit
+  // form of todo-item.js is submitted by todos.js): count over all views.
+  let forms = 0;
+  let helped = 0;
+  for (const file of files.filter((f) => f.includes(`${path.sep}views${path.sep}`))) {
+    const name = path.relative(WEB, file);
+    const src = await readFile(file, 'utf8');
+    assert.doesNotMatch(src, /\b(?:busy|clearError|showError)\(/, `${name} handles busy or errors itself`);
+    forms += (src.match(/h\('form'/g) || []).length;
+    helped += (src.match(/onsubmit: submitter\(|submitForm\(/g) || []).length;
+  }
+  assert.ok(forms >= 8, `${forms} forms found`);
+  assert.equal(helped, forms, `${forms} forms, ${helped} submitted through form.js`);
+});
+
+test('limits and error codes come from the generated limits.js, never typed by hand', async () => {
+  const { ERROR_CODES } = await import('../routes.js');
+  const generated = ['limits.js', 'routes.js'];
+  for (const file of files.filter((f) => !generated.includes(path.relative(WEB, f)))) {
+    const name = path.relative(WEB, file);
+    const src = (await readFile(file, 'utf8')).replace(/\/\/.*|\/\*[\s\S]*?\*\//g, '');
+    for (const code of ERROR_CODES) {
+      const typed = src.replaceAll(`Symbol('${code}')`, '').includes(`'${code}'`);
+      assert.ok(!typed, `${name} types the error code '${code}': use CODES of limits.js`);
+    }
+    // maxlength counts UTF-16 units, the API code points: only the 6-digit code may have one.
+    for (const m of src.matchAll(/maxlength: ([^,}]+)/g)) assert.equal(m[1].trim(), '6', `${name}: maxlength: ${m[1]}`);
+    assert.doesNotMatch(src, /constants\.js/, `${name} imports constants.js`);
+  }
+});

@@ -5,7 +5,9 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, verify } from 'node:crypto';
 import { describe, test } from 'node:test';
 
-import { PAGE_SIZE, PASSWORD_MAX, PASSWORD_MIN } from '../constants.js';
+import { passwordProblem, textLength, validEmail, validName, validTitle } from '../check.js';
+import { EMAIL_MAX, MAX_PAGE_SIZE, NAME_MAX, PASSWORD_MAX, PASSWORD_MIN, TITLE_MAX } from '../limits.js';
+import { PAGE_SIZE } from '../state.js';
 import { MESSAGES, errorText, pickLang, translate, waitText, withWait } from '../i18n.js';
 import { decodeQP, decodeWords, linkParams, linkWithCode, parseEml, signToken } from './lib/harness.mjs';
 
@@ -49,7 +51,7 @@ describe('i18n', () => {
     assert.equal(translate('en', 'no-such-key'), 'no-such-key');
   });
 
-  test('the password texts name the limits of constants.js', () => {
+  test('the password texts name the limits of limits.js', () => {
     for (const lang of ['en', 'zh']) {
       const m = MESSAGES[lang];
       for (const k of ['passwordHint', 'passwordShort']) assert.ok(m[k].includes(String(PASSWORD_MIN)), `${lang}.${k}`);
@@ -57,11 +59,63 @@ describe('i18n', () => {
     }
     const zh = errorText('zh', { code: 'validation_failed', field: 'password', message: 'Use at most 128 characters.' });
     assert.ok(zh.includes(`${PASSWORD_MIN} 到 ${PASSWORD_MAX}`), zh);
-    assert.equal(MESSAGES.en.passwordHint, '12 to 128 characters. Avoid common passwords.');
+    assert.equal(MESSAGES.en.passwordHint, `${PASSWORD_MIN} to ${PASSWORD_MAX} characters. Avoid common passwords.`);
+  });
+
+  test('no text types a limit by hand: every number of limits.js in the table comes from it', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const src = await readFile(new URL('../messages.js', import.meta.url), 'utf8');
+    for (const n of [TITLE_MAX, PASSWORD_MIN, PASSWORD_MAX, NAME_MAX]) {
+      assert.doesNotMatch(src, new RegExp(`(?<![\\w$])${n}(?!\\d)`), `messages.js types ${n}`);
+    }
+    assert.ok(MESSAGES.en.badTitle.includes(String(TITLE_MAX)) && MESSAGES.zh.badTitle.includes(String(TITLE_MAX)));
   });
 
   test('the page size is one the list route accepts', () => {
-    assert.ok(Number.isInteger(PAGE_SIZE) && PAGE_SIZE >= 1 && PAGE_SIZE <= 100, String(PAGE_SIZE));
+    assert.ok(Number.isInteger(PAGE_SIZE) && PAGE_SIZE >= 1 && PAGE_SIZE <= MAX_PAGE_SIZE, String(PAGE_SIZE));
+  });
+});
+
+describe('lengths counted as Go counts them', () => {
+  const emoji = '\u{1F600}'; // one code point, two UTF-16 units
+
+  test('textLength counts code points, as utf8.RuneCountInString does', () => {
+    assert.equal(textLength(emoji), 1);
+    assert.equal(emoji.length, 2);
+    assert.equal(textLength('a\u{1F600}b\u00e9'), 4);
+    assert.equal(textLength(''), 0);
+  });
+
+  test(`a title of ${TITLE_MAX} emoji passes, one more does not`, () => {
+    assert.equal(validTitle(emoji.repeat(TITLE_MAX)), true);
+    assert.equal(validTitle(emoji.repeat(TITLE_MAX + 1)), false);
+    assert.equal(validTitle('x'.repeat(TITLE_MAX)), true);
+    assert.equal(validTitle('x'.repeat(TITLE_MAX + 1)), false);
+    assert.equal(validTitle(''), false);
+  });
+
+  test(`an address is at most ${EMAIL_MAX} bytes, as the API counts it`, () => {
+    const at = (local) => `${local}@example.com`;
+    const fits = at('a'.repeat(EMAIL_MAX - '@example.com'.length));
+    assert.equal(fits.length, EMAIL_MAX);
+    assert.equal(validEmail(fits), true);
+    assert.equal(validEmail(at('a'.repeat(EMAIL_MAX - '@example.com'.length + 1))), false);
+    assert.equal(validEmail(at('\u00e9'.repeat(EMAIL_MAX / 2))), false, 'é is two bytes');
+  });
+
+  test(`a name of ${NAME_MAX} emoji passes, one more does not`, () => {
+    assert.equal(validName(emoji.repeat(NAME_MAX)), true);
+    assert.equal(validName(emoji.repeat(NAME_MAX + 1)), false);
+    assert.equal(validName(''), true);
+  });
+
+  test('a password is counted in code points after NFKC, with its limits from Go', () => {
+    assert.equal(passwordProblem(emoji.repeat(PASSWORD_MIN)), '');
+    assert.equal(passwordProblem(emoji.repeat(PASSWORD_MIN - 1)), 'passwordShort');
+    assert.equal(passwordProblem(emoji.repeat(PASSWORD_MAX)), '');
+    assert.equal(passwordProblem(emoji.repeat(PASSWORD_MAX + 1)), 'passwordLong');
+    assert.equal(passwordProblem('\uFB01'.repeat(PASSWORD_MIN / 2)), '', 'the ligature fi is two characters after NFKC');
+    for (const lang of ['en', 'zh']) for (const k of ['passwordShort', 'passwordLong']) assert.ok(MESSAGES[lang][k], `${lang}.${k}`);
   });
 });
 

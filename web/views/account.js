@@ -4,10 +4,10 @@
 // invalid_credentials on the password field, which is not a refused token.
 
 import { ApiError } from '../api.js';
-import { passwordProblem } from '../check.js';
-import { PASSWORD_MIN } from '../constants.js';
-import { alertBox, busy, clearError, control, field, h, heading, showError, val } from '../dom.js';
-import { authed, UNAUTHORIZED } from '../keeper.js';
+import { alertBox, control, field, h, heading, val } from '../dom.js';
+import { passwordCheck, submitter } from '../form.js';
+import { authed } from '../keeper.js';
+import { CODES, PASSWORD_MIN } from '../limits.js';
 import { t } from '../locale.js';
 
 /** The current-password field; the API names it "password" when it is wrong. */
@@ -16,9 +16,9 @@ function currentField() {
     required: true, error: true, 'data-field': 'current' });
 }
 
-/** wrongPassword is true for the API's answer to a wrong current password. */
+/** wrongPassword shows the API's answer to a wrong current password on its field. */
 function wrongPassword(e) {
-  return e instanceof ApiError && e.code === 'invalid_credentials';
+  return e instanceof ApiError && e.code === CODES.INVALID_CREDENTIALS ? { key: 'wrongPassword', field: 'current' } : undefined;
 }
 
 /** @param {import('../router.js').Context} ctx */
@@ -26,7 +26,7 @@ export function viewChangePassword(ctx) {
   const done = h('div', { hidden: true },
     h('p', { class: 'notice ok', role: 'status' }, t('passwordChanged')),
     h('p', { class: 'actions' }, h('a', { href: '#/todos', class: 'button primary' }, t('backToTodos'))));
-  const form = h('form', { novalidate: true, onsubmit: (ev) => onChange(ctx, form, done, ev) },
+  const form = h('form', { novalidate: true, onsubmit: submitter(change(ctx, done)) },
     currentField(),
     field({ id: 'new-password', label: t('newPassword'), type: 'password', autocomplete: 'new-password', required: true,
       minlength: PASSWORD_MIN, hint: t('passwordHint'), error: true, 'data-field': 'password' }),
@@ -41,32 +41,25 @@ export function viewChangePassword(ctx) {
   };
 }
 
-async function onChange(ctx, form, done, ev) {
-  ev.preventDefault();
-  clearError(form);
-  const current = val(form, 'current-password');
-  const next = val(form, 'new-password');
-  if (!current) return showError(form, t('needPassword'), 'current');
-  const problem = passwordProblem(next);
-  if (problem) return showError(form, t(problem === 'short' ? 'passwordShort' : 'passwordLong'), 'password');
-  busy(form, true);
-  try {
-    await authed(() => ctx.client.changePassword(current, next), ctx.leave);
-  } catch (e) {
-    if (e === UNAUTHORIZED) return;
-    busy(form, false);
-    if (wrongPassword(e)) return showError(form, t('wrongPassword'), 'current');
-    return showError(form, e);
-  }
-  form.hidden = true;
-  /** @type {HTMLElement} */ (form.parentElement.querySelector('.intro')).hidden = true;
-  done.hidden = false;
-  /** @type {HTMLElement} */ (done.querySelector('a')).focus();
+/** change is the password form's submission; done is shown after it. */
+function change(ctx, done) {
+  return {
+    read: (form) => ({ current: val(form, 'current-password'), next: val(form, 'new-password') }),
+    check: ({ current, next }) => (!current && ['needPassword', 'current']) || passwordCheck(next),
+    send: async ({ current, next }, form) => {
+      await authed(() => ctx.client.changePassword(current, next), ctx.leave);
+      form.hidden = true;
+      /** @type {HTMLElement} */ (form.parentElement.querySelector('.intro')).hidden = true;
+      done.hidden = false;
+      /** @type {HTMLElement} */ (done.querySelector('a')).focus();
+    },
+    fail: wrongPassword,
+  };
 }
 
 /** @param {import('../router.js').Context} ctx */
 export function viewDeleteAccount(ctx) {
-  const form = h('form', { novalidate: true, onsubmit: (ev) => onDelete(ctx, form, ev) },
+  const form = h('form', { novalidate: true, onsubmit: submitter(remove(ctx)) },
     currentField(),
     alertBox('delete-error'),
     h('p', { class: 'actions' },
@@ -80,19 +73,15 @@ export function viewDeleteAccount(ctx) {
   };
 }
 
-async function onDelete(ctx, form, ev) {
-  ev.preventDefault();
-  clearError(form);
-  const password = val(form, 'current-password');
-  if (!password) return showError(form, t('needPassword'), 'current');
-  busy(form, true);
-  try {
-    await authed(() => ctx.client.deleteAccount(password), ctx.leave);
-  } catch (e) {
-    if (e === UNAUTHORIZED) return;
-    busy(form, false);
-    if (wrongPassword(e)) return showError(form, t('wrongPassword'), 'current');
-    return showError(form, e);
-  }
-  ctx.finish('#/signup?deleted=1');
+/** remove is the delete form's submission. */
+function remove(ctx) {
+  return {
+    read: (form) => val(form, 'current-password'),
+    check: (password) => !password && ['needPassword', 'current'],
+    send: async (password) => {
+      await authed(() => ctx.client.deleteAccount(password), ctx.leave);
+      ctx.finish('#/signup?deleted=1');
+    },
+    fail: wrongPassword,
+  };
 }

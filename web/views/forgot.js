@@ -4,13 +4,14 @@
 // "if it has an account".
 
 import { validEmail } from '../check.js';
-import { alertBox, busy, clearError, control, field, h, heading, showError, val } from '../dom.js';
+import { alertBox, control, field, h, heading, val } from '../dom.js';
+import { submitter } from '../form.js';
 import { t } from '../locale.js';
 import { rememberEmail, rememberedEmail } from '../session.js';
 
 /** @param {import('../router.js').Context} ctx */
 export function viewForgot(ctx) {
-  const form = h('form', { novalidate: true, onsubmit: (ev) => onSubmit(ctx, form, ev) },
+  const form = h('form', { novalidate: true, onsubmit: submitter(askCode(ctx)) },
     field({ id: 'email', label: t('email'), type: 'email', autocomplete: 'username', required: true,
       value: rememberedEmail(), error: true }),
     alertBox('forgot-error'),
@@ -25,21 +26,17 @@ export function viewForgot(ctx) {
   };
 }
 
-async function onSubmit(ctx, form, ev) {
-  ev.preventDefault();
-  clearError(form);
-  const email = val(form, 'email').trim();
-  if (!email) return showError(form, t('needEmail'), 'email');
-  if (!validEmail(email)) return showError(form, t('badEmail'), 'email');
-  busy(form, true);
-  try {
-    await ctx.client.forgotPassword(email);
-    rememberEmail(email);
-    ctx.go('#/forgot-sent');
-  } catch (e) {
-    busy(form, false);
-    showError(form, e);
-  }
+/** askCode is the form's submission. */
+function askCode(ctx) {
+  return {
+    read: (form) => val(form, 'email').trim(),
+    check: (email) => (!email && ['needEmail', 'email']) || (!validEmail(email) && ['badEmail', 'email']),
+    send: async (email) => {
+      await ctx.client.forgotPassword(email);
+      rememberEmail(email);
+      ctx.go('#/forgot-sent');
+    },
+  };
 }
 
 /** @param {import('../router.js').Context} ctx */

@@ -4,7 +4,9 @@
 
 import { ApiError } from '../api.js';
 import { validEmail } from '../check.js';
-import { alertBox, busy, clearError, control, field, h, heading, showError, val } from '../dom.js';
+import { alertBox, control, field, h, heading, val } from '../dom.js';
+import { submitter } from '../form.js';
+import { CODES } from '../limits.js';
 import { t } from '../locale.js';
 import { rememberEmail, rememberedEmail, startSession } from '../session.js';
 
@@ -14,7 +16,7 @@ import { rememberEmail, rememberedEmail, startSession } from '../session.js';
  */
 export function viewLogin(ctx, params) {
   const extra = h('p', { class: 'aside', hidden: true });
-  const form = h('form', { novalidate: true, onsubmit: (ev) => onSubmit(ctx, form, extra, ev) },
+  const form = h('form', { novalidate: true, onsubmit: submitter(logIn(ctx, extra)) },
     field({ id: 'email', label: t('email'), type: 'email', autocomplete: 'username', required: true,
       value: rememberedEmail() }),
     field({ id: 'password', label: t('password'), type: 'password', autocomplete: 'current-password', required: true }),
@@ -38,25 +40,26 @@ function notice(params) {
   return n ? h('p', { class: `notice ${n[2]}`.trim(), role: 'status' }, t(n[1])) : null;
 }
 
-async function onSubmit(ctx, form, extra, ev) {
-  ev.preventDefault();
-  clearError(form);
-  extra.hidden = true;
-  const email = val(form, 'email').trim();
-  const password = val(form, 'password');
-  if (!validEmail(email)) return showError(form, t('badEmail'), 'email');
-  if (!password) return showError(form, t('needPassword'), 'password');
-  busy(form, true);
-  try {
-    startSession(await ctx.client.login(email, password));
-    ctx.go('#/todos');
-  } catch (e) {
-    busy(form, false);
-    if (e instanceof ApiError && e.code === 'email_not_verified') {
-      rememberEmail(email);
-      extra.replaceChildren(h('a', { href: '#/verify' }, t('checkTypeCode')));
-      extra.hidden = false;
-    }
-    showError(form, e, e instanceof ApiError && e.code === 'invalid_credentials' ? 'password' : undefined);
-  }
+/** logIn is the form's submission; extra holds the link to #/verify. */
+function logIn(ctx, extra) {
+  return {
+    read: (form) => {
+      extra.hidden = true;
+      return { email: val(form, 'email').trim(), password: val(form, 'password') };
+    },
+    check: ({ email, password }) => (!validEmail(email) && ['badEmail', 'email']) || (!password && ['needPassword', 'password']),
+    send: async ({ email, password }) => {
+      startSession(await ctx.client.login(email, password));
+      ctx.go('#/todos');
+    },
+    fail: (e, { email }) => {
+      if (!(e instanceof ApiError)) return undefined;
+      if (e.code === CODES.EMAIL_NOT_VERIFIED) {
+        rememberEmail(email);
+        extra.replaceChildren(h('a', { href: '#/verify' }, t('checkTypeCode')));
+        extra.hidden = false;
+      }
+      return e.code === CODES.INVALID_CREDENTIALS ? { field: 'password' } : undefined;
+    },
+  };
 }

@@ -4,9 +4,10 @@
 // too: on success the log-in page shows, with the address filled in.
 
 import { ApiError } from '../api.js';
-import { passwordProblem, validCode, validEmail, verifyLink } from '../check.js';
-import { PASSWORD_MIN } from '../constants.js';
-import { alertBox, busy, clearError, control, field, h, heading, showError, val } from '../dom.js';
+import { validCode, validEmail, verifyLink } from '../check.js';
+import { alertBox, control, field, h, heading, val } from '../dom.js';
+import { passwordCheck, submitter } from '../form.js';
+import { CODES, PASSWORD_MIN } from '../limits.js';
 import { t } from '../locale.js';
 import { rememberEmail, rememberedEmail } from '../session.js';
 
@@ -16,7 +17,7 @@ import { rememberEmail, rememberedEmail } from '../session.js';
  */
 export function viewReset(ctx, params) {
   const link = verifyLink(params);
-  const form = h('form', { novalidate: true, onsubmit: (ev) => onSubmit(ctx, form, ev) },
+  const form = h('form', { novalidate: true, onsubmit: submitter(reset(ctx)) },
     field({ id: 'email', label: t('email'), type: 'email', autocomplete: 'username', required: true,
       value: link.email || rememberedEmail(), error: true }),
     field({ id: 'code', label: t('code'), inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9]{6}',
@@ -37,25 +38,19 @@ export function viewReset(ctx, params) {
   };
 }
 
-async function onSubmit(ctx, form, ev) {
-  ev.preventDefault();
-  clearError(form);
-  const email = val(form, 'email').trim();
-  const code = val(form, 'code').replace(/\s+/g, '');
-  const password = val(form, 'new-password');
-  if (!validEmail(email)) return showError(form, t('badEmail'), 'email');
-  if (!validCode(code)) return showError(form, t('badCode'), 'code');
-  const problem = passwordProblem(password);
-  if (problem) return showError(form, t(problem === 'short' ? 'passwordShort' : 'passwordLong'), 'password');
-  busy(form, true);
-  try {
-    await ctx.client.resetPassword(email, code, password);
-    rememberEmail(email);
-    ctx.finish('#/login?reset=1');
-  } catch (e) {
-    busy(form, false);
+/** reset is the form's submission. */
+function reset(ctx) {
+  return {
+    read: (form) => ({ email: val(form, 'email').trim(), code: val(form, 'code').replace(/\s+/g, ''),
+      password: val(form, 'new-password') }),
+    check: ({ email, code, password }) => (!validEmail(email) && ['badEmail', 'email']) ||
+      (!validCode(code) && ['badCode', 'code']) || passwordCheck(password),
+    send: async ({ email, code, password }) => {
+      await ctx.client.resetPassword(email, code, password);
+      rememberEmail(email);
+      ctx.finish('#/login?reset=1');
+    },
     // The API's sentence for a wrong code speaks of signing up again.
-    if (e instanceof ApiError && e.code === 'invalid_code') return showError(form, t('resetBadCode'), 'code');
-    showError(form, e);
-  }
+    fail: (e) => (e instanceof ApiError && e.code === CODES.INVALID_CODE ? { key: 'resetBadCode', field: 'code' } : undefined),
+  };
 }

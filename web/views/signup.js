@@ -1,9 +1,10 @@
 // #/signup (?deleted=1 after the account was deleted): e-mail, password and
 // name; on success, #/check-mail.
 
-import { passwordProblem, validEmail } from '../check.js';
-import { PASSWORD_MIN } from '../constants.js';
-import { alertBox, busy, clearError, control, field, h, heading, showError, val } from '../dom.js';
+import { validEmail, validName } from '../check.js';
+import { alertBox, control, field, h, heading, val } from '../dom.js';
+import { passwordCheck, submitter } from '../form.js';
+import { PASSWORD_MIN } from '../limits.js';
 import { t } from '../locale.js';
 import { keepSignupPassword } from '../pending.js';
 import { rememberEmail, rememberedEmail } from '../session.js';
@@ -13,14 +14,16 @@ import { rememberEmail, rememberedEmail } from '../session.js';
  * @param {URLSearchParams} params ?deleted=1 after the account was deleted
  */
 export function viewSignup(ctx, params) {
-  const form = h('form', { novalidate: true, onsubmit: (ev) => onSubmit(ctx, form, ev) },
+  const form = h('form', { novalidate: true, onsubmit: submitter(signUp(ctx)) },
     field({ id: 'email', label: t('email'), type: 'email', autocomplete: 'email', required: true, value: rememberedEmail(),
       error: true }),
     // No maxlength: a longer pasted password would be cut short without a
     // word; the check below says it is too long instead.
     field({ id: 'password', label: t('password'), type: 'password', autocomplete: 'new-password', required: true,
       minlength: PASSWORD_MIN, hint: t('passwordHint'), error: true }),
-    field({ id: 'name', label: t('name'), autocomplete: 'name', maxlength: 100, hint: t('optional'), error: true }),
+    // No maxlength either: the browser counts UTF-16 units, the API code
+    // points (validName counts as the API does).
+    field({ id: 'name', label: t('name'), autocomplete: 'name', hint: t('optional'), error: true }),
     alertBox('signup-error'),
     h('button', { type: 'submit', class: 'primary' }, t('signup')));
   return {
@@ -33,24 +36,17 @@ export function viewSignup(ctx, params) {
   };
 }
 
-async function onSubmit(ctx, form, ev) {
-  ev.preventDefault();
-  clearError(form);
-  const email = val(form, 'email').trim();
-  const password = val(form, 'password');
-  const name = val(form, 'name').trim();
-  if (!email) return showError(form, t('needEmail'), 'email');
-  if (!validEmail(email)) return showError(form, t('badEmail'), 'email');
-  const problem = passwordProblem(password);
-  if (problem) return showError(form, t(problem === 'short' ? 'passwordShort' : 'passwordLong'), 'password');
-  busy(form, true);
-  try {
-    await ctx.client.register(email, password, name);
-    rememberEmail(email);
-    keepSignupPassword(email, password);
-    ctx.go('#/check-mail');
-  } catch (e) {
-    busy(form, false);
-    showError(form, e);
-  }
+/** signUp is the form's submission. */
+function signUp(ctx) {
+  return {
+    read: (form) => ({ email: val(form, 'email').trim(), password: val(form, 'password'), name: val(form, 'name').trim() }),
+    check: ({ email, password, name }) => (!email && ['needEmail', 'email']) || (!validEmail(email) && ['badEmail', 'email']) ||
+      passwordCheck(password) || (!validName(name) && ['field_name', 'name']),
+    send: async ({ email, password, name }) => {
+      await ctx.client.register(email, password, name);
+      rememberEmail(email);
+      keepSignupPassword(email, password);
+      ctx.go('#/check-mail');
+    },
+  };
 }

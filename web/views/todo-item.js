@@ -2,7 +2,6 @@
 // it is being edited, its edit form. The list page hands in what the
 // controls do.
 
-import { TITLE_MAX } from '../constants.js';
 import { alertBox, h } from '../dom.js';
 import { t } from '../locale.js';
 import { saveDraft } from '../session.js';
@@ -49,7 +48,8 @@ export function itemView(item, on) {
 export function editView(item, d, on) {
   const id = `e-${item.id}`;
   const text = d.edit && d.edit.id === item.id ? d.edit.title : item.title;
-  const edit = /** @type {HTMLInputElement} */ (h('input', { id, name: 'title', type: 'text', maxlength: TITLE_MAX,
+  // No maxlength: the browser counts UTF-16 units, the API code points.
+  const edit = /** @type {HTMLInputElement} */ (h('input', { id, name: 'title', type: 'text',
     required: true, value: text, autocomplete: 'off',
     oninput: () => saveDraft({ edit: { id: item.id, title: edit.value } }),
     onkeydown: (ev) => {

@@ -4,10 +4,11 @@
 
 import { ApiError, newKey } from '../api.js';
 import { validTitle } from '../check.js';
-import { PAGE_SIZE, TITLE_MAX } from '../constants.js';
-import { alertBox, busy, clearError, h, heading, showError } from '../dom.js';
+import { alertBox, h, heading } from '../dom.js';
+import { submitForm, submitter } from '../form.js';
 import { messageFor, t } from '../locale.js';
 import { UNAUTHORIZED, authed } from '../keeper.js';
+import { CODES } from '../limits.js';
 import { drafts, getSession, saveDraft } from '../session.js';
 import * as S from '../state.js';
 import { editView, itemView } from './todo-item.js';
@@ -48,12 +49,14 @@ export function viewTodos(ctx) {
 /** @returns {Page} */
 function buildPage(ctx) {
   const d = drafts();
+  // No maxlength: the browser counts UTF-16 units, the API code points
+  // (validTitle counts as the API does, and says what is wrong).
   const input = /** @type {HTMLInputElement} */ (h('input', { id: 'new-todo', name: 'title', type: 'text',
-    maxlength: TITLE_MAX, autocomplete: 'off', required: true, value: d.newTodo || '',
+    autocomplete: 'off', required: true, value: d.newTodo || '',
     oninput: () => saveDraft({ newTodo: input.value }) }));
   /** @type {Page} */
   const p = { ctx, input };
-  p.addForm = /** @type {HTMLFormElement} */ (h('form', { class: 'add', novalidate: true, onsubmit: (ev) => onAdd(p, ev) },
+  p.addForm = /** @type {HTMLFormElement} */ (h('form', { class: 'add', novalidate: true, onsubmit: submitter(adding(p)) },
     h('label', { for: 'new-todo' }, t('newTodo')),
     h('div', { class: 'row' }, input, h('button', { type: 'submit', class: 'primary' }, t('add'))),
     alertBox('add-error')));
@@ -69,7 +72,7 @@ function buildPage(ctx) {
     toggle: (id, box) => onToggle(p, id, box),
     edit: (id) => startEdit(p, id),
     cancel: (id) => stopEdit(p, id),
-    save: (id, form, edit, ev) => onSave(p, id, form, edit, ev),
+    save: (id, form, edit, ev) => submitForm(form, ev, saving(p, id, edit)),
     remove: (id) => onDelete(p, id),
   };
   return p;
@@ -123,7 +126,7 @@ function call(p, fn) {
 async function load(p, cursor, user) {
   p.listError.hidden = true;
   try {
-    const page = await call(p, () => p.ctx.client.list(PAGE_SIZE, cursor));
+    const page = await call(p, () => p.ctx.client.list(S.PAGE_SIZE, cursor));
     const merged = S.mergePage(list, page, { append: cursor !== null, owner: user });
     list = merged.list;
     return merged.fresh;
@@ -175,30 +178,28 @@ async function addOnce(p, title, key) {
   }
 }
 
-async function onAdd(p, ev) {
-  ev.preventDefault();
-  clearError(p.addForm);
-  const title = p.input.value.trim();
-  if (!validTitle(title)) return showError(p.addForm, t('badTitle'), 'title');
-  const pending = drafts().pendingAdd;
-  const key = pending && pending.title === title ? pending.key : newKey();
-  saveDraft({ newTodo: p.input.value, pendingAdd: { title, key } });
-  busy(p.addForm, true);
-  try {
-    const created = await addOnce(p, title, key);
-    list = S.addItem(list, created);
-    saveDraft({ newTodo: '', pendingAdd: null });
-    p.input.value = '';
-    draw(p);
-    say(p, t('added', { title: created.title }));
-  } catch (e) {
-    if (e === UNAUTHORIZED) return;
-    if (e instanceof ApiError && e.code === 'idempotency_key_reused') saveDraft({ pendingAdd: null });
-    showError(p.addForm, e, 'title');
-  } finally {
-    busy(p.addForm, false);
-  }
-  p.input.focus();
+/** adding is the add form's submission. */
+function adding(p) {
+  return {
+    read: () => p.input.value.trim(),
+    check: (title) => !validTitle(title) && ['badTitle', 'title'],
+    send: async (title) => {
+      const pending = drafts().pendingAdd;
+      const key = pending && pending.title === title ? pending.key : newKey();
+      saveDraft({ newTodo: p.input.value, pendingAdd: { title, key } });
+      const created = await addOnce(p, title, key);
+      list = S.addItem(list, created);
+      saveDraft({ newTodo: '', pendingAdd: null });
+      p.input.value = '';
+      draw(p);
+      say(p, t('added', { title: created.title }));
+      p.input.focus();
+    },
+    fail: (e) => {
+      if (e instanceof ApiError && e.code === CODES.IDEMPOTENCY_KEY_REUSED) saveDraft({ pendingAdd: null });
+      return { field: 'title' };
+    },
+  };
 }
 
 async function onToggle(p, id, box) {
@@ -209,7 +210,7 @@ async function onToggle(p, id, box) {
     list = S.replaceItem(list, await call(p, () => p.ctx.client.update(id, { done: want })));
   } catch (e) {
     if (fail(p, e)) return;
-    if (e instanceof ApiError && e.code === 'not_found') return removeRow(p, id);
+    if (e instanceof ApiError && e.code === CODES.NOT_FOUND) return removeRow(p, id);
   }
   const li = redraw(p, id);
   if (li) li.querySelector('input[type="checkbox"]').focus();
@@ -232,23 +233,23 @@ function stopEdit(p, id) {
   if (li) li.querySelector('button').focus();
 }
 
-async function onSave(p, id, form, edit, ev) {
-  ev.preventDefault();
-  clearError(form);
-  const title = edit.value.trim();
-  if (!validTitle(title)) return showError(form, t('badTitle'), 'title');
-  const item = S.findItem(list, id);
-  if (!item || title === item.title) return stopEdit(p, id);
-  busy(form, true);
-  try {
-    list = S.replaceItem(list, await call(p, () => p.ctx.client.update(id, { title })));
-    stopEdit(p, id);
-  } catch (e) {
-    if (e === UNAUTHORIZED) return;
-    busy(form, false);
-    if (e instanceof ApiError && e.code === 'not_found') return removeRow(p, id);
-    showError(form, e, 'title');
-  }
+/** saving is the submission of the edit form of the todo with id. */
+function saving(p, id, edit) {
+  return {
+    read: () => edit.value.trim(),
+    check: (title) => !validTitle(title) && ['badTitle', 'title'],
+    send: async (title) => {
+      const item = S.findItem(list, id);
+      if (!item || title === item.title) return stopEdit(p, id);
+      list = S.replaceItem(list, await call(p, () => p.ctx.client.update(id, { title })));
+      stopEdit(p, id);
+    },
+    fail: (e) => {
+      if (!(e instanceof ApiError && e.code === CODES.NOT_FOUND)) return { field: 'title' };
+      removeRow(p, id);
+      return null;
+    },
+  };
 }
 
 /** removeRow drops a todo from the state and the page, moving focus to a neighbour. */
@@ -271,7 +272,7 @@ async function onDelete(p, id) {
     await call(p, () => p.ctx.client.remove(id));
   } catch (e) {
     if (fail(p, e)) return;
-    if (!(e instanceof ApiError && e.code === 'not_found')) return;
+    if (!(e instanceof ApiError && e.code === CODES.NOT_FOUND)) return;
   }
   removeRow(p, id);
   say(p, t('deleted', { title: item.title }));

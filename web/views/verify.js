@@ -8,15 +8,16 @@
 // up the address.
 
 import { ApiError } from '../api.js';
-import { passwordProblem, validCode, validEmail, verifyLink } from '../check.js';
-import { PASSWORD_MIN } from '../constants.js';
-import { alertBox, busy, clearError, control, field, h, heading, showError, val } from '../dom.js';
+import { validCode, validEmail, verifyLink } from '../check.js';
+import { alertBox, control, field, h, heading, val } from '../dom.js';
+import { passwordCheck, submitter } from '../form.js';
+import { CODES, PASSWORD_MIN } from '../limits.js';
 import { t } from '../locale.js';
 import { forgetSignupPassword, signupPassword } from '../pending.js';
 import { rememberEmail, rememberedEmail } from '../session.js';
 
 /** The reasons #/verify-failed explains; any other is "other". */
-const REASONS = ['invalid_code', 'rate_limited'];
+const REASONS = [CODES.INVALID_CODE, CODES.RATE_LIMITED];
 
 /**
  * @param {import('../router.js').Context} ctx
@@ -32,7 +33,7 @@ export function viewVerify(ctx, params, path) {
   const known = signupPassword(email);
   const submit = h('button', { type: 'submit', class: 'primary', 'aria-describedby': confirm ? 'verify-confirm' : null },
     t('verify'));
-  const form = h('form', { novalidate: true, onsubmit: (ev) => onSubmit(ctx, form, ev) },
+  const form = h('form', { novalidate: true, onsubmit: submitter(verify(ctx)) },
     field({ id: 'email', label: t('email'), type: 'email', autocomplete: 'username', required: true, value: email }),
     field({ id: 'code', label: t('code'), inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9]{6}',
       maxlength: 6, required: true, hint: t('codeHint'), value: failed ? '' : link.code }),
@@ -55,24 +56,19 @@ export function viewVerify(ctx, params, path) {
   };
 }
 
-async function onSubmit(ctx, form, ev) {
-  ev.preventDefault();
-  clearError(form);
-  const email = val(form, 'email').trim();
-  const code = val(form, 'code').replace(/\s+/g, '');
-  if (!validEmail(email)) return showError(form, t('badEmail'), 'email');
-  if (!validCode(code)) return showError(form, t('badCode'), 'code');
-  const password = val(form, 'password');
-  const problem = passwordProblem(password);
-  if (problem) return showError(form, t(problem === 'short' ? 'passwordShort' : 'passwordLong'), 'password');
-  busy(form, true);
-  try {
-    await ctx.client.verify(email, code, password);
-    forgetSignupPassword();
-    rememberEmail(email);
-    ctx.go('#/verified');
-  } catch (e) {
-    busy(form, false);
-    showError(form, e, e instanceof ApiError && e.code === 'invalid_code' ? 'code' : undefined);
-  }
+/** verify is the form's submission. */
+function verify(ctx) {
+  return {
+    read: (form) => ({ email: val(form, 'email').trim(), code: val(form, 'code').replace(/\s+/g, ''),
+      password: val(form, 'password') }),
+    check: ({ email, code, password }) => (!validEmail(email) && ['badEmail', 'email']) ||
+      (!validCode(code) && ['badCode', 'code']) || passwordCheck(password),
+    send: async ({ email, code, password }) => {
+      await ctx.client.verify(email, code, password);
+      forgetSignupPassword();
+      rememberEmail(email);
+      ctx.go('#/verified');
+    },
+    fail: (e) => (e instanceof ApiError && e.code === CODES.INVALID_CODE ? { field: 'code' } : undefined),
+  };
 }
