@@ -47,8 +47,13 @@ endef
 help: ## list the targets
 	@grep -hE '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
 
+# make run's local server leaves both cloud engines, and so their SDKs, out
+# (pkg/app/engine_*.go); make run-services builds it with them.
+# cmd/local's tests build it with these tags too.
+LOCAL_TAGS := no_dynamodb,no_tablestore
 run: ## run the whole system locally on http://127.0.0.1:$(PORT)
-	$(GO) build -o build/local/todofn-local ./cmd/local
+	@echo "building the local server (first build takes a minute)…"
+	$(GO) build -tags $(LOCAL_TAGS) -o build/local/todofn-local ./cmd/local
 	PORT=$(PORT) ./build/local/todofn-local
 
 run-services: ## the local server on DynamoDB (dynalite :8000) with mail through Mailpit (:1025, UI :8025)

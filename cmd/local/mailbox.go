@@ -5,6 +5,7 @@ import (
 	"html/template"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/todofn/todofn/internal/mailboxtest"
@@ -18,10 +19,17 @@ func (b *mailbox) messages() []mailboxtest.Message {
 	return msgs
 }
 
+// json lists the messages; with ?to=ADDRESS only those whose To header
+// names that address (case-insensitively), so a script reads its own code
+// (the README's walk-through does).
 func (b *mailbox) json(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	_ = json.NewEncoder(w).Encode(b.messages())
+	msgs := b.messages()
+	if to := strings.ToLower(r.URL.Query().Get("to")); to != "" {
+		msgs = slices.DeleteFunc(msgs, func(m mailboxtest.Message) bool { return !strings.Contains(strings.ToLower(m.To), to) })
+	}
+	_ = json.NewEncoder(w).Encode(msgs)
 }
 
 var linkPattern = regexp.MustCompile(`https?://[^\s<>"]+`)

@@ -11,11 +11,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -24,6 +27,7 @@ import (
 	"github.com/todofn/todofn/pkg/app/apiserver"
 	"github.com/todofn/todofn/pkg/app/mailer"
 	"github.com/todofn/todofn/pkg/app/todos"
+	"github.com/todofn/todofn/pkg/bolt"
 	"github.com/todofn/todofn/pkg/platform"
 )
 
@@ -53,7 +57,18 @@ func run() error {
 		"ALLOWED_ORIGINS": origin + ",http://localhost:" + port,
 	}
 	env := func(name string) string { return getenv(name, defaults[name]) }
-	a, err := app.Open(app.ConfigFrom(env))
+	cfg := app.ConfigFrom(env)
+	a, err := app.Open(cfg)
+	if errors.Is(err, bolt.ErrLocked) {
+		// The embedded store's file is held by another process (bolt.Open
+		// gives up after 100ms): most likely another make run.
+		dir := cfg.DataDir
+		if !filepath.IsAbs(dir) && !strings.HasPrefix(dir, ".") {
+			dir = "./" + dir
+		}
+		return fmt.Errorf("another todofn server is using %s (%s is locked); stop it or set DATA_DIR",
+			dir, dir+string(filepath.Separator)+"todofn.db")
+	}
 	if err != nil {
 		return err
 	}

@@ -290,6 +290,9 @@ func (c Config) Local() bool {
 	return e != nil && e.local(c)
 }
 
+// loopback reports whether endpoint is on this machine.
+//
+//lint:ignore U1000 only the cloud engines use it, and make run's tags (no_dynamodb,no_tablestore) leave both out
 func loopback(endpoint string) bool {
 	u, err := url.Parse(endpoint)
 	if err != nil {
@@ -302,6 +305,12 @@ func loopback(endpoint string) bool {
 // Validate names every missing or invalid setting at once.
 func (c Config) Validate() error {
 	p := append([]string(nil), c.problems...)
+	if tag, ok := leftOutBy[c.Store]; ok && lookupEngine(c.Store) == nil {
+		// The rest depends on the engine (is it local?), so this is the
+		// one thing to say.
+		return fmt.Errorf("app: configuration: STORE=%s is not built into this binary (built with -tags %s; "+
+			"make run builds the local server so, make run-services builds it with DynamoDB)", c.Store, tag)
+	}
 	if e := lookupEngine(c.Store); e != nil {
 		p = append(p, e.problems(c)...)
 	} else {

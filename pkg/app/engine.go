@@ -42,6 +42,10 @@ var engines []*engine
 
 func registerEngine(e *engine) { engines = append(engines, e) }
 
+// leftOutBy names, for each engine a build tag can leave out, that tag, so
+// that a binary built without it says so (the engine files' build lines).
+var leftOutBy = map[string]string{"dynamodb": "no_dynamodb", "tablestore": "no_tablestore"}
+
 // lookupEngine returns the engine named name, or nil.
 func lookupEngine(name string) *engine {
 	i := slices.IndexFunc(engines, func(e *engine) bool { return e.name == name })

@@ -11,6 +11,7 @@ package bolt
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
+	bberrors "go.etcd.io/bbolt/errors"
 
 	"github.com/todofn/todofn/pkg/todo"
 )
@@ -31,12 +33,25 @@ var (
 	bucketSessions = []byte("sessions")
 )
 
+// ErrLocked is returned (wrapped) by Open, and by a transaction in shared
+// mode, when another process holds the file's lock for longer than
+// Options.LockTimeout.
+var ErrLocked = errors.New("locked by another process")
+
 // Options tune Open.
 type Options struct {
 	// Shared opens the file for each transaction instead of holding it, so
 	// several processes can use it in turn.
 	Shared bool
-	// LockTimeout bounds the wait for the file lock (default 10s).
+	// LockTimeout bounds the wait for the file lock, after which Open (or,
+	// in shared mode, a transaction) fails with ErrLocked. The default is
+	// 10s in shared mode, where other processes hold the lock for one
+	// transaction each, and 100ms otherwise: a process that holds the file
+	// open holds its lock until it closes the store or exits, so waiting
+	// longer only delays the answer. bbolt polls the lock every 50ms and
+	// gives up once less than that is left of the timeout
+	// (go.etcd.io/bbolt v1.5.0 bolt_unix.go, flock), so at least two tries
+	// are made.
 	LockTimeout time.Duration
 }
 
@@ -56,7 +71,10 @@ var _ todo.Store = (*Store)(nil)
 // Open opens (creating if needed) the store file at path and its buckets.
 func Open(path string, opts Options) (*Store, error) {
 	if opts.LockTimeout <= 0 {
-		opts.LockTimeout = 10 * time.Second
+		opts.LockTimeout = 100 * time.Millisecond
+		if opts.Shared {
+			opts.LockTimeout = 10 * time.Second
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("bolt: create folder: %w", err)
@@ -90,6 +108,9 @@ func Open(path string, opts Options) (*Store, error) {
 
 func (s *Store) openDB() (*bbolt.DB, error) {
 	db, err := bbolt.Open(s.path, 0o600, &bbolt.Options{Timeout: s.opts.LockTimeout})
+	if errors.Is(err, bberrors.ErrTimeout) {
+		return nil, fmt.Errorf("bolt: open %s: %w (waited %s)", s.path, ErrLocked, s.opts.LockTimeout)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("bolt: open %s: %w", s.path, err)
 	}
