@@ -10,10 +10,15 @@ include functions.mk
 # build/aws/... and build/fc/... (make package). s.yaml reads build/fc.
 BUILD_DIR ?= build
 # The tag sets the project builds with: the default (both engines), the
-# AWS flavour and the FC flavour. `make lint` checks each.
+# AWS flavour, the FC flavour and make run's local server. `make lint`
+# checks each.
 AWS_TAGS := lambda.norpc,no_tablestore
 FC_TAGS := no_dynamodb
-LINT_TAGS := default $(AWS_TAGS) $(FC_TAGS)
+# make run's local server leaves both cloud engines, and so their SDKs, out
+# (pkg/app/engine_*.go); make run-services builds it with them.
+# cmd/local's tests build it with these tags too.
+LOCAL_TAGS := no_dynamodb,no_tablestore
+LINT_TAGS := default $(AWS_TAGS) $(FC_TAGS) $(LOCAL_TAGS)
 GOBIN := $(shell $(GO) env GOPATH)/bin
 export PATH := $(GOBIN):$(PATH)
 # Minimum total statement coverage of pkg/ (percent) for `make test`.
@@ -47,10 +52,6 @@ endef
 help: ## list the targets
 	@grep -hE '^[a-z%-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 22
 
-# make run's local server leaves both cloud engines, and so their SDKs, out
-# (pkg/app/engine_*.go); make run-services builds it with them.
-# cmd/local's tests build it with these tags too.
-LOCAL_TAGS := no_dynamodb,no_tablestore
 run: ## run the whole system locally on http://127.0.0.1:$(PORT)
 	@echo "building the local server (first build takes a minute)…"
 	$(GO) build -tags $(LOCAL_TAGS) -o build/local/todofn-local ./cmd/local
@@ -73,7 +74,7 @@ build/tools/pack: $(wildcard cmd/pack/*.go)
 	@mkdir -p build/tools
 	$(GO) build -o $@ ./cmd/pack
 
-generate: ## write functions.mk, web/routes.js and the generated regions of template.yml and s.yaml from the route table (pkg/route)
+generate: ## write functions.mk, web/routes.js, web/limits.js and the generated regions of template.yml and s.yaml from pkg/route and pkg/todo
 	$(GO) run ./cmd/routes -format make > functions.mk.tmp && mv functions.mk.tmp functions.mk
 	$(GO) run ./cmd/routes -format web > web/routes.js.tmp && mv web/routes.js.tmp web/routes.js
 	$(GO) run ./cmd/descriptors
