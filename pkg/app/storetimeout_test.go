@@ -7,8 +7,8 @@ import (
 )
 
 func TestStoreTimeouts(t *testing.T) {
-	if c := ConfigFrom(env()); c.StoreCallTimeout != 5*time.Second || c.StoreAttemptTimeout != 2*time.Second {
-		t.Fatalf("defaults = %v, %v; want 5s, 2s", c.StoreCallTimeout, c.StoreAttemptTimeout)
+	if c := ConfigFrom(env()); c.Tables.CallTimeout != 5*time.Second || c.Tables.AttemptTimeout != 2*time.Second {
+		t.Fatalf("defaults = %v, %v; want 5s, 2s", c.Tables.CallTimeout, c.Tables.AttemptTimeout)
 	}
 	tests := []struct {
 		name string
