@@ -72,6 +72,7 @@ generate: ## write functions.mk, web/routes.js and the generated regions of temp
 	$(GO) run ./cmd/routes -format make > functions.mk.tmp && mv functions.mk.tmp functions.mk
 	$(GO) run ./cmd/routes -format web > web/routes.js.tmp && mv web/routes.js.tmp web/routes.js
 	$(GO) run ./cmd/descriptors
+	$(GO) test ./pkg/app -run '^TestReadmeSettings$$' -count=1 -update
 
 tools: ## install the test tools: npm packages, Mailpit, the Lambda RIE, staticcheck, Chromium
 	./scripts/install-tools.sh
