@@ -382,7 +382,7 @@ func (s Setting) parse(c *Config, getenv func(string) string, vals map[string]st
 		hi = max(hi, lo)
 		*f = d
 		if err != nil || d < lo || d > hi {
-			return v, fmt.Sprintf("%s must be a duration from %s to %s, such as %s", s.Name, lo, hi, s.Default)
+			return v, fmt.Sprintf("%s must be a duration from %s to %s, such as %s", s.Name, bound(s.Min), bound(s.Max), s.Default)
 		}
 	case *limit.Budget:
 		b, err := limit.ParseBudget(v)

@@ -19,7 +19,7 @@ func TestStoreTimeouts(t *testing.T) {
 		{"attempt as long as the call", []string{"STORE_CALL_TIMEOUT", "3s", "STORE_ATTEMPT_TIMEOUT", "3s"}, ""},
 		{"attempt longer than the call", []string{"STORE_CALL_TIMEOUT", "3s", "STORE_ATTEMPT_TIMEOUT", "4s"},
 			"STORE_ATTEMPT_TIMEOUT must be a duration from 100ms to 3s"},
-		{"call too long", []string{"STORE_CALL_TIMEOUT", "2m"}, "STORE_CALL_TIMEOUT must be a duration from 100ms to 1m0s"},
+		{"call too long", []string{"STORE_CALL_TIMEOUT", "2m"}, "STORE_CALL_TIMEOUT must be a duration from 100ms to 1m"},
 		{"not a duration", []string{"STORE_CALL_TIMEOUT", "soon"}, "STORE_CALL_TIMEOUT"},
 	}
 	for _, tt := range tests {
