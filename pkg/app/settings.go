@@ -44,6 +44,8 @@ type Setting struct {
 	// Required names the engine (STORE value) that cannot run without the
 	// setting; RequiredUnless names a setting that, when set, lifts it.
 	Required, RequiredUnless string
+	// Fold reads the value in lower case (as Choices do).
+	Fold bool
 	// Secret settings are never trimmed, printed or given a default.
 	Secret bool
 	// Check reports what is wrong with a set value ("" if nothing).
@@ -109,7 +111,7 @@ func ptr[T any](f func(c *Config) *T) func(c *Config) any {
 // interface: change one only with the README's changelog in mind.
 var settings = []Setting{
 	// store
-	{Name: "STORE", Default: "bolt", Group: GroupStore, Applies: "every function", Doc: "`bolt` (embedded file), `dynamodb` or `tablestore`; the engines built into the binary",
+	{Name: "STORE", Default: "bolt", Fold: true, Group: GroupStore, Applies: "every function", Doc: "`bolt` (embedded file), `dynamodb` or `tablestore`; the engines built into the binary",
 		field: ptr(func(c *Config) *string { return &c.Store })},
 	{Name: "DATA_DIR", Default: "data", Group: GroupStore, Applies: "`bolt`; local", Doc: "embedded store file, generated dev secrets, dev mail",
 		field: ptr(func(c *Config) *string { return &c.DataDir })},
@@ -323,10 +325,7 @@ func (s Setting) parse(c *Config, getenv func(string) string, vals map[string]st
 			v = filepath.Clean(v)
 		}
 	}
-	if len(s.Choices) > 0 {
-		v = strings.ToLower(v)
-	}
-	if s.Name == "STORE" {
+	if s.Fold || len(s.Choices) > 0 {
 		v = strings.ToLower(v)
 	}
 	if set && s.Check != nil {
@@ -362,9 +361,6 @@ func (s Setting) parse(c *Config, getenv func(string) string, vals map[string]st
 		hi, _ := strconv.Atoi(s.Max)
 		*f = n
 		if err != nil || n < lo || n > hi {
-			if s.Name == "SMTP_PORT" {
-				return v, "SMTP_PORT must be a port number"
-			}
 			return v, fmt.Sprintf("%s must be a whole number from %d to %d", s.Name, lo, hi)
 		}
 	case *float64:

@@ -234,3 +234,43 @@ func TestSettingsReadElsewhere(t *testing.T) {
 		t.Fatalf("found only %d variables read outside ConfigFrom: the scan is broken", found)
 	}
 }
+
+// TestSettingsParse: the rules rows state — case folding, a default made
+// of another setting, fallbacks in order, secrets kept as given, a
+// bool's first choice meaning true.
+func TestSettingsParse(t *testing.T) {
+	from := func(kv ...string) Config {
+		m := map[string]string{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return ConfigFrom(func(k string) string { return m[k] })
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"STORE folds case", from("STORE", " DynamoDB ").Store, "dynamodb"},
+		{"MAIL_DIR follows DATA_DIR", from("DATA_DIR", "/tmp/x/").Mail.Dir, filepath.Join("/tmp/x", "mail")},
+		{"MAIL_DIR set", from("DATA_DIR", "/tmp/x", "MAIL_DIR", "/m").Mail.Dir, "/m"},
+		{"AWS_REGION first", from("AWS_REGION", "eu-west-1", "AWS_DEFAULT_REGION", "us-east-1").AWS.Region, "eu-west-1"},
+		{"AWS_DEFAULT_REGION fallback", from("AWS_DEFAULT_REGION", "us-east-1").AWS.Region, "us-east-1"},
+		{"MEMORY_MB from Lambda", from("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256", "FC_FUNCTION_MEMORY_SIZE", "512").MemoryMB, 256},
+		{"MEMORY_MB from FC", from("FC_FUNCTION_MEMORY_SIZE", "512").MemoryMB, 512},
+		{"MEMORY_MB wins", from("MEMORY_MB", "128", "FC_FUNCTION_MEMORY_SIZE", "512").MemoryMB, 128},
+		{"a secret is kept as given", from("SMTP_PASSWORD", " pass word ").Mail.SMTPPassword, " pass word "},
+		{"a plain value is trimmed", from("SMTP_HOST", " smtp.example ").Mail.SMTPHost, "smtp.example"},
+		{"RATE_LIMITS=OFF", from("RATE_LIMITS", "OFF").Limits.PerIP, false},
+		{"RATE_LIMITS default", from().Limits.PerIP, true},
+		{"ALLOWED_ORIGINS", fmt.Sprint(from("ALLOWED_ORIGINS", "https://a.example/, ,https://b.example").AllowedOrigins), "[https://a.example https://b.example]"},
+		{"TRUSTED_PROXIES", fmt.Sprint(from("TRUSTED_PROXIES", "10.0.0.1, 192.168.1.7/16").TrustedProxies), "[10.0.0.1/32 192.168.0.0/16]"},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	if c := from("STORE_CALL_TIMEOUT", "3s", "STORE_ATTEMPT_TIMEOUT", "4s"); len(c.problems) != 1 || c.problems[0] != "STORE_ATTEMPT_TIMEOUT must be a duration from 100ms to 3s, such as 2s" {
+		t.Errorf("an attempt longer than its call: %q", c.problems)
+	}
+}
