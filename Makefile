@@ -79,6 +79,7 @@ generate: ## write functions.mk, web/routes.js, web/limits.js and the generated 
 	$(GO) run ./cmd/routes -format web > web/routes.js.tmp && mv web/routes.js.tmp web/routes.js
 	$(GO) run ./cmd/descriptors
 	$(GO) run ./cmd/weblimits > web/limits.js.tmp && mv web/limits.js.tmp web/limits.js
+	$(GO) test ./pkg/app -run '^TestReadmeSettings$$' -count=1 -update
 
 tools: ## install the test tools: npm packages, Mailpit, the Lambda RIE, staticcheck, Chromium
 	./scripts/install-tools.sh

@@ -180,17 +180,14 @@ func fcEnvOf(res any) map[string]string {
 	return env
 }
 
-// configNames is every environment variable app.ConfigFrom reads.
+// configNames is every environment variable of the settings table: those
+// app.ConfigFrom reads and those the platform reads or the cloud sets.
 func configNames() map[string]bool {
 	names := map[string]bool{}
-	app.ConfigFrom(func(k string) string { names[k] = true; return "" })
+	for _, s := range app.Settings() {
+		names[s.Name] = true
+	}
 	return names
-}
-
-// platformNames are the variables the platform (not app) reads, or that
-// the cloud sets for it.
-var platformNames = map[string]bool{
-	"AWS_LAMBDA_RUNTIME_API": true, "FC_RUNTIME_API": true, "FC_CUSTOM_LISTEN_PORT": true, "HOST": true, "PORT": true,
 }
 
 // checkEnv opens the app on env as the function would (the cloud engines
@@ -199,7 +196,7 @@ func checkEnv(t *testing.T, fn, store string, env map[string]string) {
 	t.Helper()
 	known := configNames()
 	for k := range env {
-		if !known[k] && !platformNames[k] {
+		if !known[k] {
 			t.Errorf("%s: environment variable %s is read by no code (a typo?)", fn, k)
 		}
 	}

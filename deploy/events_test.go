@@ -334,12 +334,12 @@ func TestMailerEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	img := ev.Records[0].Dynamodb.NewImage
-	msgs, err := mailboxtest.ReadDir(a.Config.MailDir)
+	msgs, err := mailboxtest.ReadDir(a.Config.Mail.Dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(msgs) != 1 {
-		t.Fatalf("%d mails in %s, want 1", len(msgs), filepath.Base(a.Config.MailDir))
+		t.Fatalf("%d mails in %s, want 1", len(msgs), filepath.Base(a.Config.Mail.Dir))
 	}
 	code := account.NewCodes(a.Secret()).Code(img["email"]["S"], img["codeNonce"]["S"])
 	if msgs[0].To != img["email"]["S"] && !strings.Contains(msgs[0].To, img["email"]["S"]) || !strings.Contains(msgs[0].Text, code) {

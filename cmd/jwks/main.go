@@ -65,7 +65,7 @@ func run(args []string, getenv func(string) string, stdout io.Writer) error {
 // publicKeys are the verifying keys of c, else those of the development
 // secrets under c.DataDir.
 func publicKeys(c app.Config) ([]keyset.PublicKey, error) {
-	if c.JWTSigningKeys == "" && c.JWTPublicKeys == "" {
+	if c.Tokens.SigningKeys == "" && c.Tokens.PublicKeys == "" {
 		f, err := app.ReadDevSecrets(c.DataDir)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("no keys: set JWT_PUBLIC_KEYS or JWT_SIGNING_KEYS, or run `make run` once to generate %s/%s", c.DataDir, app.DevSecretsFile)
@@ -73,7 +73,7 @@ func publicKeys(c app.Config) ([]keyset.PublicKey, error) {
 		if err != nil {
 			return nil, err
 		}
-		c.JWTSigningKeys = f.JWTSigningKeys
+		c.Tokens.SigningKeys = f.JWTSigningKeys
 	}
 	keys, err := c.JWTVerifying()
 	if err != nil {

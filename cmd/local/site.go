@@ -29,16 +29,16 @@ type site struct {
 // (make run-services points it at Mailpit's web UI).
 func newSite(a *app.App, origin, mailboxURL, webDir string) *site {
 	s := &site{origin: origin, mailboxURL: mailboxURL, mailboxNote: mailboxURL,
-		box: &mailbox{dir: a.Config.MailDir}, web: http.FileServer(http.Dir(webDir))}
+		box: &mailbox{dir: a.Config.Mail.Dir}, web: http.FileServer(http.Dir(webDir))}
 	if keys, err := a.Config.JWTVerifying(); err == nil { // Open validated them
 		s.jwks, _ = keyset.MarshalJWKS(keys)
 	}
 	switch {
-	case mailboxURL == "" && a.Config.SMTPHost == "":
+	case mailboxURL == "" && a.Config.Mail.SMTPHost == "":
 		s.mailboxURL = origin + "/_dev/mail"
-		s.mailboxNote = s.mailboxURL + " (files in " + a.Config.MailDir + ")"
+		s.mailboxNote = s.mailboxURL + " (files in " + a.Config.Mail.Dir + ")"
 	case mailboxURL == "":
-		s.mailboxNote = "sent through SMTP " + a.Config.SMTPHost
+		s.mailboxNote = "sent through SMTP " + a.Config.Mail.SMTPHost
 	}
 	return s
 }

@@ -56,7 +56,7 @@ func (c *cloud) lambda(ctx, playCtx context.Context, env, bins map[string]string
 		return fns, "DynamoDB: " + endpoint + " (no mailer: -only)", nil
 	}
 
-	stream := dynamostreamtest.New(cfg.DynamoDBEndpoint, cfg.AWSRegion, cfg.UsersTable)
+	stream := dynamostreamtest.New(cfg.AWS.DynamoDBEndpoint, cfg.AWS.Region, cfg.Tables.Users)
 	// What is in the table already was mailed about in an earlier run.
 	if existing, err := stream.Poll(ctx); err != nil {
 		return nil, "", err
@@ -65,7 +65,7 @@ func (c *cloud) lambda(ctx, playCtx context.Context, env, bins map[string]string
 	}
 	p := &dynamoPlayer{poll: stream.Poll, mailer: fns["mailer"], log: c.log}
 	go play(playCtx, p)
-	return fns, "DynamoDB: " + endpoint + " (tables " + cfg.UsersTable + ", " + cfg.TodosTable + ", " + cfg.KeysTable + ")", nil
+	return fns, "DynamoDB: " + endpoint + " (tables " + cfg.Tables.Users + ", " + cfg.Tables.Todos + ", " + cfg.Tables.Keys + ")", nil
 }
 
 // startLambda runs one function binary under its own runtime interface
@@ -130,7 +130,7 @@ func (c *cloud) fc(ctx, playCtx context.Context, env, bins map[string]string) (m
 	if fns["mailer"] == nil {
 		return fns, "Tablestore double: " + endpoint + " (no mailer: -only)", nil
 	}
-	p := &tablestorePlayer{changes: func(from int) []tablestoretest.Change { return ts.Changes(instance, cfg.UsersTable, from) },
+	p := &tablestorePlayer{changes: func(from int) []tablestoretest.Change { return ts.Changes(instance, cfg.Tables.Users, from) },
 		mailer: fns["mailer"], log: c.log}
 	go play(playCtx, p)
 	return fns, "Tablestore double: " + endpoint + " (instance " + instance + ")", nil

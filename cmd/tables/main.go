@@ -28,5 +28,5 @@ func main() {
 		fmt.Fprintf(os.Stderr, "tables: %v\n", err)
 		os.Exit(1)
 	}
-	fmt.Printf("tables: %s, %s, %s and %s are ready on %s\n", cfg.UsersTable, cfg.TodosTable, cfg.KeysTable, cfg.SessionsTable, cfg.Store)
+	fmt.Printf("tables: %s, %s, %s and %s are ready on %s\n", cfg.Tables.Users, cfg.Tables.Todos, cfg.Tables.Keys, cfg.Tables.Sessions, cfg.Store)
 }

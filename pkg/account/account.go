@@ -74,7 +74,10 @@ type Policy struct {
 	SessionMax  time.Duration // and this long after the log-in, whatever happens (30 days)
 }
 
-// DefaultPolicy is the policy the functions use unless configured.
+// DefaultPolicy is the policy the functions use unless configured. Its
+// configurable numbers (the mail, code, back-off and log-in limits) are the
+// defaults of pkg/app's settings table, which the functions use; a test
+// (pkg/app/accounts TestDefaultPolicyIsTheSettingsDefaults) keeps the two equal.
 var DefaultPolicy = Policy{
 	CodeTTL:           15 * time.Minute,
 	ResendWindow:      time.Minute,

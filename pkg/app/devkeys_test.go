@@ -45,7 +45,7 @@ func TestDevKeyPair(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	if b.Config.JWTSigningKeys != "" {
+	if b.Config.Tokens.SigningKeys != "" {
 		t.Fatal("a function configured with public keys was given a signing key")
 	}
 	v, err := apiserver.Verifier(b)
@@ -79,8 +79,8 @@ func TestDevSecretsUpgrade(t *testing.T) {
 	}
 	data, _ := os.ReadFile(path)
 	var f app.DevSecrets
-	if err := json.Unmarshal(data, &f); err != nil || f.JWTSigningKeys != a.Config.JWTSigningKeys || f.AppSecret != a.Config.AppSecret {
-		t.Fatalf("the file holds %s, the app uses %q", data, a.Config.JWTSigningKeys)
+	if err := json.Unmarshal(data, &f); err != nil || f.JWTSigningKeys != a.Config.Tokens.SigningKeys || f.AppSecret != a.Config.AppSecret {
+		t.Fatalf("the file holds %s, the app uses %q", data, a.Config.Tokens.SigningKeys)
 	}
 	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
 		t.Fatalf("mode %v", st.Mode())

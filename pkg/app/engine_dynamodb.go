@@ -13,27 +13,18 @@ import (
 // of binaries meant for Function Compute.
 func init() {
 	registerEngine(&engine{
-		name:  "dynamodb",
-		local: func(c Config) bool { return loopback(c.DynamoDBEndpoint) },
-		problems: func(c Config) []string {
-			var p []string
-			if c.AWSRegion == "" {
-				p = append(p, "AWS_REGION is required with STORE=dynamodb")
-			}
-			if c.DynamoDBEndpoint == "" && (c.AWSAccessKeyID == "" || c.AWSSecretKey == "") {
-				p = append(p, "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are required with STORE=dynamodb (Lambda sets them; locally: eval \"$(aws configure export-credentials --format env)\")")
-			}
-			return p
-		},
-		open:   func(ctx context.Context, c Config) (todo.Store, error) { return dynamodb.Open(ctx, c.DynamoDB()) },
-		stream: &streamCodec{claims: dynamodb.IsStreamEvent, handle: dynamodb.HandleStream},
+		name:     "dynamodb",
+		local:    func(c Config) bool { return loopback(c.AWS.DynamoDBEndpoint) },
+		problems: requiredFor("dynamodb"), // the settings table's Required rows
+		open:     func(ctx context.Context, c Config) (todo.Store, error) { return dynamodb.Open(ctx, c.DynamoDB()) },
+		stream:   &streamCodec{claims: dynamodb.IsStreamEvent, handle: dynamodb.HandleStream},
 	})
 }
 
 // DynamoDB is the dynamodb engine's configuration.
 func (c Config) DynamoDB() dynamodb.Config {
-	return dynamodb.Config{Region: c.AWSRegion, Endpoint: c.DynamoDBEndpoint,
-		UsersTable: c.UsersTable, TodosTable: c.TodosTable, KeysTable: c.KeysTable, SessionsTable: c.SessionsTable,
-		AccessKeyID: c.AWSAccessKeyID, SecretAccessKey: c.AWSSecretKey, SessionToken: c.AWSSessionToken,
-		CallTimeout: c.StoreCallTimeout, AttemptTimeout: c.StoreAttemptTimeout}
+	return dynamodb.Config{Region: c.AWS.Region, Endpoint: c.AWS.DynamoDBEndpoint,
+		UsersTable: c.Tables.Users, TodosTable: c.Tables.Todos, KeysTable: c.Tables.Keys, SessionsTable: c.Tables.Sessions,
+		AccessKeyID: c.AWS.AccessKeyID, SecretAccessKey: c.AWS.SecretAccessKey, SessionToken: c.AWS.SessionToken,
+		CallTimeout: c.Tables.CallTimeout, AttemptTimeout: c.Tables.AttemptTimeout}
 }

@@ -13,21 +13,10 @@ import (
 // runtime) out of binaries meant for AWS Lambda.
 func init() {
 	registerEngine(&engine{
-		name:  "tablestore",
-		local: func(c Config) bool { return loopback(c.TablestoreEndpoint) },
-		problems: func(c Config) []string {
-			var p []string
-			for _, v := range []struct{ name, value string }{
-				{"TABLESTORE_ENDPOINT", c.TablestoreEndpoint}, {"TABLESTORE_INSTANCE", c.TablestoreInstance},
-				{"ALIBABA_CLOUD_ACCESS_KEY_ID", c.AccessKeyID}, {"ALIBABA_CLOUD_ACCESS_KEY_SECRET", c.AccessKeySecret},
-			} {
-				if v.value == "" {
-					p = append(p, v.name+" is required with STORE=tablestore")
-				}
-			}
-			return p
-		},
-		open: func(_ context.Context, c Config) (todo.Store, error) { return tablestore.Open(c.Tablestore()) },
+		name:     "tablestore",
+		local:    func(c Config) bool { return loopback(c.Alibaba.TablestoreEndpoint) },
+		problems: requiredFor("tablestore"), // the settings table's Required rows
+		open:     func(_ context.Context, c Config) (todo.Store, error) { return tablestore.Open(c.Tablestore()) },
 		// Any event that is not another engine's is read as a Tablestore
 		// trigger payload (CBOR, or JSON from the console), whose decoder
 		// names what is wrong with it.
@@ -37,8 +26,8 @@ func init() {
 
 // Tablestore is the tablestore engine's configuration.
 func (c Config) Tablestore() tablestore.Config {
-	return tablestore.Config{Endpoint: c.TablestoreEndpoint, Instance: c.TablestoreInstance,
-		AccessKeyID: c.AccessKeyID, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken,
-		UsersTable: c.UsersTable, TodosTable: c.TodosTable, KeysTable: c.KeysTable, SessionsTable: c.SessionsTable,
-		CallTimeout: c.StoreCallTimeout, AttemptTimeout: c.StoreAttemptTimeout}
+	return tablestore.Config{Endpoint: c.Alibaba.TablestoreEndpoint, Instance: c.Alibaba.TablestoreInstance,
+		AccessKeyID: c.Alibaba.AccessKeyID, AccessKeySecret: c.Alibaba.AccessKeySecret, SecurityToken: c.Alibaba.SecurityToken,
+		UsersTable: c.Tables.Users, TodosTable: c.Tables.Todos, KeysTable: c.Tables.Keys, SessionsTable: c.Tables.Sessions,
+		CallTimeout: c.Tables.CallTimeout, AttemptTimeout: c.Tables.AttemptTimeout}
 }

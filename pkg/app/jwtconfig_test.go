@@ -65,8 +65,8 @@ func TestJWTSettings(t *testing.T) {
 			}
 		})
 	}
-	if c := ConfigFrom(env()); c.JWTTTL != 10*time.Minute {
-		t.Errorf("JWT_TTL defaults to %v, want 10m", c.JWTTTL)
+	if c := ConfigFrom(env()); c.Tokens.TTL != 10*time.Minute {
+		t.Errorf("JWT_TTL defaults to %v, want 10m", c.Tokens.TTL)
 	}
 }
 

@@ -142,7 +142,7 @@ func TestMailerTablestoreTrigger(t *testing.T) {
 	if err := acc.Register(context.Background(), "ann@example.com", "correct horse battery", "Ann"); err != nil {
 		t.Fatal(err)
 	}
-	payload, err := tablestoretest.TriggerPayload(ts.Changes("inst", cfg.UsersTable, 0))
+	payload, err := tablestoretest.TriggerPayload(ts.Changes("inst", cfg.Tables.Users, 0))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func ReadDevSecrets(dataDir string) (DevSecrets, error) {
 // needsDevSecrets reports whether Open fills in development secrets: on a
 // local configuration with no JWT key at all or no APP_SECRET.
 func (c Config) needsDevSecrets() bool {
-	return c.Local() && (c.JWTSigningKeys == "" && c.JWTPublicKeys == "" || c.AppSecret == "")
+	return c.Local() && (c.Tokens.SigningKeys == "" && c.Tokens.PublicKeys == "" || c.AppSecret == "")
 }
 
 // devSecrets loads, or creates, DATA_DIR/dev-secrets.json and fills in the
@@ -69,8 +69,8 @@ func (a *App) devSecrets() error {
 			return err
 		}
 	}
-	if a.Config.JWTSigningKeys == "" && a.Config.JWTPublicKeys == "" {
-		a.Config.JWTSigningKeys = f.JWTSigningKeys
+	if a.Config.Tokens.SigningKeys == "" && a.Config.Tokens.PublicKeys == "" {
+		a.Config.Tokens.SigningKeys = f.JWTSigningKeys
 	}
 	if a.Config.AppSecret == "" {
 		a.Config.AppSecret = f.AppSecret

@@ -26,7 +26,7 @@ func TestDevSecretsConcurrentStart(t *testing.T) {
 			if errs[i] != nil {
 				t.Fatalf("round %d: start %d: %v", round, i, errs[i])
 			}
-			if apps[i].Config.AppSecret != apps[0].Config.AppSecret || apps[i].Config.JWTSigningKeys != apps[0].Config.JWTSigningKeys {
+			if apps[i].Config.AppSecret != apps[0].Config.AppSecret || apps[i].Config.Tokens.SigningKeys != apps[0].Config.Tokens.SigningKeys {
 				t.Fatalf("round %d: start %d got other secrets than start 0", round, i)
 			}
 		}

@@ -7,8 +7,8 @@ import (
 )
 
 func TestStoreTimeouts(t *testing.T) {
-	if c := ConfigFrom(env()); c.StoreCallTimeout != 5*time.Second || c.StoreAttemptTimeout != 2*time.Second {
-		t.Fatalf("defaults = %v, %v; want 5s, 2s", c.StoreCallTimeout, c.StoreAttemptTimeout)
+	if c := ConfigFrom(env()); c.Tables.CallTimeout != 5*time.Second || c.Tables.AttemptTimeout != 2*time.Second {
+		t.Fatalf("defaults = %v, %v; want 5s, 2s", c.Tables.CallTimeout, c.Tables.AttemptTimeout)
 	}
 	tests := []struct {
 		name string
@@ -19,7 +19,7 @@ func TestStoreTimeouts(t *testing.T) {
 		{"attempt as long as the call", []string{"STORE_CALL_TIMEOUT", "3s", "STORE_ATTEMPT_TIMEOUT", "3s"}, ""},
 		{"attempt longer than the call", []string{"STORE_CALL_TIMEOUT", "3s", "STORE_ATTEMPT_TIMEOUT", "4s"},
 			"STORE_ATTEMPT_TIMEOUT must be a duration from 100ms to 3s"},
-		{"call too long", []string{"STORE_CALL_TIMEOUT", "2m"}, "STORE_CALL_TIMEOUT must be a duration from 100ms to 1m0s"},
+		{"call too long", []string{"STORE_CALL_TIMEOUT", "2m"}, "STORE_CALL_TIMEOUT must be a duration from 100ms to 1m"},
 		{"not a duration", []string{"STORE_CALL_TIMEOUT", "soon"}, "STORE_CALL_TIMEOUT"},
 	}
 	for _, tt := range tests {

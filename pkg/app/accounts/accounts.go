@@ -18,7 +18,7 @@ func New(a *app.App) (*account.Service, error) {
 	// Only login and refresh hold a signing key; the other account
 	// functions issue no tokens.
 	var tokens account.TokenIssuer
-	if a.Config.JWTSigningKeys != "" {
+	if a.Config.Tokens.SigningKeys != "" {
 		issuer, err := apiserver.Issuer(a)
 		if err != nil {
 			return nil, err

@@ -1,10 +1,12 @@
 package accounts
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/todofn/todofn/pkg/account"
 	"github.com/todofn/todofn/pkg/app"
 	"github.com/todofn/todofn/pkg/limit"
 )
@@ -42,5 +44,24 @@ func TestLoginAccountLimit(t *testing.T) {
 	err := app.ConfigFrom(func(k string) string { return map[string]string{"LOGIN_ACCOUNT_LIMIT": "lots"}[k] }).Validate()
 	if err == nil || !strings.Contains(err.Error(), "LOGIN_ACCOUNT_LIMIT") {
 		t.Fatalf("a bad LOGIN_ACCOUNT_LIMIT: %v", err)
+	}
+}
+
+// TestDefaultPolicyIsTheSettingsDefaults: account.DefaultPolicy's
+// configurable numbers are the settings table's defaults. Both must stay
+// (package account is linked only by the account functions, so pkg/app,
+// linked by every function, cannot read them from it, and the domain does
+// not import the composition root), so this test keeps them equal.
+func TestDefaultPolicyIsTheSettingsDefaults(t *testing.T) {
+	c := app.ConfigFrom(func(string) string { return "" })
+	got, want := policy(c.Limits), account.DefaultPolicy
+	got.LoginAlert.Fixed = want.LoginAlert.Fixed // always fixed: Login sets it (see Policy.LoginAlert)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("the settings table's defaults give\n%+v\naccount.DefaultPolicy is\n%+v", got, want)
+	}
+	// And the test can fail: a changed default is seen.
+	c = app.ConfigFrom(func(k string) string { return map[string]string{"CODE_TRIES_PER_DAY": "21"}[k] })
+	if reflect.DeepEqual(policy(c.Limits), want) {
+		t.Fatal("CODE_TRIES_PER_DAY=21 left the policy as the default")
 	}
 }

@@ -41,7 +41,7 @@ func Verifier(a *app.App) (*auth.Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return auth.NewVerifier(auth.VerifierConfig{Keys: keys, Issuer: c.JWTIssuer, Audience: c.JWTAudience})
+	return auth.NewVerifier(auth.VerifierConfig{Keys: keys, Issuer: c.Tokens.Issuer, Audience: c.Tokens.Audience})
 }
 
 // Issuer returns the access-token issuer for a's JWT settings: the first
@@ -57,7 +57,7 @@ func Issuer(a *app.App) (*auth.Issuer, error) {
 	if len(keys) == 0 {
 		return nil, errors.New("apiserver: JWT_SIGNING_KEYS is empty: this function cannot issue access tokens")
 	}
-	return auth.NewIssuer(auth.IssuerConfig{Keys: keys, Issuer: c.JWTIssuer, Audience: c.JWTAudience, TTL: c.JWTTTL})
+	return auth.NewIssuer(auth.IssuerConfig{Keys: keys, Issuer: c.Tokens.Issuer, Audience: c.Tokens.Audience, TTL: c.Tokens.TTL})
 }
 
 // Tokens is Issuer under its earlier name, for pkg/app/accounts until it

@@ -19,15 +19,15 @@ import (
 // mail to echo when it is not nil).
 func Sender(a *app.App, echo io.Writer) (todo.MailSender, error) {
 	c := a.Config
-	if c.SMTPHost != "" {
-		s, err := mail.NewSMTP(mail.SMTPConfig{Host: c.SMTPHost, Port: c.SMTPPort, Username: c.SMTPUsername,
-			Password: c.SMTPPassword, Security: c.SMTPSecurity, From: c.MailFrom})
+	if c.Mail.SMTPHost != "" {
+		s, err := mail.NewSMTP(mail.SMTPConfig{Host: c.Mail.SMTPHost, Port: c.Mail.SMTPPort, Username: c.Mail.SMTPUsername,
+			Password: c.Mail.SMTPPassword, Security: c.Mail.SMTPSecurity, From: c.Mail.From})
 		if err != nil {
 			return nil, err
 		}
 		return s, nil
 	}
-	d, err := mail.NewDir(c.MailDir, c.MailFrom, echo)
+	d, err := mail.NewDir(c.Mail.Dir, c.Mail.From, echo)
 	if err != nil {
 		return nil, err
 	}
