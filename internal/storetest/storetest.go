@@ -9,6 +9,7 @@
 package storetest
 
 import (
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -47,11 +48,32 @@ func Run(t *testing.T, open Opener) {
 // now is a fixed, millisecond-precise instant: engines may keep no more.
 var now = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 
+// outcomes are the domain's store outcomes (pkg/todo's outcome.go): an
+// engine's NotFound or Conflict is one of them, so its sentence is the
+// domain's, never one the engine typed.
+var outcomes = []error{
+	todo.ErrUserExists, todo.ErrUserNotFound, todo.ErrUserChanged,
+	todo.ErrTodoExists, todo.ErrTodoNotFound, todo.ErrTodoChanged,
+	todo.ErrSessionExists, todo.ErrSessionNotFound, todo.ErrSessionChanged, todo.ErrPasswordChanged,
+	todo.ErrClaimNotHeld, todo.ErrCounterNotFound, todo.ErrCounterChanged,
+}
+
+// wantCode fails t unless err has code; a NotFound or Conflict must be one
+// of the domain's outcomes (errors.Is).
 func wantCode(t *testing.T, err error, code string) {
 	t.Helper()
 	if got := todo.ErrorCode(err); got != code {
 		t.Fatalf("error = %v (code %q), want code %q", err, got, code)
 	}
+	if code != todo.NotFound && code != todo.Conflict {
+		return
+	}
+	for _, o := range outcomes {
+		if errors.Is(err, o) {
+			return
+		}
+	}
+	t.Fatalf("error = %v: a %s that is none of pkg/todo's store outcomes", err, code)
 }
 
 func mustNil(t *testing.T, err error) {

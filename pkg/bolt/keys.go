@@ -55,7 +55,7 @@ func (s *Store) Settle(_ context.Context, key, from, to string, expires time.Tim
 			return err
 		}
 		if !found || c.Value != from || !time.Now().Before(c.Expires) {
-			return todo.Errorf(todo.Conflict, "The claim is not held by that value.")
+			return todo.ErrClaimNotHeld
 		}
 		return putJSON(b, k, claim{Value: to, Expires: expires})
 	})
@@ -73,7 +73,7 @@ func (s *Store) Throttle(_ context.Context, key string) (*todo.Throttle, error) 
 		return nil, err
 	}
 	if !found || !time.Now().Before(t.Expires) {
-		return nil, todo.Errorf(todo.NotFound, "No such counter.")
+		return nil, todo.ErrCounterNotFound
 	}
 	return &t, nil
 }
@@ -95,7 +95,7 @@ func (s *Store) PutThrottle(_ context.Context, t *todo.Throttle) error {
 			stored = old.Version // an expired record can still be updated by its reader
 		}
 		if stored != t.Version {
-			return todo.Errorf(todo.Conflict, "The counter changed meanwhile.")
+			return todo.ErrCounterChanged
 		}
 		nt := *t
 		nt.Version++

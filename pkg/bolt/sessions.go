@@ -16,8 +16,6 @@ import (
 // NUL byte and the session's ID, so one user's sessions are one key range.
 func sessionKey(userID, id string) []byte { return todoKey(userID, id) }
 
-func sessionNotFound() error { return todo.Errorf(todo.NotFound, "No such session.") }
-
 // sessionExpired reports whether the session has passed its absolute limit
 // at now. A session without ExpiresAt has expired.
 func sessionExpired(s *todo.RefreshSession, now time.Time) bool { return !now.Before(s.ExpiresAt) }
@@ -39,7 +37,7 @@ func (s *Store) CreateSession(_ context.Context, rs *todo.RefreshSession) error 
 		if !found || u.ID != rs.UserID || u.CredGen != rs.CredGen {
 			return staleCredentials()
 		}
-		return putNew(tx.Bucket(bucketSessions), sessionKey(rs.UserID, rs.ID), &n, "A session with this ID exists.")
+		return putNew(tx.Bucket(bucketSessions), sessionKey(rs.UserID, rs.ID), &n, todo.ErrSessionExists)
 	})
 	if err == nil {
 		rs.Version = 1
@@ -50,14 +48,14 @@ func (s *Store) CreateSession(_ context.Context, rs *todo.RefreshSession) error 
 // staleCredentials is CreateSession's Conflict for an account that is gone
 // or whose credential generation moved on since the log-in read it.
 func staleCredentials() error {
-	return todo.Errorf(todo.Conflict, "The account's password changed meanwhile.")
+	return todo.ErrPasswordChanged
 }
 
 // putNew stores v under k unless the key is taken, which is a Conflict
 // saying exists.
-func putNew(b *bbolt.Bucket, k []byte, v any, exists string) error {
+func putNew(b *bbolt.Bucket, k []byte, v any, exists error) error {
 	if b.Get(k) != nil {
-		return todo.Errorf(todo.Conflict, "%s", exists)
+		return exists
 	}
 	return putJSON(b, k, v)
 }
@@ -75,7 +73,7 @@ func (s *Store) Session(_ context.Context, userID, id string) (*todo.RefreshSess
 		return nil, err
 	}
 	if !found || sessionExpired(&rs, time.Now()) {
-		return nil, sessionNotFound()
+		return nil, todo.ErrSessionNotFound
 	}
 	return &rs, nil
 }
@@ -88,7 +86,7 @@ func (s *Store) UpdateSession(_ context.Context, rs *todo.RefreshSession) error 
 	return s.updateVersioned(&rs.Version, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketSessions)
 		k := sessionKey(rs.UserID, rs.ID)
-		if err := storedVersionIs(b, k, rs.Version, sessionNotFound, "The session changed meanwhile."); err != nil {
+		if err := storedVersionIs(b, k, rs.Version, todo.ErrSessionNotFound, todo.ErrSessionChanged); err != nil {
 			return err
 		}
 		n := *rs
@@ -99,16 +97,16 @@ func (s *Store) UpdateSession(_ context.Context, rs *todo.RefreshSession) error 
 
 // storedVersionIs returns nil if the record under k has that Version,
 // notFound() if there is none, and a Conflict saying changed otherwise.
-func storedVersionIs(b *bbolt.Bucket, k []byte, version int64, notFound func() error, changed string) error {
+func storedVersionIs(b *bbolt.Bucket, k []byte, version int64, notFound, changed error) error {
 	var old struct{ Version int64 }
 	found, err := getJSON(b, k, &old)
 	switch {
 	case err != nil:
 		return err
 	case !found:
-		return notFound()
+		return notFound
 	case old.Version != version:
-		return todo.Errorf(todo.Conflict, "%s", changed)
+		return changed
 	}
 	return nil
 }

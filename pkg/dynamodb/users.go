@@ -10,8 +10,6 @@ import (
 	"github.com/todofn/todofn/pkg/todo"
 )
 
-func userNotFound() error { return todo.Errorf(todo.NotFound, "No such account.") }
-
 // CreateUser implements todo.UserStore: one PutItem on condition that no
 // item has the address. It sets u.Version to 1 only when the write commits.
 func (s *Store) CreateUser(ctx context.Context, u *todo.User) error {
