@@ -4,7 +4,9 @@ package app
 
 import (
 	"context"
+	"log/slog"
 
+	"github.com/todofn/todofn/pkg/app/stream"
 	"github.com/todofn/todofn/pkg/dynamodb"
 	"github.com/todofn/todofn/pkg/todo"
 )
@@ -25,8 +27,10 @@ func init() {
 			}
 			return p
 		},
-		open:   func(ctx context.Context, c Config) (todo.Store, error) { return dynamodb.Open(ctx, c.DynamoDB()) },
-		stream: &streamCodec{claims: dynamodb.IsStreamEvent, handle: dynamodb.HandleStream},
+		open: func(ctx context.Context, c Config) (todo.Store, error) { return dynamodb.Open(ctx, c.DynamoDB()) },
+		stream: &streamCodec{claims: dynamodb.IsStreamEvent, handle: func(ctx context.Context, payload []byte, fn func(context.Context, todo.UserChange) error, log *slog.Logger) ([]byte, error) {
+			return stream.New(log).PerRecord(ctx, payload, dynamodb.DecodeStream, fn)
+		}},
 	})
 }
 

@@ -4,7 +4,9 @@ package app
 
 import (
 	"context"
+	"log/slog"
 
+	"github.com/todofn/todofn/pkg/app/stream"
 	"github.com/todofn/todofn/pkg/tablestore"
 	"github.com/todofn/todofn/pkg/todo"
 )
@@ -31,7 +33,9 @@ func init() {
 		// Any event that is not another engine's is read as a Tablestore
 		// trigger payload (CBOR, or JSON from the console), whose decoder
 		// names what is wrong with it.
-		stream: &streamCodec{claims: func([]byte) bool { return true }, handle: tablestore.HandleStream},
+		stream: &streamCodec{claims: func([]byte) bool { return true }, handle: func(ctx context.Context, payload []byte, fn func(context.Context, todo.UserChange) error, log *slog.Logger) ([]byte, error) {
+			return stream.New(log).WholeBatch(ctx, payload, tablestore.DecodeStream, fn)
+		}},
 	})
 }
 
