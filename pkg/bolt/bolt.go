@@ -38,6 +38,10 @@ type Options struct {
 	Shared bool
 	// LockTimeout bounds the wait for the file lock (default 10s).
 	LockTimeout time.Duration
+	// Now returns the current time; it decides whether a claim, a counter
+	// or a session has expired. Nil means time.Now. Tests inject a clock
+	// here.
+	Now func() time.Time
 }
 
 // Store is the embedded engine. It is safe for concurrent use.

@@ -72,7 +72,7 @@ func (s *Store) Session(_ context.Context, userID, id string) (*todo.RefreshSess
 	if err != nil {
 		return nil, err
 	}
-	if !found || sessionExpired(&rs, time.Now()) {
+	if !found || sessionExpired(&rs, s.now()) {
 		return nil, todo.ErrSessionNotFound
 	}
 	return &rs, nil
@@ -122,7 +122,7 @@ func (s *Store) DeleteSession(_ context.Context, userID, id string) error {
 // the user's key range. Expired sessions go too but are not counted.
 func (s *Store) DeleteSessions(_ context.Context, userID, except string) (int, error) {
 	n := 0
-	now := time.Now()
+	now := s.now()
 	err := s.update(func(tx *bbolt.Tx) error {
 		var keep []byte
 		if except != "" {
