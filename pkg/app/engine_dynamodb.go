@@ -11,10 +11,12 @@ import (
 	"github.com/todofn/todofn/pkg/todo"
 )
 
-// The DynamoDB engine; `-tags no_dynamodb` leaves it (and the AWS SDK) out
-// of binaries meant for Function Compute.
-func init() {
-	registerEngine(&engine{
+// dynamodbEngine is the DynamoDB engine; `-tags no_dynamodb` leaves it (and
+// the AWS SDK) out of binaries meant for Function Compute
+// (engine_nodynamodb.go). Its stream events are Lambda's DynamoDB stream
+// batches, answered record by record.
+func dynamodbEngine() *engine {
+	return &engine{
 		name:  "dynamodb",
 		local: func(c Config) bool { return loopback(c.DynamoDBEndpoint) },
 		problems: func(c Config) []string {
@@ -31,7 +33,7 @@ func init() {
 		stream: &streamCodec{claims: dynamodb.IsStreamEvent, handle: func(ctx context.Context, payload []byte, fn func(context.Context, todo.UserChange) error, log *slog.Logger) ([]byte, error) {
 			return stream.New(log).PerRecord(ctx, payload, dynamodb.DecodeStream, fn)
 		}},
-	})
+	}
 }
 
 // DynamoDB is the dynamodb engine's configuration.

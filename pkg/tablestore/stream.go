@@ -34,3 +34,12 @@ func DecodeStream(payload []byte) ([]todo.StreamRecord, error) {
 	}
 	return recs, nil
 }
+
+// IsTriggerEvent reports whether payload is a Tablestore trigger event of
+// TriggerVersion, CBOR or JSON, whatever its records hold; it claims no
+// other engine's events (a DynamoDB stream event has no Version).
+func IsTriggerEvent(payload []byte) bool {
+	_, err := DecodeTrigger(payload)
+	var te *TriggerError
+	return err == nil || errors.As(err, &te)
+}
