@@ -16,10 +16,6 @@ import (
 // NUL byte and the session's ID, so one user's sessions are one key range.
 func sessionKey(userID, id string) []byte { return todoKey(userID, id) }
 
-// sessionExpired reports whether the session has passed its absolute limit
-// at now. A session without ExpiresAt has expired.
-func sessionExpired(s *todo.RefreshSession, now time.Time) bool { return !now.Before(s.ExpiresAt) }
-
 // CreateSession implements todo.SessionStore in one write transaction over
 // the users and sessions buckets: it reads the account of rs.Email, and
 // stores the session only if the account still has ID rs.UserID and
@@ -72,7 +68,7 @@ func (s *Store) Session(_ context.Context, userID, id string) (*todo.RefreshSess
 	if err != nil {
 		return nil, err
 	}
-	if !found || sessionExpired(&rs, s.now()) {
+	if !found || rs.Expired(s.now()) {
 		return nil, todo.ErrSessionNotFound
 	}
 	return &rs, nil
@@ -136,7 +132,7 @@ func (s *Store) DeleteSessions(_ context.Context, userID, except string) (int, e
 			if err := json.Unmarshal(v, &rs); err != nil {
 				return false, fmt.Errorf("bolt: decode session %q: %w", k, err)
 			}
-			if !sessionExpired(&rs, now) {
+			if !rs.Expired(now) {
 				n++
 			}
 			return true, nil
@@ -155,7 +151,7 @@ func (s *Store) SweepSessions(now time.Time) (int, error) {
 	err := s.update(func(tx *bbolt.Tx) error {
 		return deleteRange(tx.Bucket(bucketSessions), nil, func(_, v []byte) (bool, error) {
 			var rs todo.RefreshSession
-			if err := json.Unmarshal(v, &rs); err != nil || sessionExpired(&rs, now) {
+			if err := json.Unmarshal(v, &rs); err != nil || rs.Expired(now) {
 				n++
 				return true, nil // an undecodable record is swept too
 			}

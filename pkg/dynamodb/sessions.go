@@ -108,7 +108,7 @@ func decodeSession(m map[string]types.AttributeValue) (*todo.RefreshSession, err
 // unexpired passes on a read session unless it has passed its ExpiresAt,
 // which makes it NotFound.
 func (s *Store) unexpired(rs *todo.RefreshSession, err error) (*todo.RefreshSession, error) {
-	if err == nil && !s.now().Before(rs.ExpiresAt) {
+	if err == nil && rs.Expired(s.now()) {
 		return nil, todo.ErrSessionNotFound
 	}
 	return rs, err
@@ -219,7 +219,7 @@ func (s *Store) DeleteSessions(ctx context.Context, userID, except string) (int,
 			return false, false
 		}
 		exp, err := parseTime("expiresAt", it.ExpiresAt)
-		return true, err == nil && now.Before(exp)
+		return true, err == nil && !todo.Expired(exp, now)
 	})
 }
 

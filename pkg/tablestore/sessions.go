@@ -95,7 +95,7 @@ func (s *Store) sessionCall(userID, id string, bad error) error {
 // unexpired passes on a read session unless it has passed its ExpiresAt,
 // which makes it NotFound.
 func (s *Store) unexpired(rs *todo.RefreshSession, err error) (*todo.RefreshSession, error) {
-	if err == nil && !s.now().Before(rs.ExpiresAt) {
+	if err == nil && rs.Expired(s.now()) {
 		return nil, todo.ErrSessionNotFound
 	}
 	return rs, err
@@ -203,7 +203,7 @@ func (s *Store) DeleteSessions(ctx context.Context, userID, except string) (int,
 		}
 		d := &decoder{c: c}
 		exp := d.time("expiresAt", true)
-		return true, d.err() == nil && now.Before(exp)
+		return true, d.err() == nil && !todo.Expired(exp, now)
 	})
 }
 
