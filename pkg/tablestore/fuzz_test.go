@@ -149,9 +149,9 @@ func FuzzDecodeTrigger(f *testing.F) {
 }
 
 // FuzzHandleStream hands arbitrary payloads to DecodeStream and the
-// mailer's batch policy for Function Compute (stream.Policy.WholeBatch), as the trigger
-// handler, with fn failing as fails says (bit i%8 fails the i-th call):
-// no payload panics or is refused for not decoding (it is skipped); the
+// mailer's batch policy for Function Compute (stream.Policy.WholeBatch),
+// as the mailer runs them, with fn failing as fails says (bit i%8 fails
+// the i-th call): no payload panics or is refused for not decoding (it is skipped); the
 // invocation fails exactly when fn failed, else it answers how many
 // changes it handled.
 func FuzzHandleStream(f *testing.F) {
