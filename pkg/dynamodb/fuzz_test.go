@@ -86,10 +86,9 @@ func FuzzUserChange(f *testing.F) {
 // mailer's batch policy for Lambda (stream.Policy.PerRecord), as the
 // mailer runs them, with fn failing as fails says (bit i%8 fails the i-th
 // call) and, when short, too little time left for any record: no payload
-// panics; a
-// payload that is a stream event is answered with a batch response that
-// names exactly the records fn failed (or, when short, every record); only
-// one that is not JSON of a stream event is an error.
+// panics; a payload that is a stream event is answered with a batch
+// response that names exactly the records fn failed (or, when short, every
+// record); only one that is not JSON of a stream event is an error.
 func FuzzHandleStream(f *testing.F) {
 	payloads, _ := streamSeeds(f)
 	for i, p := range payloads {
