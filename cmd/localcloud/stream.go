@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/todofn/todofn/pkg/app/stream"
 	"github.com/todofn/todofn/pkg/dynamodb"
 
 	"github.com/todofn/todofn/internal/tablestoretest"
@@ -105,7 +106,7 @@ func (p *dynamoPlayer) deliver(ctx context.Context, batch []dynamodb.StreamRecor
 	if err != nil {
 		return 0, err
 	}
-	var resp dynamodb.BatchResponse
+	var resp stream.BatchResponse
 	if err := json.Unmarshal(out, &resp); err != nil {
 		return 0, fmt.Errorf("mailer answered %s: %w", truncate(out), err)
 	}

@@ -11,7 +11,7 @@ import (
 
 func testClaims(t *testing.T, open Opener) {
 	t.Run("Settle", func(t *testing.T) { testSettle(t, open) })
-	s, ctx := open(t), context.Background()
+	s, ctx := open(t, nil), context.Background()
 	future := time.Now().Add(time.Hour)
 
 	held, fresh, err := s.Claim(ctx, "idem:u1:k1", "todo-1", future)
@@ -73,7 +73,7 @@ func testClaims(t *testing.T, open Opener) {
 // testSettle checks the conditional replace: only the value that holds an
 // unexpired claim can settle it, once, and a settled claim holds its key.
 func testSettle(t *testing.T, open Opener) {
-	s, ctx := open(t), context.Background()
+	s, ctx := open(t, nil), context.Background()
 	future := time.Now().Add(time.Hour)
 	past := time.Now().Add(-time.Minute)
 

@@ -21,7 +21,7 @@ type addCount struct {
 // it, a change beyond ceiling (or below floor) stores nothing and reports
 // what the counter holds, and a delta of 0 reads.
 func testCounters(t *testing.T, open Opener) {
-	s, ctx := open(t), context.Background()
+	s, ctx := open(t, nil), context.Background()
 	past, future := time.Now().Add(-time.Second), time.Now().Add(time.Hour)
 	steps := []addCount{
 		{"a missing counter counts from 0", "ip:a", 1, 0, 3, future, 1, true},
@@ -64,7 +64,7 @@ func testCounters(t *testing.T, open Opener) {
 // fails: no engine may answer a concurrent take with an error or a retry
 // that loses a count.
 func testCountersConcurrent(t *testing.T, open Opener) {
-	s, ctx := open(t), context.Background()
+	s, ctx := open(t, nil), context.Background()
 	future := time.Now().Add(time.Hour)
 	race3 := func(name string, n int, delta, floor, ceiling int64, wantOK int) {
 		t.Helper()

@@ -13,7 +13,7 @@ import (
 // is fresh again, an expired counter is NotFound and a new one may replace
 // it, and an expired claim cannot be settled.
 func testExpiry(t *testing.T, open Opener) {
-	s, ctx := open(t), context.Background()
+	s, ctx := open(t, nil), context.Background()
 	past, future := time.Now().Add(-time.Second), time.Now().Add(time.Hour)
 
 	_, _, err := s.Claim(ctx, "idem:u1:old", "todo-1", past)

@@ -54,7 +54,7 @@ func RunLostAnswers(t *testing.T, open Opener) {
 func testLostAnswers(t *testing.T, open Opener) {
 	future := time.Now().Add(time.Hour)
 	t.Run("CreateUser", func(t *testing.T) {
-		s, ctx := open(t), context.Background()
+		s, ctx := open(t, nil), context.Background()
 		u := NewUser("lost@example.com")
 		check := loseNext(t, s)
 		mustNil(t, s.CreateUser(ctx, u))
@@ -66,7 +66,7 @@ func testLostAnswers(t *testing.T, open Opener) {
 		wantCode(t, s.CreateUser(ctx, NewUser(u.Email)), todo.Conflict) // a second account still cannot be made
 	})
 	t.Run("UpdateUser", func(t *testing.T) {
-		s, ctx := open(t), context.Background()
+		s, ctx := open(t, nil), context.Background()
 		u := NewUser("lost@example.com")
 		mustNil(t, s.CreateUser(ctx, u))
 		u.Name = "Ann Lost"
@@ -84,7 +84,7 @@ func testLostAnswers(t *testing.T, open Opener) {
 		wantCode(t, s.UpdateUser(ctx, &stale), todo.Conflict) // another writer still loses
 	})
 	t.Run("Todos", func(t *testing.T) {
-		s, ctx := open(t), context.Background()
+		s, ctx := open(t, nil), context.Background()
 		td := NewTodo("u-lost", "buy milk", 0)
 		check := loseNext(t, s)
 		mustNil(t, s.CreateTodo(ctx, td))
@@ -108,7 +108,7 @@ func testLostAnswers(t *testing.T, open Opener) {
 		wantCode(t, s.DeleteTodo(ctx, td.UserID, td.ID), todo.NotFound) // a later delete still finds nothing
 	})
 	t.Run("DeleteTodoConcurrent", func(t *testing.T) {
-		s, ctx := open(t), context.Background()
+		s, ctx := open(t, nil), context.Background()
 		td := NewTodo("u-race", "x", 0)
 		mustNil(t, s.CreateTodo(ctx, td))
 		errs := race(8, func(int) error { return s.DeleteTodo(ctx, td.UserID, td.ID) })
@@ -129,7 +129,7 @@ func testLostAnswers(t *testing.T, open Opener) {
 		wantCode(t, err, todo.NotFound)
 	})
 	t.Run("Claim", func(t *testing.T) {
-		s, ctx := open(t), context.Background()
+		s, ctx := open(t, nil), context.Background()
 		check := loseNext(t, s)
 		held, fresh, err := s.Claim(ctx, "mail:lost", "sending:lease-1", future)
 		mustNil(t, err)
@@ -147,7 +147,7 @@ func testLostAnswers(t *testing.T, open Opener) {
 		}
 	})
 	t.Run("PutThrottle", func(t *testing.T) {
-		s, ctx := open(t), context.Background()
+		s, ctx := open(t, nil), context.Background()
 		th := &todo.Throttle{Key: "login:lost@example.com", Failures: 1, WindowStart: now, Expires: future}
 		check := loseNext(t, s)
 		mustNil(t, s.PutThrottle(ctx, th))
@@ -165,7 +165,7 @@ func testLostAnswers(t *testing.T, open Opener) {
 		}
 	})
 	t.Run("AddCount", func(t *testing.T) {
-		s, ctx := open(t), context.Background()
+		s, ctx := open(t, nil), context.Background()
 		for i, want := range []int64{1, 2} {
 			check := loseNext(t, s)
 			n, ok, err := s.AddCount(ctx, "ip:lost", 1, 0, 5, future)

@@ -75,7 +75,7 @@ func storedSession(t *testing.T, ctx context.Context, s todo.Store, want *todo.R
 }
 
 func testSessions(t *testing.T, open Opener) {
-	s, ctx := open(t), context.Background()
+	s, ctx := open(t, nil), context.Background()
 	ann, bob := ulid.Make().String(), ulid.Make().String()
 
 	rs := newOwnedSession(t, s, ann)
@@ -120,7 +120,7 @@ func testSessions(t *testing.T, open Opener) {
 // testSessionsExpiry: a session past its absolute limit reads as NotFound
 // (the idle limit is the caller's to check, from LastUsedAt).
 func testSessionsExpiry(t *testing.T, open Opener) {
-	s, ctx := open(t), context.Background()
+	s, ctx := open(t, nil), context.Background()
 	uid := ulid.Make().String()
 	old := newOwnedSession(t, s, uid)
 	old.ExpiresAt = time.Now().Add(-time.Minute).Truncate(time.Millisecond)
@@ -135,7 +135,7 @@ func testSessionsExpiry(t *testing.T, open Opener) {
 }
 
 func testSessionsConcurrent(t *testing.T, open Opener) {
-	s, ctx := open(t), context.Background()
+	s, ctx := open(t, nil), context.Background()
 	rs := newOwnedSession(t, s, ulid.Make().String())
 	mustNil(t, s.CreateSession(ctx, rs))
 	errs := race(8, func(i int) error {
@@ -157,7 +157,7 @@ func rotate(rs *todo.RefreshSession, newHash string, at time.Time) {
 }
 
 func testSessionsRotation(t *testing.T, open Opener) {
-	s, ctx := open(t), context.Background()
+	s, ctx := open(t, nil), context.Background()
 	rs := newOwnedSession(t, s, ulid.Make().String())
 	mustNil(t, s.CreateSession(ctx, rs))
 
@@ -183,7 +183,7 @@ func testSessionsRotation(t *testing.T, open Opener) {
 }
 
 func testDeleteSessions(t *testing.T, open Opener) {
-	s, ctx := open(t), context.Background()
+	s, ctx := open(t, nil), context.Background()
 	ann, bob := ulid.Make().String(), ulid.Make().String()
 	var anns, bobs []*todo.RefreshSession
 	for range 5 {
@@ -228,7 +228,7 @@ func testDeleteSessions(t *testing.T, open Opener) {
 }
 
 func testDeleteTodos(t *testing.T, open Opener) {
-	s, ctx := open(t), context.Background()
+	s, ctx := open(t, nil), context.Background()
 	ann, bob := ulid.Make().String(), ulid.Make().String()
 	const n = 30 // more than one DynamoDB batch of 25
 	for i := range n {
@@ -259,7 +259,7 @@ func testDeleteTodos(t *testing.T, open Opener) {
 }
 
 func testDeleteUser(t *testing.T, open Opener) {
-	s, ctx := open(t), context.Background()
+	s, ctx := open(t, nil), context.Background()
 	// Addresses of their own: a live run shares one store across the suite.
 	u := NewUser("deleted@example.com")
 	mustNil(t, s.CreateUser(ctx, u))
@@ -282,7 +282,7 @@ func testDeleteUser(t *testing.T, open Opener) {
 // has the session's user ID and credential generation; else Conflict, and
 // nothing stays stored.
 func testSessionsCredGen(t *testing.T, open Opener) {
-	s, ctx := open(t), context.Background()
+	s, ctx := open(t, nil), context.Background()
 	uid := ulid.Make().String()
 	rs := NewSession(uid)
 	rs.CredGen = 7
@@ -330,7 +330,7 @@ func testSessionsCredGen(t *testing.T, open Opener) {
 // after it; the test counts those that overlapped the bump and the
 // deletion.
 func testSessionsCredGenRace(t *testing.T, open Opener) {
-	s, ctx := open(t), context.Background()
+	s, ctx := open(t, nil), context.Background()
 	const rounds, creators, maxEach, head = 10, 6, 5000, 12
 	overlapped, refused := 0, 0
 	type attempt struct {

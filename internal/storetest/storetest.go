@@ -4,11 +4,12 @@
 // An engine's test calls Run with a function that opens a fresh, empty store:
 //
 //	func TestConformance(t *testing.T) {
-//		storetest.Run(t, func(t *testing.T) todo.Store { return MustOpen(t) })
+//		storetest.Run(t, func(t *testing.T, now func() time.Time) todo.Store { return MustOpen(t, now) })
 //	}
 package storetest
 
 import (
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -16,8 +17,13 @@ import (
 	"github.com/todofn/todofn/pkg/todo"
 )
 
-// Opener returns a new, empty store; it closes the store in t.Cleanup.
-type Opener func(t *testing.T) todo.Store
+// Opener returns a new, empty store; it closes the store in t.Cleanup. The
+// store reads the time from now (where it decides whether a claim, a
+// counter or a session has expired) or, when now is nil, from the wall
+// clock: every engine takes such a clock (bolt.Options.Now,
+// dynamodb.Config.Now, tablestore.Config.Now), so each clock case is
+// written once, here.
+type Opener func(t *testing.T, now func() time.Time) todo.Store
 
 // Run runs the whole suite against the engine that open opens.
 func Run(t *testing.T, open Opener) {
@@ -32,6 +38,9 @@ func Run(t *testing.T, open Opener) {
 	t.Run("Counters", func(t *testing.T) { testCounters(t, open) })
 	t.Run("CountersConcurrent", func(t *testing.T) { testCountersConcurrent(t, open) })
 	t.Run("Expiry", func(t *testing.T) { testExpiry(t, open) })
+	t.Run("ExpiryClock", func(t *testing.T) { testExpiryClock(t, open) })
+	t.Run("SettleClock", func(t *testing.T) { testSettleClock(t, open) })
+	t.Run("SessionsExpiryClock", func(t *testing.T) { testSessionsExpiryClock(t, open) })
 	t.Run("Sessions", func(t *testing.T) { testSessions(t, open) })
 	t.Run("SessionsExpiry", func(t *testing.T) { testSessionsExpiry(t, open) })
 	t.Run("SessionsConcurrentUpdate", func(t *testing.T) { testSessionsConcurrent(t, open) })
@@ -47,11 +56,32 @@ func Run(t *testing.T, open Opener) {
 // now is a fixed, millisecond-precise instant: engines may keep no more.
 var now = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 
+// outcomes are the domain's store outcomes (pkg/todo's outcome.go): an
+// engine's NotFound or Conflict is one of them, so its sentence is the
+// domain's, never one the engine typed.
+var outcomes = []error{
+	todo.ErrUserExists, todo.ErrUserNotFound, todo.ErrUserChanged,
+	todo.ErrTodoExists, todo.ErrTodoNotFound, todo.ErrTodoChanged,
+	todo.ErrSessionExists, todo.ErrSessionNotFound, todo.ErrSessionChanged, todo.ErrPasswordChanged,
+	todo.ErrClaimNotHeld, todo.ErrCounterNotFound, todo.ErrCounterChanged,
+}
+
+// wantCode fails t unless err has code; a NotFound or Conflict must be one
+// of the domain's outcomes (errors.Is).
 func wantCode(t *testing.T, err error, code string) {
 	t.Helper()
 	if got := todo.ErrorCode(err); got != code {
 		t.Fatalf("error = %v (code %q), want code %q", err, got, code)
 	}
+	if code != todo.NotFound && code != todo.Conflict {
+		return
+	}
+	for _, o := range outcomes {
+		if errors.Is(err, o) {
+			return
+		}
+	}
+	t.Fatalf("error = %v: a %s that is none of pkg/todo's store outcomes", err, code)
 }
 
 func mustNil(t *testing.T, err error) {

@@ -9,7 +9,7 @@ import (
 )
 
 func testThrottles(t *testing.T, open Opener) {
-	s, ctx := open(t), context.Background()
+	s, ctx := open(t, nil), context.Background()
 	_, err := s.Throttle(ctx, "login:ann@example.com")
 	wantCode(t, err, todo.NotFound)
 

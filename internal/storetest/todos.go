@@ -40,7 +40,7 @@ func storedTodo(t *testing.T, ctx context.Context, s todo.Store, want *todo.Todo
 }
 
 func testTodos(t *testing.T, open Opener) {
-	s, ctx := open(t), context.Background()
+	s, ctx := open(t, nil), context.Background()
 	uid := ulid.Make().String()
 
 	td := NewTodo(uid, "Buy milk 🥛, 牛奶", 0)
@@ -80,7 +80,7 @@ func testTodos(t *testing.T, open Opener) {
 }
 
 func testTodosOwnerScope(t *testing.T, open Opener) {
-	s, ctx := open(t), context.Background()
+	s, ctx := open(t, nil), context.Background()
 	ann, bob := ulid.Make().String(), ulid.Make().String()
 	td := NewTodo(ann, "Ann's", 0)
 	mustNil(t, s.CreateTodo(ctx, td))
@@ -116,7 +116,7 @@ func testTodosOwnerScope(t *testing.T, open Opener) {
 }
 
 func testTodosPaging(t *testing.T, open Opener) {
-	s, ctx := open(t), context.Background()
+	s, ctx := open(t, nil), context.Background()
 	uid, other := ulid.Make().String(), ulid.Make().String()
 	const n = 23
 	var want []string
@@ -161,7 +161,7 @@ func testTodosPaging(t *testing.T, open Opener) {
 }
 
 func testTodosConcurrent(t *testing.T, open Opener) {
-	s, ctx := open(t), context.Background()
+	s, ctx := open(t, nil), context.Background()
 	uid := ulid.Make().String()
 	td := NewTodo(uid, "shared", 0)
 	mustNil(t, s.CreateTodo(ctx, td))

@@ -45,7 +45,7 @@ func storedUser(t *testing.T, ctx context.Context, s todo.Store, want *todo.User
 }
 
 func testUsers(t *testing.T, open Opener) {
-	s, ctx := open(t), context.Background()
+	s, ctx := open(t, nil), context.Background()
 
 	_, err := s.User(ctx, "nobody@example.com")
 	wantCode(t, err, todo.NotFound)
@@ -92,7 +92,7 @@ func testUsers(t *testing.T, open Opener) {
 }
 
 func testUsersConcurrent(t *testing.T, open Opener) {
-	s, ctx := open(t), context.Background()
+	s, ctx := open(t, nil), context.Background()
 	const n = 8
 	errs := race(n, func(int) error { return s.CreateUser(ctx, NewUser("race@example.com")) })
 	wantOneWinner(t, errs, "CreateUser", "concurrent registrations created an account")

@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
+	"github.com/todofn/todofn/pkg/bolt"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
@@ -83,6 +85,9 @@ func (a *App) HandleStream(ctx context.Context, payload []byte, fn func(context.
 			return e.stream.handle(ctx, payload, fn, a.Log)
 		}
 	}
+	if s := a.engine.stream; s != nil { // no engine's: the configured engine's decoder says what is wrong
+		return s.handle(ctx, payload, fn, a.Log)
+	}
 	return nil, ErrNoStream
 }
 
@@ -91,12 +96,13 @@ func (a *App) HandleStream(ctx context.Context, payload []byte, fn func(context.
 // store: the local stand-in for a table stream). It reports false at once
 // when the store has none; the cloud delivers its stream as events.
 func (a *App) Follow(ctx context.Context, fn func(context.Context, todo.UserChange) error) bool {
-	if a.engine.follow == nil {
+	f, ok := a.Store.(changeFeed)
+	if !ok {
 		return false
 	}
-	go a.engine.follow(ctx, a.Store, fn, func(seq uint64, err error) {
+	go f.Follow(ctx, fn, bolt.FollowOptions{OnError: func(seq uint64, err error) {
 		a.Log.Error("mailer: change not handled; will retry", "seq", seq, "error", err)
-	})
+	}})
 	return true
 }
 
@@ -104,10 +110,17 @@ func (a *App) Follow(ctx context.Context, fn func(context.Context, todo.UserChan
 // them itself, and returns how many went; cloud tables expire rows by TTL,
 // so there it does nothing.
 func (a *App) Sweep() (int, error) {
-	if a.engine.sweep == nil {
+	sw, ok := a.Store.(sweeper)
+	if !ok {
 		return 0, nil
 	}
-	n, err := a.engine.sweep(a.Store)
+	now := time.Now()
+	n, err := sw.Sweep(now)
+	if err == nil {
+		var sessions int
+		sessions, err = sw.SweepSessions(now)
+		n += sessions
+	}
 	if err != nil {
 		return n, fmt.Errorf("app: sweep: %w", err)
 	}

@@ -4,16 +4,18 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"time"
 
+	"github.com/todofn/todofn/pkg/bolt"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
 // engine is one storage engine: how to open it from the configuration and
 // how to read its stream's events. (Creating its tables is a tool's job, in
-// package app/tables, so that no function links it.) Each engine
-// adds itself to the table in a file of its own (engine_<name>.go), guarded
-// by a build tag where it links a cloud SDK, so leaving an engine out of a
-// binary is one tag and adding one is one file.
+// package app/tables, so that no function links it.) Each engine is built
+// by a function in a file of its own (engine_<name>.go), guarded by a build
+// tag where it links a cloud SDK; the tag's other side
+// (engine_no<name>.go) makes that function return nil.
 type engine struct {
 	name string
 	// local reports whether c points the engine at this machine only.
@@ -24,23 +26,50 @@ type engine struct {
 	// stream reads the users table's stream events; nil if the engine's
 	// platform delivers none.
 	stream *streamCodec
-	// follow runs the store's own change feed; nil if it has none.
-	follow func(ctx context.Context, s todo.Store, fn func(context.Context, todo.UserChange) error, onError func(uint64, error))
-	// sweep drops expired rows of a store without TTL; nil if none.
-	sweep func(s todo.Store) (int, error)
 }
 
-// streamCodec recognises and handles one engine's stream events.
+// streamCodec recognises and handles one engine's stream events: the
+// engine decodes them, the mailer's batch policy (package app/stream)
+// handles the records.
 type streamCodec struct {
+	// claims reports whether payload is this engine's stream event. It
+	// must not claim another engine's events: HandleStream asks the
+	// engines in the order of the engines list.
 	claims func(payload []byte) bool
 	handle func(ctx context.Context, payload []byte, fn func(context.Context, todo.UserChange) error, log *slog.Logger) ([]byte, error)
 }
 
-// engines is filled by the engine files' init functions before main runs
-// and never changed after.
-var engines []*engine
+// engines lists the engines built into this binary, in the order
+// HandleStream asks them to claim a payload. The list is explicit (no
+// init() registry); an engine a build tag leaves out is nil here and
+// dropped.
+var engines = builtIn(boltEngine(), dynamodbEngine(), tablestoreEngine())
 
-func registerEngine(e *engine) { engines = append(engines, e) }
+func builtIn(es ...*engine) []*engine {
+	return slices.DeleteFunc(es, func(e *engine) bool { return e == nil })
+}
+
+// Optional capabilities of a store, each a small interface checked where
+// it is used (App.Follow, App.Sweep) instead of a type assertion on an
+// engine's store type.
+type (
+	// changeFeed is a store with a change feed of its own (the embedded
+	// store: the local stand-in for a table stream).
+	changeFeed interface {
+		Follow(ctx context.Context, fn func(context.Context, todo.UserChange) error, opts bolt.FollowOptions) error
+	}
+	// sweeper is a store without TTL that drops its expired keys,
+	// counters and sessions when asked.
+	sweeper interface {
+		Sweep(now time.Time) (int, error)
+		SweepSessions(now time.Time) (int, error)
+	}
+)
+
+var (
+	_ changeFeed = (*bolt.Store)(nil)
+	_ sweeper    = (*bolt.Store)(nil)
+)
 
 // leftOutBy names, for each engine a build tag can leave out, that tag, so
 // that a binary built without it says so (the engine files' build lines).

@@ -53,6 +53,10 @@ type Options struct {
 	// (go.etcd.io/bbolt v1.5.0 bolt_unix.go, flock), so at least two tries
 	// are made.
 	LockTimeout time.Duration
+	// Now returns the current time; it decides whether a claim, a counter
+	// or a session has expired. Nil means time.Now. Tests inject a clock
+	// here.
+	Now func() time.Time
 }
 
 // Store is the embedded engine. It is safe for concurrent use.

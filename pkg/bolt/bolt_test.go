@@ -29,11 +29,13 @@ func MustOpen(tb testing.TB, opts bolt.Options) *bolt.Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) todo.Store { return MustOpen(t, bolt.Options{}) })
+	storetest.Run(t, func(t *testing.T, now func() time.Time) todo.Store { return MustOpen(t, bolt.Options{Now: now}) })
 }
 
 func TestConformanceShared(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) todo.Store { return MustOpen(t, bolt.Options{Shared: true}) })
+	storetest.Run(t, func(t *testing.T, now func() time.Time) todo.Store {
+		return MustOpen(t, bolt.Options{Shared: true, Now: now})
+	})
 }
 
 func TestSharedFileTwoHandles(t *testing.T) {

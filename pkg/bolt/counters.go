@@ -27,7 +27,7 @@ func (s *Store) AddCount(_ context.Context, key string, delta, floor, ceiling in
 		if err != nil {
 			return err
 		}
-		if found && time.Now().Before(c.Expires) {
+		if found && s.now().Before(c.Expires) {
 			n = c.Count
 		}
 		n = max(n, floor)

@@ -27,7 +27,7 @@ func (s *Store) Claim(_ context.Context, key, value string, expires time.Time) (
 		if err != nil {
 			return err
 		}
-		if found && time.Now().Before(c.Expires) {
+		if found && s.now().Before(c.Expires) {
 			held, fresh = c.Value, false
 			return nil
 		}
@@ -54,8 +54,8 @@ func (s *Store) Settle(_ context.Context, key, from, to string, expires time.Tim
 		if err != nil {
 			return err
 		}
-		if !found || c.Value != from || !time.Now().Before(c.Expires) {
-			return todo.Errorf(todo.Conflict, "The claim is not held by that value.")
+		if !found || c.Value != from || !s.now().Before(c.Expires) {
+			return todo.ErrClaimNotHeld
 		}
 		return putJSON(b, k, claim{Value: to, Expires: expires})
 	})
@@ -72,8 +72,8 @@ func (s *Store) Throttle(_ context.Context, key string) (*todo.Throttle, error) 
 	if err != nil {
 		return nil, err
 	}
-	if !found || !time.Now().Before(t.Expires) {
-		return nil, todo.Errorf(todo.NotFound, "No such counter.")
+	if !found || !s.now().Before(t.Expires) {
+		return nil, todo.ErrCounterNotFound
 	}
 	return &t, nil
 }
@@ -89,13 +89,13 @@ func (s *Store) PutThrottle(_ context.Context, t *todo.Throttle) error {
 			return err
 		}
 		var stored int64
-		if found && time.Now().Before(old.Expires) {
+		if found && s.now().Before(old.Expires) {
 			stored = old.Version
 		} else if found && t.Version != 0 {
 			stored = old.Version // an expired record can still be updated by its reader
 		}
 		if stored != t.Version {
-			return todo.Errorf(todo.Conflict, "The counter changed meanwhile.")
+			return todo.ErrCounterChanged
 		}
 		nt := *t
 		nt.Version++
@@ -128,4 +128,12 @@ func (s *Store) Sweep(now time.Time) (int, error) {
 		return nil
 	})
 	return n, err
+}
+
+// now is the store's clock: Options.Now, or the wall clock.
+func (s *Store) now() time.Time {
+	if s.opts.Now != nil {
+		return s.opts.Now()
+	}
+	return time.Now()
 }

@@ -16,12 +16,6 @@ import (
 // NUL byte and the session's ID, so one user's sessions are one key range.
 func sessionKey(userID, id string) []byte { return todoKey(userID, id) }
 
-func sessionNotFound() error { return todo.Errorf(todo.NotFound, "No such session.") }
-
-// sessionExpired reports whether the session has passed its absolute limit
-// at now. A session without ExpiresAt has expired.
-func sessionExpired(s *todo.RefreshSession, now time.Time) bool { return !now.Before(s.ExpiresAt) }
-
 // CreateSession implements todo.SessionStore in one write transaction over
 // the users and sessions buckets: it reads the account of rs.Email, and
 // stores the session only if the account still has ID rs.UserID and
@@ -39,7 +33,7 @@ func (s *Store) CreateSession(_ context.Context, rs *todo.RefreshSession) error 
 		if !found || u.ID != rs.UserID || u.CredGen != rs.CredGen {
 			return staleCredentials()
 		}
-		return putNew(tx.Bucket(bucketSessions), sessionKey(rs.UserID, rs.ID), &n, "A session with this ID exists.")
+		return putNew(tx.Bucket(bucketSessions), sessionKey(rs.UserID, rs.ID), &n, todo.ErrSessionExists)
 	})
 	if err == nil {
 		rs.Version = 1
@@ -50,14 +44,14 @@ func (s *Store) CreateSession(_ context.Context, rs *todo.RefreshSession) error 
 // staleCredentials is CreateSession's Conflict for an account that is gone
 // or whose credential generation moved on since the log-in read it.
 func staleCredentials() error {
-	return todo.Errorf(todo.Conflict, "The account's password changed meanwhile.")
+	return todo.ErrPasswordChanged
 }
 
 // putNew stores v under k unless the key is taken, which is a Conflict
 // saying exists.
-func putNew(b *bbolt.Bucket, k []byte, v any, exists string) error {
+func putNew(b *bbolt.Bucket, k []byte, v any, exists error) error {
 	if b.Get(k) != nil {
-		return todo.Errorf(todo.Conflict, "%s", exists)
+		return exists
 	}
 	return putJSON(b, k, v)
 }
@@ -74,8 +68,8 @@ func (s *Store) Session(_ context.Context, userID, id string) (*todo.RefreshSess
 	if err != nil {
 		return nil, err
 	}
-	if !found || sessionExpired(&rs, time.Now()) {
-		return nil, sessionNotFound()
+	if !found || rs.Expired(s.now()) {
+		return nil, todo.ErrSessionNotFound
 	}
 	return &rs, nil
 }
@@ -88,7 +82,7 @@ func (s *Store) UpdateSession(_ context.Context, rs *todo.RefreshSession) error 
 	return s.updateVersioned(&rs.Version, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketSessions)
 		k := sessionKey(rs.UserID, rs.ID)
-		if err := storedVersionIs(b, k, rs.Version, sessionNotFound, "The session changed meanwhile."); err != nil {
+		if err := storedVersionIs(b, k, rs.Version, todo.ErrSessionNotFound, todo.ErrSessionChanged); err != nil {
 			return err
 		}
 		n := *rs
@@ -99,16 +93,16 @@ func (s *Store) UpdateSession(_ context.Context, rs *todo.RefreshSession) error 
 
 // storedVersionIs returns nil if the record under k has that Version,
 // notFound() if there is none, and a Conflict saying changed otherwise.
-func storedVersionIs(b *bbolt.Bucket, k []byte, version int64, notFound func() error, changed string) error {
+func storedVersionIs(b *bbolt.Bucket, k []byte, version int64, notFound, changed error) error {
 	var old struct{ Version int64 }
 	found, err := getJSON(b, k, &old)
 	switch {
 	case err != nil:
 		return err
 	case !found:
-		return notFound()
+		return notFound
 	case old.Version != version:
-		return todo.Errorf(todo.Conflict, "%s", changed)
+		return changed
 	}
 	return nil
 }
@@ -124,7 +118,7 @@ func (s *Store) DeleteSession(_ context.Context, userID, id string) error {
 // the user's key range. Expired sessions go too but are not counted.
 func (s *Store) DeleteSessions(_ context.Context, userID, except string) (int, error) {
 	n := 0
-	now := time.Now()
+	now := s.now()
 	err := s.update(func(tx *bbolt.Tx) error {
 		var keep []byte
 		if except != "" {
@@ -138,7 +132,7 @@ func (s *Store) DeleteSessions(_ context.Context, userID, except string) (int, e
 			if err := json.Unmarshal(v, &rs); err != nil {
 				return false, fmt.Errorf("bolt: decode session %q: %w", k, err)
 			}
-			if !sessionExpired(&rs, now) {
+			if !rs.Expired(now) {
 				n++
 			}
 			return true, nil
@@ -157,7 +151,7 @@ func (s *Store) SweepSessions(now time.Time) (int, error) {
 	err := s.update(func(tx *bbolt.Tx) error {
 		return deleteRange(tx.Bucket(bucketSessions), nil, func(_, v []byte) (bool, error) {
 			var rs todo.RefreshSession
-			if err := json.Unmarshal(v, &rs); err != nil || sessionExpired(&rs, now) {
+			if err := json.Unmarshal(v, &rs); err != nil || rs.Expired(now) {
 				n++
 				return true, nil // an undecodable record is swept too
 			}

@@ -23,7 +23,7 @@ func (s *Store) CreateTodo(_ context.Context, t *todo.Todo) error {
 		b := tx.Bucket(bucketTodos)
 		k := todoKey(t.UserID, t.ID)
 		if b.Get(k) != nil {
-			return todo.Errorf(todo.Conflict, "A todo with this ID exists.")
+			return todo.ErrTodoExists
 		}
 		nt := *t
 		nt.Version = 1
@@ -34,8 +34,6 @@ func (s *Store) CreateTodo(_ context.Context, t *todo.Todo) error {
 	}
 	return err
 }
-
-func todoNotFound() error { return todo.Errorf(todo.NotFound, "No such todo.") }
 
 // Todo implements todo.TodoStore.
 func (s *Store) Todo(_ context.Context, userID, id string) (*todo.Todo, error) {
@@ -49,7 +47,7 @@ func (s *Store) Todo(_ context.Context, userID, id string) (*todo.Todo, error) {
 		return nil, err
 	}
 	if !found {
-		return nil, todoNotFound()
+		return nil, todo.ErrTodoNotFound
 	}
 	return &t, nil
 }
@@ -65,10 +63,10 @@ func (s *Store) UpdateTodo(_ context.Context, t *todo.Todo) error {
 			return err
 		}
 		if !found {
-			return todoNotFound()
+			return todo.ErrTodoNotFound
 		}
 		if old.Version != t.Version {
-			return todo.Errorf(todo.Conflict, "The todo changed meanwhile.")
+			return todo.ErrTodoChanged
 		}
 		nt := *t
 		nt.Version++
@@ -82,7 +80,7 @@ func (s *Store) DeleteTodo(_ context.Context, userID, id string) error {
 		b := tx.Bucket(bucketTodos)
 		k := todoKey(userID, id)
 		if b.Get(k) == nil {
-			return todoNotFound()
+			return todo.ErrTodoNotFound
 		}
 		return b.Delete(k)
 	})

@@ -13,7 +13,7 @@ func (s *Store) CreateUser(_ context.Context, u *todo.User) error {
 	err := s.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketUsers)
 		if b.Get([]byte(u.Email)) != nil {
-			return todo.Errorf(todo.Conflict, "An account with this address exists.")
+			return todo.ErrUserExists
 		}
 		nu := *u
 		nu.Version = 1
@@ -42,7 +42,7 @@ func (s *Store) User(_ context.Context, email string) (*todo.User, error) {
 		return nil, err
 	}
 	if !found {
-		return nil, todo.Errorf(todo.NotFound, "No such account.")
+		return nil, todo.ErrUserNotFound
 	}
 	return &u, nil
 }
@@ -57,10 +57,10 @@ func (s *Store) UpdateUser(_ context.Context, u *todo.User) error {
 			return err
 		}
 		if !found {
-			return todo.Errorf(todo.NotFound, "No such account.")
+			return todo.ErrUserNotFound
 		}
 		if old.Version != u.Version {
-			return todo.Errorf(todo.Conflict, "The account changed meanwhile.")
+			return todo.ErrUserChanged
 		}
 		nu := *u
 		nu.Version++

@@ -18,7 +18,11 @@ import (
 )
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) todo.Store { return MustOpen(t, NewConfig(t)) })
+	storetest.Run(t, func(t *testing.T, now func() time.Time) todo.Store {
+		cfg := NewConfig(t)
+		cfg.Now = now
+		return MustOpen(t, cfg)
+	})
 }
 
 // TestLostAnswers runs the suite's LostAnswers cases with the engine behind
@@ -26,8 +30,9 @@ func TestConformance(t *testing.T) {
 // suite runs without the proxy's extra hop: its 200 concurrent counter
 // calls load dynalite enough as it is.)
 func TestLostAnswers(t *testing.T) {
-	storetest.RunLostAnswers(t, func(t *testing.T) todo.Store {
+	storetest.RunLostAnswers(t, func(t *testing.T, now func() time.Time) todo.Store {
 		cfg := NewConfig(t)
+		cfg.Now = now
 		proxy := newLossyProxy(t, cfg.Endpoint)
 		cfg.Endpoint = proxy.srv.URL
 		return lossyStore{MustOpen(t, cfg), proxy}
@@ -145,70 +150,6 @@ func TestCreateTablesUnreachable(t *testing.T) {
 	err := dynamodb.CreateTables(ctx, cfg)
 	if err == nil || !strings.HasPrefix(err.Error(), "dynamodb: describe table u_x: ") {
 		t.Fatalf("CreateTables against a closed port = %v, want a wrapped describe-table error", err)
-	}
-}
-
-// clock is a settable time source for Config.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// TestExpiryUsesInjectedClock shows that expiry is decided by Config.Now,
-// not by the TTL (which deletes lazily) nor by the machine's clock.
-func TestExpiryUsesInjectedClock(t *testing.T) {
-	clk := &clock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
-	cfg := NewConfig(t)
-	cfg.Now = clk.Now
-	s, ctx := MustOpen(t, cfg), context.Background()
-
-	if _, fresh, err := s.Claim(ctx, "k", "first", clk.Now().Add(time.Minute)); err != nil || !fresh {
-		t.Fatalf("first claim: fresh=%v err=%v", fresh, err)
-	}
-	th := &todo.Throttle{Key: "login:a@example.com", Failures: 3, WindowStart: clk.Now(), Expires: clk.Now().Add(time.Minute)}
-	if err := s.PutThrottle(ctx, th); err != nil {
-		t.Fatal(err)
-	}
-
-	steps := []struct {
-		name      string
-		advance   time.Duration
-		wantHeld  string
-		wantFresh bool
-		wantCode  string // Throttle's error code
-	}{
-		{name: "before expiry", advance: 59 * time.Second, wantHeld: "first", wantCode: ""},
-		{name: "at expiry", advance: time.Second, wantHeld: "second", wantFresh: true, wantCode: todo.NotFound},
-	}
-	for _, st := range steps {
-		t.Run(st.name, func(t *testing.T) {
-			clk.Advance(st.advance)
-			held, fresh, err := s.Claim(ctx, "k", "second", clk.Now().Add(time.Minute))
-			if err != nil || held != st.wantHeld || fresh != st.wantFresh {
-				t.Fatalf("Claim = %q, %v, %v; want %q, %v", held, fresh, err, st.wantHeld, st.wantFresh)
-			}
-			_, err = s.Throttle(ctx, th.Key)
-			if got := todo.ErrorCode(err); got != st.wantCode {
-				t.Fatalf("Throttle error = %v, want code %q", err, st.wantCode)
-			}
-		})
-	}
-	// An expired counter may be created again from Version 0.
-	again := &todo.Throttle{Key: th.Key, Failures: 1, WindowStart: clk.Now(), Expires: clk.Now().Add(time.Minute)}
-	if err := s.PutThrottle(ctx, again); err != nil || again.Version != 1 {
-		t.Fatalf("PutThrottle over an expired counter: version %d, err %v", again.Version, err)
 	}
 }
 

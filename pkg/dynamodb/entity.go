@@ -17,21 +17,21 @@ type entity struct {
 	name     string // "user" or "todo", as the errors name it
 	keyRef   string // the placeholder for the key attribute the conditions test
 	keyAttr  string // that attribute
-	notFound func() error
-	exists   string // the Conflict message when a create finds the key taken
-	changed  string // the Conflict message when an update finds another version
+	notFound error  // todo.Err<Entity>NotFound
+	exists   error  // the Conflict when a create finds the key taken
+	changed  error  // the Conflict when an update finds another version
 }
 
 var (
 	userEntity = entity{
-		name: "user", keyRef: "#pk", keyAttr: "email", notFound: userNotFound,
-		exists:  "An account with this address exists.",
-		changed: "The account changed meanwhile.",
+		name: "user", keyRef: "#pk", keyAttr: "email", notFound: todo.ErrUserNotFound,
+		exists:  todo.ErrUserExists,
+		changed: todo.ErrUserChanged,
 	}
 	todoEntity = entity{
-		name: "todo", keyRef: "#sk", keyAttr: "id", notFound: todoNotFound,
-		exists:  "A todo with this ID exists.",
-		changed: "The todo changed meanwhile.",
+		name: "todo", keyRef: "#sk", keyAttr: "id", notFound: todo.ErrTodoNotFound,
+		exists:  todo.ErrTodoExists,
+		changed: todo.ErrTodoChanged,
 	}
 )
 
@@ -92,20 +92,20 @@ func (s *Store) create(ctx context.Context, e entity, table string, v any) error
 		ExpressionAttributeNames: map[string]string{e.keyRef: e.keyAttr},
 	})
 	if failed {
-		return todo.Errorf(todo.Conflict, "%s", e.exists)
+		return e.exists
 	}
 	return err
 }
 
 // get reads the item under key with a strongly consistent read and decodes
-// it; a missing item is e.notFound().
+// it; a missing item is e.notFound.
 func get[T any](ctx context.Context, s *Store, e entity, table string, key map[string]types.AttributeValue, decode func(map[string]types.AttributeValue) (*T, error)) (*T, error) {
 	item, err := s.getItem(ctx, table, key)
 	if err != nil {
 		return nil, fmt.Errorf("dynamodb: get %s: %w", e.name, err)
 	}
 	if item == nil {
-		return nil, e.notFound()
+		return nil, e.notFound
 	}
 	v, err := decode(item)
 	if err != nil {
@@ -132,7 +132,7 @@ func (s *Store) update(ctx context.Context, e entity, table string, key map[stri
 		return err
 	}
 	if old == nil {
-		return e.notFound()
+		return e.notFound
 	}
-	return todo.Errorf(todo.Conflict, "%s", e.changed)
+	return e.changed
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/todofn/todofn/pkg/app/stream"
 	"github.com/todofn/todofn/pkg/dynamodb"
 	"github.com/todofn/todofn/pkg/todo"
 )
@@ -81,12 +82,13 @@ func FuzzUserChange(f *testing.F) {
 	})
 }
 
-// FuzzHandleStream hands arbitrary payloads to the mailer's stream
-// handler, with fn failing as fails says (bit i%8 fails the i-th call) and,
-// when short, too little time left for any record: no payload panics; a
-// payload that is a stream event is answered with a batch response that
-// names exactly the records fn failed (or, when short, every record); only
-// one that is not JSON of a stream event is an error.
+// FuzzHandleStream hands arbitrary payloads to DecodeStream and the
+// mailer's batch policy for Lambda (stream.Policy.PerRecord), as the
+// mailer runs them, with fn failing as fails says (bit i%8 fails the i-th
+// call) and, when short, too little time left for any record: no payload
+// panics; a payload that is a stream event is answered with a batch
+// response that names exactly the records fn failed (or, when short, every
+// record); only one that is not JSON of a stream event is an error.
 func FuzzHandleStream(f *testing.F) {
 	payloads, _ := streamSeeds(f)
 	for i, p := range payloads {
@@ -109,7 +111,7 @@ func FuzzHandleStream(f *testing.F) {
 		if short {
 			margin = 2 * time.Hour
 		}
-		out, err := dynamodb.HandleStreamWithin(ctx, payload, fn, log, margin)
+		out, err := stream.Policy{Margin: margin, Log: log}.PerRecord(ctx, payload, dynamodb.DecodeStream, fn)
 		var ev dynamodb.StreamEvent
 		if err != nil {
 			if json.Unmarshal(payload, &ev) == nil {

@@ -2,6 +2,8 @@ package dynamodb
 
 import (
 	"fmt"
+	"maps"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -9,32 +11,6 @@ import (
 
 	"github.com/todofn/todofn/pkg/todo"
 )
-
-// userItem is a users-table item. The stream decoder reads the same shape.
-type userItem struct {
-	Email        string `dynamodbav:"email"`
-	ID           string `dynamodbav:"id"`
-	Name         string `dynamodbav:"name,omitempty"`
-	PasswordHash string `dynamodbav:"passwordHash,omitempty"`
-	Status       string `dynamodbav:"status,omitempty"`
-	CodeNonce    string `dynamodbav:"codeNonce,omitempty"`
-	CodeSentAt   string `dynamodbav:"codeSentAt,omitempty"`
-	CodeExpires  string `dynamodbav:"codeExpires,omitempty"`
-	NoticeNonce  string `dynamodbav:"noticeNonce,omitempty"`
-	NoticeAt     string `dynamodbav:"noticeAt,omitempty"`
-	NoticeKind   string `dynamodbav:"noticeKind,omitempty"`
-	NoticeIP     string `dynamodbav:"noticeIp,omitempty"`
-	AlertNonce   string `dynamodbav:"alertNonce,omitempty"`
-	AlertAt      string `dynamodbav:"alertAt,omitempty"`
-	ResetNonce   string `dynamodbav:"resetNonce,omitempty"`
-	ResetSentAt  string `dynamodbav:"resetSentAt,omitempty"`
-	ResetExpires string `dynamodbav:"resetExpires,omitempty"`
-	CreatedAt    string `dynamodbav:"createdAt,omitempty"`
-	UpdatedAt    string `dynamodbav:"updatedAt,omitempty"`
-	VerifiedAt   string `dynamodbav:"verifiedAt,omitempty"`
-	CredGen      int64  `dynamodbav:"credGen,omitempty"` // absent on items written before it: 0
-	Version      int64  `dynamodbav:"version"`
-}
 
 // todoItem is a todos-table item.
 type todoItem struct {
@@ -104,45 +80,95 @@ func epochCeil(t time.Time) int64 {
 // now.Unix().
 func expired(expires int64, now time.Time) bool { return expires <= now.Unix() }
 
+// marshalItem returns v as an item: v itself (a copy) when it is one
+// already, as userItem builds them, else the SDK's marshalling of its
+// dynamodbav tags.
 func marshalItem(v any) (map[string]types.AttributeValue, error) {
+	if item, ok := v.(map[string]types.AttributeValue); ok {
+		return maps.Clone(item), nil
+	}
 	return attributevalue.MarshalMap(v)
 }
 
-func newUserItem(u *todo.User, version int64) userItem {
-	return userItem{
-		Email:        u.Email,
-		ID:           u.ID,
-		Name:         u.Name,
-		PasswordHash: u.PasswordHash,
-		Status:       string(u.Status),
-		CodeNonce:    u.CodeNonce,
-		CodeSentAt:   formatTime(u.CodeSentAt),
-		CodeExpires:  formatTime(u.CodeExpires),
-		NoticeNonce:  u.NoticeNonce,
-		NoticeAt:     formatTime(u.NoticeAt),
-		NoticeKind:   string(u.NoticeKind),
-		NoticeIP:     u.NoticeIP,
-		AlertNonce:   u.AlertNonce,
-		AlertAt:      formatTime(u.AlertAt),
-		ResetNonce:   u.ResetNonce,
-		ResetSentAt:  formatTime(u.ResetSentAt),
-		ResetExpires: formatTime(u.ResetExpires),
-		CreatedAt:    formatTime(u.CreatedAt),
-		UpdatedAt:    formatTime(u.UpdatedAt),
-		VerifiedAt:   formatTime(u.VerifiedAt),
-		CredGen:      u.CredGen,
-		Version:      version,
+// userAttr is one attribute of a users-table item and the field of a
+// todo.User it holds: exactly one of str, at and num is set.
+type userAttr struct {
+	name string
+	str  *string
+	at   *time.Time // an RFC 3339 string
+	num  *int64
+}
+
+// userAttrs is the one list of a user's attributes besides email and
+// version (the key and the condition attribute): userItem writes it,
+// decodeUser reads it, and the stream decoder reads the same shape. Empty
+// and zero values are left out of the item.
+func userAttrs(u *todo.User) []userAttr {
+	return []userAttr{
+		{name: "id", str: &u.ID},
+		{name: "name", str: &u.Name},
+		{name: "passwordHash", str: &u.PasswordHash},
+		{name: "status", str: (*string)(&u.Status)},
+		{name: "codeNonce", str: &u.CodeNonce},
+		{name: "codeSentAt", at: &u.CodeSentAt},
+		{name: "codeExpires", at: &u.CodeExpires},
+		{name: "noticeNonce", str: &u.NoticeNonce},
+		{name: "noticeAt", at: &u.NoticeAt},
+		{name: "noticeKind", str: (*string)(&u.NoticeKind)},
+		{name: "noticeIp", str: &u.NoticeIP},
+		{name: "alertNonce", str: &u.AlertNonce},
+		{name: "alertAt", at: &u.AlertAt},
+		{name: "resetNonce", str: &u.ResetNonce},
+		{name: "resetSentAt", at: &u.ResetSentAt},
+		{name: "resetExpires", at: &u.ResetExpires},
+		{name: "createdAt", at: &u.CreatedAt},
+		{name: "updatedAt", at: &u.UpdatedAt},
+		{name: "verifiedAt", at: &u.VerifiedAt},
+		{name: "credGen", num: &u.CredGen}, // absent on items written before it: 0
 	}
+}
+
+// userItem is u as a users-table item at version.
+func userItem(u *todo.User, version int64) map[string]types.AttributeValue {
+	item := map[string]types.AttributeValue{"email": str(u.Email), "version": number(version)}
+	for _, a := range userAttrs(u) {
+		switch {
+		case a.str != nil && *a.str != "":
+			item[a.name] = str(*a.str)
+		case a.at != nil && !a.at.IsZero():
+			item[a.name] = str(formatTime(*a.at))
+		case a.num != nil && *a.num != 0:
+			item[a.name] = number(*a.num)
+		}
+	}
+	return item
 }
 
 // decodeUser turns a users-table item into a User. It names the attribute
 // at fault when the item is not a user.
 func decodeUser(m map[string]types.AttributeValue) (*todo.User, error) {
-	var it userItem
-	if err := attributevalue.UnmarshalMap(m, &it); err != nil {
+	u := new(todo.User)
+	var err error
+	if u.Email, err = stringAttr(m, "email"); err != nil {
 		return nil, err
 	}
-	for _, req := range []struct{ attr, value string }{{"email", it.Email}, {"id", it.ID}} {
+	for _, a := range userAttrs(u) {
+		switch {
+		case a.str != nil:
+			*a.str, err = stringAttr(m, a.name)
+		case a.at != nil:
+			var s string
+			if s, err = stringAttr(m, a.name); err == nil {
+				*a.at, err = parseTime(a.name, s)
+			}
+		case a.num != nil:
+			*a.num, err = numberAttr(m, a.name)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, req := range []struct{ attr, value string }{{"email", u.Email}, {"id", u.ID}} {
 		if req.value == "" {
 			return nil, fmt.Errorf("attribute %s is missing or empty", req.attr)
 		}
@@ -150,42 +176,38 @@ func decodeUser(m map[string]types.AttributeValue) (*todo.User, error) {
 	if _, ok := m["version"]; !ok {
 		return nil, fmt.Errorf("attribute version is missing")
 	}
-	u := &todo.User{
-		ID:           it.ID,
-		Email:        it.Email,
-		Name:         it.Name,
-		PasswordHash: it.PasswordHash,
-		Status:       todo.Status(it.Status),
-		CodeNonce:    it.CodeNonce,
-		NoticeNonce:  it.NoticeNonce,
-		NoticeKind:   todo.Notice(it.NoticeKind),
-		NoticeIP:     it.NoticeIP,
-		AlertNonce:   it.AlertNonce,
-		ResetNonce:   it.ResetNonce,
-		CredGen:      it.CredGen,
-		Version:      it.Version,
-	}
-	for _, f := range []struct {
-		attr, value string
-		dst         *time.Time
-	}{
-		{"codeSentAt", it.CodeSentAt, &u.CodeSentAt},
-		{"codeExpires", it.CodeExpires, &u.CodeExpires},
-		{"noticeAt", it.NoticeAt, &u.NoticeAt},
-		{"alertAt", it.AlertAt, &u.AlertAt},
-		{"resetSentAt", it.ResetSentAt, &u.ResetSentAt},
-		{"resetExpires", it.ResetExpires, &u.ResetExpires},
-		{"createdAt", it.CreatedAt, &u.CreatedAt},
-		{"updatedAt", it.UpdatedAt, &u.UpdatedAt},
-		{"verifiedAt", it.VerifiedAt, &u.VerifiedAt},
-	} {
-		t, err := parseTime(f.attr, f.value)
-		if err != nil {
-			return nil, err
-		}
-		*f.dst = t
+	if u.Version, err = numberAttr(m, "version"); err != nil {
+		return nil, err
 	}
 	return u, nil
+}
+
+// stringAttr returns the string attribute name of m, "" if it is absent.
+func stringAttr(m map[string]types.AttributeValue, name string) (string, error) {
+	switch v := m[name].(type) {
+	case nil:
+		return "", nil
+	case *types.AttributeValueMemberS:
+		return v.Value, nil
+	default:
+		return "", fmt.Errorf("attribute %s is %T, want a string", name, v)
+	}
+}
+
+// numberAttr returns the integer attribute name of m, 0 if it is absent.
+func numberAttr(m map[string]types.AttributeValue, name string) (int64, error) {
+	switch v := m[name].(type) {
+	case nil:
+		return 0, nil
+	case *types.AttributeValueMemberN:
+		n, err := strconv.ParseInt(v.Value, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("attribute %s: %w", name, err)
+		}
+		return n, nil
+	default:
+		return 0, fmt.Errorf("attribute %s is %T, want a number", name, v)
+	}
 }
 
 func newTodoItem(t *todo.Todo, version int64) todoItem {

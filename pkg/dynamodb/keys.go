@@ -102,12 +102,10 @@ func (s *Store) Settle(ctx context.Context, key, from, to string, expires time.T
 			},
 		})
 	if failed {
-		return todo.Errorf(todo.Conflict, "The claim is not held by that value.")
+		return todo.ErrClaimNotHeld
 	}
 	return err
 }
-
-func throttleNotFound() error { return todo.Errorf(todo.NotFound, "No such counter.") }
 
 // Throttle implements todo.ThrottleStore with a strongly consistent GetItem.
 // An expired counter is reported as NotFound even before the TTL removes it.
@@ -118,14 +116,14 @@ func (s *Store) Throttle(ctx context.Context, key string) (*todo.Throttle, error
 		return nil, fmt.Errorf("dynamodb: get throttle: %w", err)
 	}
 	if item == nil {
-		return nil, throttleNotFound()
+		return nil, todo.ErrCounterNotFound
 	}
 	var it throttleItem
 	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
 		return nil, fmt.Errorf("dynamodb: decode throttle: %w", err)
 	}
 	if expired(it.Expires, s.now()) {
-		return nil, throttleNotFound()
+		return nil, todo.ErrCounterNotFound
 	}
 	t := &todo.Throttle{
 		Key:      key,
@@ -168,7 +166,7 @@ func (s *Store) PutThrottle(ctx context.Context, t *todo.Throttle) error {
 		Version:     t.Version + 1,
 	}, in)
 	if failed {
-		return todo.Errorf(todo.Conflict, "The counter changed meanwhile.")
+		return todo.ErrCounterChanged
 	}
 	if err != nil {
 		return err

@@ -47,11 +47,11 @@ func TestLiveAWS(t *testing.T) {
 	}
 	run := time.Now().UTC().Format("20060102-150405")
 	n := 0
-	storetest.Run(t, func(t *testing.T) todo.Store {
+	storetest.Run(t, func(t *testing.T, now func() time.Time) todo.Store {
 		n++
 		p := fmt.Sprintf("todofn-test-%s-%d-", run, n)
 		cfg := dynamodb.Config{Region: region, UsersTable: p + "users", TodosTable: p + "todos", KeysTable: p + "keys", SessionsTable: p + "sessions",
-			AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey, SessionToken: creds.SessionToken}
+			AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey, SessionToken: creds.SessionToken, Now: now}
 		t.Cleanup(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 			defer cancel()

@@ -38,12 +38,10 @@ type sessionItem struct {
 	Version int64    `dynamodbav:"version"`
 }
 
-func sessionNotFound() error { return todo.Errorf(todo.NotFound, "No such session.") }
-
 var sessionEntity = entity{
-	name: "session", keyRef: "#sk", keyAttr: "id", notFound: sessionNotFound,
-	exists:  "A session with this ID exists.",
-	changed: "The session changed meanwhile.",
+	name: "session", keyRef: "#sk", keyAttr: "id", notFound: todo.ErrSessionNotFound,
+	exists:  todo.ErrSessionExists,
+	changed: todo.ErrSessionChanged,
 }
 
 // errNoSessionsTable answers every session call of a store whose Config
@@ -110,8 +108,8 @@ func decodeSession(m map[string]types.AttributeValue) (*todo.RefreshSession, err
 // unexpired passes on a read session unless it has passed its ExpiresAt,
 // which makes it NotFound.
 func (s *Store) unexpired(rs *todo.RefreshSession, err error) (*todo.RefreshSession, error) {
-	if err == nil && !s.now().Before(rs.ExpiresAt) {
-		return nil, sessionNotFound()
+	if err == nil && rs.Expired(s.now()) {
+		return nil, todo.ErrSessionNotFound
 	}
 	return rs, err
 }
@@ -162,7 +160,7 @@ func (s *Store) CreateSession(ctx context.Context, rs *todo.RefreshSession) erro
 // staleCredentials is CreateSession's Conflict for an account that is gone
 // or whose credential generation moved on since the log-in read it.
 func staleCredentials() error {
-	return todo.Errorf(todo.Conflict, "The account's password changed meanwhile.")
+	return todo.ErrPasswordChanged
 }
 
 // Session implements todo.SessionStore with a strongly consistent GetItem
@@ -221,7 +219,7 @@ func (s *Store) DeleteSessions(ctx context.Context, userID, except string) (int,
 			return false, false
 		}
 		exp, err := parseTime("expiresAt", it.ExpiresAt)
-		return true, err == nil && now.Before(exp)
+		return true, err == nil && !todo.Expired(exp, now)
 	})
 }
 

@@ -2,13 +2,9 @@ package dynamodb
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"log/slog"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -47,17 +43,6 @@ type StreamChange struct {
 // Image is an item in attribute-value JSON, attribute by attribute.
 type Image map[string]json.RawMessage
 
-// BatchResponse is the answer of a function with ReportBatchItemFailures:
-// the records to retry, by sequence number.
-type BatchResponse struct {
-	BatchItemFailures []BatchItemFailure `json:"batchItemFailures"`
-}
-
-// BatchItemFailure names one record to retry.
-type BatchItemFailure struct {
-	ItemIdentifier string `json:"itemIdentifier"`
-}
-
 // IsStreamEvent reports whether payload is a DynamoDB stream event.
 func IsStreamEvent(payload []byte) bool {
 	var probe struct {
@@ -68,70 +53,23 @@ func IsStreamEvent(payload []byte) bool {
 	return json.Unmarshal(payload, &probe) == nil && len(probe.Records) > 0 && probe.Records[0].EventSource == "aws:dynamodb"
 }
 
-// StreamMargin is the time HandleStream keeps back before the invocation's
-// deadline: it hands no record to fn with less than this left, about what
-// one record's mails may take.
-const StreamMargin = 10 * time.Second
-
-// deadLetter is a failure of fn that gives a record up (the account
-// notifier's DeadLetterError): DeadLetter reports whether this attempt
-// gave up, rather than a later delivery of a record given up before.
-type deadLetter interface{ DeadLetter() bool }
-
-// HandleStream is HandleStreamWithin with StreamMargin.
-func HandleStream(ctx context.Context, payload []byte, fn func(context.Context, todo.UserChange) error, log *slog.Logger) ([]byte, error) {
-	return HandleStreamWithin(ctx, payload, fn, log, StreamMargin)
-}
-
-// HandleStreamWithin hands each record of a users-table stream event to fn
-// and returns the BatchResponse naming the records whose fn failed, so
-// Lambda retries only from there. A record that cannot be decoded is logged
-// and skipped: retrying it cannot help, and it must not hold back the
-// shard. Once less than margin is left before ctx's deadline it hands no
-// more records to fn and reports each of the rest as failed. A record whose
-// fn gave it up (an error with a DeadLetter method) is reported as failed
-// too, so that Lambda, once its retries are spent, puts it in the
-// mapping's failure queue; it is logged at error level once, at the attempt
-// that gave up. Other failures are logged as warnings.
-func HandleStreamWithin(ctx context.Context, payload []byte, fn func(context.Context, todo.UserChange) error, log *slog.Logger, margin time.Duration) ([]byte, error) {
+// DecodeStream decodes a users-table stream event as Lambda delivers it:
+// each record becomes a todo.StreamRecord, in order, named by its sequence
+// number (the itemIdentifier of Lambda's partial-batch answer) and event
+// id, with the change UserChange decodes or its error. A payload that is
+// not JSON of a stream event is an error. What becomes of each record is
+// the mailer's batch policy (package app/stream).
+func DecodeStream(payload []byte) ([]todo.StreamRecord, error) {
 	var ev StreamEvent
 	if err := json.Unmarshal(payload, &ev); err != nil {
 		return nil, fmt.Errorf("dynamodb: decode stream event: %w", err)
 	}
-	resp := BatchResponse{BatchItemFailures: []BatchItemFailure{}}
-	fail := func(rec StreamRecord) {
-		resp.BatchItemFailures = append(resp.BatchItemFailures, BatchItemFailure{ItemIdentifier: rec.Change.SequenceNumber})
-	}
+	recs := make([]todo.StreamRecord, len(ev.Records))
 	for i, rec := range ev.Records {
-		if d, ok := ctx.Deadline(); ok && time.Until(d) < margin {
-			log.Warn("mailer: too little time left; Lambda will retry the rest of the batch",
-				"left", time.Until(d).Round(time.Millisecond).String(), "records", len(ev.Records)-i, "first_event_id", rec.EventID)
-			for _, r := range ev.Records[i:] {
-				fail(r)
-			}
-			break
-		}
-		change, err := UserChange(rec)
-		if err != nil {
-			log.Error("mailer: skipping a record that does not decode", "index", i, "event_id", rec.EventID, "error", err)
-			continue
-		}
-		err = fn(ctx, change)
-		var dl deadLetter
-		switch {
-		case err == nil:
-			continue
-		case errors.As(err, &dl) && dl.DeadLetter():
-			log.Error("mailer: mail given up; the record goes to the failure queue once Lambda's retries are spent",
-				"event_id", rec.EventID, "sequence_number", rec.Change.SequenceNumber, "error", err)
-		case errors.As(err, &dl):
-			log.Warn("mailer: record given up before; reported failed for the failure queue", "event_id", rec.EventID, "error", err)
-		default:
-			log.Warn("mailer: mail not sent; Lambda will retry", "event_id", rec.EventID, "error", err)
-		}
-		fail(rec)
+		c, err := UserChange(rec)
+		recs[i] = todo.StreamRecord{ID: rec.Change.SequenceNumber, Event: rec.EventID, Change: c, Err: err}
 	}
-	return json.Marshal(resp)
+	return recs, nil
 }
 
 // UserChange decodes one record of the users table's stream (view type

@@ -11,8 +11,6 @@ import (
 	"github.com/todofn/todofn/pkg/todo"
 )
 
-func todoNotFound() error { return todo.Errorf(todo.NotFound, "No such todo.") }
-
 func todoKey(userID, id string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{"userId": str(userID), "id": str(id)}
 }
@@ -65,7 +63,7 @@ func (s *Store) DeleteTodo(ctx context.Context, userID, id string) error {
 			if seen {
 				return nil
 			}
-			return todoNotFound()
+			return todo.ErrTodoNotFound
 		}
 		seen = true
 		v, ok := item["version"].(*types.AttributeValueMemberN)

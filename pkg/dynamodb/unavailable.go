@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"syscall"
@@ -91,12 +90,9 @@ func callBudget(timeout time.Duration) middleware.InitializeMiddleware {
 	})
 }
 
-// unavailable is todo.Unavailable with a Retry-After, wrapping the cause
-// so that logs and errors.Is still see it.
-func unavailable(cause error) error {
-	return fmt.Errorf("%w (%w)", &todo.Error{Code: todo.Unavailable, RetryAfter: retryAfter,
-		Message: "The service is busy; try again in a moment."}, cause)
-}
+// unavailable is the store's busy outcome (todo.Busy) with this engine's
+// Retry-After.
+func unavailable(cause error) error { return todo.Busy(retryAfter, cause) }
 
 // transient reports whether err, from an SDK call, means DynamoDB could
 // not answer for now: throttling, a server-side failure (5xx), a timeout,

@@ -10,12 +10,10 @@ import (
 	"github.com/todofn/todofn/pkg/todo"
 )
 
-func userNotFound() error { return todo.Errorf(todo.NotFound, "No such account.") }
-
 // CreateUser implements todo.UserStore: one PutItem on condition that no
 // item has the address. It sets u.Version to 1 only when the write commits.
 func (s *Store) CreateUser(ctx context.Context, u *todo.User) error {
-	if err := s.create(ctx, userEntity, s.users, newUserItem(u, 1)); err != nil {
+	if err := s.create(ctx, userEntity, s.users, userItem(u, 1)); err != nil {
 		return err
 	}
 	u.Version = 1
@@ -32,7 +30,7 @@ func (s *Store) User(ctx context.Context, email string) (*todo.User, error) {
 // item returned with the failure (or, where the server does not return it,
 // a strongly consistent read) tells Conflict from NotFound.
 func (s *Store) UpdateUser(ctx context.Context, u *todo.User) error {
-	if err := s.update(ctx, userEntity, s.users, userKey(u.Email), newUserItem(u, u.Version+1), u.Version); err != nil {
+	if err := s.update(ctx, userEntity, s.users, userKey(u.Email), userItem(u, u.Version+1), u.Version); err != nil {
 		return err
 	}
 	u.Version++

@@ -107,28 +107,58 @@ func (d *decoder) time(name string, required bool) time.Time {
 	return t
 }
 
+// userColumn is one attribute column of a users row and the field of a
+// todo.User it holds: exactly one of str, at and num is set.
+type userColumn struct {
+	name     string
+	required bool
+	str      *string
+	at       *time.Time // an RFC 3339 string
+	num      *int64
+}
+
+// userColumns is the one list of a user's attribute columns besides version
+// (the email is the primary key): userRow writes it, userFrom reads it, for
+// table reads and trigger records alike. Empty strings and zero times are
+// left out of the row.
+func userColumns(u *todo.User) []userColumn {
+	return []userColumn{
+		{name: "id", required: true, str: &u.ID},
+		{name: "name", str: &u.Name},
+		{name: "passwordHash", str: &u.PasswordHash},
+		{name: "status", required: true, str: (*string)(&u.Status)},
+		{name: "codeNonce", str: &u.CodeNonce},
+		{name: "codeSentAt", at: &u.CodeSentAt},
+		{name: "codeExpires", at: &u.CodeExpires},
+		{name: "noticeNonce", str: &u.NoticeNonce},
+		{name: "noticeAt", at: &u.NoticeAt},
+		{name: "noticeKind", str: (*string)(&u.NoticeKind)},
+		{name: "noticeIp", str: &u.NoticeIP},
+		{name: "alertNonce", str: &u.AlertNonce},
+		{name: "alertAt", at: &u.AlertAt},
+		{name: "resetNonce", str: &u.ResetNonce},
+		{name: "resetSentAt", at: &u.ResetSentAt},
+		{name: "resetExpires", at: &u.ResetExpires},
+		{name: "createdAt", at: &u.CreatedAt},
+		{name: "updatedAt", at: &u.UpdatedAt},
+		{name: "verifiedAt", at: &u.VerifiedAt},
+		{name: "credGen", num: &u.CredGen}, // absent on rows written before it: 0
+	}
+}
+
+// userRow is u's attribute columns at version.
 func userRow(u *todo.User, version int64) row {
 	var r row
-	r.str("id", u.ID)
-	r.str("name", u.Name)
-	r.str("passwordHash", u.PasswordHash)
-	r.str("status", string(u.Status))
-	r.str("codeNonce", u.CodeNonce)
-	r.time("codeSentAt", u.CodeSentAt)
-	r.time("codeExpires", u.CodeExpires)
-	r.str("noticeNonce", u.NoticeNonce)
-	r.time("noticeAt", u.NoticeAt)
-	r.str("noticeKind", string(u.NoticeKind))
-	r.str("noticeIp", u.NoticeIP)
-	r.str("alertNonce", u.AlertNonce)
-	r.time("alertAt", u.AlertAt)
-	r.str("resetNonce", u.ResetNonce)
-	r.time("resetSentAt", u.ResetSentAt)
-	r.time("resetExpires", u.ResetExpires)
-	r.time("createdAt", u.CreatedAt)
-	r.time("updatedAt", u.UpdatedAt)
-	r.time("verifiedAt", u.VerifiedAt)
-	r.int("credGen", u.CredGen)
+	for _, c := range userColumns(u) {
+		switch {
+		case c.str != nil:
+			r.str(c.name, *c.str)
+		case c.at != nil:
+			r.time(c.name, *c.at)
+		case c.num != nil:
+			r.int(c.name, *c.num)
+		}
+	}
 	r.int("version", version)
 	return r
 }
@@ -137,30 +167,18 @@ func userRow(u *todo.User, version int64) row {
 // missing or malformed column.
 func userFrom(email string, c columns) (*todo.User, error) {
 	d := &decoder{c: c}
-	u := &todo.User{
-		Email:        email,
-		ID:           d.str("id", true),
-		Name:         d.str("name", false),
-		PasswordHash: d.str("passwordHash", false),
-		Status:       todo.Status(d.str("status", true)),
-		CodeNonce:    d.str("codeNonce", false),
-		CodeSentAt:   d.time("codeSentAt", false),
-		CodeExpires:  d.time("codeExpires", false),
-		NoticeNonce:  d.str("noticeNonce", false),
-		NoticeAt:     d.time("noticeAt", false),
-		NoticeKind:   todo.Notice(d.str("noticeKind", false)),
-		NoticeIP:     d.str("noticeIp", false),
-		AlertNonce:   d.str("alertNonce", false),
-		AlertAt:      d.time("alertAt", false),
-		ResetNonce:   d.str("resetNonce", false),
-		ResetSentAt:  d.time("resetSentAt", false),
-		ResetExpires: d.time("resetExpires", false),
-		CreatedAt:    d.time("createdAt", false),
-		UpdatedAt:    d.time("updatedAt", false),
-		VerifiedAt:   d.time("verifiedAt", false),
-		CredGen:      d.int("credGen", false), // absent on rows written before it: 0
-		Version:      d.int("version", true),
+	u := &todo.User{Email: email}
+	for _, col := range userColumns(u) {
+		switch {
+		case col.str != nil:
+			*col.str = d.str(col.name, col.required)
+		case col.at != nil:
+			*col.at = d.time(col.name, col.required)
+		case col.num != nil:
+			*col.num = d.int(col.name, col.required)
+		}
 	}
+	u.Version = d.int("version", true)
 	if err := d.err(); err != nil {
 		return nil, err
 	}

@@ -14,21 +14,21 @@ import (
 type entity struct {
 	name     string // "user" or "todo", as the errors name it
 	createOp string // how a create's errors name the call
-	notFound func() error
-	exists   string // the Conflict message when a create finds the row
-	changed  string // the Conflict message when an update finds another version
+	notFound error  // todo.Err<Entity>NotFound
+	exists   error  // the Conflict when a create finds the row
+	changed  error  // the Conflict when an update finds another version
 }
 
 var (
 	userEntity = entity{
-		name: "user", createOp: "create user", notFound: userNotFound,
-		exists:  "An account with this address exists.",
-		changed: "The account changed meanwhile.",
+		name: "user", createOp: "create user", notFound: todo.ErrUserNotFound,
+		exists:  todo.ErrUserExists,
+		changed: todo.ErrUserChanged,
 	}
 	todoEntity = entity{
-		name: "todo", createOp: "put todo", notFound: todoNotFound,
-		exists:  "A todo with this ID exists.",
-		changed: "The todo changed meanwhile.",
+		name: "todo", createOp: "put todo", notFound: todo.ErrTodoNotFound,
+		exists:  todo.ErrTodoExists,
+		changed: todo.ErrTodoChanged,
 	}
 )
 
@@ -46,7 +46,7 @@ func (s *Store) create(ctx context.Context, e entity, table string, pk *ots.Prim
 		case own:
 			return nil
 		}
-		return todo.Errorf(todo.Conflict, "%s", e.exists)
+		return e.exists
 	}
 	if err != nil {
 		return fmt.Errorf("tablestore: %s: %w", e.createOp, err)
@@ -55,14 +55,14 @@ func (s *Store) create(ctx context.Context, e entity, table string, pk *ots.Prim
 }
 
 // get reads the row under pk and decodes its columns; a missing row is
-// e.notFound().
+// e.notFound.
 func get[T any](ctx context.Context, s *Store, e entity, table string, pk *ots.PrimaryKey, decode func(columns) (*T, error)) (*T, error) {
 	c, found, err := s.getRow(ctx, table, pk)
 	if err != nil {
 		return nil, fmt.Errorf("tablestore: get %s: %w", e.name, err)
 	}
 	if !found {
-		return nil, e.notFound()
+		return nil, e.notFound
 	}
 	v, err := decode(c)
 	if err != nil {
@@ -86,9 +86,9 @@ func (s *Store) update(ctx context.Context, e entity, table string, pk *ots.Prim
 		case own:
 			return nil
 		case c == nil:
-			return e.notFound()
+			return e.notFound
 		}
-		return todo.Errorf(todo.Conflict, "%s", e.changed)
+		return e.changed
 	}
 	if err != nil {
 		return fmt.Errorf("tablestore: update %s: %w", e.name, err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/fxamacker/cbor/v2"
 
+	"github.com/todofn/todofn/pkg/app/stream"
 	"github.com/todofn/todofn/pkg/tablestore"
 	"github.com/todofn/todofn/pkg/todo"
 )
@@ -147,9 +148,10 @@ func FuzzDecodeTrigger(f *testing.F) {
 	})
 }
 
-// FuzzHandleStream hands arbitrary payloads to the mailer's trigger
-// handler, with fn failing as fails says (bit i%8 fails the i-th call):
-// no payload panics or is refused for not decoding (it is skipped); the
+// FuzzHandleStream hands arbitrary payloads to DecodeStream and the
+// mailer's batch policy for Function Compute (stream.Policy.WholeBatch),
+// as the mailer runs them, with fn failing as fails says (bit i%8 fails
+// the i-th call): no payload panics or is refused for not decoding (it is skipped); the
 // invocation fails exactly when fn failed, else it answers how many
 // changes it handled.
 func FuzzHandleStream(f *testing.F) {
@@ -169,7 +171,7 @@ func FuzzHandleStream(f *testing.F) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 		defer cancel()
-		out, err := tablestore.HandleStreamWithin(ctx, payload, fn, log, 0)
+		out, err := stream.Policy{Log: log}.WholeBatch(ctx, payload, tablestore.DecodeStream, fn)
 		if (err != nil) != (failed > 0) {
 			t.Fatalf("fn failed %d of %d times, error %v", failed, calls, err)
 		}

@@ -136,7 +136,7 @@ func liveRow(version int64, now time.Time) ots.ColumnFilter {
 // from's, unless it holds this call's own write (see writeIDColumn).
 func (s *Store) Settle(ctx context.Context, key, from, to string, expires time.Time) error {
 	k := claimPrefix + key
-	conflict := todo.Errorf(todo.Conflict, "The claim is not held by that value.")
+	conflict := todo.ErrClaimNotHeld
 	if !validKey(k) || key == "" {
 		return conflict // such a key cannot have been claimed
 	}
@@ -178,8 +178,6 @@ func (s *Store) Settle(ctx context.Context, key, from, to string, expires time.T
 	return nil
 }
 
-func throttleNotFound() error { return todo.Errorf(todo.NotFound, "No such counter.") }
-
 func throttleRow(t *todo.Throttle, version int64, id string) row {
 	var r row
 	r = append(r, column{writeIDColumn, id})
@@ -196,14 +194,14 @@ func throttleRow(t *todo.Throttle, version int64, id string) row {
 func (s *Store) Throttle(ctx context.Context, key string) (*todo.Throttle, error) {
 	k := throttlePrefix + key
 	if !validKey(k) || key == "" {
-		return nil, throttleNotFound()
+		return nil, todo.ErrCounterNotFound
 	}
 	c, found, err := s.getRow(ctx, s.keys, keyPK(k))
 	if err != nil {
 		return nil, fmt.Errorf("tablestore: get throttle: %w", err)
 	}
 	if !found {
-		return nil, throttleNotFound()
+		return nil, todo.ErrCounterNotFound
 	}
 	d := &decoder{c: c}
 	t := &todo.Throttle{
@@ -218,7 +216,7 @@ func (s *Store) Throttle(ctx context.Context, key string) (*todo.Throttle, error
 		return nil, fmt.Errorf("tablestore: decode throttle: %w", err)
 	}
 	if expired(exp, s.now()) {
-		return nil, throttleNotFound()
+		return nil, todo.ErrCounterNotFound
 	}
 	t.Expires = time.UnixMilli(exp).UTC()
 	return t, nil
@@ -234,7 +232,7 @@ func (s *Store) PutThrottle(ctx context.Context, t *todo.Throttle) error {
 	if !validKey(k) || t.Key == "" {
 		return fmt.Errorf("tablestore: put throttle: key is empty or longer than %d bytes", maxKeyBytes-len(throttlePrefix))
 	}
-	conflict := func() error { return todo.Errorf(todo.Conflict, "The counter changed meanwhile.") }
+	conflict := func() error { return todo.ErrCounterChanged }
 	id := newWriteID()
 	if t.Version != 0 {
 		err := s.putRow(ctx, s.keys, keyPK(k), throttleRow(t, t.Version+1, id), ots.RowExistenceExpectation_EXPECT_EXIST, versionIs(t.Version))

@@ -19,12 +19,10 @@ import (
 // a session early, as long as no session lives or idles longer than this.
 const sessionTTL = 30 * 24 * time.Hour
 
-func sessionNotFound() error { return todo.Errorf(todo.NotFound, "No such session.") }
-
 var sessionEntity = entity{
-	name: "session", createOp: "create session", notFound: sessionNotFound,
-	exists:  "A session with this ID exists.",
-	changed: "The session changed meanwhile.",
+	name: "session", createOp: "create session", notFound: todo.ErrSessionNotFound,
+	exists:  todo.ErrSessionExists,
+	changed: todo.ErrSessionChanged,
 }
 
 // errNoSessionsTable answers every session call of a store whose Config
@@ -97,8 +95,8 @@ func (s *Store) sessionCall(userID, id string, bad error) error {
 // unexpired passes on a read session unless it has passed its ExpiresAt,
 // which makes it NotFound.
 func (s *Store) unexpired(rs *todo.RefreshSession, err error) (*todo.RefreshSession, error) {
-	if err == nil && !s.now().Before(rs.ExpiresAt) {
-		return nil, sessionNotFound()
+	if err == nil && rs.Expired(s.now()) {
+		return nil, todo.ErrSessionNotFound
 	}
 	return rs, err
 }
@@ -149,14 +147,14 @@ func (s *Store) CreateSession(ctx context.Context, rs *todo.RefreshSession) erro
 // staleCredentials is CreateSession's Conflict for an account that is gone
 // or whose credential generation moved on since the log-in read it.
 func staleCredentials() error {
-	return todo.Errorf(todo.Conflict, "The account's password changed meanwhile.")
+	return todo.ErrPasswordChanged
 }
 
 // Session implements todo.SessionStore with one GetRow under the owner's
 // key. A session past its ExpiresAt is NotFound, whether or not the table's
 // TTL has dropped the row yet.
 func (s *Store) Session(ctx context.Context, userID, id string) (*todo.RefreshSession, error) {
-	if err := s.sessionCall(userID, id, sessionNotFound()); err != nil {
+	if err := s.sessionCall(userID, id, todo.ErrSessionNotFound); err != nil {
 		return nil, err
 	}
 	return s.unexpired(get(ctx, s, sessionEntity, s.sessions, sessionKey(userID, id), func(c columns) (*todo.RefreshSession, error) {
@@ -169,7 +167,7 @@ func (s *Store) Session(ctx context.Context, userID, id string) (*todo.RefreshSe
 // rs.Version; on a failed condition a read tells NotFound from Conflict. It
 // does not look at expiry: an expired session stays NotFound to readers.
 func (s *Store) UpdateSession(ctx context.Context, rs *todo.RefreshSession) error {
-	if err := s.sessionCall(rs.UserID, rs.ID, sessionNotFound()); err != nil {
+	if err := s.sessionCall(rs.UserID, rs.ID, todo.ErrSessionNotFound); err != nil {
 		return err
 	}
 	if err := s.update(ctx, sessionEntity, s.sessions, sessionKey(rs.UserID, rs.ID), sessionRow(rs, rs.Version+1), rs.Version); err != nil {
@@ -205,7 +203,7 @@ func (s *Store) DeleteSessions(ctx context.Context, userID, except string) (int,
 		}
 		d := &decoder{c: c}
 		exp := d.time("expiresAt", true)
-		return true, d.err() == nil && now.Before(exp)
+		return true, d.err() == nil && !todo.Expired(exp, now)
 	})
 }
 

@@ -62,9 +62,11 @@ func MustOpen(tb testing.TB, cfg tablestore.Config) *tablestore.Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) todo.Store {
+	storetest.Run(t, func(t *testing.T, now func() time.Time) todo.Store {
 		srv := NewServer(t)
-		return lossy{MustOpen(t, NewConfig(srv)), srv}
+		cfg := NewConfig(srv)
+		cfg.Now = now
+		return lossy{MustOpen(t, cfg), srv}
 	})
 }
 
@@ -118,10 +120,12 @@ func TestLostAnswerAfterTimeout(t *testing.T) {
 // at most two rows per GetRange, with a next start key, so every listing
 // spans several partial pages.
 func TestConformancePartialPages(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) todo.Store {
+	storetest.Run(t, func(t *testing.T, now func() time.Time) todo.Store {
 		srv := NewServer(t)
 		srv.SetPageLimit(2)
-		return MustOpen(t, NewConfig(srv))
+		cfg := NewConfig(srv)
+		cfg.Now = now
+		return MustOpen(t, cfg)
 	})
 }
 
@@ -322,82 +326,6 @@ func TestServiceErrors(t *testing.T) {
 				t.Fatalf("%d requests; want retried=%v", n, tt.retried)
 			}
 		})
-	}
-}
-
-// clock is a settable time source for Config.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// TestExpiryUsesInjectedClock shows that expiry is decided by Config.Now,
-// and that the takeover of an expired row is a conditional write the
-// service checks.
-func TestExpiryUsesInjectedClock(t *testing.T) {
-	clk := &clock{t: time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)}
-	cfg := NewConfig(NewServer(t))
-	cfg.Now = clk.Now
-	s, ctx := MustOpen(t, cfg), context.Background()
-
-	if _, fresh, err := s.Claim(ctx, "k", "first", clk.Now().Add(time.Minute)); err != nil || !fresh {
-		t.Fatalf("first claim: fresh=%v err=%v", fresh, err)
-	}
-	th := &todo.Throttle{Key: "login:a@example.com", Failures: 3, WindowStart: clk.Now(), Expires: clk.Now().Add(time.Minute)}
-	if err := s.PutThrottle(ctx, th); err != nil {
-		t.Fatal(err)
-	}
-	steps := []struct {
-		name      string
-		advance   time.Duration
-		wantHeld  string
-		wantFresh bool
-		wantCode  string // Throttle's error code
-	}{
-		{name: "before expiry", advance: 59*time.Second + 999*time.Millisecond, wantHeld: "first", wantCode: ""},
-		{name: "at expiry", advance: time.Millisecond, wantHeld: "second", wantFresh: true, wantCode: todo.NotFound},
-	}
-	for _, st := range steps {
-		t.Run(st.name, func(t *testing.T) {
-			clk.Advance(st.advance)
-			held, fresh, err := s.Claim(ctx, "k", "second", clk.Now().Add(time.Minute))
-			if err != nil || held != st.wantHeld || fresh != st.wantFresh {
-				t.Fatalf("Claim = %q, %v, %v; want %q, %v", held, fresh, err, st.wantHeld, st.wantFresh)
-			}
-			_, err = s.Throttle(ctx, th.Key)
-			if got := todo.ErrorCode(err); got != st.wantCode {
-				t.Fatalf("Throttle error = %v, want code %q", err, st.wantCode)
-			}
-		})
-	}
-	// A counter not yet expired cannot be created again from Version 0...
-	live := &todo.Throttle{Key: "login:b@example.com", Failures: 1, Expires: clk.Now().Add(time.Minute)}
-	if err := s.PutThrottle(ctx, live); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.PutThrottle(ctx, &todo.Throttle{Key: live.Key, Failures: 1, Expires: clk.Now().Add(time.Minute)}); todo.ErrorCode(err) != todo.Conflict {
-		t.Fatalf("PutThrottle over a live counter = %v, want Conflict", err)
-	}
-	// ...but an expired one can.
-	again := &todo.Throttle{Key: th.Key, Failures: 1, WindowStart: clk.Now(), Expires: clk.Now().Add(time.Minute)}
-	if err := s.PutThrottle(ctx, again); err != nil || again.Version != 1 {
-		t.Fatalf("PutThrottle over an expired counter: version %d, err %v", again.Version, err)
-	}
-	got, err := s.Throttle(ctx, th.Key)
-	if err != nil || got.Failures != 1 || got.Version != 1 || !got.Expires.Equal(again.Expires) {
-		t.Fatalf("Throttle after re-create = %+v, %v", got, err)
 	}
 }
 

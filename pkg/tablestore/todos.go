@@ -9,8 +9,6 @@ import (
 	"github.com/todofn/todofn/pkg/todo"
 )
 
-func todoNotFound() error { return todo.Errorf(todo.NotFound, "No such todo.") }
-
 func todoKey(userID, id string) *ots.PrimaryKey { return primaryKey("userId", userID, "id", id) }
 
 // CreateTodo implements todo.TodoStore: one PutRow that expects no row.
@@ -28,7 +26,7 @@ func (s *Store) CreateTodo(ctx context.Context, t *todo.Todo) error {
 // Todo implements todo.TodoStore with one GetRow under the owner's key.
 func (s *Store) Todo(ctx context.Context, userID, id string) (*todo.Todo, error) {
 	if !validKey(userID) || !validKey(id) {
-		return nil, todoNotFound()
+		return nil, todo.ErrTodoNotFound
 	}
 	return get(ctx, s, todoEntity, s.todos, todoKey(userID, id), func(c columns) (*todo.Todo, error) {
 		return todoFrom(userID, id, c)
@@ -41,7 +39,7 @@ func (s *Store) Todo(ctx context.Context, userID, id string) (*todo.Todo, error)
 // Conflict.
 func (s *Store) UpdateTodo(ctx context.Context, t *todo.Todo) error {
 	if !validKey(t.UserID) || !validKey(t.ID) {
-		return todoNotFound()
+		return todo.ErrTodoNotFound
 	}
 	if err := s.update(ctx, todoEntity, s.todos, todoKey(t.UserID, t.ID), todoRow(t, t.Version+1), t.Version); err != nil {
 		return err
@@ -60,7 +58,7 @@ func (s *Store) UpdateTodo(ctx context.Context, t *todo.Todo) error {
 // between is read again, a few times at most.
 func (s *Store) DeleteTodo(ctx context.Context, userID, id string) error {
 	if !validKey(userID) || !validKey(id) {
-		return todoNotFound()
+		return todo.ErrTodoNotFound
 	}
 	pk := todoKey(userID, id)
 	seen := false
@@ -73,7 +71,7 @@ func (s *Store) DeleteTodo(ctx context.Context, userID, id string) error {
 			if seen {
 				return nil
 			}
-			return todoNotFound()
+			return todo.ErrTodoNotFound
 		}
 		seen = true
 		d := &decoder{c: c}

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -86,12 +85,9 @@ func call[T any](ctx context.Context, budget time.Duration, fn func() (T, error)
 	}
 }
 
-// unavailable is todo.Unavailable with a Retry-After, wrapping the cause
-// so that logs and errors.Is still see it.
-func unavailable(cause error) error {
-	return fmt.Errorf("%w (%w)", &todo.Error{Code: todo.Unavailable, RetryAfter: retryAfter,
-		Message: "The service is busy; try again in a moment."}, cause)
-}
+// unavailable is the store's busy outcome (todo.Busy) with this engine's
+// Retry-After.
+func unavailable(cause error) error { return todo.Busy(retryAfter, cause) }
 
 // transientCodes are the service's error codes for a Tablestore that is
 // throttling or failing for the moment. OTSFlowControl ("The requests have

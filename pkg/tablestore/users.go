@@ -9,8 +9,6 @@ import (
 	"github.com/todofn/todofn/pkg/todo"
 )
 
-func userNotFound() error { return todo.Errorf(todo.NotFound, "No such account.") }
-
 // CreateUser implements todo.UserStore: one PutRow that expects no row.
 func (s *Store) CreateUser(ctx context.Context, u *todo.User) error {
 	if !validKey(u.Email) {
@@ -26,7 +24,7 @@ func (s *Store) CreateUser(ctx context.Context, u *todo.User) error {
 // User implements todo.UserStore with one GetRow.
 func (s *Store) User(ctx context.Context, email string) (*todo.User, error) {
 	if !validKey(email) {
-		return nil, userNotFound()
+		return nil, todo.ErrUserNotFound
 	}
 	return get(ctx, s, userEntity, s.users, primaryKey("email", email), func(c columns) (*todo.User, error) {
 		return userFrom(email, c)
@@ -39,7 +37,7 @@ func (s *Store) User(ctx context.Context, email string) (*todo.User, error) {
 // changed one (Conflict).
 func (s *Store) UpdateUser(ctx context.Context, u *todo.User) error {
 	if !validKey(u.Email) {
-		return userNotFound()
+		return todo.ErrUserNotFound
 	}
 	if err := s.update(ctx, userEntity, s.users, primaryKey("email", u.Email), userRow(u, u.Version+1), u.Version); err != nil {
 		return err

@@ -169,7 +169,7 @@ func TestMailerSurvivesStalledSMTP(t *testing.T) {
 
 	// Invocation 1 has 11 s: two mails go out, the third stalls until its
 	// send deadline (3 s before the invocation's), then too little time is
-	// left (StreamMargin, 10 s) to start another record.
+	// left (stream.Margin, 10 s) to start another record.
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 11*time.Second)
 	out, err := handle(ctx, event(recs))

@@ -9,8 +9,8 @@ import (
 	"github.com/todofn/todofn/pkg/dynamodb"
 )
 
-func init() {
-	creators["dynamodb"] = func(ctx context.Context, c app.Config) error {
+func dynamodbCreator() *creator {
+	return &creator{engine: "dynamodb", create: func(ctx context.Context, c app.Config) error {
 		return dynamodb.CreateTables(ctx, c.DynamoDB())
-	}
+	}}
 }

@@ -12,23 +12,35 @@ import (
 	"github.com/todofn/todofn/pkg/app"
 )
 
-// creators is filled by the engine files' init functions before main runs
-// and never changed after; one file per engine, guarded by the engine's
-// build tag as in package app.
-var creators = map[string]func(ctx context.Context, c app.Config) error{}
+// creator creates one engine's tables.
+type creator struct {
+	engine string
+	create func(ctx context.Context, c app.Config) error
+}
+
+// creators lists, explicitly, the table creation of each engine built into
+// this binary that has tables: one function per engine in a file guarded
+// by the engine's build tag as in package app, whose other side
+// (no<engine>.go) makes it return nil. The embedded store needs none.
+var creators = []*creator{dynamodbCreator(), tablestoreCreator()}
 
 // Create creates c's tables if they are missing. The embedded store needs
-// none.
+// none; another engine without a creator here is an error, not a silent
+// success.
 func Create(ctx context.Context, c app.Config) error {
 	if err := c.Validate(); err != nil {
 		return err
 	}
-	create, ok := creators[c.Store]
-	if !ok {
+	if c.Store == "bolt" {
 		return nil
 	}
-	if err := create(ctx, c); err != nil {
-		return fmt.Errorf("tables: create %s tables: %w", c.Store, err)
+	for _, cr := range creators {
+		if cr != nil && cr.engine == c.Store {
+			if err := cr.create(ctx, c); err != nil {
+				return fmt.Errorf("tables: create %s tables: %w", c.Store, err)
+			}
+			return nil
+		}
 	}
-	return nil
+	return fmt.Errorf("tables: no table creation for engine %q in this binary", c.Store)
 }

@@ -9,8 +9,8 @@ import (
 	"github.com/todofn/todofn/pkg/tablestore"
 )
 
-func init() {
-	creators["tablestore"] = func(ctx context.Context, c app.Config) error {
+func tablestoreCreator() *creator {
+	return &creator{engine: "tablestore", create: func(ctx context.Context, c app.Config) error {
 		return tablestore.CreateTables(ctx, c.Tablestore())
-	}
+	}}
 }

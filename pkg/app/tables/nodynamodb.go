@@ -1,0 +1,5 @@
+//go:build no_dynamodb
+
+package tables
+
+func dynamodbCreator() *creator { return nil }

@@ -1,0 +1,5 @@
+//go:build no_tablestore
+
+package tables
+
+func tablestoreCreator() *creator { return nil }
