@@ -1,3 +1,5 @@
+//go:build !no_lambda && !no_dynamodb && !no_fc && !lambda.norpc
+
 package platform
 
 import (
@@ -18,6 +20,7 @@ import (
 
 	"github.com/todofn/todofn/internal/fcruntimetest"
 	"github.com/todofn/todofn/internal/lambdaurltest"
+	"github.com/todofn/todofn/pkg/metrics"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
@@ -78,8 +81,7 @@ func checkInternal(t *testing.T, status int, header http.Header, body []byte, re
 // runs after the handler has answered) becomes a 500 in the one envelope,
 // logged once, on Lambda and on FC go1.
 func TestPanicInWrapperAnswers500(t *testing.T) {
-	env := envOf(map[string]string{EnvLambdaRuntimeAPI: "127.0.0.1:1", "AWS_LAMBDA_FUNCTION_NAME": "todofn-login"})
-	h := withMetrics(env, panicWriter{}, echoHandler())
+	h := metrics.Requests(echoHandler(), metrics.Config{Format: metrics.EMF, Function: "todofn-login", Out: panicWriter{}})
 
 	t.Run("Lambda function URL", func(t *testing.T) {
 		var log bytes.Buffer

@@ -5,11 +5,17 @@ package apiserver
 
 import (
 	"errors"
+	"net/http"
+	"os"
 
 	"github.com/todofn/todofn/pkg/api"
 	"github.com/todofn/todofn/pkg/app"
 	"github.com/todofn/todofn/pkg/auth"
 	"github.com/todofn/todofn/pkg/limit"
+	"github.com/todofn/todofn/pkg/metrics"
+	"github.com/todofn/todofn/pkg/platform"
+	"github.com/todofn/todofn/pkg/record"
+	"github.com/todofn/todofn/pkg/route"
 )
 
 // New returns the api.Server for a's configuration: it verifies access
@@ -27,8 +33,8 @@ func New(a *app.App) (*api.Server, error) {
 		AppURL: c.AppURL, AllowedOrigins: c.AllowedOrigins, Log: a.Log, TrustedProxies: c.TrustedProxies}
 	if c.Limits.PerIP {
 		srv.Limiter = &limit.Limiter{Store: a.Store}
-		srv.PerIP = map[string]limit.Budget{"register": c.Limits.IPSignups, "verify": c.Limits.IPVerifies,
-			"password-forgot": c.Limits.IPSignups, "password-reset": c.Limits.IPVerifies, "refresh": c.Limits.IPRefreshes}
+		srv.PerIP = map[string]limit.Budget{route.Register: c.Limits.IPSignups, route.Verify: c.Limits.IPVerifies,
+			route.PasswordForgot: c.Limits.IPSignups, route.PasswordReset: c.Limits.IPVerifies, route.Refresh: c.Limits.IPRefreshes}
 	}
 	return srv, nil
 }
@@ -63,3 +69,22 @@ func Issuer(a *app.App) (*auth.Issuer, error) {
 // Tokens is Issuer under its earlier name, for pkg/app/accounts until it
 // calls Issuer.
 func Tokens(a *app.App) (*auth.Issuer, error) { return Issuer(a) }
+
+// Wrap adds the middleware the configuration asks for around an HTTP
+// function's handler h: the traffic recorder (TRAFFIC_SAMPLE above 0, keyed
+// by APP_SECRET; lines to stderr) inside, and outside it, on Lambda and FC
+// as platform.Detect sees them in env, one deploy metrics line per request
+// to stdout (EMF on Lambda). A plain HTTP server gets no metrics.
+func Wrap(a *app.App, env func(string) string, h http.Handler) http.Handler {
+	h = record.Traffic(h, a.Config.TrafficSample, a.Secret(), os.Stderr)
+	format := metrics.Off
+	switch platform.Detect(env) {
+	case platform.Lambda:
+		format = metrics.EMF
+	case platform.FC, platform.FCCustom:
+		format = metrics.FCLog
+	}
+	c := metrics.ConfigFromEnv(env, format, os.Stdout)
+	c.FCInvocation = platform.FCInvocation
+	return metrics.Requests(h, c)
+}
