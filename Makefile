@@ -10,7 +10,10 @@ include functions.mk
 # build/aws/... and build/fc/... (make package). s.yaml reads build/fc.
 BUILD_DIR ?= build
 # The tag sets the project builds with: the default (both engines), the
-# AWS flavour and the FC flavour. `make lint` checks each.
+# AWS flavour and the FC flavour. `make lint` checks each. Each flavour
+# also leaves the other cloud's runtime SDK out of pkg/platform
+# (lambda.norpc: no fc-runtime-go-sdk; no_dynamodb: no aws-lambda-go);
+# internal/archtest checks it.
 AWS_TAGS := lambda.norpc,no_tablestore
 FC_TAGS := no_dynamodb
 LINT_TAGS := default $(AWS_TAGS) $(FC_TAGS)
