@@ -170,3 +170,9 @@ func deadlineIn(t *testing.T, ctx context.Context, d time.Duration) {
 		t.Fatalf("deadline in %v, want %v", left, d)
 	}
 }
+
+// withPanicLog makes logPanic write to w for requests under ctx instead
+// of stderr.
+func withPanicLog(ctx context.Context, w io.Writer) context.Context {
+	return context.WithValue(ctx, panicLogKey{}, w)
+}
