@@ -11,13 +11,17 @@ include functions.mk
 BUILD_DIR ?= build
 # The tag sets the project builds with: the default (both engines), the
 # AWS flavour, the FC flavour and make run's local server. `make lint`
-# checks each.
+# checks each. Each cloud flavour also leaves the other cloud's runtime SDK
+# out of pkg/platform (lambda.norpc: no fc-runtime-go-sdk; no_dynamodb: no
+# aws-lambda-go); internal/archtest checks it.
 AWS_TAGS := lambda.norpc,no_tablestore
 FC_TAGS := no_dynamodb
 # make run's local server leaves both cloud engines, and so their SDKs, out
-# (pkg/app/engine_*.go); make run-services builds it with them.
-# cmd/local's tests build it with these tags too.
-LOCAL_TAGS := no_dynamodb,no_tablestore
+# (pkg/app/engine_*.go), and both clouds' runtimes (no_dynamodb drops
+# aws-lambda-go, no_fc fc-runtime-go-sdk: it serves plain HTTP only); make
+# run-services builds it with the engines. cmd/local's tests build it with
+# these tags too.
+LOCAL_TAGS := no_dynamodb,no_tablestore,no_fc
 LINT_TAGS := default $(AWS_TAGS) $(FC_TAGS) $(LOCAL_TAGS)
 GOBIN := $(shell $(GO) env GOPATH)/bin
 export PATH := $(GOBIN):$(PATH)

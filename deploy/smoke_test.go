@@ -1,3 +1,8 @@
+//go:build !no_lambda && !no_dynamodb
+
+// The function-URL events are Lambda's: the FC flavour (no_dynamodb)
+// builds without aws-lambda-go (pkg/platform), so without these tests.
+
 package deploy
 
 import (

@@ -27,7 +27,7 @@ import (
 	"github.com/todofn/todofn/internal/traffic"
 )
 
-// logLine is one line of the recorder (pkg/platform/record.go).
+// logLine is one line of the recorder (pkg/record).
 type logLine struct {
 	Time      time.Time         `json:"time"`
 	Msg       string            `json:"msg"`

@@ -4,22 +4,9 @@
 package main
 
 import (
-	"context"
-	"log"
-
-	"github.com/todofn/todofn/pkg/app"
 	"github.com/todofn/todofn/pkg/app/mailer"
-	"github.com/todofn/todofn/pkg/platform"
+	"github.com/todofn/todofn/pkg/app/start"
+	"github.com/todofn/todofn/pkg/route"
 )
 
-func main() {
-	a, err := app.Open(app.ConfigFromEnv())
-	if err != nil {
-		log.Fatalf("mailer: %v", err)
-	}
-	h, err := mailer.Handler(context.Background(), a)
-	if err != nil {
-		log.Fatalf("mailer: %v", err)
-	}
-	platform.StartEvents(platform.EventHandlerFunc(h))
-}
+func main() { start.Events(route.Mailer, mailer.Handler) }

@@ -2,26 +2,16 @@
 package main
 
 import (
-	"log"
-
+	"github.com/todofn/todofn/pkg/api"
 	"github.com/todofn/todofn/pkg/app"
 	"github.com/todofn/todofn/pkg/app/accounts"
 	"github.com/todofn/todofn/pkg/app/apiserver"
-	"github.com/todofn/todofn/pkg/platform"
+	"github.com/todofn/todofn/pkg/route"
 )
 
 func main() {
-	a, err := app.Open(app.ConfigFromEnv())
-	if err != nil {
-		log.Fatalf("password-forgot: %v", err)
-	}
-	srv, err := apiserver.New(a)
-	if err != nil {
-		log.Fatalf("password-forgot: %v", err)
-	}
-	svc, err := accounts.New(a)
-	if err != nil {
-		log.Fatalf("password-forgot: %v", err)
-	}
-	platform.Start(srv.Handler(srv.ForgotPassword(svc)))
+	apiserver.Start(route.PasswordForgot, func(a *app.App, s *api.Server) (api.Function, error) {
+		svc, err := accounts.New(a)
+		return s.ForgotPassword(svc), err
+	})
 }

@@ -2,23 +2,15 @@
 package main
 
 import (
-	"log"
-
+	"github.com/todofn/todofn/pkg/api"
 	"github.com/todofn/todofn/pkg/app"
 	"github.com/todofn/todofn/pkg/app/apiserver"
 	"github.com/todofn/todofn/pkg/app/todos"
-	"github.com/todofn/todofn/pkg/platform"
+	"github.com/todofn/todofn/pkg/route"
 )
 
 func main() {
-	a, err := app.Open(app.ConfigFromEnv())
-	if err != nil {
-		log.Fatalf("todos-list: %v", err)
-	}
-	srv, err := apiserver.New(a)
-	if err != nil {
-		log.Fatalf("todos-list: %v", err)
-	}
-	svc := todos.New(a)
-	platform.Start(srv.Handler(srv.ListTodos(svc)))
+	apiserver.Start(route.TodosList, func(a *app.App, s *api.Server) (api.Function, error) {
+		return s.ListTodos(todos.New(a)), nil
+	})
 }

@@ -3,6 +3,9 @@ package archtest
 import (
 	"bytes"
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os/exec"
 	"slices"
 	"strings"
@@ -191,11 +194,17 @@ func TestFunctionsLinkOnlyWhatTheyUse(t *testing.T) {
 }
 
 // TestCloudFlavoursLeaveTheOtherEngineOut: the AWS build links no
-// Tablestore SDK and the FC build no AWS SDK.
+// Tablestore SDK and no FC runtime SDK, the FC build no AWS SDK and no
+// Lambda runtime SDK (pkg/platform's build tags; no_fc and no_lambda leave
+// a runtime out on their own).
 func TestCloudFlavoursLeaveTheOtherEngineOut(t *testing.T) {
 	for _, tt := range []struct{ tags, sdk string }{
 		{"lambda.norpc,no_tablestore", "github.com/aliyun/aliyun-tablestore-go-sdk"},
+		{"lambda.norpc,no_tablestore", "github.com/aliyun/fc-runtime-go-sdk"},
 		{"no_dynamodb", "github.com/aws/aws-sdk-go-v2"},
+		{"no_dynamodb", "github.com/aws/aws-lambda-go"},
+		{"no_fc", "github.com/aliyun/fc-runtime-go-sdk"},
+		{"no_lambda", "github.com/aws/aws-lambda-go"},
 	} {
 		for _, f := range route.All() {
 			for _, dep := range list(t, tt.tags, "./functions/"+f.Name)[module+"/functions/"+f.Name].Deps {
@@ -206,4 +215,63 @@ func TestCloudFlavoursLeaveTheOtherEngineOut(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestMiddlewareKnowsNoPlatform: the recorder and the metrics middleware
+// that the composition root adds import neither pkg/platform nor any
+// SDK, so platform stays the one place that knows the clouds.
+func TestMiddlewareKnowsNoPlatform(t *testing.T) {
+	for _, name := range []string{"pkg/record", "pkg/metrics"} {
+		pkgs := list(t, "", "./"+name)
+		for _, dep := range pkgs[module+"/"+name].Deps {
+			if rel, ok := local(dep); (ok && rel == "pkg/platform") || (!ok && !pkgs[dep].Standard) {
+				t.Errorf("%s depends on %s", name, dep)
+			}
+		}
+	}
+}
+
+// TestMainsOnlyWire: every function's main is one call to a starter
+// (apiserver.Start for an HTTP function, start.Events for an event
+// function) naming the function by its route constant, so the open /
+// fatal boilerplate lives once, in the starter.
+func TestMainsOnlyWire(t *testing.T) {
+	for _, f := range route.All() {
+		file, err := parser.ParseFile(token.NewFileSet(), "../../functions/"+f.Name+"/main.go", nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "apiserver.Start"
+		if !f.HTTP() {
+			want = "start.Events"
+		}
+		var body []ast.Stmt
+		for _, d := range file.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == "main" {
+				body = fd.Body.List
+			}
+		}
+		if len(body) != 1 {
+			t.Errorf("functions/%s: main has %d statements, want one call to %s", f.Name, len(body), want)
+			continue
+		}
+		call, _ := body[0].(*ast.ExprStmt)
+		var ce *ast.CallExpr
+		if call != nil {
+			ce, _ = call.X.(*ast.CallExpr)
+		}
+		if ce == nil || selector(ce.Fun) != want || len(ce.Args) == 0 || !strings.HasPrefix(selector(ce.Args[0]), "route.") {
+			t.Errorf("functions/%s: main is not %s(route.<Name>, ...)", f.Name, want)
+		}
+	}
+}
+
+// selector is "x.Sel" for a selector expression, else "".
+func selector(e ast.Expr) string {
+	if s, ok := e.(*ast.SelectorExpr); ok {
+		if x, ok := s.X.(*ast.Ident); ok {
+			return x.Name + "." + s.Sel.Name
+		}
+	}
+	return ""
 }

@@ -20,7 +20,7 @@ import (
 // request logs in Log Service (SLS), since no metric API is called from
 // here. At each sample it reads, for every function with a canary, every
 // log line since the canary began, and counts the metrics lines (msg
-// "request", pkg/platform's MetricsLine) once per request id: as the
+// "request", pkg/metrics' MetricsLine) once per request id: as the
 // candidate's when its version is its function's canary version (Canary),
 // else as production's. Every function of Canary is in the sample, with
 // no calls if none were logged, so Judge can name it.
@@ -132,7 +132,7 @@ func logArray(out []byte) ([]json.RawMessage, error) {
 	return rows, nil
 }
 
-// metricsLine is the part of pkg/platform's MetricsLine the window reads.
+// metricsLine is the part of pkg/metrics' MetricsLine the window reads.
 type metricsLine struct {
 	Msg       string  `json:"msg"`
 	Function  string  `json:"function"`

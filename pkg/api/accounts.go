@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/todofn/todofn/pkg/route"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
@@ -34,7 +35,7 @@ type statusBody struct {
 // {"status":"pending_verification"} whether or not the address has an
 // account.
 func (s *Server) Register(svc Registrar) Function {
-	return Function{Name: "register", handlers: map[string]handlerFunc{
+	return Function{Name: route.Register, handlers: map[string]handlerFunc{
 		http.MethodPost: func(w http.ResponseWriter, r *http.Request) error {
 			var in struct {
 				Email    string `json:"email"`
@@ -87,7 +88,7 @@ func (s *Server) Verify(svc AddressVerifier) Function {
 		redirect(w, r, s.AppURL+"#/verify?"+url.Values{"email": {q.Get("email")}, "code": {q.Get("code")}}.Encode())
 		return nil
 	}
-	return Function{Name: "verify", handlers: map[string]handlerFunc{http.MethodPost: post, http.MethodGet: get}}
+	return Function{Name: route.Verify, handlers: map[string]handlerFunc{http.MethodPost: post, http.MethodGet: get}}
 }
 
 // verifyForm is POST /verify from a plain HTML form: the answer is a page
@@ -129,7 +130,7 @@ type userBody struct {
 // Login is POST /login {"email","password"} -> 200 with an access token, a
 // refresh token and the user.
 func (s *Server) Login(svc Authenticator) Function {
-	return Function{Name: "login", handlers: map[string]handlerFunc{
+	return Function{Name: route.Login, handlers: map[string]handlerFunc{
 		http.MethodPost: func(w http.ResponseWriter, r *http.Request) error {
 			var in struct {
 				Email    string `json:"email"`

@@ -82,12 +82,31 @@ func (f Function) Methods() []string {
 	return out
 }
 
-// Handler serves fns on their routes from the route table: other paths get
+// Handler is Mount for wiring that cannot go wrong (tests, the local
+// server's full table): it panics where Mount returns an error.
+func (s *Server) Handler(fns ...Function) http.Handler {
+	h, err := s.Mount(fns...)
+	if err != nil {
+		panic(err)
+	}
+	return h
+}
+
+// Mount serves fns on their routes from the route table: other paths get
 // a 404 and other methods a 405 (with Allow), both as JSON errors; HEAD is
 // served by a GET handler. It answers CORS preflights for AllowedOrigins,
 // recovers panics as 500s and logs one line per request with the request ID,
 // route, status and latency.
-func (s *Server) Handler(fns ...Function) http.Handler {
+//
+// Mount fails, at start-up, when a function or a PerIP budget names no
+// HTTP function of the route table, or a function has no handler for any
+// of its routes: such a mistake would otherwise serve nothing but 404s.
+func (s *Server) Mount(fns ...Function) (http.Handler, error) {
+	for name := range s.PerIP {
+		if f, ok := route.Lookup(name); !ok || !f.HTTP() {
+			return nil, fmt.Errorf("api: PerIP names %q, which is no HTTP function of the route table", name)
+		}
+	}
 	mux := http.NewServeMux()
 	methods := []string{http.MethodOptions}
 	type target struct {
@@ -97,14 +116,22 @@ func (s *Server) Handler(fns ...Function) http.Handler {
 	}
 	byPattern := map[string][]target{}
 	for _, fn := range fns {
-		rf, _ := route.Lookup(fn.Name)
+		rf, ok := route.Lookup(fn.Name)
+		if !ok || !rf.HTTP() {
+			return nil, fmt.Errorf("api: function %q is no HTTP function of the route table", fn.Name)
+		}
+		mounted := false
 		for _, rt := range rf.Routes {
 			if h, ok := fn.handlers[rt.Method]; ok {
 				byPattern[rt.Pattern] = append(byPattern[rt.Pattern], target{fn.Name, rt.Method, h})
+				mounted = true
 				if !slices.Contains(methods, rt.Method) {
 					methods = append(methods, rt.Method)
 				}
 			}
+		}
+		if !mounted {
+			return nil, fmt.Errorf("api: function %q has no handler for its routes %v", fn.Name, rf.Routes)
 		}
 	}
 	for pattern, ts := range byPattern {
@@ -127,7 +154,7 @@ func (s *Server) Handler(fns ...Function) http.Handler {
 			s.fail(w, r, todo.Errorf(todo.NotFound, "There is nothing at %s.", r.URL.Path))
 		})
 	}
-	return s.middleware(s.cors(methods).Handler(mux))
+	return s.middleware(s.cors(methods).Handler(mux)), nil
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request, fn string, h handlerFunc) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/todofn/todofn/pkg/route"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
@@ -52,7 +53,7 @@ func toSessionBody(s *todo.Session, withUser bool) sessionBody {
 // Refresh is POST /refresh {"refreshToken"} -> 200 a new access token and
 // a new refresh token; the one sent is spent.
 func (s *Server) Refresh(svc Refresher) Function {
-	return Function{Name: "refresh", handlers: map[string]handlerFunc{
+	return Function{Name: route.Refresh, handlers: map[string]handlerFunc{
 		http.MethodPost: func(w http.ResponseWriter, r *http.Request) error {
 			var in struct {
 				RefreshToken string `json:"refreshToken"`
@@ -77,7 +78,7 @@ func (s *Server) Refresh(svc Refresher) Function {
 // user); without one {"refreshToken"} ends that token's session. 204 either
 // way.
 func (s *Server) Logout(svc LogoutService) Function {
-	return Function{Name: "logout", handlers: map[string]handlerFunc{
+	return Function{Name: route.Logout, handlers: map[string]handlerFunc{
 		http.MethodPost: func(w http.ResponseWriter, r *http.Request) error {
 			var in struct {
 				Scope        string `json:"scope"`
@@ -113,7 +114,7 @@ func (s *Server) Logout(svc LogoutService) Function {
 // ForgotPassword is POST /password/forgot {"email"} -> 202
 // {"status":"reset_requested"}, the same for every address.
 func (s *Server) ForgotPassword(svc PasswordService) Function {
-	return Function{Name: "password-forgot", handlers: map[string]handlerFunc{
+	return Function{Name: route.PasswordForgot, handlers: map[string]handlerFunc{
 		http.MethodPost: func(w http.ResponseWriter, r *http.Request) error {
 			var in struct {
 				Email string `json:"email"`
@@ -132,7 +133,7 @@ func (s *Server) ForgotPassword(svc PasswordService) Function {
 // ResetPassword is POST /password/reset {"email","code","password"} -> 200
 // {"status":"password_reset"}; every session of the user ends.
 func (s *Server) ResetPassword(svc PasswordService) Function {
-	return Function{Name: "password-reset", handlers: map[string]handlerFunc{
+	return Function{Name: route.PasswordReset, handlers: map[string]handlerFunc{
 		http.MethodPost: func(w http.ResponseWriter, r *http.Request) error {
 			var in struct {
 				Email    string `json:"email"`
@@ -153,7 +154,7 @@ func (s *Server) ResetPassword(svc PasswordService) Function {
 // ChangePassword is POST /password (Bearer) {"currentPassword",
 // "newPassword"} -> 204; every other session of the user ends.
 func (s *Server) ChangePassword(svc PasswordService) Function {
-	return Function{Name: "password-change", handlers: map[string]handlerFunc{
+	return Function{Name: route.PasswordChange, handlers: map[string]handlerFunc{
 		http.MethodPost: s.requireUser(func(w http.ResponseWriter, r *http.Request) error {
 			var in struct {
 				CurrentPassword string `json:"currentPassword"`
@@ -174,7 +175,7 @@ func (s *Server) ChangePassword(svc PasswordService) Function {
 // DeleteAccount is DELETE /account (Bearer) {"password"} -> 204; the
 // account, its todos and sessions are gone.
 func (s *Server) DeleteAccount(svc AccountDeleter) Function {
-	return Function{Name: "account-delete", handlers: map[string]handlerFunc{
+	return Function{Name: route.AccountDelete, handlers: map[string]handlerFunc{
 		http.MethodDelete: s.requireUser(func(w http.ResponseWriter, r *http.Request) error {
 			var in struct {
 				Password string `json:"password"`

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/todofn/todofn/pkg/route"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
@@ -57,7 +58,7 @@ func (in todoInput) domain() todo.TodoInput { return todo.TodoInput{Title: in.Ti
 
 // ListTodos is GET /todos?limit=&cursor=: the caller's todos, newest first.
 func (s *Server) ListTodos(svc TodoLister) Function {
-	return Function{Name: "todos-list", handlers: map[string]handlerFunc{
+	return Function{Name: route.TodosList, handlers: map[string]handlerFunc{
 		http.MethodGet: s.requireUser(func(w http.ResponseWriter, r *http.Request) error {
 			uid := todo.UserID(r.Context())
 			q := todo.TodoQuery{Limit: todo.DefaultPageSize}
@@ -97,7 +98,7 @@ func (s *Server) ListTodos(svc TodoLister) Function {
 // same todo (201, Idempotent-Replayed: true) instead of a second one; the
 // same key with another body is refused.
 func (s *Server) AddTodo(svc TodoAdder) Function {
-	return Function{Name: "todos-add", handlers: map[string]handlerFunc{
+	return Function{Name: route.TodosAdd, handlers: map[string]handlerFunc{
 		http.MethodPost: s.requireUser(func(w http.ResponseWriter, r *http.Request) error {
 			var in todoInput
 			if err := decode(w, r, &in); err != nil {
@@ -118,7 +119,7 @@ func (s *Server) AddTodo(svc TodoAdder) Function {
 
 // UpdateTodo is PATCH /todos/{id} {"title"?,"done"?} -> 200 the todo.
 func (s *Server) UpdateTodo(svc TodoUpdater) Function {
-	return Function{Name: "todos-update", handlers: map[string]handlerFunc{
+	return Function{Name: route.TodosUpdate, handlers: map[string]handlerFunc{
 		http.MethodPatch: s.requireUser(func(w http.ResponseWriter, r *http.Request) error {
 			var in todoInput
 			if err := decode(w, r, &in); err != nil {
@@ -135,7 +136,7 @@ func (s *Server) UpdateTodo(svc TodoUpdater) Function {
 
 // DeleteTodo is DELETE /todos/{id} -> 204.
 func (s *Server) DeleteTodo(svc TodoDeleter) Function {
-	return Function{Name: "todos-delete", handlers: map[string]handlerFunc{
+	return Function{Name: route.TodosDelete, handlers: map[string]handlerFunc{
 		http.MethodDelete: s.requireUser(func(w http.ResponseWriter, r *http.Request) error {
 			if err := svc.Delete(r.Context(), todo.UserID(r.Context()), r.PathValue("id")); err != nil {
 				return err

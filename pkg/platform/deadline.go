@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"time"
-
-	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
 )
 
 // answerMargin is the time kept back from an invocation's deadline for the
@@ -25,24 +23,6 @@ func withAnswerTime(ctx context.Context) (context.Context, context.CancelFunc) {
 		return context.WithCancel(ctx)
 	}
 	return context.WithDeadline(ctx, d.Add(-min(answerMargin, time.Until(d)/2)))
-}
-
-// withFCAnswerTime is withAnswerTime for an FC invocation. fc.Start's
-// context carries the invocation's deadline (the runtime API's
-// x-fc-function-deadline); should it lack one, or have one already past,
-// the deadline is the function's timeout (fccontext's Function.Timeout,
-// x-fc-function-timeout) from now.
-func withFCAnswerTime(ctx context.Context) (context.Context, context.CancelFunc) {
-	if d, ok := ctx.Deadline(); ok && time.Until(d) > 0 {
-		return withAnswerTime(ctx)
-	}
-	fcc, ok := fccontext.FromContext(ctx)
-	if !ok || fcc.Function.Timeout <= 0 {
-		return context.WithCancel(ctx)
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Duration(fcc.Function.Timeout)*time.Second)
-	ctx, cancelAnswer := withAnswerTime(ctx)
-	return ctx, func() { cancelAnswer(); cancel() }
 }
 
 // withWriteDeadline gives a plain HTTP request's context a deadline

@@ -1,3 +1,5 @@
+//go:build !no_lambda && !no_dynamodb && !no_fc && !lambda.norpc
+
 package platform
 
 import (
@@ -12,17 +14,6 @@ import (
 
 // deadlineIn fails t unless ctx has a deadline d from now, give or take
 // 100 ms.
-func deadlineIn(t *testing.T, ctx context.Context, d time.Duration) {
-	t.Helper()
-	got, ok := ctx.Deadline()
-	if !ok {
-		t.Fatalf("no deadline, want one in %v", d)
-	}
-	if left := time.Until(got); left < d-100*time.Millisecond || left > d+100*time.Millisecond {
-		t.Fatalf("deadline in %v, want %v", left, d)
-	}
-}
-
 func TestAnswerTime(t *testing.T) {
 	tests := []struct {
 		name string

@@ -1,3 +1,5 @@
+//go:build !no_fc && !lambda.norpc
+
 package platform
 
 import (
@@ -7,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/aliyun/fc-runtime-go-sdk/events"
 	"github.com/aliyun/fc-runtime-go-sdk/fc"
@@ -30,6 +33,42 @@ func runFC(ctx context.Context, h fcHandler) error {
 	go fc.Start(h)
 	<-ctx.Done()
 	return nil
+}
+
+// runFCHTTP runs h on FC's Go runtime (HTTP-trigger events).
+func runFCHTTP(ctx context.Context, h http.Handler) error { return runFC(ctx, fcHTTP(h)) }
+
+// runFCEvents runs h on FC's Go runtime (raw events).
+func runFCEvents(ctx context.Context, h EventHandler) error { return runFC(ctx, fcEvents(h)) }
+
+// FCInvocation reports the function name, version id and qualifier that
+// FC's Go runtime put into ctx (fccontext); ok is false outside an FC Go
+// runtime invocation, and always in a build without the FC runtime.
+// Package metrics is given it to name the version that served a request.
+func FCInvocation(ctx context.Context) (function, version, qualifier string, ok bool) {
+	fcc, ok := fccontext.FromContext(ctx)
+	if !ok {
+		return "", "", "", false
+	}
+	return fcc.Function.Name, fcc.Service.VersionId, fcc.Service.Qualifier, true
+}
+
+// withFCAnswerTime is withAnswerTime for an FC invocation. fc.Start's
+// context carries the invocation's deadline (the runtime API's
+// x-fc-function-deadline); should it lack one, or have one already past,
+// the deadline is the function's timeout (fccontext's Function.Timeout,
+// x-fc-function-timeout) from now.
+func withFCAnswerTime(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d, ok := ctx.Deadline(); ok && time.Until(d) > 0 {
+		return withAnswerTime(ctx)
+	}
+	fcc, ok := fccontext.FromContext(ctx)
+	if !ok || fcc.Function.Timeout <= 0 {
+		return context.WithCancel(ctx)
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Duration(fcc.Function.Timeout)*time.Second)
+	ctx, cancelAnswer := withAnswerTime(ctx)
+	return ctx, func() { cancelAnswer(); cancel() }
 }
 
 // fcRequestID puts FC's request ID into ctx, falling back to the event's.

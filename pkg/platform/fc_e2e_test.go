@@ -1,3 +1,5 @@
+//go:build !no_fc && !lambda.norpc
+
 package platform
 
 import (

@@ -1,3 +1,5 @@
+//go:build !no_lambda && !no_dynamodb && !no_fc && !lambda.norpc
+
 package platform_test
 
 import (

@@ -157,3 +157,22 @@ func waitListening(tb testing.TB, addr string) {
 	}
 	tb.Fatalf("nothing listening on %s after 10s", addr)
 }
+
+// deadlineIn fails t unless ctx has a deadline d from now (give or take
+// 100 ms).
+func deadlineIn(t *testing.T, ctx context.Context, d time.Duration) {
+	t.Helper()
+	got, ok := ctx.Deadline()
+	if !ok {
+		t.Fatalf("no deadline, want one in %v", d)
+	}
+	if left := time.Until(got); left < d-100*time.Millisecond || left > d+100*time.Millisecond {
+		t.Fatalf("deadline in %v, want %v", left, d)
+	}
+}
+
+// withPanicLog makes logPanic write to w for requests under ctx instead
+// of stderr.
+func withPanicLog(ctx context.Context, w io.Writer) context.Context {
+	return context.WithValue(ctx, panicLogKey{}, w)
+}

@@ -1,3 +1,5 @@
+//go:build !no_lambda && !no_dynamodb
+
 package platform
 
 import (
@@ -21,6 +23,16 @@ func runLambda(ctx context.Context, h lambda.Handler) error {
 	go lambda.StartWithOptions(h, lambda.WithContext(ctx))
 	<-ctx.Done()
 	return nil
+}
+
+// runLambdaHTTP runs h on Lambda's runtime API (function-URL events).
+func runLambdaHTTP(ctx context.Context, h http.Handler) error {
+	return runLambda(ctx, lambdaHTTP{h: h})
+}
+
+// runLambdaEvents runs h on Lambda's runtime API (raw events).
+func runLambdaEvents(ctx context.Context, h EventHandler) error {
+	return runLambda(ctx, lambdaEvents{h: h})
 }
 
 // lambdaRequestID puts Lambda's request ID into ctx, falling back to the

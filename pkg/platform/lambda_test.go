@@ -1,3 +1,5 @@
+//go:build !no_lambda && !no_dynamodb
+
 package platform
 
 import (

@@ -21,6 +21,16 @@
 // A panic that escapes the handler is recovered at this boundary (see
 // recover.go): an HTTP request gets a 500 in the one error envelope, an
 // event a failed invocation, and the panic is logged once.
+//
+// Platform only translates and runs: traffic recording (package record)
+// and deploy metrics (package metrics) are middleware the composition root
+// adds (pkg/app/apiserver).
+//
+// Build tags keep each cloud's SDK out of the other cloud's binaries: the
+// AWS flavour (-tags lambda.norpc, or no_fc) leaves out fc-runtime-go-sdk,
+// the FC flavour (-tags no_dynamodb, or no_lambda) leaves out
+// aws-lambda-go; Run then refuses the missing platform with an error.
+// The plain HTTP server is in every build. internal/archtest checks both.
 package platform
 
 import (
@@ -103,15 +113,13 @@ func exitOnError(err error) {
 // SDKs read their runtime API address from the process environment, not from
 // env, so Run returns an error if env disagrees with os.Getenv about it.
 func Run(ctx context.Context, env func(string) string, h http.Handler, opts ...Option) error {
-	h = withTraffic(env, h)            // h itself unless TRAFFIC_SAMPLE > 0 (record.go)
-	h = withMetrics(env, os.Stdout, h) // one metrics line per request on Lambda and FC (metrics.go)
 	switch mode, err := choose(env); {
 	case err != nil:
 		return err
 	case mode == modeLambda:
-		return runLambda(ctx, lambdaHTTP{h: h})
+		return runLambdaHTTP(ctx, h)
 	case mode == modeFC:
-		return runFC(ctx, fcHTTP(h))
+		return runFCHTTP(ctx, h)
 	default:
 		return serve(ctx, listenAddr(env), plainHTTP(h, env(EnvFCListenPort) != ""), options(opts))
 	}
@@ -145,9 +153,9 @@ func RunEvents(ctx context.Context, env func(string) string, h EventHandler, opt
 	case err != nil:
 		return err
 	case mode == modeLambda:
-		return runLambda(ctx, lambdaEvents{h: h})
+		return runLambdaEvents(ctx, h)
 	case mode == modeFC:
-		return runFC(ctx, fcEvents(h))
+		return runFCEvents(ctx, h)
 	default:
 		return serve(ctx, listenAddr(env), plainEvents(h, env(EnvFCListenPort) != ""), options(opts))
 	}
@@ -160,6 +168,32 @@ const (
 	modeLambda
 	modeFC
 )
+
+// Kind is the platform a process runs on, as Run chooses it.
+type Kind int
+
+// The platforms.
+const (
+	HTTP     Kind = iota // a plain HTTP server (make run)
+	Lambda               // AWS Lambda's runtime API
+	FC                   // FC3's Go runtime
+	FCCustom             // FC3's custom runtime: a plain HTTP server FC calls
+)
+
+// Detect is the platform Run chooses from env (without Run's check that
+// the process environment agrees). Middleware the composition root adds
+// per platform (package metrics) asks it.
+func Detect(env func(string) string) Kind {
+	switch {
+	case env(EnvLambdaRuntimeAPI) != "":
+		return Lambda
+	case env(EnvFCRuntimeAPI) != "":
+		return FC
+	case env(EnvFCListenPort) != "":
+		return FCCustom
+	}
+	return HTTP
+}
 
 // choose picks the platform from env and checks that the SDK, which reads
 // os.Getenv itself, will see the same runtime API address.

@@ -40,13 +40,9 @@ const PanicMsg = "panic"
 // panicked; its text is all the platform reports (Lambda's errorMessage).
 var errPanicked = errors.New("platform: the handler panicked")
 
+// panicLogKey holds the io.Writer logPanic writes to (tests set it with
+// withPanicLog); without one, the line goes to stderr.
 type panicLogKey struct{}
-
-// withPanicLog makes logPanic write to w for requests under ctx (tests);
-// without it, the line goes to stderr.
-func withPanicLog(ctx context.Context, w io.Writer) context.Context {
-	return context.WithValue(ctx, panicLogKey{}, w)
-}
 
 // logPanic writes the one log line of a recovered panic p.
 func logPanic(ctx context.Context, p any) {

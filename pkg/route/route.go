@@ -58,33 +58,52 @@ func (f Function) Resource() string { return "fn-" + f.Name }
 // change stream.
 const Mailer = "mailer"
 
+// The names of the HTTP functions, for code that names one (package api,
+// the per-IP budgets): a mistyped constant does not compile, where a
+// mistyped string would mount nothing.
+const (
+	Register       = "register"
+	Verify         = "verify"
+	Login          = "login"
+	Refresh        = "refresh"
+	Logout         = "logout"
+	PasswordForgot = "password-forgot"
+	PasswordReset  = "password-reset"
+	PasswordChange = "password-change"
+	AccountDelete  = "account-delete"
+	TodosList      = "todos-list"
+	TodosAdd       = "todos-add"
+	TodosUpdate    = "todos-update"
+	TodosDelete    = "todos-delete"
+)
+
 // table is the one list of functions, in the order the README lists them.
 var table = []Function{
-	{Name: "register", Summary: "sign up an e-mail address",
+	{Name: Register, Summary: "sign up an e-mail address",
 		Routes: []Route{{"POST", "/register"}}},
-	{Name: "verify", Summary: "verify an address with its mailed code",
+	{Name: Verify, Summary: "verify an address with its mailed code",
 		Routes: []Route{{"POST", "/verify"}, {"GET", "/verify"}}},
-	{Name: "login", Summary: "check a password and start a session: an access token and a refresh token",
+	{Name: Login, Summary: "check a password and start a session: an access token and a refresh token",
 		Routes: []Route{{"POST", "/login"}}},
-	{Name: "refresh", Summary: "trade a refresh token for a new access token and a new refresh token",
+	{Name: Refresh, Summary: "trade a refresh token for a new access token and a new refresh token",
 		Routes: []Route{{"POST", "/refresh"}}},
-	{Name: "logout", Summary: "end this session, or every session of the user",
+	{Name: Logout, Summary: "end this session, or every session of the user",
 		Routes: []Route{{"POST", "/logout"}}},
-	{Name: "password-forgot", Summary: "mail a password-reset code",
+	{Name: PasswordForgot, Summary: "mail a password-reset code",
 		Routes: []Route{{"POST", "/password/forgot"}}},
-	{Name: "password-reset", Summary: "set a new password with a mailed code; every session ends",
+	{Name: PasswordReset, Summary: "set a new password with a mailed code; every session ends",
 		Routes: []Route{{"POST", "/password/reset"}}},
-	{Name: "password-change", Summary: "change the password; every other session ends",
+	{Name: PasswordChange, Summary: "change the password; every other session ends",
 		Routes: []Route{{"POST", "/password"}}},
-	{Name: "account-delete", Summary: "delete the account, its todos and sessions",
+	{Name: AccountDelete, Summary: "delete the account, its todos and sessions",
 		Routes: []Route{{"DELETE", "/account"}}},
-	{Name: "todos-list", Summary: "list the caller's todos, newest first",
+	{Name: TodosList, Summary: "list the caller's todos, newest first",
 		Routes: []Route{{"GET", "/todos"}}},
-	{Name: "todos-add", Summary: "add a todo (idempotent with Idempotency-Key)",
+	{Name: TodosAdd, Summary: "add a todo (idempotent with Idempotency-Key)",
 		Routes: []Route{{"POST", "/todos"}}},
-	{Name: "todos-update", Summary: "change a todo's title or done flag",
+	{Name: TodosUpdate, Summary: "change a todo's title or done flag",
 		Routes: []Route{{"PATCH", "/todos/{id}"}}},
-	{Name: "todos-delete", Summary: "delete a todo",
+	{Name: TodosDelete, Summary: "delete a todo",
 		Routes: []Route{{"DELETE", "/todos/{id}"}}},
 	{Name: Mailer, Summary: "mail verification codes and notices, fired by the users table's stream"},
 }

@@ -1,52 +1,51 @@
-package platform
+package record
 
 import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
-	"github.com/todofn/todofn/pkg/app"
+	"github.com/todofn/todofn/pkg/keyset"
 )
 
-// pointerHandler is comparable, so a test can see that Run serves it
+// pointerHandler is comparable, so a test can see that Traffic returns it
 // itself.
 type pointerHandler struct{ n int }
 
 func (p *pointerHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) { p.n++ }
 
-// TestTrafficOffIsFree: without TRAFFIC_SAMPLE (or with 0, or a value the
-// configuration refuses) Run serves the handler itself, so recording costs
-// nothing but one check at start-up.
+// TestTrafficOffIsFree: with a sample of 0 (TRAFFIC_SAMPLE unset) Traffic
+// returns the handler itself, so recording costs nothing but one check at
+// start-up.
 func TestTrafficOffIsFree(t *testing.T) {
 	h := &pointerHandler{}
-	for _, v := range []string{"", "0", "0.0", "x", "2"} {
-		got := withTraffic(func(k string) string { return map[string]string{EnvTrafficSample: v}[k] }, h)
-		if got != http.Handler(h) {
-			t.Errorf("TRAFFIC_SAMPLE=%q: the handler is wrapped", v)
+	for _, v := range []float64{0, -1} {
+		if got := Traffic(h, v, []byte("s"), io.Discard); got != http.Handler(h) {
+			t.Errorf("sample %v: the handler is wrapped", v)
 		}
 	}
-	if got := withTraffic(func(k string) string { return map[string]string{EnvTrafficSample: "0.5"}[k] }, h); got == http.Handler(h) {
-		t.Error("TRAFFIC_SAMPLE=0.5: the handler is not wrapped")
+	if got := Traffic(h, 0.5, []byte("s"), io.Discard); got == http.Handler(h) {
+		t.Error("sample 0.5: the handler is not wrapped")
 	}
 }
 
-// TestTrafficSampleAgreesWithConfig: the platform and pkg/app read
-// TRAFFIC_SAMPLE by the same rule.
-func TestTrafficSampleAgreesWithConfig(t *testing.T) {
-	for _, v := range []string{"", "0", "0.25", "1", "1.5", "-0.1", "NaN", "x"} {
-		_, perr := ParseTrafficSample(v)
-		c := app.ConfigFrom(func(k string) string { return map[string]string{"TRAFFIC_SAMPLE": v}[k] })
-		cerr := c.Validate()
-		refused := cerr != nil && strings.Contains(cerr.Error(), "TRAFFIC_SAMPLE")
-		if (perr != nil) != refused {
-			t.Errorf("TRAFFIC_SAMPLE=%q: platform %v, config %v", v, perr, cerr)
-		}
+// TestTrafficKeyIsDerivedFromTheSecret: the tap's key is
+// keyset.Derive(APP_SECRET, keyLabel), so every function of a deployment
+// pseudonymises alike, and two secrets disagree.
+func TestTrafficKeyIsDerivedFromTheSecret(t *testing.T) {
+	a, b := newTap(1, []byte("app secret"), io.Discard), newTap(1, []byte("app secret"), io.Discard)
+	if !bytes.Equal(a.key, keyset.Derive([]byte("app secret"), keyLabel)) || a.pseudonym("ann@example.com") != b.pseudonym("ann@example.com") {
+		t.Error("two taps with one secret disagree, or the key is not keyset.Derive's")
+	}
+	if c := newTap(1, []byte("other"), io.Discard); c.pseudonym("ann@example.com") == a.pseudonym("ann@example.com") {
+		t.Error("two secrets give one pseudonym")
 	}
 }
 

@@ -1,4 +1,9 @@
-package platform
+// Package record is the traffic recorder: http.Handler middleware that logs
+// a share of whole sessions, their secrets redacted, for cmd/replay to play
+// against another deployment (docs/release.md). The composition root adds
+// it from the configuration (TRAFFIC_SAMPLE, APP_SECRET); it knows no
+// platform.
+package record
 
 import (
 	"bytes"
@@ -11,46 +16,41 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
-	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/todofn/todofn/pkg/keyset"
 	"github.com/todofn/todofn/pkg/route"
 )
 
-// Recorded traffic. With TRAFFIC_SAMPLE above 0, Run wraps the handler in a
+// Recorded traffic. With a sample above 0, Traffic wraps the handler in a
 // tap that records a share of whole sessions: for each sampled request one
-// JSON log line (msg "traffic", kind "request") to stderr before the
-// handler runs and one (kind "answer") after, both carrying the exchange
-// and the session. Secrets never reach the log in the clear (see
-// redact.go). With TRAFFIC_SAMPLE unset or 0, Run serves the handler
-// itself: the recorder costs nothing.
+// JSON log line (msg "traffic", kind "request") before the handler runs and
+// one (kind "answer") after, both carrying the exchange and the session.
+// Secrets never reach the log in the clear (see redact.go). With a sample
+// of 0 (TRAFFIC_SAMPLE unset), Traffic returns the handler itself: the
+// recorder costs nothing.
 //
 // A session is the user's: the normalised e-mail of register, verify,
 // login, forgot and reset requests, the address learnt from a login
 // answer for later bearer requests (the token's sub, read but not
 // verified: sampling is no access decision), and the session learnt from a
 // login or refresh answer for a refresh token. A session is sampled when a
-// keyed hash of it falls below TRAFFIC_SAMPLE, so register → verify →
+// keyed hash of it falls below the sample, so register → verify →
 // login → todos stay together. What the tap learns it keeps in memory, per
 // process: one process serving every route (the local server) keeps whole
 // sessions; one process per function (Lambda, FC) samples bearer requests
 // by the hash of the sub instead, so there a session's todos are recorded
 // in the same share but not necessarily with its sign-up (docs/release.md).
-const (
-	// EnvTrafficSample is the share of sessions recorded, from 0 (the
-	// default: off) to 1 (every session).
-	EnvTrafficSample = "TRAFFIC_SAMPLE"
-	// EnvAppSecret keys the sampling hash and the pseudonyms, so that all
-	// functions of a deployment agree on both; without it (a local run
-	// whose secret is generated into ./data) a random key per process.
-	EnvAppSecret = "APP_SECRET"
-	// TrafficMsg is the msg of every traffic log line: the filter of
-	// CloudWatch Logs and SLS.
-	TrafficMsg = "traffic"
-)
+
+// TrafficMsg is the msg of every traffic log line: the filter of
+// CloudWatch Logs and SLS.
+const TrafficMsg = "traffic"
+
+// keyLabel derives the recorder's key from APP_SECRET (keyset.Derive), so
+// that all functions of a deployment agree on samples and pseudonyms.
+const keyLabel = "todofn traffic sample"
 
 // maxRecordedBody bounds the bytes of a body the tap reads into memory; a
 // larger body (the API refuses anything over 16 KiB) is recorded as its
@@ -60,35 +60,16 @@ const maxRecordedBody = 64 << 10
 // maxLearnt bounds each learnt table; a full table starts over.
 const maxLearnt = 10000
 
-// ParseTrafficSample reads a TRAFFIC_SAMPLE value: "" is 0; otherwise a
-// number from 0 to 1. pkg/app's configuration checks the same rule.
-func ParseTrafficSample(s string) (float64, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, nil
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(f) || f < 0 || f > 1 {
-		return 0, errBadSample
-	}
-	return f, nil
-}
-
-type sampleError struct{}
-
-func (sampleError) Error() string { return "platform: TRAFFIC_SAMPLE must be a number from 0 to 1" }
-
-var errBadSample error = sampleError{}
-
-// withTraffic is h itself unless env asks for recorded traffic; an invalid
-// TRAFFIC_SAMPLE (which the configuration refuses at start-up) records
-// nothing.
-func withTraffic(env func(string) string, h http.Handler) http.Handler {
-	rate, err := ParseTrafficSample(env(EnvTrafficSample))
-	if err != nil || rate == 0 {
+// Traffic returns h recording the share sample (0 to 1, as the
+// configuration's TrafficSample) of sessions as JSON lines to w; with a
+// sample of 0 or less it returns h itself. secret (APP_SECRET) keys the
+// sampling hash and the pseudonyms through keyset.Derive; an empty secret
+// gets a random key, good for this process only.
+func Traffic(h http.Handler, sample float64, secret []byte, w io.Writer) http.Handler {
+	if !(sample > 0) {
 		return h
 	}
-	return newTap(rate, []byte(env(EnvAppSecret)), os.Stderr).wrap(h)
+	return newTap(sample, secret, w).wrap(h)
 }
 
 // tap records sampled exchanges.
@@ -107,9 +88,7 @@ type tap struct {
 func newTap(rate float64, secret []byte, w io.Writer) *tap {
 	key := make([]byte, 32)
 	if len(secret) > 0 {
-		m := hmac.New(sha256.New, secret)
-		m.Write([]byte("todofn traffic sample"))
-		key = m.Sum(nil)
+		key = keyset.Derive(secret, keyLabel)
 	} else {
 		_, _ = rand.Read(key)
 	}

@@ -1,7 +1,12 @@
-package platform
+// Package metrics is the deploy metrics middleware: one JSON line per
+// request, after the handler returns, with the function, the version that
+// served it, the status and the handler's latency. The composition root
+// adds it on Lambda and FC (see Config); it imports no cloud SDK.
+package metrics
 
 import (
 	"cmp"
+	"context"
 	"encoding/json"
 	"io"
 	"math"
@@ -9,20 +14,17 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
-
 	"github.com/todofn/todofn/pkg/wire"
 )
 
-// Deploy metrics. On Lambda and FC, Run writes one JSON line per request
-// to stdout after the handler returns: the function, the version that
-// served it, the status and the handler's latency. On Lambda the line is
-// in CloudWatch's Embedded Metric Format, so CloudWatch Logs turns it into
-// the metrics requests, status5xx and latency in namespace todofn, by
-// (function, version) and by function: no SDK call and no wait. On FC the
-// same fields are plain structured log fields, for Log Service queries and
-// for cmd/graywindow's window on a gray release (docs/release.md). A plain
-// HTTP server (make run, the FC custom runtime aside) writes nothing: the
+// On Lambda the line is in CloudWatch's Embedded Metric Format, so
+// CloudWatch Logs turns it into the metrics requests, status5xx and latency
+// in namespace todofn, by (function, version) and by function: no SDK call
+// and no wait
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html).
+// On FC the same fields are plain structured log fields, for Log Service
+// queries and for cmd/graywindow's window on a gray release
+// (docs/release.md). A plain HTTP server (make run) gets no middleware: the
 // access log has the same facts and there is one version.
 const (
 	// MetricsNamespace is the CloudWatch namespace of the EMF lines.
@@ -32,7 +34,42 @@ const (
 	MetricsMsg = "request"
 	// EnvLambdaFunctionVersion is the version Lambda runs ($LATEST or a number).
 	EnvLambdaFunctionVersion = "AWS_LAMBDA_FUNCTION_VERSION"
+	// EnvLambdaFunctionName and EnvFCFunctionName name the function on
+	// each cloud (Lambda's and FC 3.0's runtime environment variables).
+	EnvLambdaFunctionName = "AWS_LAMBDA_FUNCTION_NAME"
+	EnvFCFunctionName     = "FC_FUNCTION_NAME"
 )
+
+// Format is the shape of the lines.
+type Format int
+
+// The formats: none (no middleware), EMF for Lambda, plain JSON for FC.
+const (
+	Off Format = iota
+	EMF
+	FCLog
+)
+
+// Config is what Requests needs from the platform.
+type Config struct {
+	Format Format
+	// Function and Version name the function; Version is Lambda's
+	// ($AWS_LAMBDA_FUNCTION_VERSION). On FC they are filled in per request
+	// (FCInvocation, else the x-fc-* headers FC sends a custom runtime).
+	Function, Version string
+	// FCInvocation reports the FC Go runtime's function, version id and
+	// qualifier of the invocation in ctx (package platform's
+	// FCInvocation); nil, or ok false, falls back to the headers.
+	FCInvocation func(ctx context.Context) (function, version, qualifier string, ok bool)
+	Out          io.Writer // stdout in production
+}
+
+// ConfigFromEnv is the Config for format from the runtime's environment
+// variables, with FCInvocation unset.
+func ConfigFromEnv(env func(string) string, format Format, out io.Writer) Config {
+	return Config{Format: format, Out: out, Function: cmp.Or(env(EnvLambdaFunctionName), env(EnvFCFunctionName)),
+		Version: env(EnvLambdaFunctionVersion)}
+}
 
 // MetricsLine is the JSON of one metrics line (the EMF metadata aside).
 type MetricsLine struct {
@@ -71,15 +108,14 @@ var emfDirectives = []emfDirective{{
 	Metrics:    []emfMetric{{"requests", "Count"}, {"status5xx", "Count"}, {"latency", "Milliseconds"}},
 }}
 
-// withMetrics wraps h so that each request writes its metrics line to out,
-// on Lambda or FC (chosen from env as Run chooses); elsewhere it returns h.
-func withMetrics(env func(string) string, out io.Writer, h http.Handler) http.Handler {
-	lambda := env(EnvLambdaRuntimeAPI) != ""
-	if !lambda && env(EnvFCRuntimeAPI) == "" && env(EnvFCListenPort) == "" {
+// Requests wraps h so that each request writes its metrics line to c.Out;
+// with Format Off it returns h itself.
+func Requests(h http.Handler, c Config) http.Handler {
+	if c.Format == Off {
 		return h
 	}
-	return &metrics{h: h, out: out, lambda: lambda, now: time.Now,
-		function: cmp.Or(env("AWS_LAMBDA_FUNCTION_NAME"), env("FC_FUNCTION_NAME")), version: env(EnvLambdaFunctionVersion)}
+	return &metrics{h: h, out: c.Out, lambda: c.Format == EMF, now: time.Now,
+		function: c.Function, version: c.Version, fc: c.FCInvocation}
 }
 
 type metrics struct {
@@ -89,6 +125,7 @@ type metrics struct {
 	lambda   bool
 	function string
 	version  string
+	fc       func(ctx context.Context) (function, version, qualifier string, ok bool)
 	now      func() time.Time
 }
 
@@ -113,10 +150,12 @@ func (m *metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // runtime's context (the Go runtime), else from the headers FC sends a
 // custom runtime.
 func (m *metrics) fcVersion(r *http.Request, line *MetricsLine) {
-	if fcc, ok := fccontext.FromContext(r.Context()); ok {
-		line.Function = cmp.Or(fcc.Function.Name, line.Function)
-		line.Version, line.Qualifier = cmp.Or(fcc.Service.VersionId, fcc.Service.Qualifier), fcc.Service.Qualifier
-		return
+	if m.fc != nil {
+		if function, version, qualifier, ok := m.fc(r.Context()); ok {
+			line.Function = cmp.Or(function, line.Function)
+			line.Version, line.Qualifier = cmp.Or(version, qualifier), qualifier
+			return
+		}
 	}
 	line.Function = cmp.Or(r.Header.Get("x-fc-function-name"), line.Function)
 	line.Qualifier = r.Header.Get("x-fc-qualifier")

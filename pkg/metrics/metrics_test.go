@@ -1,4 +1,4 @@
-package platform
+package metrics
 
 import (
 	"bytes"
@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
 
 	"github.com/todofn/todofn/pkg/wire"
 )
@@ -27,12 +25,13 @@ func metricsEnv(kv ...string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
-// serveMetrics runs one request through withMetrics and returns the line,
+// serveMetrics runs one request through Requests and returns the line,
 // decoded, and the raw JSON.
-func serveMetrics(t *testing.T, env func(string) string, h http.Handler, r *http.Request) (map[string]any, string) {
+func serveMetrics(t *testing.T, c Config, h http.Handler, r *http.Request) (map[string]any, string) {
 	t.Helper()
 	var out bytes.Buffer
-	m := withMetrics(env, &out, h).(*metrics)
+	c.Out = &out
+	m := Requests(h, c).(*metrics)
 	tick := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	m.now = func() time.Time { tick = tick.Add(12345 * time.Microsecond); return tick }
 	m.ServeHTTP(httptest.NewRecorder(), r)
@@ -46,14 +45,14 @@ func serveMetrics(t *testing.T, env func(string) string, h http.Handler, r *http
 	return line, out.String()
 }
 
-func TestMetricsOffOnPlainHTTP(t *testing.T) {
-	if _, wrapped := withMetrics(metricsEnv("PORT", "9000"), &bytes.Buffer{}, statusHandler(200)).(*metrics); wrapped {
-		t.Error("a plain HTTP server writes metrics lines")
+func TestMetricsOffIsTheHandlerItself(t *testing.T) {
+	if _, wrapped := Requests(statusHandler(200), Config{Format: Off, Out: &bytes.Buffer{}}).(*metrics); wrapped {
+		t.Error("Format Off writes metrics lines")
 	}
 }
 
 func TestMetricsLambdaEMF(t *testing.T) {
-	env := metricsEnv(EnvLambdaRuntimeAPI, "127.0.0.1:9001", "AWS_LAMBDA_FUNCTION_NAME", "todofn-test-register", EnvLambdaFunctionVersion, "7")
+	env := ConfigFromEnv(metricsEnv("AWS_LAMBDA_FUNCTION_NAME", "todofn-test-register", EnvLambdaFunctionVersion, "7"), EMF, nil)
 	r := httptest.NewRequest("POST", "/register", nil)
 	r = r.WithContext(wire.WithRequestID(r.Context(), "req-1"))
 	line, raw := serveMetrics(t, env, statusHandler(503), r)
@@ -85,15 +84,18 @@ func TestMetricsLambdaEMF(t *testing.T) {
 }
 
 func TestMetricsFCVersion(t *testing.T) {
-	env := metricsEnv(EnvFCRuntimeAPI, "127.0.0.1:9000", "FC_FUNCTION_NAME", "todofn-test-login")
+	env := ConfigFromEnv(metricsEnv("FC_FUNCTION_NAME", "todofn-test-login"), FCLog, nil)
+	type key struct{}
+	env.FCInvocation = func(ctx context.Context) (string, string, string, bool) {
+		return "", "4", "live", ctx.Value(key{}) != nil
+	}
 	r := httptest.NewRequest("GET", "/todos", nil)
-	ctx := fccontext.NewContext(context.Background(), &fccontext.FcContext{Service: fccontext.Service{Qualifier: "live", VersionId: "4"}})
+	ctx := context.WithValue(context.Background(), key{}, true)
 	line, raw := serveMetrics(t, env, statusHandler(401), r.WithContext(ctx))
 	if line["version"] != "4" || line["qualifier"] != "live" || line["function"] != "todofn-test-login" || line["status5xx"] != 0.0 || line["_aws"] != nil || line["time"] == nil {
 		t.Errorf("FC line = %s", raw)
 	}
 	// The custom runtime: FC's request headers.
-	env = metricsEnv(EnvFCListenPort, "9000", "FC_FUNCTION_NAME", "todofn-test-login")
 	r = httptest.NewRequest("GET", "/todos", nil)
 	r.Header.Set("x-fc-qualifier", "live")
 	r.Header.Set("x-fc-version-id", "5")
