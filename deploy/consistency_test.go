@@ -635,9 +635,11 @@ func TestOneBuildRecipe(t *testing.T) {
 		}
 	}
 	mk := readFile(t, "Makefile") + readFile(t, "deploy.mk") + readFile(t, "localcloud.mk")
-	// build_fn, and the pre-traffic hook's own recipe (it is no function of the table).
-	if n := strings.Count(mk, "$(GO) build -tags"); n != 2 || strings.Count(mk, "./deploy/hook\n") != 1 {
-		t.Errorf("the make files have %d recipes that go build, want 2: build_fn and deploy/hook's", n)
+	// build_fn, the pre-traffic hook's own recipe (it is no function of the
+	// table) and make run's local server (a dev tool, built with LOCAL_TAGS).
+	if n := strings.Count(mk, "$(GO) build -tags"); n != 3 || strings.Count(mk, "./deploy/hook\n") != 1 ||
+		strings.Count(mk, "$(GO) build -tags $(LOCAL_TAGS) -o build/local/todofn-local ./cmd/local\n") != 1 {
+		t.Errorf("the make files have %d recipes that go build, want 3: build_fn, deploy/hook's and make run's", n)
 	}
 	if strings.Contains(mk, "./functions/$$") {
 		t.Error("a make recipe builds ./functions/$$f in a shell loop instead of through build_fn")
