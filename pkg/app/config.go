@@ -62,8 +62,7 @@ type Config struct {
 	// it sizes how many password hashes run at once.
 	MemoryMB int
 	// TrafficSample (TRAFFIC_SAMPLE, 0 to 1, 0: off) is the share of
-	// sessions package platform records (it reads the variable itself:
-	// record.go; this field checks it at start-up).
+	// sessions package record records (apiserver.Wrap passes it in).
 	TrafficSample float64
 
 	problems []string // parse errors found by ConfigFrom, reported by Validate

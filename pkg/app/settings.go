@@ -239,7 +239,7 @@ var settings = []Setting{
 		field: ptr(func(c *Config) *int { return &c.MemoryMB })},
 	{Name: "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", Group: GroupRuntime, Applies: "Lambda", Doc: "set by Lambda: the function's memory, read when `MEMORY_MB` is unset", Owner: "pkg/app, as `MEMORY_MB`'s fallback"},
 	{Name: "FC_FUNCTION_MEMORY_SIZE", Group: GroupRuntime, Applies: "FC", Doc: "set by FC: the function's memory, read when `MEMORY_MB` is unset", Owner: "pkg/app, as `MEMORY_MB`'s fallback"},
-	{Name: "TRAFFIC_SAMPLE", Default: "0", Min: "0", Max: "1", Group: GroupRuntime, Applies: "HTTP functions", Doc: "share of sessions recorded for replay (`0`: off); pkg/platform reads it too (record.go), the config checks it at start-up",
+	{Name: "TRAFFIC_SAMPLE", Default: "0", Min: "0", Max: "1", Group: GroupRuntime, Applies: "HTTP functions", Doc: "share of sessions recorded for replay (`0`: off), by pkg/record, which apiserver.Wrap adds with this value",
 		field: ptr(func(c *Config) *float64 { return &c.TrafficSample })},
 	{Name: "HOST", Default: "127.0.0.1", Group: GroupRuntime, Applies: "plain-HTTP mode", Doc: "listen host (on FC's custom runtime the server listens on 0.0.0.0)",
 		Owner: "pkg/platform (it picks the runtime before any configuration is read)"},
