@@ -69,10 +69,6 @@ func Issuer(a *app.App) (*auth.Issuer, error) {
 	return auth.NewIssuer(auth.IssuerConfig{Keys: keys, Issuer: c.Tokens.Issuer, Audience: c.Tokens.Audience, TTL: c.Tokens.TTL})
 }
 
-// Tokens is Issuer under its earlier name, for pkg/app/accounts until it
-// calls Issuer.
-func Tokens(a *app.App) (*auth.Issuer, error) { return Issuer(a) }
-
 // Wrap adds the middleware the configuration asks for around an HTTP
 // function's handler h: the traffic recorder (TRAFFIC_SAMPLE above 0, keyed
 // by APP_SECRET; lines to stderr) inside, and outside it, on Lambda and FC
