@@ -24,7 +24,7 @@ type AddressVerifier interface {
 // Authenticator checks a password and issues a token (package account's
 // Service).
 type Authenticator interface {
-	Login(ctx context.Context, email, password string) (*todo.Session, error)
+	Login(ctx context.Context, email, password string) (*todo.Tokens, error)
 }
 
 type statusBody struct {

@@ -10,7 +10,7 @@ import (
 
 // Refresher trades a refresh token for new tokens (package account).
 type Refresher interface {
-	Refresh(ctx context.Context, refreshToken string) (*todo.Session, error)
+	Refresh(ctx context.Context, refreshToken string) (*todo.Tokens, error)
 }
 
 // LogoutService ends sessions (package account).
@@ -41,7 +41,7 @@ type sessionBody struct {
 	User             *userBody `json:"user,omitempty"`
 }
 
-func toSessionBody(s *todo.Session, withUser bool) sessionBody {
+func toSessionBody(s *todo.Tokens, withUser bool) sessionBody {
 	b := sessionBody{AccessToken: s.AccessToken, TokenType: "Bearer", ExpiresIn: s.ExpiresIn,
 		RefreshToken: s.RefreshToken, RefreshExpiresIn: s.RefreshExpiresIn}
 	if withUser {
