@@ -95,7 +95,7 @@ func wrap(a *app.App, env func(string) string, h http.Handler, stdout, stderr io
 // Part builds an HTTP function's handlers from the App and the shared
 // api.Server: a main's one line of wiring, such as
 // s.AddTodo(todos.New(a)).
-type Part func(a *app.App, s *api.Server) (api.Function, error)
+type Part func(a *app.App, s *api.Server) (api.Handlers, error)
 
 // Start runs the HTTP function name: it opens the App from the process
 // environment, builds the function with part (Handler) and runs it on the
