@@ -1,7 +1,8 @@
 # Deployment targets: cloud zips, `sam build` hooks, web/config.json from a
 # deployed stack, and gray releases on Function Compute. Included from the
 # Makefile, which defines FUNCTIONS (functions.mk), the tag sets and
-# build_fn / zip_fn, the one build recipe; docs/deploy.md walks through them.
+# build_fn / zip_fn, the one recipe that builds a function (the pre-traffic hook
+# below, no function, has its own); docs/deploy.md walks through them.
 #
 # Binaries for the clouds are linux, static, stripped and reproducible. AWS
 # Lambda runs them on arm64 (template.yml: Architectures: [arm64]); Function

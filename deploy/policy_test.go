@@ -157,15 +157,15 @@ func (r *recorder) DeleteTodos(ctx context.Context, userID string) (int, error) 
 	r.note("DeleteTodos")
 	return r.Store.DeleteTodos(ctx, userID)
 }
-func (r *recorder) CreateSession(ctx context.Context, s *todo.RefreshSession) error {
+func (r *recorder) CreateSession(ctx context.Context, s *todo.Session) error {
 	r.note("CreateSession")
 	return r.Store.CreateSession(ctx, s)
 }
-func (r *recorder) Session(ctx context.Context, userID, id string) (*todo.RefreshSession, error) {
+func (r *recorder) Session(ctx context.Context, userID, id string) (*todo.Session, error) {
 	r.note("Session")
 	return r.Store.Session(ctx, userID, id)
 }
-func (r *recorder) UpdateSession(ctx context.Context, s *todo.RefreshSession) error {
+func (r *recorder) UpdateSession(ctx context.Context, s *todo.Session) error {
 	r.note("UpdateSession")
 	return r.Store.UpdateSession(ctx, s)
 }

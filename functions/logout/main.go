@@ -10,7 +10,7 @@ import (
 )
 
 func main() {
-	apiserver.Start(route.Logout, func(a *app.App, s *api.Server) (api.Function, error) {
+	apiserver.Start(route.Logout, func(a *app.App, s *api.Server) (api.Handlers, error) {
 		svc, err := accounts.New(a)
 		return s.Logout(svc), err
 	})

@@ -10,7 +10,7 @@ import (
 )
 
 func main() {
-	apiserver.Start(route.TodosAdd, func(a *app.App, s *api.Server) (api.Function, error) {
+	apiserver.Start(route.TodosAdd, func(a *app.App, s *api.Server) (api.Handlers, error) {
 		return s.AddTodo(todos.New(a)), nil
 	})
 }

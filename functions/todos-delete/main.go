@@ -10,7 +10,7 @@ import (
 )
 
 func main() {
-	apiserver.Start(route.TodosDelete, func(a *app.App, s *api.Server) (api.Function, error) {
+	apiserver.Start(route.TodosDelete, func(a *app.App, s *api.Server) (api.Handlers, error) {
 		return s.DeleteTodo(todos.New(a)), nil
 	})
 }

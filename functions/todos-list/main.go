@@ -10,7 +10,7 @@ import (
 )
 
 func main() {
-	apiserver.Start(route.TodosList, func(a *app.App, s *api.Server) (api.Function, error) {
+	apiserver.Start(route.TodosList, func(a *app.App, s *api.Server) (api.Handlers, error) {
 		return s.ListTodos(todos.New(a)), nil
 	})
 }

@@ -19,8 +19,8 @@ const sessionLife = 30 * 24 * time.Hour
 
 // NewSession returns a live session of the user with every field set, for
 // tests. Its ExpiresAt counts from the real clock, which the engines read.
-func NewSession(userID string) *todo.RefreshSession {
-	return &todo.RefreshSession{
+func NewSession(userID string) *todo.Session {
+	return &todo.Session{
 		ID:         ulid.Make().String(),
 		UserID:     userID,
 		TokenHash:  "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
@@ -35,7 +35,7 @@ func NewSession(userID string) *todo.RefreshSession {
 // MustOwner creates, unless it exists, the account a session of rs's
 // must belong to (CreateSession stores a session only for it): address
 // rs.Email, ID rs.UserID, credential generation rs.CredGen.
-func MustOwner(tb testing.TB, s todo.Store, rs *todo.RefreshSession) *todo.User {
+func MustOwner(tb testing.TB, s todo.Store, rs *todo.Session) *todo.User {
 	tb.Helper()
 	ctx := context.Background()
 	if u, err := s.User(ctx, rs.Email); err == nil {
@@ -50,7 +50,7 @@ func MustOwner(tb testing.TB, s todo.Store, rs *todo.RefreshSession) *todo.User 
 }
 
 // newOwnedSession is NewSession with its owner's account created.
-func newOwnedSession(t *testing.T, s todo.Store, userID string) *todo.RefreshSession {
+func newOwnedSession(t *testing.T, s todo.Store, userID string) *todo.Session {
 	t.Helper()
 	rs := NewSession(userID)
 	MustOwner(t, s, rs)
@@ -59,7 +59,7 @@ func newOwnedSession(t *testing.T, s todo.Store, userID string) *todo.RefreshSes
 
 // storedSession reads want's session back from s and fails t unless it
 // equals want.
-func storedSession(t *testing.T, ctx context.Context, s todo.Store, want *todo.RefreshSession) *todo.RefreshSession {
+func storedSession(t *testing.T, ctx context.Context, s todo.Store, want *todo.Session) *todo.Session {
 	t.Helper()
 	got, err := s.Session(ctx, want.UserID, want.ID)
 	mustNil(t, err)
@@ -149,7 +149,7 @@ func testSessionsConcurrent(t *testing.T, open Opener) {
 // rotate does to rs what the account service does on a refresh: the live
 // token becomes the previous one and a new one is sealed for the grace
 // period.
-func rotate(rs *todo.RefreshSession, newHash string, at time.Time) {
+func rotate(rs *todo.Session, newHash string, at time.Time) {
 	rs.SpentHashes = append([]string{rs.TokenHash}, rs.SpentHashes...)
 	rs.PrevHash, rs.TokenHash = rs.TokenHash, newHash
 	rs.RotatedAt, rs.LastUsedAt = at, at
@@ -185,7 +185,7 @@ func testSessionsRotation(t *testing.T, open Opener) {
 func testDeleteSessions(t *testing.T, open Opener) {
 	s, ctx := open(t, nil), context.Background()
 	ann, bob := ulid.Make().String(), ulid.Make().String()
-	var anns, bobs []*todo.RefreshSession
+	var anns, bobs []*todo.Session
 	for range 5 {
 		a, b := newOwnedSession(t, s, ann), newOwnedSession(t, s, bob)
 		mustNil(t, s.CreateSession(ctx, a))
@@ -293,12 +293,12 @@ func testSessionsCredGen(t *testing.T, open Opener) {
 
 	for _, tc := range []struct {
 		name string
-		edit func(rs *todo.RefreshSession)
+		edit func(rs *todo.Session)
 	}{
-		{"stale generation", func(rs *todo.RefreshSession) { rs.CredGen = 6 }},
-		{"newer generation", func(rs *todo.RefreshSession) { rs.CredGen = 8 }},
-		{"another account's ID", func(rs *todo.RefreshSession) { rs.UserID = ulid.Make().String() }},
-		{"no account", func(rs *todo.RefreshSession) { rs.Email = ulid.Make().String() + "@example.com" }},
+		{"stale generation", func(rs *todo.Session) { rs.CredGen = 6 }},
+		{"newer generation", func(rs *todo.Session) { rs.CredGen = 8 }},
+		{"another account's ID", func(rs *todo.Session) { rs.UserID = ulid.Make().String() }},
+		{"no account", func(rs *todo.Session) { rs.Email = ulid.Make().String() + "@example.com" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := NewSession(uid)
@@ -334,7 +334,7 @@ func testSessionsCredGenRace(t *testing.T, open Opener) {
 	const rounds, creators, maxEach, head = 10, 6, 5000, 12
 	overlapped, refused := 0, 0
 	type attempt struct {
-		rs         *todo.RefreshSession
+		rs         *todo.Session
 		start, end time.Time
 		err        error
 	}

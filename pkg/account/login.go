@@ -42,7 +42,7 @@ func invalidCredentials() error {
 // nothing by trying again. While an attacker keeps spending the budget,
 // the owner competes for each refilled try, and the alert (LoginAlert)
 // tells them.
-func (s *Service) Login(ctx context.Context, email, password string) (*todo.Session, error) {
+func (s *Service) Login(ctx context.Context, email, password string) (*todo.Tokens, error) {
 	email, err := normalizeEmail(email)
 	if err != nil {
 		return nil, err

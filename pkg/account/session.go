@@ -68,7 +68,7 @@ func newID() (string, error) {
 // got there first (the log-in checked the old password), the answer is
 // InvalidCredentials, as if the log-in had come a moment later, since the
 // password it checked is no longer the account's.
-func (s *Service) startSession(ctx context.Context, u *todo.User) (*todo.Session, error) {
+func (s *Service) startSession(ctx context.Context, u *todo.User) (*todo.Tokens, error) {
 	sid, err := newID()
 	if err != nil {
 		return nil, err
@@ -78,7 +78,7 @@ func (s *Service) startSession(ctx context.Context, u *todo.User) (*todo.Session
 		return nil, err
 	}
 	now := s.now()
-	rs := &todo.RefreshSession{ID: sid, UserID: u.ID, Email: u.Email, TokenHash: tokenHash(token),
+	rs := &todo.Session{ID: sid, UserID: u.ID, Email: u.Email, TokenHash: tokenHash(token),
 		CreatedAt: now, LastUsedAt: now, ExpiresAt: now.Add(s.Policy.SessionMax), ClientIP: todo.ClientIP(ctx),
 		CredGen: u.CredGen}
 	err = s.Sessions.CreateSession(ctx, rs)
@@ -93,7 +93,7 @@ func (s *Service) startSession(ctx context.Context, u *todo.User) (*todo.Session
 
 // tokens issues an access token for the session and returns it with the
 // refresh token.
-func (s *Service) tokens(u *todo.User, rs *todo.RefreshSession, refresh string) (*todo.Session, error) {
+func (s *Service) tokens(u *todo.User, rs *todo.Session, refresh string) (*todo.Tokens, error) {
 	if s.Tokens == nil {
 		return nil, errors.New("account: this function holds no signing key (JWT_SIGNING_KEYS)")
 	}
@@ -106,7 +106,7 @@ func (s *Service) tokens(u *todo.User, rs *todo.RefreshSession, refresh string) 
 	if rs.ExpiresAt.Before(refreshEnds) {
 		refreshEnds = rs.ExpiresAt
 	}
-	return &todo.Session{AccessToken: access, ExpiresIn: seconds(exp.Sub(now)), User: u,
+	return &todo.Tokens{AccessToken: access, ExpiresIn: seconds(exp.Sub(now)), User: u,
 		RefreshToken: refresh, RefreshExpiresIn: seconds(refreshEnds.Sub(now))}, nil
 }
 
@@ -127,7 +127,7 @@ func seconds(d time.Duration) int { return int(d.Round(time.Second) / time.Secon
 // reset, change or deletion since the log-in): Refresh reads the account
 // each time. Rotation is a conditional write, so two concurrent refreshes
 // with one token never yield two live tokens.
-func (s *Service) Refresh(ctx context.Context, token string) (*todo.Session, error) {
+func (s *Service) Refresh(ctx context.Context, token string) (*todo.Tokens, error) {
 	userID, sid, ok := parseRefreshToken(token)
 	if !ok {
 		return nil, unauthorizedRefresh()
@@ -175,7 +175,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (*todo.Session, err
 
 // wasSpent reports whether h is the hash of a token the session issued and
 // a rotation spent since.
-func wasSpent(rs *todo.RefreshSession, h string) bool {
+func wasSpent(rs *todo.Session, h string) bool {
 	if rs.PrevHash != "" && sameHash(h, rs.PrevHash) {
 		return true
 	}
@@ -191,7 +191,7 @@ func wasSpent(rs *todo.RefreshSession, h string) bool {
 // and credential generation; else (gone, a new account, or a reset, change
 // or deletion since the log-in) it deletes the session and returns
 // Unauthorized.
-func (s *Service) owner(ctx context.Context, rs *todo.RefreshSession) error {
+func (s *Service) owner(ctx context.Context, rs *todo.Session) error {
 	u, err := s.Users.User(ctx, rs.Email)
 	if err != nil && todo.ErrorCode(err) != todo.NotFound {
 		return err
@@ -207,7 +207,7 @@ func (s *Service) owner(ctx context.Context, rs *todo.RefreshSession) error {
 
 // rotate spends the live token (hash h) and stores a new one; the spent
 // hash goes first in the session's list of the last todo.MaxSpentHashes.
-func (s *Service) rotate(ctx context.Context, rs *todo.RefreshSession, h string) (*todo.Session, error) {
+func (s *Service) rotate(ctx context.Context, rs *todo.Session, h string) (*todo.Tokens, error) {
 	next, err := newRefreshToken(rs.UserID, rs.ID)
 	if err != nil {
 		return nil, err
@@ -225,7 +225,7 @@ func (s *Service) rotate(ctx context.Context, rs *todo.RefreshSession, h string)
 
 // reused ends a session whose spent refresh token came back after the
 // grace period, and notes it on the account for the mailer.
-func (s *Service) reused(ctx context.Context, rs *todo.RefreshSession) error {
+func (s *Service) reused(ctx context.Context, rs *todo.Session) error {
 	if err := s.Sessions.DeleteSession(ctx, rs.UserID, rs.ID); err != nil {
 		return err
 	}

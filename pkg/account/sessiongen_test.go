@@ -11,14 +11,14 @@ import (
 )
 
 // loggedIn verifies email with pw and logs in once.
-func (f *fixture) loggedIn(t *testing.T, email string) *todo.Session {
+func (f *fixture) loggedIn(t *testing.T, email string) *todo.Tokens {
 	t.Helper()
 	f.verified(t, email, pw)
 	return f.login(t, email, pw)
 }
 
 // login logs in and fails the test on an error.
-func (f *fixture) login(t *testing.T, email, password string) *todo.Session {
+func (f *fixture) login(t *testing.T, email, password string) *todo.Tokens {
 	t.Helper()
 	s, err := f.svc.Login(from("127.0.0.1"), email, password)
 	if err != nil {
@@ -28,7 +28,7 @@ func (f *fixture) login(t *testing.T, email, password string) *todo.Session {
 }
 
 // sessionOf reads the session a refresh token names; nil if it is gone.
-func (f *fixture) sessionOf(t *testing.T, refresh string) *todo.RefreshSession {
+func (f *fixture) sessionOf(t *testing.T, refresh string) *todo.Session {
 	t.Helper()
 	parts := strings.Split(refresh, ".")
 	rs, err := f.store.Session(context.Background(), parts[0], parts[1])
@@ -42,7 +42,7 @@ func (f *fixture) sessionOf(t *testing.T, refresh string) *todo.RefreshSession {
 }
 
 // refresh refreshes and fails the test on an error.
-func (f *fixture) refresh(t *testing.T, token string) *todo.Session {
+func (f *fixture) refresh(t *testing.T, token string) *todo.Tokens {
 	t.Helper()
 	s, err := f.svc.Refresh(context.Background(), token)
 	if err != nil {
@@ -163,7 +163,7 @@ type staleLogin struct {
 	once sync.Once
 }
 
-func (s *staleLogin) CreateSession(ctx context.Context, rs *todo.RefreshSession) error {
+func (s *staleLogin) CreateSession(ctx context.Context, rs *todo.Session) error {
 	s.once.Do(func() {
 		u, err := s.counting.Store.User(ctx, rs.Email)
 		if err == nil {

@@ -24,7 +24,7 @@ type AddressVerifier interface {
 // Authenticator checks a password and issues a token (package account's
 // Service).
 type Authenticator interface {
-	Login(ctx context.Context, email, password string) (*todo.Session, error)
+	Login(ctx context.Context, email, password string) (*todo.Tokens, error)
 }
 
 type statusBody struct {
@@ -34,8 +34,8 @@ type statusBody struct {
 // Register is POST /register {"email","password","name"?}: 202
 // {"status":"pending_verification"} whether or not the address has an
 // account.
-func (s *Server) Register(svc Registrar) Function {
-	return Function{Name: route.Register, handlers: map[string]handlerFunc{
+func (s *Server) Register(svc Registrar) Handlers {
+	return Handlers{Name: route.Register, handlers: map[string]handlerFunc{
 		http.MethodPost: func(w http.ResponseWriter, r *http.Request) error {
 			var in struct {
 				Email    string `json:"email"`
@@ -64,7 +64,7 @@ func (s *Server) Register(svc Registrar) Function {
 // AppURL + "#/verify?email=&code=", where the person confirms with one
 // click. Mail scanners and link prefetchers that follow links verify
 // nothing, and neither does HEAD.
-func (s *Server) Verify(svc AddressVerifier) Function {
+func (s *Server) Verify(svc AddressVerifier) Handlers {
 	post := func(w http.ResponseWriter, r *http.Request) error {
 		if isForm(r) {
 			return s.verifyForm(w, r, svc)
@@ -88,7 +88,7 @@ func (s *Server) Verify(svc AddressVerifier) Function {
 		redirect(w, r, s.AppURL+"#/verify?"+url.Values{"email": {q.Get("email")}, "code": {q.Get("code")}}.Encode())
 		return nil
 	}
-	return Function{Name: route.Verify, handlers: map[string]handlerFunc{http.MethodPost: post, http.MethodGet: get}}
+	return Handlers{Name: route.Verify, handlers: map[string]handlerFunc{http.MethodPost: post, http.MethodGet: get}}
 }
 
 // verifyForm is POST /verify from a plain HTML form: the answer is a page
@@ -129,8 +129,8 @@ type userBody struct {
 
 // Login is POST /login {"email","password"} -> 200 with an access token, a
 // refresh token and the user.
-func (s *Server) Login(svc Authenticator) Function {
-	return Function{Name: route.Login, handlers: map[string]handlerFunc{
+func (s *Server) Login(svc Authenticator) Handlers {
+	return Handlers{Name: route.Login, handlers: map[string]handlerFunc{
 		http.MethodPost: func(w http.ResponseWriter, r *http.Request) error {
 			var in struct {
 				Email    string `json:"email"`

@@ -33,7 +33,7 @@ var secret = []byte("0123456789abcdef0123456789abcdef")
 type env struct {
 	t      testing.TB
 	srv    *api.Server
-	fns    []api.Function
+	fns    []api.Handlers
 	h      http.Handler
 	store  *bolt.Store
 	codes  *account.Codes

@@ -18,7 +18,7 @@ type TokenVerifier interface {
 // strongly consistent read, NotFound for a session that ended (log-out,
 // reset, change, deletion, reuse) or expired.
 type SessionChecker interface {
-	Session(ctx context.Context, userID, id string) (*todo.RefreshSession, error)
+	Session(ctx context.Context, userID, id string) (*todo.Session, error)
 }
 
 // requireUser lets a request through only with a valid bearer token whose

@@ -23,19 +23,19 @@ func TestMountRefusesUnknownNames(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		srv  *Server
-		fn   Function
+		fn   Handlers
 		want string
 	}{
-		{"mistyped function", &Server{}, Function{Name: "registr", handlers: post}, `"registr"`},
-		{"event function", &Server{}, Function{Name: route.Mailer, handlers: post}, `"mailer"`},
-		{"no handler for the routes", &Server{}, Function{Name: route.Register, handlers: map[string]handlerFunc{http.MethodGet: okHandler}}, "no handler"},
-		{"mistyped budget", &Server{PerIP: map[string]limit.Budget{"verfy": {}}}, Function{Name: route.Register, handlers: post}, `"verfy"`},
+		{"mistyped function", &Server{}, Handlers{Name: "registr", handlers: post}, `"registr"`},
+		{"event function", &Server{}, Handlers{Name: route.Mailer, handlers: post}, `"mailer"`},
+		{"no handler for the routes", &Server{}, Handlers{Name: route.Register, handlers: map[string]handlerFunc{http.MethodGet: okHandler}}, "no handler"},
+		{"mistyped budget", &Server{PerIP: map[string]limit.Budget{"verfy": {}}}, Handlers{Name: route.Register, handlers: post}, `"verfy"`},
 	} {
 		if _, err := tt.srv.Mount(tt.fn); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: Mount = %v, want an error naming %s", tt.name, err, tt.want)
 		}
 	}
-	h, err := (&Server{PerIP: map[string]limit.Budget{route.Register: {}}}).Mount(Function{Name: route.Register, handlers: post})
+	h, err := (&Server{PerIP: map[string]limit.Budget{route.Register: {}}}).Mount(Handlers{Name: route.Register, handlers: post})
 	if err != nil {
 		t.Fatalf("Mount of a known function: %v", err)
 	}

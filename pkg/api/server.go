@@ -65,15 +65,15 @@ func (s *Server) log() *slog.Logger {
 // which the Server writes as the error envelope.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 
-// Function is one function's handlers, by HTTP method, for the routes the
+// Handlers is one function's handlers, by HTTP method, for the routes the
 // route table gives it.
-type Function struct {
+type Handlers struct {
 	Name     string
 	handlers map[string]handlerFunc
 }
 
 // Methods returns the methods f has handlers for, sorted.
-func (f Function) Methods() []string {
+func (f Handlers) Methods() []string {
 	var out []string
 	for m := range f.handlers {
 		out = append(out, m)
@@ -84,7 +84,7 @@ func (f Function) Methods() []string {
 
 // Handler is Mount for wiring that cannot go wrong (tests, the local
 // server's full table): it panics where Mount returns an error.
-func (s *Server) Handler(fns ...Function) http.Handler {
+func (s *Server) Handler(fns ...Handlers) http.Handler {
 	h, err := s.Mount(fns...)
 	if err != nil {
 		panic(err)
@@ -101,7 +101,7 @@ func (s *Server) Handler(fns ...Function) http.Handler {
 // Mount fails, at start-up, when a function or a PerIP budget names no
 // HTTP function of the route table, or a function has no handler for any
 // of its routes: such a mistake would otherwise serve nothing but 404s.
-func (s *Server) Mount(fns ...Function) (http.Handler, error) {
+func (s *Server) Mount(fns ...Handlers) (http.Handler, error) {
 	for name := range s.PerIP {
 		if f, ok := route.Lookup(name); !ok || !f.HTTP() {
 			return nil, fmt.Errorf("api: PerIP names %q, which is no HTTP function of the route table", name)
@@ -282,8 +282,8 @@ type TodoService interface {
 // All returns every HTTP function, in the order of the route table, for a
 // server that serves them all (the local server, tests); a deployed
 // function builds only its own.
-func (s *Server) All(accounts AccountService, todos TodoService) []Function {
-	return []Function{s.Register(accounts), s.Verify(accounts), s.Login(accounts),
+func (s *Server) All(accounts AccountService, todos TodoService) []Handlers {
+	return []Handlers{s.Register(accounts), s.Verify(accounts), s.Login(accounts),
 		s.Refresh(accounts), s.Logout(accounts), s.ForgotPassword(accounts), s.ResetPassword(accounts),
 		s.ChangePassword(accounts), s.DeleteAccount(accounts),
 		s.ListTodos(todos), s.AddTodo(todos), s.UpdateTodo(todos), s.DeleteTodo(todos)}

@@ -8,9 +8,9 @@ import (
 )
 
 // sessionFunc is a SessionChecker from a function, to force an answer.
-type sessionFunc func(ctx context.Context, userID, id string) (*todo.RefreshSession, error)
+type sessionFunc func(ctx context.Context, userID, id string) (*todo.Session, error)
 
-func (f sessionFunc) Session(ctx context.Context, userID, id string) (*todo.RefreshSession, error) {
+func (f sessionFunc) Session(ctx context.Context, userID, id string) (*todo.Session, error) {
 	return f(ctx, userID, id)
 }
 
@@ -51,7 +51,7 @@ func TestBearerRoutesNeedALiveSession(t *testing.T) {
 		}
 	}
 
-	e.srv.Sessions = sessionFunc(func(context.Context, string, string) (*todo.RefreshSession, error) {
+	e.srv.Sessions = sessionFunc(func(context.Context, string, string) (*todo.Session, error) {
 		return nil, todo.Errorf(todo.Unavailable, "The store is busy.")
 	})
 	e.want(e.do("GET", "/todos", tok, nil), 503, todo.Unavailable)

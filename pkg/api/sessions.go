@@ -10,7 +10,7 @@ import (
 
 // Refresher trades a refresh token for new tokens (package account).
 type Refresher interface {
-	Refresh(ctx context.Context, refreshToken string) (*todo.Session, error)
+	Refresh(ctx context.Context, refreshToken string) (*todo.Tokens, error)
 }
 
 // LogoutService ends sessions (package account).
@@ -41,7 +41,7 @@ type sessionBody struct {
 	User             *userBody `json:"user,omitempty"`
 }
 
-func toSessionBody(s *todo.Session, withUser bool) sessionBody {
+func toSessionBody(s *todo.Tokens, withUser bool) sessionBody {
 	b := sessionBody{AccessToken: s.AccessToken, TokenType: "Bearer", ExpiresIn: s.ExpiresIn,
 		RefreshToken: s.RefreshToken, RefreshExpiresIn: s.RefreshExpiresIn}
 	if withUser {
@@ -52,8 +52,8 @@ func toSessionBody(s *todo.Session, withUser bool) sessionBody {
 
 // Refresh is POST /refresh {"refreshToken"} -> 200 a new access token and
 // a new refresh token; the one sent is spent.
-func (s *Server) Refresh(svc Refresher) Function {
-	return Function{Name: route.Refresh, handlers: map[string]handlerFunc{
+func (s *Server) Refresh(svc Refresher) Handlers {
+	return Handlers{Name: route.Refresh, handlers: map[string]handlerFunc{
 		http.MethodPost: func(w http.ResponseWriter, r *http.Request) error {
 			var in struct {
 				RefreshToken string `json:"refreshToken"`
@@ -77,8 +77,8 @@ func (s *Server) Refresh(svc Refresher) Function {
 // (local, the default, ends this session; global every session of the
 // user); without one {"refreshToken"} ends that token's session. 204 either
 // way.
-func (s *Server) Logout(svc LogoutService) Function {
-	return Function{Name: route.Logout, handlers: map[string]handlerFunc{
+func (s *Server) Logout(svc LogoutService) Handlers {
+	return Handlers{Name: route.Logout, handlers: map[string]handlerFunc{
 		http.MethodPost: func(w http.ResponseWriter, r *http.Request) error {
 			var in struct {
 				Scope        string `json:"scope"`
@@ -113,8 +113,8 @@ func (s *Server) Logout(svc LogoutService) Function {
 
 // ForgotPassword is POST /password/forgot {"email"} -> 202
 // {"status":"reset_requested"}, the same for every address.
-func (s *Server) ForgotPassword(svc PasswordService) Function {
-	return Function{Name: route.PasswordForgot, handlers: map[string]handlerFunc{
+func (s *Server) ForgotPassword(svc PasswordService) Handlers {
+	return Handlers{Name: route.PasswordForgot, handlers: map[string]handlerFunc{
 		http.MethodPost: func(w http.ResponseWriter, r *http.Request) error {
 			var in struct {
 				Email string `json:"email"`
@@ -132,8 +132,8 @@ func (s *Server) ForgotPassword(svc PasswordService) Function {
 
 // ResetPassword is POST /password/reset {"email","code","password"} -> 200
 // {"status":"password_reset"}; every session of the user ends.
-func (s *Server) ResetPassword(svc PasswordService) Function {
-	return Function{Name: route.PasswordReset, handlers: map[string]handlerFunc{
+func (s *Server) ResetPassword(svc PasswordService) Handlers {
+	return Handlers{Name: route.PasswordReset, handlers: map[string]handlerFunc{
 		http.MethodPost: func(w http.ResponseWriter, r *http.Request) error {
 			var in struct {
 				Email    string `json:"email"`
@@ -153,8 +153,8 @@ func (s *Server) ResetPassword(svc PasswordService) Function {
 
 // ChangePassword is POST /password (Bearer) {"currentPassword",
 // "newPassword"} -> 204; every other session of the user ends.
-func (s *Server) ChangePassword(svc PasswordService) Function {
-	return Function{Name: route.PasswordChange, handlers: map[string]handlerFunc{
+func (s *Server) ChangePassword(svc PasswordService) Handlers {
+	return Handlers{Name: route.PasswordChange, handlers: map[string]handlerFunc{
 		http.MethodPost: s.requireUser(func(w http.ResponseWriter, r *http.Request) error {
 			var in struct {
 				CurrentPassword string `json:"currentPassword"`
@@ -174,8 +174,8 @@ func (s *Server) ChangePassword(svc PasswordService) Function {
 
 // DeleteAccount is DELETE /account (Bearer) {"password"} -> 204; the
 // account, its todos and sessions are gone.
-func (s *Server) DeleteAccount(svc AccountDeleter) Function {
-	return Function{Name: route.AccountDelete, handlers: map[string]handlerFunc{
+func (s *Server) DeleteAccount(svc AccountDeleter) Handlers {
+	return Handlers{Name: route.AccountDelete, handlers: map[string]handlerFunc{
 		http.MethodDelete: s.requireUser(func(w http.ResponseWriter, r *http.Request) error {
 			var in struct {
 				Password string `json:"password"`

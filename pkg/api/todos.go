@@ -57,8 +57,8 @@ type todoInput struct {
 func (in todoInput) domain() todo.TodoInput { return todo.TodoInput{Title: in.Title, Done: in.Done} }
 
 // ListTodos is GET /todos?limit=&cursor=: the caller's todos, newest first.
-func (s *Server) ListTodos(svc TodoLister) Function {
-	return Function{Name: route.TodosList, handlers: map[string]handlerFunc{
+func (s *Server) ListTodos(svc TodoLister) Handlers {
+	return Handlers{Name: route.TodosList, handlers: map[string]handlerFunc{
 		http.MethodGet: s.requireUser(func(w http.ResponseWriter, r *http.Request) error {
 			uid := todo.UserID(r.Context())
 			q := todo.TodoQuery{Limit: todo.DefaultPageSize}
@@ -97,8 +97,8 @@ func (s *Server) ListTodos(svc TodoLister) Function {
 // Idempotency-Key header, a retry with the same key and body returns the
 // same todo (201, Idempotent-Replayed: true) instead of a second one; the
 // same key with another body is refused.
-func (s *Server) AddTodo(svc TodoAdder) Function {
-	return Function{Name: route.TodosAdd, handlers: map[string]handlerFunc{
+func (s *Server) AddTodo(svc TodoAdder) Handlers {
+	return Handlers{Name: route.TodosAdd, handlers: map[string]handlerFunc{
 		http.MethodPost: s.requireUser(func(w http.ResponseWriter, r *http.Request) error {
 			var in todoInput
 			if err := decode(w, r, &in); err != nil {
@@ -118,8 +118,8 @@ func (s *Server) AddTodo(svc TodoAdder) Function {
 }
 
 // UpdateTodo is PATCH /todos/{id} {"title"?,"done"?} -> 200 the todo.
-func (s *Server) UpdateTodo(svc TodoUpdater) Function {
-	return Function{Name: route.TodosUpdate, handlers: map[string]handlerFunc{
+func (s *Server) UpdateTodo(svc TodoUpdater) Handlers {
+	return Handlers{Name: route.TodosUpdate, handlers: map[string]handlerFunc{
 		http.MethodPatch: s.requireUser(func(w http.ResponseWriter, r *http.Request) error {
 			var in todoInput
 			if err := decode(w, r, &in); err != nil {
@@ -135,8 +135,8 @@ func (s *Server) UpdateTodo(svc TodoUpdater) Function {
 }
 
 // DeleteTodo is DELETE /todos/{id} -> 204.
-func (s *Server) DeleteTodo(svc TodoDeleter) Function {
-	return Function{Name: route.TodosDelete, handlers: map[string]handlerFunc{
+func (s *Server) DeleteTodo(svc TodoDeleter) Handlers {
+	return Handlers{Name: route.TodosDelete, handlers: map[string]handlerFunc{
 		http.MethodDelete: s.requireUser(func(w http.ResponseWriter, r *http.Request) error {
 			if err := svc.Delete(r.Context(), todo.UserID(r.Context()), r.PathValue("id")); err != nil {
 				return err

@@ -21,7 +21,7 @@ func sessionKey(userID, id string) []byte { return todoKey(userID, id) }
 // stores the session only if the account still has ID rs.UserID and
 // CredGen rs.CredGen and no session holds the key. A session that has
 // expired but is not yet swept still holds its key.
-func (s *Store) CreateSession(_ context.Context, rs *todo.RefreshSession) error {
+func (s *Store) CreateSession(_ context.Context, rs *todo.Session) error {
 	n := *rs
 	n.Version = 1
 	err := s.update(func(tx *bbolt.Tx) error {
@@ -58,8 +58,8 @@ func putNew(b *bbolt.Bucket, k []byte, v any, exists error) error {
 
 // Session implements todo.SessionStore. An expired session is NotFound,
 // whether or not Sweep has removed it yet.
-func (s *Store) Session(_ context.Context, userID, id string) (*todo.RefreshSession, error) {
-	var rs todo.RefreshSession
+func (s *Store) Session(_ context.Context, userID, id string) (*todo.Session, error) {
+	var rs todo.Session
 	var found bool
 	err := s.view(func(tx *bbolt.Tx) (err error) {
 		found, err = getJSON(tx.Bucket(bucketSessions), sessionKey(userID, id), &rs)
@@ -78,7 +78,7 @@ func (s *Store) Session(_ context.Context, userID, id string) (*todo.RefreshSess
 // reads the stored version and writes only if it equals rs.Version. Like
 // the cloud engines it does not look at expiry: an expired session stays
 // NotFound to readers whatever is written to it.
-func (s *Store) UpdateSession(_ context.Context, rs *todo.RefreshSession) error {
+func (s *Store) UpdateSession(_ context.Context, rs *todo.Session) error {
 	return s.updateVersioned(&rs.Version, func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketSessions)
 		k := sessionKey(rs.UserID, rs.ID)
@@ -128,7 +128,7 @@ func (s *Store) DeleteSessions(_ context.Context, userID, except string) (int, e
 			if keep != nil && bytes.Equal(k, keep) {
 				return false, nil
 			}
-			var rs todo.RefreshSession
+			var rs todo.Session
 			if err := json.Unmarshal(v, &rs); err != nil {
 				return false, fmt.Errorf("bolt: decode session %q: %w", k, err)
 			}
@@ -150,7 +150,7 @@ func (s *Store) SweepSessions(now time.Time) (int, error) {
 	n := 0
 	err := s.update(func(tx *bbolt.Tx) error {
 		return deleteRange(tx.Bucket(bucketSessions), nil, func(_, v []byte) (bool, error) {
-			var rs todo.RefreshSession
+			var rs todo.Session
 			if err := json.Unmarshal(v, &rs); err != nil || rs.Expired(now) {
 				n++
 				return true, nil // an undecodable record is swept too

@@ -16,7 +16,7 @@ func TestSweepSessions(t *testing.T) {
 	live, old := storetest.NewSession("ann"), storetest.NewSession("ann")
 	old.ExpiresAt = time.Now().Add(-time.Second)
 	storetest.MustOwner(t, s, live)
-	for _, rs := range []*todo.RefreshSession{live, old} {
+	for _, rs := range []*todo.Session{live, old} {
 		if err := s.CreateSession(ctx, rs); err != nil {
 			t.Fatal(err)
 		}

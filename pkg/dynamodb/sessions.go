@@ -50,7 +50,7 @@ var errNoSessionsTable = errors.New("dynamodb: sessions: no SessionsTable config
 
 func sessionKey(userID, id string) map[string]types.AttributeValue { return todoKey(userID, id) }
 
-func newSessionItem(s *todo.RefreshSession, version int64) sessionItem {
+func newSessionItem(s *todo.Session, version int64) sessionItem {
 	return sessionItem{
 		UserID:     s.UserID,
 		ID:         s.ID,
@@ -70,7 +70,7 @@ func newSessionItem(s *todo.RefreshSession, version int64) sessionItem {
 	}
 }
 
-func decodeSession(m map[string]types.AttributeValue) (*todo.RefreshSession, error) {
+func decodeSession(m map[string]types.AttributeValue) (*todo.Session, error) {
 	var it sessionItem
 	if err := attributevalue.UnmarshalMap(m, &it); err != nil {
 		return nil, err
@@ -83,7 +83,7 @@ func decodeSession(m map[string]types.AttributeValue) (*todo.RefreshSession, err
 		}
 		return t
 	}
-	rs := &todo.RefreshSession{
+	rs := &todo.Session{
 		ID:          it.ID,
 		UserID:      it.UserID,
 		TokenHash:   it.TokenHash,
@@ -107,7 +107,7 @@ func decodeSession(m map[string]types.AttributeValue) (*todo.RefreshSession, err
 
 // unexpired passes on a read session unless it has passed its ExpiresAt,
 // which makes it NotFound.
-func (s *Store) unexpired(rs *todo.RefreshSession, err error) (*todo.RefreshSession, error) {
+func (s *Store) unexpired(rs *todo.Session, err error) (*todo.Session, error) {
 	if err == nil && rs.Expired(s.now()) {
 		return nil, todo.ErrSessionNotFound
 	}
@@ -134,7 +134,7 @@ func (s *Store) unexpired(rs *todo.RefreshSession, err error) (*todo.RefreshSess
 // session leaves the log-in before this returns nil, and Refresh checks the
 // generation again, so the moment the session is stored before its
 // GetItem serves nobody.
-func (s *Store) CreateSession(ctx context.Context, rs *todo.RefreshSession) error {
+func (s *Store) CreateSession(ctx context.Context, rs *todo.Session) error {
 	if s.sessions == "" {
 		return errNoSessionsTable
 	}
@@ -166,7 +166,7 @@ func staleCredentials() error {
 // Session implements todo.SessionStore with a strongly consistent GetItem
 // on the owner's key. A session past its ExpiresAt is NotFound, whether or
 // not the TTL has deleted it yet (it does so lazily).
-func (s *Store) Session(ctx context.Context, userID, id string) (*todo.RefreshSession, error) {
+func (s *Store) Session(ctx context.Context, userID, id string) (*todo.Session, error) {
 	if s.sessions == "" {
 		return nil, errNoSessionsTable
 	}
@@ -177,7 +177,7 @@ func (s *Store) Session(ctx context.Context, userID, id string) (*todo.RefreshSe
 // on condition that the item exists with version rs.Version; a failed
 // condition is NotFound when the item is gone and Conflict otherwise. It does
 // not look at expiry: an expired session stays NotFound to readers.
-func (s *Store) UpdateSession(ctx context.Context, rs *todo.RefreshSession) error {
+func (s *Store) UpdateSession(ctx context.Context, rs *todo.Session) error {
 	if s.sessions == "" {
 		return errNoSessionsTable
 	}

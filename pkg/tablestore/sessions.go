@@ -31,7 +31,7 @@ var errNoSessionsTable = errors.New("tablestore: sessions: no SessionsTable conf
 
 func sessionKey(userID, id string) *ots.PrimaryKey { return primaryKey("userId", userID, "id", id) }
 
-func sessionRow(s *todo.RefreshSession, version int64) row {
+func sessionRow(s *todo.Session, version int64) row {
 	var r row
 	r.str("tokenHash", s.TokenHash)
 	r.str("prevHash", s.PrevHash)
@@ -48,9 +48,9 @@ func sessionRow(s *todo.RefreshSession, version int64) row {
 	return r
 }
 
-func sessionFrom(userID, id string, c columns) (*todo.RefreshSession, error) {
+func sessionFrom(userID, id string, c columns) (*todo.Session, error) {
 	d := &decoder{c: c}
-	s := &todo.RefreshSession{
+	s := &todo.Session{
 		ID:          id,
 		UserID:      userID,
 		TokenHash:   d.str("tokenHash", false),
@@ -94,7 +94,7 @@ func (s *Store) sessionCall(userID, id string, bad error) error {
 
 // unexpired passes on a read session unless it has passed its ExpiresAt,
 // which makes it NotFound.
-func (s *Store) unexpired(rs *todo.RefreshSession, err error) (*todo.RefreshSession, error) {
+func (s *Store) unexpired(rs *todo.Session, err error) (*todo.Session, error) {
 	if err == nil && rs.Expired(s.now()) {
 		return nil, todo.ErrSessionNotFound
 	}
@@ -120,7 +120,7 @@ func (s *Store) unexpired(rs *todo.RefreshSession, err error) (*todo.RefreshSess
 // of the session leaves the log-in before this returns nil, and Refresh
 // checks the generation again, so the moment the session is stored before
 // its GetRow serves nobody.
-func (s *Store) CreateSession(ctx context.Context, rs *todo.RefreshSession) error {
+func (s *Store) CreateSession(ctx context.Context, rs *todo.Session) error {
 	bad := fmt.Errorf("tablestore: create session: user ID or session ID is empty or longer than %d bytes", maxKeyBytes)
 	if err := s.sessionCall(rs.UserID, rs.ID, bad); err != nil {
 		return err
@@ -153,11 +153,11 @@ func staleCredentials() error {
 // Session implements todo.SessionStore with one GetRow under the owner's
 // key. A session past its ExpiresAt is NotFound, whether or not the table's
 // TTL has dropped the row yet.
-func (s *Store) Session(ctx context.Context, userID, id string) (*todo.RefreshSession, error) {
+func (s *Store) Session(ctx context.Context, userID, id string) (*todo.Session, error) {
 	if err := s.sessionCall(userID, id, todo.ErrSessionNotFound); err != nil {
 		return nil, err
 	}
-	return s.unexpired(get(ctx, s, sessionEntity, s.sessions, sessionKey(userID, id), func(c columns) (*todo.RefreshSession, error) {
+	return s.unexpired(get(ctx, s, sessionEntity, s.sessions, sessionKey(userID, id), func(c columns) (*todo.Session, error) {
 		return sessionFrom(userID, id, c)
 	}))
 }
@@ -166,7 +166,7 @@ func (s *Store) Session(ctx context.Context, userID, id string) (*todo.RefreshSe
 // that expects it under the owner's key with "version" equal to
 // rs.Version; on a failed condition a read tells NotFound from Conflict. It
 // does not look at expiry: an expired session stays NotFound to readers.
-func (s *Store) UpdateSession(ctx context.Context, rs *todo.RefreshSession) error {
+func (s *Store) UpdateSession(ctx context.Context, rs *todo.Session) error {
 	if err := s.sessionCall(rs.UserID, rs.ID, todo.ErrSessionNotFound); err != nil {
 		return err
 	}

@@ -12,4 +12,4 @@ func Expired(expiresAt, now time.Time) bool { return !now.Before(expiresAt) }
 // Expired reports whether the session has passed its absolute limit at
 // now (see the function Expired); a session without ExpiresAt has expired.
 // The idle limit is the caller's to check, from LastUsedAt.
-func (s *RefreshSession) Expired(now time.Time) bool { return Expired(s.ExpiresAt, now) }
+func (s *Session) Expired(now time.Time) bool { return Expired(s.ExpiresAt, now) }

@@ -24,8 +24,8 @@ func TestExpired(t *testing.T) {
 			if got := todo.Expired(tc.expiresAt, tc.now); got != tc.want {
 				t.Errorf("Expired = %v, want %v", got, tc.want)
 			}
-			if got := (&todo.RefreshSession{ExpiresAt: tc.expiresAt}).Expired(tc.now); got != tc.want {
-				t.Errorf("RefreshSession.Expired = %v, want %v", got, tc.want)
+			if got := (&todo.Session{ExpiresAt: tc.expiresAt}).Expired(tc.now); got != tc.want {
+				t.Errorf("Session.Expired = %v, want %v", got, tc.want)
 			}
 		})
 	}

@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-// RefreshSession is one log-in session: the refresh token that keeps it
+// Session is one log-in session: the refresh token that keeps it
 // alive is stored only as a hash, and each use rotates it. Access tokens
 // carry the session's ID as "sid".
-type RefreshSession struct {
+type Session struct {
 	ID        string // random; the access token's "sid"
 	UserID    string // owner; sessions are stored and listed by it
 	Email     string // the owner's address (accounts are keyed by it), for the calls an access token authorises
@@ -35,7 +35,7 @@ type RefreshSession struct {
 	Version    int64     // optimistic-concurrency version, bumped by every write
 }
 
-// MaxSpentHashes bounds RefreshSession.SpentHashes.
+// MaxSpentHashes bounds Session.SpentHashes.
 const MaxSpentHashes = 8
 
 // SessionStore keeps refresh sessions. Every method is scoped to one user;
@@ -51,16 +51,16 @@ type SessionStore interface {
 	// never leave a session behind a reset that bumped the generation and
 	// then deleted the user's sessions: either the create sees the bump, or
 	// the session existed before DeleteSessions listed them.
-	CreateSession(ctx context.Context, s *RefreshSession) error
+	CreateSession(ctx context.Context, s *Session) error
 	// Session returns the user's session, or a NotFound error; an expired
 	// session may be reported as NotFound.
-	Session(ctx context.Context, userID, id string) (*RefreshSession, error)
+	Session(ctx context.Context, userID, id string) (*Session, error)
 	// UpdateSession replaces the session if its stored Version still
 	// equals s.Version, then sets s.Version to the new version. It returns
 	// Conflict if the session changed in between and NotFound if it is
 	// gone. Two concurrent rotations of one session: one wins, one gets
 	// Conflict.
-	UpdateSession(ctx context.Context, s *RefreshSession) error
+	UpdateSession(ctx context.Context, s *Session) error
 	// DeleteSession removes the user's session; a missing one is not an
 	// error.
 	DeleteSession(ctx context.Context, userID, id string) error

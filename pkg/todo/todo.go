@@ -120,8 +120,9 @@ type Mail struct {
 	HTML    string // HTML body; may be empty
 }
 
-// Session is the result of a successful log-in or refresh.
-type Session struct {
+// Tokens is the result of a successful log-in or refresh: the token pair
+// (and the account), not the stored Session.
+type Tokens struct {
 	AccessToken      string
 	ExpiresIn        int // seconds
 	RefreshToken     string

@@ -69,10 +69,6 @@ func Issuer(a *app.App) (*auth.Issuer, error) {
 	return auth.NewIssuer(auth.IssuerConfig{Keys: keys, Issuer: c.Tokens.Issuer, Audience: c.Tokens.Audience, TTL: c.Tokens.TTL})
 }
 
-// Tokens is Issuer under its earlier name, for pkg/app/accounts until it
-// calls Issuer.
-func Tokens(a *app.App) (*auth.Issuer, error) { return Issuer(a) }
-
 // Wrap adds the middleware the configuration asks for around an HTTP
 // function's handler h: the traffic recorder (TRAFFIC_SAMPLE above 0, keyed
 // by APP_SECRET; lines to stderr) inside, and outside it, on Lambda and FC
@@ -99,7 +95,7 @@ func wrap(a *app.App, env func(string) string, h http.Handler, stdout, stderr io
 // Part builds an HTTP function's handlers from the App and the shared
 // api.Server: a main's one line of wiring, such as
 // s.AddTodo(todos.New(a)).
-type Part func(a *app.App, s *api.Server) (api.Function, error)
+type Part func(a *app.App, s *api.Server) (api.Handlers, error)
 
 // Start runs the HTTP function name: it opens the App from the process
 // environment, builds the function with part (Handler) and runs it on the

@@ -32,7 +32,7 @@ func noEnv(string) string { return "" }
 // another).
 func TestHandlerMountsTheNamedFunction(t *testing.T) {
 	a := openApp(t)
-	list := func(a *app.App, s *api.Server) (api.Function, error) { return s.ListTodos(todos.New(a)), nil }
+	list := func(a *app.App, s *api.Server) (api.Handlers, error) { return s.ListTodos(todos.New(a)), nil }
 	if _, err := apiserver.Handler(a, noEnv, route.TodosAdd, list); err == nil || !strings.Contains(err.Error(), `"todos-list"`) {
 		t.Errorf("todos-add wired to todos-list: %v, want an error", err)
 	}
