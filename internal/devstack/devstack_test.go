@@ -2,7 +2,6 @@ package devstack_test
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/http"
 	"os"
@@ -13,20 +12,9 @@ import (
 	"time"
 
 	"github.com/todofn/todofn/internal/devstack"
+	"github.com/todofn/todofn/internal/proctest"
 	"github.com/todofn/todofn/internal/repo"
 )
-
-// need skips t when err says a service is not installed (fails it with
-// TODOFN_REQUIRE_SERVICES=1), and fails it on any other error.
-func need(t *testing.T, err error) {
-	t.Helper()
-	if errors.Is(err, devstack.ErrMissing) && os.Getenv("TODOFN_REQUIRE_SERVICES") != "1" {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 func root(t *testing.T) string {
 	t.Helper()
@@ -112,7 +100,7 @@ func TestStartContextEnds(t *testing.T) {
 func TestServices(t *testing.T) {
 	ctx := context.Background()
 	s, err := devstack.StartServices(ctx, devstack.ServicesOptions{Root: root(t), Dir: t.TempDir()})
-	need(t, err)
+	proctest.Need(t, err)
 	defer s.Stop()
 	for _, u := range []string{s.Dynalite.Endpoint, s.Mailpit.APIURL + "/readyz"} {
 		resp, err := http.Get(u)
@@ -132,7 +120,7 @@ func TestServices(t *testing.T) {
 
 func TestToxiproxy(t *testing.T) {
 	tp, err := devstack.StartToxiproxy(context.Background())
-	need(t, err)
+	proctest.Need(t, err)
 	defer tp.Stop()
 	resp, err := http.Get(tp.APIURL + "/version")
 	if err != nil {
