@@ -85,6 +85,9 @@ type Spec struct {
 	// Ready, if not empty, is a piece of an output line: Start returns once
 	// the child has printed it.
 	Ready string
+	// Out, if not nil, also gets every output line (a dev tool shows the
+	// server's log).
+	Out io.Writer
 }
 
 // Proc is a started child process. Its output (stdout and stderr) is kept,
@@ -123,6 +126,9 @@ func Start(ctx context.Context, spec Spec) (*Proc, error) {
 		}
 		for sc.Scan() {
 			p.out.add(sc.Text())
+			if spec.Out != nil {
+				fmt.Fprintln(spec.Out, sc.Text())
+			}
 			if !signalled && strings.Contains(sc.Text(), spec.Ready) {
 				close(seen)
 				signalled = true

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -207,10 +209,11 @@ type ServerOptions struct {
 	Bin  string   // the local server or a function binary
 	Dir  string   // its working folder
 	Port int      // 0 picks a free one
-	Env  []string // added to HOST=127.0.0.1 and PORT
+	Env  []string // HOST=127.0.0.1 and PORT are added
 	// Health is the path that answers 200 once it serves (the local
 	// server's /healthz); empty waits for the port to accept connections.
 	Health string
+	Out    io.Writer // also gets its output, if not nil
 }
 
 // Server is a running HTTP server of ours.
@@ -230,9 +233,10 @@ func StartServer(ctx context.Context, o ServerOptions) (*Server, error) {
 			return nil, err
 		}
 		addr := "127.0.0.1:" + strconv.Itoa(p)
-		env := append([]string{"HOST=127.0.0.1", "PORT=" + strconv.Itoa(p)}, o.Env...)
+		// HOST and PORT come last, so that they win over o.Env's.
+		env := append(slices.Clip(o.Env), "HOST=127.0.0.1", "PORT="+strconv.Itoa(p))
 		s := &Server{URL: "http://" + addr}
-		if s.Proc, err = Start(ctx, Spec{Name: o.Name, Bin: o.Bin, Dir: o.Dir, Env: env}); err != nil {
+		if s.Proc, err = Start(ctx, Spec{Name: o.Name, Bin: o.Bin, Dir: o.Dir, Env: env, Out: o.Out}); err != nil {
 			return nil, err
 		}
 		wctx, cancel := context.WithTimeout(ctx, readyTimeout)
