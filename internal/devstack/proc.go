@@ -116,8 +116,9 @@ func Start(ctx context.Context, spec Spec) (*Proc, error) {
 		return nil, fmt.Errorf("start %s: %w", spec.Name, err)
 	}
 	p := &Proc{name: spec.Name, cmd: cmd, out: &lines{}, exited: make(chan struct{})}
-	seen := make(chan struct{})
+	seen, read := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(read)
 		sc := bufio.NewScanner(pr)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		signalled := spec.Ready == ""
@@ -139,6 +140,7 @@ func Start(ctx context.Context, spec Spec) (*Proc, error) {
 	go func() {
 		_ = cmd.Wait()
 		pw.Close()
+		<-read // all output is kept (and written to Out) before Exited
 		close(p.exited)
 	}()
 	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
@@ -171,7 +173,8 @@ func (p *Proc) Stop() {
 	})
 }
 
-// Exited is closed when the process has exited.
+// Exited is closed when the process has exited and all its output has
+// been kept and written to Spec.Out.
 func (p *Proc) Exited() <-chan struct{} { return p.exited }
 
 // Output returns the kept output.

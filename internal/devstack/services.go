@@ -33,12 +33,17 @@ const ToxiproxyInstall = `d=$(mktemp -d) && GOBIN=$d go install github.com/Shopi
 // serviceTimeout bounds how long a service may take to answer once started.
 const serviceTimeout = 20 * time.Second
 
-// retry calls try up to portAttempts times while it fails with an error
-// that is not ErrMissing, and returns its last error.
-func retry[T any](try func() (T, error)) (T, error) {
+// retry calls try up to portAttempts times (once unless free says try
+// picks free ports) while it fails with an error that is not ErrMissing,
+// and returns its last error.
+func retry[T any](free bool, try func() (T, error)) (T, error) {
 	var v T
 	var err error
-	for range portAttempts {
+	n := 1
+	if free {
+		n = portAttempts
+	}
+	for range n {
 		if v, err = try(); err == nil || errors.Is(err, ErrMissing) {
 			return v, err
 		}
@@ -80,7 +85,7 @@ func StartDynalite(ctx context.Context, o DynaliteOptions) (*Dynalite, error) {
 	if _, err := exec.LookPath("node"); err != nil {
 		return nil, fmt.Errorf("node %w: dynalite needs Node.js", ErrMissing)
 	}
-	return retry(func() (*Dynalite, error) {
+	return retry(o.Port == 0, func() (*Dynalite, error) {
 		p, err := port(o.Port)
 		if err != nil {
 			return nil, err
@@ -134,7 +139,7 @@ func StartMailpit(ctx context.Context, o MailpitOptions) (*Mailpit, error) {
 	if !ok {
 		return nil, fmt.Errorf("mailpit %w on PATH, in $GOPATH/bin or in ~/go/bin: install it with %s", ErrMissing, MailpitInstall)
 	}
-	return retry(func() (*Mailpit, error) {
+	return retry(o.SMTPPort == 0 || o.UIPort == 0, func() (*Mailpit, error) {
 		smtp, err := port(o.SMTPPort)
 		if err != nil {
 			return nil, err
@@ -184,7 +189,7 @@ func StartToxiproxy(ctx context.Context) (*Toxiproxy, error) {
 	if !ok {
 		return nil, fmt.Errorf("%s %w on PATH, in $GOPATH/bin or in ~/go/bin; install it with: %s", ToxiproxyBinary, ErrMissing, ToxiproxyInstall)
 	}
-	return retry(func() (*Toxiproxy, error) {
+	return retry(true, func() (*Toxiproxy, error) {
 		p, err := FreePort()
 		if err != nil {
 			return nil, err
@@ -227,7 +232,7 @@ func StartServer(ctx context.Context, o ServerOptions) (*Server, error) {
 	if o.Name == "" {
 		o.Name = filepath.Base(o.Bin)
 	}
-	return retry(func() (*Server, error) {
+	return retry(o.Port == 0, func() (*Server, error) {
 		p, err := port(o.Port)
 		if err != nil {
 			return nil, err
