@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/todofn/todofn/internal/devstack"
 	"github.com/todofn/todofn/pkg/app"
 	"github.com/todofn/todofn/pkg/keyset"
 	"github.com/todofn/todofn/pkg/route"
@@ -25,7 +26,7 @@ import (
 // Versions the tools are installed at (as scripts/install-tools.sh does).
 const (
 	rieInstall     = "go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d"
-	mailpitInstall = "go install github.com/axllent/mailpit@v1.33.1"
+	mailpitInstall = devstack.MailpitInstall
 )
 
 // functions are every function the tool runs: the HTTP ones and the mailer.

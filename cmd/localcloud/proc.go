@@ -140,14 +140,3 @@ func waitTCP(addr string, ch *child, timeout time.Duration) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
-
-// freeAddr returns a loopback address with a port that was free a moment
-// ago.
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
-}
