@@ -139,7 +139,7 @@ func (c *cloud) serve(ctx context.Context, front http.Handler, banner string) er
 	select {
 	case <-ctx.Done():
 	case ch := <-c.died:
-		err = fmt.Errorf("%s exited: %v", ch.name, ch.err)
+		err = fmt.Errorf("%s exited: %v", ch.name, ch.Err())
 	case err = <-served:
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -272,7 +272,7 @@ func (c *cloud) shutdown() {
 	c.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, ch := range kids {
-		wg.Go(func() { ch.stop(3 * time.Second) })
+		wg.Go(ch.Stop)
 	}
 	wg.Wait()
 	for i := len(c.closers) - 1; i >= 0; i-- {

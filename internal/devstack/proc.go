@@ -9,6 +9,7 @@ package devstack
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -88,12 +89,21 @@ type Spec struct {
 	// Out, if not nil, also gets every output line (a dev tool shows the
 	// server's log).
 	Out io.Writer
+	// Group runs the child in a process group of its own, and Stop stops
+	// the whole group with SIGTERM, then SIGKILL (where there are process
+	// groups): a runtime emulator's bootstrap stops with it.
+	Group bool
+	// Grace is how long Stop waits before it kills; 0 is 10 s.
+	Grace time.Duration
 }
 
 // Proc is a started child process. Its output (stdout and stderr) is kept,
 // the last lines of it at most.
 type Proc struct {
 	name   string
+	group  bool
+	grace  time.Duration
+	err    error // Wait's, once exited is closed
 	cmd    *exec.Cmd
 	out    *lines
 	exited chan struct{}
@@ -112,10 +122,17 @@ func Start(ctx context.Context, spec Spec) (*Proc, error) {
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, spec.Env...)
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
+	// A grandchild that outlives the child keeps its output open; os/exec's
+	// WaitDelay ("the time to wait for I/O pipes to close after the process
+	// exits") bounds how long Wait, and so Exited, waits for it.
+	cmd.WaitDelay = time.Second
+	if spec.Group {
+		ownGroup(cmd)
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", spec.Name, err)
 	}
-	p := &Proc{name: spec.Name, cmd: cmd, out: &lines{}, exited: make(chan struct{})}
+	p := &Proc{name: spec.Name, group: spec.Group, grace: cmp.Or(spec.Grace, stopGrace), cmd: cmd, out: &lines{}, exited: make(chan struct{})}
 	seen, read := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(read)
@@ -138,7 +155,7 @@ func Start(ctx context.Context, spec Spec) (*Proc, error) {
 		_, _ = io.Copy(io.Discard, pr) // a line too long for the scanner
 	}()
 	go func() {
-		_ = cmd.Wait()
+		p.err = cmd.Wait()
 		pw.Close()
 		<-read // all output is kept (and written to Out) before Exited
 		close(p.exited)
@@ -156,22 +173,33 @@ func Start(ctx context.Context, spec Spec) (*Proc, error) {
 	}
 }
 
-// stopGrace is how long Stop waits after the interrupt before it kills.
+// stopGrace is how long Stop waits after the interrupt before it kills,
+// unless Spec.Grace says otherwise.
 const stopGrace = 10 * time.Second
 
-// Stop interrupts the process, kills it after 10 s, and waits until it
-// has exited. It may be called more than once.
+// Stop interrupts the process (SIGTERM to its group with Spec.Group),
+// kills it after the grace period, and waits until it has exited. It may
+// be called more than once, also after the process exited on its own.
 func (p *Proc) Stop() {
 	p.once.Do(func() {
-		_ = p.cmd.Process.Signal(os.Interrupt)
 		select {
 		case <-p.exited:
-		case <-time.After(stopGrace):
-			_ = p.cmd.Process.Kill()
+			return
+		default:
+		}
+		terminate(p.cmd, p.group)
+		select {
+		case <-p.exited:
+		case <-time.After(p.grace):
+			kill(p.cmd, p.group)
 			<-p.exited
 		}
 	})
 }
+
+// Err is how the process ended (exec.Cmd.Wait's error); call it after
+// Exited is closed.
+func (p *Proc) Err() error { return p.err }
 
 // Exited is closed when the process has exited and all its output has
 // been kept and written to Spec.Out.
