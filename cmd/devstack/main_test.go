@@ -5,32 +5,12 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/todofn/todofn/internal/devstack"
 	"github.com/todofn/todofn/internal/proctest"
 )
-
-// output is stdout that the test reads while run writes it.
-type output struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (o *output) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.Write(p)
-}
-
-func (o *output) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.String()
-}
 
 // TestRunServes runs make run-services' stack on free ports: the local
 // server (on the DynamoDB engine against dynalite) answers /healthz and
@@ -48,7 +28,7 @@ func TestRunServes(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errs output
+	var out, errs proctest.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"-port", ports[0], "-dynalite-port", ports[1], "-smtp-port", ports[2],
