@@ -6,10 +6,10 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -17,13 +17,16 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/todofn/todofn/internal/devstack"
 	"github.com/todofn/todofn/internal/dynalitetest"
 	"github.com/todofn/todofn/internal/mailboxtest"
+	"github.com/todofn/todofn/internal/proctest"
 	"github.com/todofn/todofn/pkg/route"
 )
 
@@ -71,52 +74,29 @@ func TestMain(m *testing.M) {
 
 func freePort(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return fmt.Sprint(proctest.FreePort(t))
+}
+
+// start runs a built binary (internal/devstack) with env added to a clean
+// environment and stops it when the test ends; its output goes to the test
+// log on failure.
+func start(t *testing.T, name, port string, env ...string) string {
+	t.Helper()
+	p, err := strconv.Atoi(port)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
-}
-
-// start runs a built binary with env added to a clean environment and
-// stops it when the test ends; its output goes to the test log on failure.
-func start(t *testing.T, name, port string, env ...string) string {
-	t.Helper()
-	cmd := exec.Command(filepath.Join(binDir, name))
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "PORT=" + port, "HOST=127.0.0.1"}, env...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
+	s, err := devstack.StartServer(context.Background(), devstack.ServerOptions{Name: name, Bin: filepath.Join(binDir, name), Port: p, Env: env})
+	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { _ = cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-done
-		}
+		s.Stop()
 		if t.Failed() {
-			t.Logf("--- %s output:\n%s", name, out.String())
+			t.Logf("--- %s output:\n%s", name, s.Output())
 		}
 	})
-	addr := "127.0.0.1:" + port
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return "http://" + addr
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s did not listen on %s:\n%s", name, addr, out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return s.URL
 }
 
 type response struct {

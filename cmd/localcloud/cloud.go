@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/todofn/todofn/internal/devstack"
 	"github.com/todofn/todofn/pkg/app"
 	"github.com/todofn/todofn/pkg/keyset"
 	"github.com/todofn/todofn/pkg/route"
@@ -25,7 +26,7 @@ import (
 // Versions the tools are installed at (as scripts/install-tools.sh does).
 const (
 	rieInstall     = "go install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d"
-	mailpitInstall = "go install github.com/axllent/mailpit@v1.33.1"
+	mailpitInstall = devstack.MailpitInstall
 )
 
 // functions are every function the tool runs: the HTTP ones and the mailer.
@@ -138,7 +139,7 @@ func (c *cloud) serve(ctx context.Context, front http.Handler, banner string) er
 	select {
 	case <-ctx.Done():
 	case ch := <-c.died:
-		err = fmt.Errorf("%s exited: %v", ch.name, ch.err)
+		err = fmt.Errorf("%s exited: %v", ch.name, ch.Err())
 	case err = <-served:
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -271,7 +272,7 @@ func (c *cloud) shutdown() {
 	c.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, ch := range kids {
-		wg.Go(func() { ch.stop(3 * time.Second) })
+		wg.Go(ch.Stop)
 	}
 	wg.Wait()
 	for i := len(c.closers) - 1; i >= 0; i-- {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/todofn/todofn/internal/devstack"
 	"github.com/todofn/todofn/internal/gray"
 )
 
@@ -35,7 +36,7 @@ func buildFC(t *testing.T, pkg, dir string) string {
 // the front's URL once it answers.
 func startGrayCloud(t *testing.T, bin, cand string, weight string) string {
 	t.Helper()
-	addr, err := freeAddr()
+	addr, err := devstack.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,14 +4,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"go/build"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/todofn/todofn/internal/devstack"
 )
 
 // options is the tool's configuration: flags, each defaulting from an
@@ -157,19 +157,16 @@ func (o options) names() []string {
 	return functions
 }
 
-// tool finds a Go-installed tool: given, on PATH, or in GOPATH/bin.
+// tool finds a Go-installed tool: given, else devstack.LookBinary's (on
+// PATH, in GOPATH/bin or in ~/go/bin).
 func tool(given, name, install string) (string, error) {
 	if given != "" {
 		return given, nil
 	}
-	if p, err := exec.LookPath(name); err == nil {
+	if p, ok := devstack.LookBinary(name); ok {
 		return p, nil
 	}
-	p := filepath.Join(build.Default.GOPATH, "bin", name)
-	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("%s not found on PATH or in %s; install it with %s (or make tools)", name, filepath.Dir(p), install)
-	}
-	return p, nil
+	return "", fmt.Errorf("%s not found on PATH, in $GOPATH/bin or in ~/go/bin; install it with %s (or make tools)", name, install)
 }
 
 // binary finds function fn's binary in dir.

@@ -2,13 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
-	"net"
-	"os/exec"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/todofn/todofn/internal/devstack"
 )
 
 // console serialises the output of the tool and its children into one
@@ -71,83 +72,32 @@ func (w *lineWriter) emit(line []byte) {
 	_, _ = io.WriteString(w.c.out, w.prefix+strings.TrimRight(string(line), "\r")+"\n")
 }
 
-// child is a process the tool started, in its own process group so that
-// stopping it also stops what it started (the runtime emulator's bootstrap).
+// child is a process the tool started (devstack.Start), in its own process
+// group so that stopping it also stops what it started (the runtime
+// emulator's bootstrap).
 type child struct {
 	name string
-	cmd  *exec.Cmd
-	out  *lineWriter
-	done chan struct{} // closed when the process has exited
-	err  error         // its exit status, once done is closed
+	done <-chan struct{} // closed when the process has exited
+	*devstack.Proc
 }
 
-// startChild runs argv with exactly env, its output into c under name.
+// childGrace is how long a child may take to stop before it is killed.
+const childGrace = 3 * time.Second
+
+// startChild runs argv with env, its output into c under name.
 func startChild(c *console, name string, argv, env []string) (*child, error) {
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = env
-	out := c.writer(name)
-	cmd.Stdout, cmd.Stderr = out, out
-	ownGroup(cmd)
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", name, err)
+	p, err := devstack.Start(context.Background(), devstack.Spec{Name: name, Bin: argv[0], Args: argv[1:], Env: env,
+		Out: c.writer(name), Group: true, Grace: childGrace})
+	if err != nil {
+		return nil, err
 	}
-	ch := &child{name: name, cmd: cmd, out: out, done: make(chan struct{})}
-	go func() {
-		ch.err = cmd.Wait()
-		_ = out.Close()
-		close(ch.done)
-	}()
-	return ch, nil
-}
-
-// stop asks the child's process group to terminate, and kills it after
-// grace.
-func (ch *child) stop(grace time.Duration) {
-	select {
-	case <-ch.done:
-		return
-	default:
-	}
-	terminate(ch.cmd)
-	select {
-	case <-ch.done:
-	case <-time.After(grace):
-		kill(ch.cmd)
-		<-ch.done
-	}
+	return &child{name: name, done: p.Exited(), Proc: p}, nil
 }
 
 // waitTCP waits until addr accepts a connection, the child exits, or
 // timeout passes.
 func waitTCP(addr string, ch *child, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		c, err := net.DialTimeout("tcp", addr, time.Second)
-		if err == nil {
-			c.Close()
-			return nil
-		}
-		if ch != nil {
-			select {
-			case <-ch.done:
-				return fmt.Errorf("%s exited before listening on %s: %v", ch.name, addr, ch.err)
-			default:
-			}
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("nothing listens on %s after %s", addr, timeout)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// freeAddr returns a loopback address with a port that was free a moment
-// ago.
-func freeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	return devstack.WaitTCP(ctx, addr, ch.Proc)
 }

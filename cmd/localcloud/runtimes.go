@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/todofn/todofn/internal/devstack"
 	"github.com/todofn/todofn/internal/dynamostreamtest"
 	"github.com/todofn/todofn/internal/fcruntimetest"
 	"github.com/todofn/todofn/internal/tablestoretest"
@@ -71,11 +72,11 @@ func (c *cloud) lambda(ctx, playCtx context.Context, env, bins map[string]string
 // startLambda runs one function binary under its own runtime interface
 // emulator, as child name.
 func (c *cloud) startLambda(name, fn, bin string, env map[string]string) (invoker, error) {
-	addr, err := freeAddr()
+	addr, err := devstack.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
-	apiAddr, err := freeAddr()
+	apiAddr, err := devstack.FreeAddr()
 	if err != nil {
 		return nil, err
 	}

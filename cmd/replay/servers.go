@@ -2,19 +2,19 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/base64"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"time"
+
+	"github.com/todofn/todofn/internal/devstack"
 )
 
 // build builds cmd/local of ref into out: from a git worktree of ref, or
@@ -74,63 +74,27 @@ func keys() ([]string, error) {
 
 // server is one started local server.
 type server struct {
-	cmd *exec.Cmd
-	out bytes.Buffer
 	url string
+	out bytes.Buffer // all its output, complete once stop returns
+	*devstack.Server
 }
 
 // start runs the local server bin with its own data folder under dir,
 // the shared keys and no per-IP budgets (every request comes from here).
 func start(bin, dir string, shared []string) (*server, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	s := &server{url: "http://127.0.0.1:" + port}
-	s.cmd = exec.Command(bin)
-	s.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
-		"HOST=127.0.0.1", "PORT=" + port, "DATA_DIR=" + dir, "WEB_DIR=" + filepath.Join(dir, "no-web"),
-		"RATE_LIMITS=off", "LOG_LEVEL=warn"}, shared...)
-	s.cmd.Stdout, s.cmd.Stderr = &s.out, &s.out
-	if err := s.cmd.Start(); err != nil {
+	s := &server{}
+	var err error
+	s.Server, err = devstack.StartServer(context.Background(), devstack.ServerOptions{Bin: bin, Out: &s.out, Health: "/healthz",
+		Env: append([]string{"DATA_DIR=" + dir, "WEB_DIR=" + filepath.Join(dir, "no-web"), "RATE_LIMITS=off", "LOG_LEVEL=warn"}, shared...)})
+	if err != nil {
 		return nil, err
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		res, err := http.Get(s.url + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			return s, nil
-		}
-		if time.Now().After(deadline) {
-			s.stop()
-			return nil, fmt.Errorf("%s did not answer on %s:\n%s", bin, s.url, s.out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	s.url = s.URL
+	return s, nil
 }
 
-// stop interrupts the server and waits for it (killing it after 5 s).
-func (s *server) stop() {
-	_ = s.cmd.Process.Signal(os.Interrupt)
-	done := make(chan struct{})
-	go func() { _ = s.cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-done
-	}
-}
-
-func freePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port), nil
-}
+// stop interrupts the server and waits for it (killing it after 10 s).
+func (s *server) stop() { s.Stop() }

@@ -3,17 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/todofn/todofn/internal/proctest"
 )
 
 // TestShortSoak is the short soak make test runs (through go test ./...):
@@ -35,12 +35,7 @@ func TestShortSoak(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 			defer cancel()
 			srv, err := st.start(ctx, kind)
-			if errors.Is(err, errMissing) && os.Getenv("TODOFN_REQUIRE_SERVICES") != "1" {
-				t.Skipf("%v", err)
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
+			proctest.Need(t, err)
 			defer srv.Stop()
 			m, err := NewMailbox(srv.Mailbox, &http.Client{})
 			if err != nil {

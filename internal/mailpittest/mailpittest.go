@@ -3,24 +3,23 @@
 // through an HTTP API. Start runs one on free 127.0.0.1 ports for a test
 // and stops it when the test ends; Messages and WaitFor read the mail back.
 //
-// The mailpit binary is looked up by Binary. When it is missing, Start
-// skips the test, or fails it if the environment variable
+// The process is internal/devstack's StartMailpit; this package adds the
+// test's life cycle, TLS and users, and reading mail back. When mailpit is
+// missing, Start skips the test, or fails it if the environment variable
 // TODOFN_REQUIRE_SERVICES is "1" (as in CI and make test). Install it with
-//
-//	go install github.com/axllent/mailpit@v1.33.1
+// devstack.MailpitInstall (scripts/install-tools.sh does).
 package mailpittest
 
 import (
 	"bytes"
+	"context"
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"maps"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -29,15 +28,13 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/todofn/todofn/internal/devstack"
 	"github.com/todofn/todofn/internal/proctest"
 )
 
 // InstallHint is the command that installs the Mailpit version the tests
 // are written against.
-const InstallHint = "go install github.com/axllent/mailpit@v1.33.1"
-
-// startTimeout bounds how long Start waits for Mailpit to become ready.
-const startTimeout = 20 * time.Second
+const InstallHint = devstack.MailpitInstall
 
 // Options configures the Mailpit that StartWith runs. The zero value is a
 // plain SMTP server without TLS or authentication.
@@ -84,28 +81,10 @@ type Message struct {
 	Date      time.Time
 }
 
-// Binary returns the path of the mailpit binary: the one on PATH, else
-// $GOPATH/bin/mailpit (the first GOPATH entry), else $HOME/go/bin/mailpit,
-// which is where go install puts it. It reports false if there is none.
-func Binary() (string, bool) {
-	if p, err := exec.LookPath("mailpit"); err == nil {
-		return p, true
-	}
-	var dirs []string
-	if gp := os.Getenv("GOPATH"); gp != "" {
-		dirs = append(dirs, filepath.Join(filepath.SplitList(gp)[0], "bin"))
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		dirs = append(dirs, filepath.Join(home, "go", "bin"))
-	}
-	for _, d := range dirs {
-		p := filepath.Join(d, "mailpit")
-		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
-			return p, true
-		}
-	}
-	return "", false
-}
+// Binary returns the path of the mailpit binary (devstack.LookBinary): the
+// one on PATH, else in $GOPATH/bin, else in $HOME/go/bin. It reports false
+// if there is none.
+func Binary() (string, bool) { return devstack.LookBinary("mailpit") }
 
 // Start runs a plain Mailpit (no TLS, no authentication) for the test; see
 // StartWith.
@@ -121,14 +100,6 @@ func Start(tb testing.TB) *Mailpit {
 // not start.
 func StartWith(tb testing.TB, opts Options) *Mailpit {
 	tb.Helper()
-	bin, ok := Binary()
-	if !ok {
-		msg := "mailpit not found on PATH, in $GOPATH/bin or in ~/go/bin; install it with: " + InstallHint
-		if os.Getenv("TODOFN_REQUIRE_SERVICES") == "1" {
-			tb.Fatalf("mailpittest: %s (TODOFN_REQUIRE_SERVICES=1)", msg)
-		}
-		tb.Skipf("mailpittest: %s", msg)
-	}
 	dir := tb.TempDir() // created before the cleanup below, so removed after Mailpit stops
 
 	var args []string
@@ -167,95 +138,16 @@ func StartWith(tb testing.TB, opts Options) *Mailpit {
 		}
 	}
 
-	// A free port found by listening on :0 may be taken by someone else
-	// before Mailpit binds it, so try a few times.
-	var lastErr error
-	for attempt := 0; attempt < 3; attempt++ {
-		smtpPort, httpPort := proctest.FreePort(tb), proctest.FreePort(tb)
-		err := mp.run(tb, bin, dir, smtpPort, httpPort, args)
-		if err == nil {
-			return mp
-		}
-		lastErr = err
-	}
-	tb.Fatalf("mailpittest: %v", lastErr)
-	return nil
-}
-
-// run starts Mailpit on the given ports and waits until it is ready. On
-// success the process is stopped in tb.Cleanup; on failure it is already
-// stopped.
-func (mp *Mailpit) run(tb testing.TB, bin, dir string, smtpPort, httpPort int, extra []string) error {
-	tb.Helper()
-	args := append([]string{
-		"--smtp", net.JoinHostPort("127.0.0.1", strconv.Itoa(smtpPort)),
-		"--listen", net.JoinHostPort("127.0.0.1", strconv.Itoa(httpPort)),
-		"--database", filepath.Join(dir, fmt.Sprintf("mailpit-%d.db", smtpPort)),
-		"--disable-version-check",
-		"--smtp-disable-rdns",          // no DNS look-ups of the client
-		"--block-remote-css-and-fonts", // the web UI fetches nothing
-	}, extra...)
-	cmd := exec.Command(bin, args...)
-	out := &proctest.Buffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", bin, err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stop := func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	}
-
-	mp.SMTPPort = smtpPort
-	mp.APIURL = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(httpPort))
-	deadline := time.Now().Add(startTimeout)
-	for {
-		select {
-		case err := <-exited:
-			return fmt.Errorf("mailpit exited before it was ready (%v):\n%s", err, out.String())
-		default:
-		}
-		if mp.ready(smtpPort) {
-			break
-		}
-		if time.Now().After(deadline) {
-			stop()
-			return fmt.Errorf("mailpit not ready after %v:\n%s", startTimeout, out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	p, err := devstack.StartMailpit(context.Background(), devstack.MailpitOptions{Dir: dir, Args: args})
+	proctest.Need(tb, err)
 	tb.Cleanup(func() {
-		stop()
+		p.Stop()
 		if tb.Failed() {
-			tb.Logf("mailpit output:\n%s", out.String())
+			tb.Logf("mailpit output:\n%s", p.Output())
 		}
 	})
-	return nil
-}
-
-// ready reports whether both the API and the SMTP port answer.
-func (mp *Mailpit) ready(smtpPort int) bool {
-	resp, err := mp.client.Get(mp.APIURL + "/readyz")
-	if err != nil {
-		return false
-	}
-	_ = resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return false
-	}
-	c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(smtpPort)), time.Second)
-	if err != nil {
-		return false
-	}
-	_ = c.Close()
-	return true
+	mp.SMTPPort, mp.APIURL = p.SMTPPort, p.APIURL
+	return mp
 }
 
 // Messages returns the messages Mailpit holds that have to among their To

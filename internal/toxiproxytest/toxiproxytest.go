@@ -5,33 +5,32 @@
 // AddToxic and RemoveToxic stall, slow or cut what goes through it, to
 // connections already open as well as to new ones.
 //
-// The server binary is looked up by Binary. When it is missing, Start skips
-// the test, or fails it if the environment variable TODOFN_REQUIRE_SERVICES
-// is "1" (as in CI and make test). scripts/install-tools.sh installs it.
+// The process is internal/devstack's StartToxiproxy. When the server is
+// missing, Start skips the test, or fails it if the environment variable
+// TODOFN_REQUIRE_SERVICES is "1" (as in CI and make test).
+// scripts/install-tools.sh installs it.
 package toxiproxytest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
-	"fmt"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/todofn/todofn/internal/devstack"
 	"github.com/todofn/todofn/internal/proctest"
 )
 
 // InstallHint installs the Toxiproxy version the tests are written
-// against; its command is named "server", so it is renamed.
-const InstallHint = `d=$(mktemp -d) && GOBIN=$d go install github.com/Shopify/toxiproxy/v2/cmd/server@v2.5.0 && mv $d/server ~/go/bin/toxiproxy-server (or scripts/install-tools.sh)`
+// against.
+const InstallHint = devstack.ToxiproxyInstall
 
 // BinaryName is the name the server is installed under.
-const BinaryName = "toxiproxy-server"
+const BinaryName = devstack.ToxiproxyBinary
 
 // Toxiproxy is a running Toxiproxy server.
 type Toxiproxy struct {
@@ -48,28 +47,10 @@ type Proxy struct {
 	tp   *Toxiproxy
 }
 
-// Binary returns the path of toxiproxy-server: the one on PATH, else in
-// $GOPATH/bin (the first GOPATH entry), else in $HOME/go/bin. It reports
-// false if there is none.
-func Binary() (string, bool) {
-	if p, err := exec.LookPath(BinaryName); err == nil {
-		return p, true
-	}
-	var dirs []string
-	if gp := os.Getenv("GOPATH"); gp != "" {
-		dirs = append(dirs, filepath.Join(filepath.SplitList(gp)[0], "bin"))
-	}
-	if home, err := os.UserHomeDir(); err == nil {
-		dirs = append(dirs, filepath.Join(home, "go", "bin"))
-	}
-	for _, d := range dirs {
-		p := filepath.Join(d, BinaryName)
-		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
-			return p, true
-		}
-	}
-	return "", false
-}
+// Binary returns the path of toxiproxy-server (devstack.LookBinary): the
+// one on PATH, else in $GOPATH/bin, else in $HOME/go/bin. It reports false
+// if there is none.
+func Binary() (string, bool) { return devstack.LookBinary(BinaryName) }
 
 // Start runs a Toxiproxy server for the test, waits until its API answers,
 // and stops it in tb.Cleanup. It skips the test if there is no binary
@@ -77,69 +58,15 @@ func Binary() (string, bool) {
 // not start.
 func Start(tb testing.TB) *Toxiproxy {
 	tb.Helper()
-	bin, ok := Binary()
-	if !ok {
-		msg := BinaryName + " not found on PATH, in $GOPATH/bin or in ~/go/bin; install it with: " + InstallHint
-		if os.Getenv("TODOFN_REQUIRE_SERVICES") == "1" {
-			tb.Fatalf("toxiproxytest: %s (TODOFN_REQUIRE_SERVICES=1)", msg)
-		}
-		tb.Skipf("toxiproxytest: %s", msg)
-	}
-	var lastErr error
-	for range 3 { // a free port may be taken before the server binds it
-		tp, err := run(tb, bin, proctest.FreePort(tb))
-		if err == nil {
-			return tp
-		}
-		lastErr = err
-	}
-	tb.Fatalf("toxiproxytest: %v", lastErr)
-	return nil
-}
-
-func run(tb testing.TB, bin string, port int) (*Toxiproxy, error) {
-	cmd := exec.Command(bin, "-host", "127.0.0.1", "-port", strconv.Itoa(port))
-	out := &proctest.Buffer{}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("start %s: %w", bin, err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stop := func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(5 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	}
-	tp := &Toxiproxy{APIURL: "http://127.0.0.1:" + strconv.Itoa(port), client: &http.Client{Timeout: 5 * time.Second}}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		select {
-		case err := <-exited:
-			return nil, fmt.Errorf("toxiproxy exited before it was ready (%v):\n%s", err, out.String())
-		default:
-		}
-		if resp, err := tp.client.Get(tp.APIURL + "/version"); err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			stop()
-			return nil, fmt.Errorf("toxiproxy not ready after 10s:\n%s", out.String())
-		}
-	}
+	p, err := devstack.StartToxiproxy(context.Background())
+	proctest.Need(tb, err)
 	tb.Cleanup(func() {
-		stop()
+		p.Stop()
 		if tb.Failed() {
-			tb.Logf("toxiproxy output:\n%s", out.String())
+			tb.Logf("toxiproxy output:\n%s", p.Output())
 		}
 	})
-	return tp, nil
+	return &Toxiproxy{APIURL: p.APIURL, client: &http.Client{Timeout: 5 * time.Second}}
 }
 
 // Proxy creates a proxy named name that listens on a free 127.0.0.1 port

@@ -12,6 +12,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/todofn/todofn/internal/proctest"
 	"github.com/todofn/todofn/pkg/todo"
 	"github.com/todofn/todofn/pkg/wire"
 )
@@ -135,15 +136,7 @@ func skipOrFail(tb testing.TB, format string, args ...any) {
 }
 
 // freePort returns a port of 127.0.0.1 that was free a moment ago.
-func freePort(tb testing.TB) int {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
+func freePort(tb testing.TB) int { return proctest.FreePort(tb) }
 
 // waitListening polls addr until it accepts a connection (bounded).
 func waitListening(tb testing.TB, addr string) {

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package main
+package devstack
 
 import (
 	"os"
@@ -11,7 +11,7 @@ import (
 func ownGroup(*exec.Cmd) {}
 
 // terminate interrupts cmd.
-func terminate(cmd *exec.Cmd) { _ = cmd.Process.Signal(os.Interrupt) }
+func terminate(cmd *exec.Cmd, _ bool) { _ = cmd.Process.Signal(os.Interrupt) }
 
 // kill kills cmd.
-func kill(cmd *exec.Cmd) { _ = cmd.Process.Kill() }
+func kill(cmd *exec.Cmd, _ bool) { _ = cmd.Process.Kill() }
