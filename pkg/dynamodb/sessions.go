@@ -125,42 +125,17 @@ func (s *Store) unexpired(rs *todo.Session, err error) (*todo.Session, error) {
 // would do it in one call, but dynalite, on which the conformance suite
 // runs this engine, has no transactions (UnknownOperationException:
 // https://github.com/architect/dynalite/issues/98), and code the suite
-// cannot run is code nobody tested. The three steps are as safe, because
-// a reset, change or deletion bumps CredGen in its conditional users write
-// BEFORE its DeleteSessions queries the user's sessions (both strongly
-// consistent): if this GetItem ran after the bump, it sees it and the
-// session goes here; if it ran before, the Put ran before too, so the
-// Query of DeleteSessions finds the session and deletes it. No token of the
-// session leaves the log-in before this returns nil, and Refresh checks the
-// generation again, so the moment the session is stored before its
-// GetItem serves nobody.
+// cannot run is code nobody tested. So the put, the strongly consistent
+// GetItem and the delete of todo.CreateSessionChecked, whose doc says why
+// the three steps are as safe.
 func (s *Store) CreateSession(ctx context.Context, rs *todo.Session) error {
 	if s.sessions == "" {
 		return errNoSessionsTable
 	}
-	if err := s.create(ctx, sessionEntity, s.sessions, newSessionItem(rs, 1)); err != nil {
-		return err
-	}
-	u, err := get(ctx, s, userEntity, s.users, userKey(rs.Email), decodeUser)
-	if err == nil && u.ID == rs.UserID && u.CredGen == rs.CredGen {
-		rs.Version = 1
-		return nil
-	}
-	if err != nil && todo.ErrorCode(err) != todo.NotFound {
-		err = fmt.Errorf("dynamodb: create session: %w", err)
-	} else {
-		err = staleCredentials()
-	}
-	if derr := s.DeleteSession(ctx, rs.UserID, rs.ID); derr != nil {
-		return errors.Join(err, derr)
-	}
-	return err
-}
-
-// staleCredentials is CreateSession's Conflict for an account that is gone
-// or whose credential generation moved on since the log-in read it.
-func staleCredentials() error {
-	return todo.ErrPasswordChanged
+	return todo.CreateSessionChecked(rs,
+		func() error { return s.create(ctx, sessionEntity, s.sessions, newSessionItem(rs, 1)) },
+		func() (*todo.User, error) { return get(ctx, s, userEntity, s.users, userKey(rs.Email), decodeUser) },
+		func() error { return s.DeleteSession(ctx, rs.UserID, rs.ID) })
 }
 
 // Session implements todo.SessionStore with a strongly consistent GetItem

@@ -110,44 +110,20 @@ func (s *Store) unexpired(rs *todo.Session, err error) (*todo.Session, error) {
 // Tablestore has no transaction across two tables: a local transaction
 // holds the rows of one partition key value of one table
 // (https://www.alibabacloud.com/help/en/tablestore/developer-reference/local-transaction-in-java),
-// and the account and the session live in two tables. The three steps are
-// as safe, because every Tablestore read sees every write acknowledged
-// before it (strong consistency), and a reset, change or deletion bumps
-// CredGen in its conditional users write BEFORE its DeleteSessions reads
-// the user's sessions with GetRange: if this GetRow ran after the bump, it
-// sees it and the session goes here; if it ran before, the PutRow ran
-// before too, so DeleteSessions finds the session and deletes it. No token
-// of the session leaves the log-in before this returns nil, and Refresh
-// checks the generation again, so the moment the session is stored before
-// its GetRow serves nobody.
+// and the account and the session live in two tables: so the put, the
+// strongly consistent GetRow and the delete of todo.CreateSessionChecked,
+// whose doc says why the three steps are as safe.
 func (s *Store) CreateSession(ctx context.Context, rs *todo.Session) error {
 	bad := fmt.Errorf("tablestore: create session: user ID or session ID is empty or longer than %d bytes", maxKeyBytes)
 	if err := s.sessionCall(rs.UserID, rs.ID, bad); err != nil {
 		return err
 	}
-	if err := s.create(ctx, sessionEntity, s.sessions, sessionKey(rs.UserID, rs.ID), sessionRow(rs, 1)); err != nil {
-		return err
-	}
-	u, err := s.User(ctx, rs.Email)
-	if err == nil && u.ID == rs.UserID && u.CredGen == rs.CredGen {
-		rs.Version = 1
-		return nil
-	}
-	if err != nil && todo.ErrorCode(err) != todo.NotFound {
-		err = fmt.Errorf("tablestore: create session: %w", err)
-	} else {
-		err = staleCredentials()
-	}
-	if derr := s.DeleteSession(ctx, rs.UserID, rs.ID); derr != nil {
-		return errors.Join(err, derr)
-	}
-	return err
-}
-
-// staleCredentials is CreateSession's Conflict for an account that is gone
-// or whose credential generation moved on since the log-in read it.
-func staleCredentials() error {
-	return todo.ErrPasswordChanged
+	return todo.CreateSessionChecked(rs,
+		func() error {
+			return s.create(ctx, sessionEntity, s.sessions, sessionKey(rs.UserID, rs.ID), sessionRow(rs, 1))
+		},
+		func() (*todo.User, error) { return s.User(ctx, rs.Email) },
+		func() error { return s.DeleteSession(ctx, rs.UserID, rs.ID) })
 }
 
 // Session implements todo.SessionStore with one GetRow under the owner's

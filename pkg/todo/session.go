@@ -2,6 +2,8 @@ package todo
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 )
 
@@ -82,4 +84,40 @@ type TodoPurger interface {
 	// DeleteTodos removes every todo of the user, reading only that user's
 	// (a query by owner, never a table scan), and returns how many went.
 	DeleteTodos(ctx context.Context, userID string) (int, error)
+}
+
+// CreateSessionChecked is CreateSession for an engine whose users and
+// sessions cannot be written in one transaction: put stores rs (failing
+// with a Conflict if its ID is taken), user reads rs's account (by
+// rs.Email) with a strongly consistent read, and del removes rs again. If
+// the account is gone or has another ID or credential generation than rs,
+// the session is removed and the answer is ErrPasswordChanged; rs.Version
+// is set to 1 only when the session stays.
+//
+// It is as safe as the transaction: a password reset, change or deletion
+// bumps CredGen in its conditional user write BEFORE its DeleteSessions
+// lists the user's sessions (both strongly consistent). If user ran after
+// the bump, it sees it and the session goes here; if it ran before, put
+// ran before too, so DeleteSessions finds the session and ends it. No token
+// of the session leaves the log-in before this returns nil, and Refresh
+// checks the generation again, so the moment the session is stored before
+// the read serves nobody.
+func CreateSessionChecked(rs *Session, put func() error, user func() (*User, error), del func() error) error {
+	if err := put(); err != nil {
+		return err
+	}
+	u, err := user()
+	if err == nil && u.ID == rs.UserID && u.CredGen == rs.CredGen {
+		rs.Version = 1
+		return nil
+	}
+	if err != nil && ErrorCode(err) != NotFound {
+		err = fmt.Errorf("create session: %w", err)
+	} else {
+		err = ErrPasswordChanged
+	}
+	if derr := del(); derr != nil {
+		return errors.Join(err, derr)
+	}
+	return err
 }
