@@ -114,7 +114,7 @@ func (s *Store) deleteTodo(ctx context.Context, userID, id string, version int64
 // A filter on Done is a FilterExpression. DynamoDB applies Limit to the
 // items it reads, before the filter, and may return fewer matching items
 // than Limit (even none) with a LastEvaluatedKey
-// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.FilterExpression.html),
+// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.Other.html#Query.Limit),
 // so the loop below follows LastEvaluatedKey until the page is full or the
 // partition ends: a short page is still the last one. The filter saves
 // bandwidth, not capacity: every item read counts.
