@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -165,5 +166,25 @@ func TestIfMatchRace(t *testing.T) {
 	}
 	if !strings.HasPrefix(winner, "writer ") {
 		t.Fatalf("winner %q", winner)
+	}
+}
+
+// TestCORSIfMatchAndETag: a web app on an allowed origin may send If-Match
+// and read ETag, or it could not use versions at all.
+func TestCORSIfMatchAndETag(t *testing.T) {
+	e := newEnv(t)
+	r := httptest.NewRequest("OPTIONS", "/todos/01ARZ3NDEKTSV4RRFFQ69G5FAV", nil)
+	r.Header.Set("Origin", "https://app.example")
+	r.Header.Set("Access-Control-Request-Method", "PATCH")
+	r.Header.Set("Access-Control-Request-Headers", "authorization, content-type, if-match")
+	w := httptest.NewRecorder()
+	e.h.ServeHTTP(w, r)
+	if w.Code >= 300 || !strings.Contains(strings.ToLower(w.Header().Get("Access-Control-Allow-Headers")), "if-match") {
+		t.Fatalf("preflight with If-Match: %d %v", w.Code, w.Header())
+	}
+	ann := e.signUp("ann@example.com")
+	res := e.do("POST", "/todos", ann, map[string]any{"title": "x"}, "Origin", "https://app.example")
+	if !strings.Contains(strings.ToLower(res.header.Get("Access-Control-Expose-Headers")), "etag") {
+		t.Fatalf("ETag not exposed: %v", res.header)
 	}
 }
