@@ -45,6 +45,7 @@ var access = map[string]struct {
 	"Todo":           {"TodosTable", []string{"GetItem"}, []string{"GetRow"}},
 	"UpdateTodo":     {"TodosTable", []string{"PutItem", "GetItem"}, []string{"PutRow", "GetRow"}},
 	"DeleteTodo":     {"TodosTable", []string{"DeleteItem", "GetItem"}, []string{"DeleteRow", "GetRow"}},
+	"DeleteTodoIf":   {"TodosTable", []string{"DeleteItem", "GetItem"}, []string{"DeleteRow", "GetRow"}},
 	"Todos":          {"TodosTable", []string{"Query"}, []string{"GetRange"}},
 	"Claim":          {"KeysTable", []string{"PutItem", "GetItem"}, []string{"PutRow", "GetRow"}},
 	"Release":        {"KeysTable", []string{"DeleteItem"}, []string{"DeleteRow"}},
@@ -116,6 +117,10 @@ func (r *recorder) UpdateTodo(ctx context.Context, t *todo.Todo) error {
 func (r *recorder) DeleteTodo(ctx context.Context, userID, id string) error {
 	r.note("DeleteTodo")
 	return r.Store.DeleteTodo(ctx, userID, id)
+}
+func (r *recorder) DeleteTodoIf(ctx context.Context, userID, id string, version int64) error {
+	r.note("DeleteTodoIf")
+	return r.Store.DeleteTodoIf(ctx, userID, id, version)
 }
 func (r *recorder) Todos(ctx context.Context, userID string, q todo.TodoQuery) (todo.TodoPage, error) {
 	r.note("Todos")

@@ -284,6 +284,7 @@ func runFlow(t *testing.T, s system, appURL string) {
 		t.Fatalf("delete: %d %s", r.Status, r.Raw)
 	}
 	want(t, call(t, "DELETE", s.u("todos-delete", "/todos/"+ids[1]), token, nil), 404, "not_found")
+	listFlow(t, s, token)
 
 	// Another user sees none of it.
 	bob := "bob.e2e@example.com"

@@ -32,6 +32,7 @@ export const CODES = Object.freeze({
   INVALID_CODE: 'invalid_code',
   RATE_LIMITED: 'rate_limited',
   CONFLICT: 'conflict',
+  PRECONDITION_FAILED: 'precondition_failed',
   QUOTA_EXCEEDED: 'quota_exceeded',
   IDEMPOTENCY_KEY_REUSED: 'idempotency_key_reused',
   UNAVAILABLE: 'unavailable',

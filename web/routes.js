@@ -33,6 +33,7 @@ export const ERROR_CODES = Object.freeze([
   'invalid_code',
   'rate_limited',
   'conflict',
+  'precondition_failed',
   'quota_exceeded',
   'idempotency_key_reused',
   'unavailable',

@@ -39,8 +39,8 @@ const FC3 = "fc3@0.1.22"
 // The CORS headers of every function URL: equal to pkg/api's cors options
 // (deploy/consistency_test.go checks them against the code).
 const (
-	corsAllowHeaders  = "[authorization, content-type, idempotency-key, x-request-id]"
-	corsExposeHeaders = "[retry-after, www-authenticate, x-request-id, location, idempotent-replayed]"
+	corsAllowHeaders  = "[authorization, content-type, idempotency-key, if-match, x-request-id]"
+	corsExposeHeaders = "[retry-after, www-authenticate, x-request-id, location, idempotent-replayed, etag]"
 )
 
 // TemplateRegions returns template.yml's generated regions: the HTTP

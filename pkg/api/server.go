@@ -203,8 +203,8 @@ func (s *Server) logInternal(r *http.Request, err error) {
 func (s *Server) cors(methods []string) *cors.Cors {
 	opts := cors.Options{
 		AllowedMethods: methods,
-		AllowedHeaders: []string{"Authorization", "Content-Type", "Idempotency-Key", wire.RequestIDHeader},
-		ExposedHeaders: []string{"Retry-After", "WWW-Authenticate", wire.RequestIDHeader, "Location", "Idempotent-Replayed"},
+		AllowedHeaders: []string{"Authorization", "Content-Type", "Idempotency-Key", "If-Match", wire.RequestIDHeader},
+		ExposedHeaders: []string{"Retry-After", "WWW-Authenticate", wire.RequestIDHeader, "Location", "Idempotent-Replayed", "ETag"},
 		MaxAge:         600,
 	}
 	if len(s.AllowedOrigins) == 0 {

@@ -86,7 +86,31 @@ func (s *Store) DeleteTodo(_ context.Context, userID, id string) error {
 	})
 }
 
-// Todos implements todo.TodoStore.
+// DeleteTodoIf implements todo.TodoStore: the version check and the delete
+// are one write transaction.
+func (s *Store) DeleteTodoIf(_ context.Context, userID, id string, version int64) error {
+	return s.update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketTodos)
+		k := todoKey(userID, id)
+		var old todo.Todo
+		found, err := getJSON(b, k, &old)
+		if err != nil {
+			return err
+		}
+		if !found {
+			return todo.ErrTodoNotFound
+		}
+		if old.Version != version {
+			return todo.ErrTodoChanged
+		}
+		return b.Delete(k)
+	})
+}
+
+// Todos implements todo.TodoStore. The page, the filter and the counts
+// come from one read transaction, so the counts are exact for the moment
+// of the read and agree with the page: the scan decodes the todos it keeps
+// and, with q.Count, walks the owner's whole range once more to count.
 func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.TodoPage, error) {
 	limit := q.Limit
 	if limit <= 0 || limit > todo.MaxPageSize {
@@ -95,6 +119,13 @@ func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.
 	prefix := todoKey(userID, "")
 	var page todo.TodoPage
 	err := s.view(func(tx *bbolt.Tx) error {
+		if q.Count {
+			counts, err := countTodos(tx, prefix)
+			if err != nil {
+				return err
+			}
+			page.Counts = counts
+		}
 		c := tx.Bucket(bucketTodos).Cursor()
 		// Start at the newest key below After (or below the end of the
 		// user's range) and walk backwards while inside the user's range.
@@ -118,11 +149,31 @@ func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.
 			if err := json.Unmarshal(v, &t); err != nil {
 				return fmt.Errorf("bolt: decode todo %q: %w", k, err)
 			}
-			page.Items = append(page.Items, t)
+			if q.Done == nil || t.Done == *q.Done {
+				page.Items = append(page.Items, t)
+			}
 		}
 		return nil
 	})
 	return page, err
+}
+
+// countTodos counts the todos under prefix by state.
+func countTodos(tx *bbolt.Tx, prefix []byte) (*todo.TodoCounts, error) {
+	var n todo.TodoCounts
+	c := tx.Bucket(bucketTodos).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var t struct{ Done bool }
+		if err := json.Unmarshal(v, &t); err != nil {
+			return nil, fmt.Errorf("bolt: decode todo %q: %w", k, err)
+		}
+		if t.Done {
+			n.Completed++
+		} else {
+			n.Active++
+		}
+	}
+	return &n, nil
 }
 
 // DeleteTodos implements todo.TodoPurger in one write transaction over the

@@ -3,6 +3,7 @@ package dynamodb
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -52,6 +53,23 @@ func (s *Store) UpdateTodo(ctx context.Context, t *todo.Todo) error {
 // moment is reported deleted to both callers, which is what each asked
 // for. An item that changed in between is read again, a few times at most.
 func (s *Store) DeleteTodo(ctx context.Context, userID, id string) error {
+	return s.deleteTodo(ctx, userID, id, 0)
+}
+
+// DeleteTodoIf implements todo.TodoStore as DeleteTodo does, except that
+// an item read with another version than version is a Conflict, not read
+// again: the DeleteItem's condition is the version read, which is then the
+// caller's, so the todo is deleted only at that version.
+func (s *Store) DeleteTodoIf(ctx context.Context, userID, id string, version int64) error {
+	if version < 1 {
+		return todo.ErrTodoChanged
+	}
+	return s.deleteTodo(ctx, userID, id, version)
+}
+
+// deleteTodo deletes the todo at the version read, or only at version
+// when it is not 0.
+func (s *Store) deleteTodo(ctx context.Context, userID, id string, version int64) error {
 	key := todoKey(userID, id)
 	seen := false
 	for range claimAttempts {
@@ -69,6 +87,9 @@ func (s *Store) DeleteTodo(ctx context.Context, userID, id string) error {
 		v, ok := item["version"].(*types.AttributeValueMemberN)
 		if !ok {
 			return fmt.Errorf("dynamodb: delete todo: the item has no version")
+		}
+		if version != 0 && v.Value != strconv.FormatInt(version, 10) {
+			return todo.ErrTodoChanged
 		}
 		_, err = s.client.DeleteItem(ctx, &ddb.DeleteItemInput{
 			TableName:                 aws.String(s.todos),
@@ -89,6 +110,14 @@ func (s *Store) DeleteTodo(ctx context.Context, userID, id string) error {
 
 // Todos implements todo.TodoStore with a strongly consistent Query of the
 // owner's partition, newest first.
+//
+// A filter on Done is a FilterExpression. DynamoDB applies Limit to the
+// items it reads, before the filter, and may return fewer matching items
+// than Limit (even none) with a LastEvaluatedKey
+// (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Query.Other.html#Query.Limit),
+// so the loop below follows LastEvaluatedKey until the page is full or the
+// partition ends: a short page is still the last one. The filter saves
+// bandwidth, not capacity: every item read counts.
 //
 // The cursor q.After becomes a key condition ("id < :after") on the owner's
 // partition rather than an ExclusiveStartKey: the effect is the same, and a
@@ -118,9 +147,17 @@ func (s *Store) Todos(ctx context.Context, userID string, q todo.TodoQuery) (tod
 		ScanIndexForward:          aws.Bool(false),
 		ConsistentRead:            aws.Bool(true),
 	}
+	if q.Done != nil {
+		in.FilterExpression = aws.String("#done = :done")
+		attrNames["#done"] = "done"
+		values[":done"] = &types.AttributeValueMemberBOOL{Value: *q.Done}
+	}
 	var items []map[string]types.AttributeValue
 	for {
 		in.Limit = aws.Int32(int32(limit + 1 - len(items)))
+		if q.Done != nil {
+			in.Limit = aws.Int32(int32(limit + 1)) // items read, before the filter: read a page's worth each time
+		}
 		out, err := s.client.Query(ctx, in)
 		if err != nil {
 			return todo.TodoPage{}, fmt.Errorf("dynamodb: list todos: %w", err)
@@ -146,7 +183,55 @@ func (s *Store) Todos(ctx context.Context, userID string, q todo.TodoQuery) (tod
 	if more {
 		page.Next = page.Items[limit-1].ID
 	}
+	if q.Count {
+		counts, err := s.countTodos(ctx, userID)
+		if err != nil {
+			return todo.TodoPage{}, err
+		}
+		page.Counts = counts
+	}
 	return page, nil
+}
+
+// countTodos counts the owner's todos by state with a strongly consistent
+// Query of the owner's partition that projects only "done", following
+// LastEvaluatedKey to the end. It is a counting read, not a counter kept
+// beside each write: keeping counters exact needs each todo write and its
+// counter update in one TransactWriteItems, which dynalite (the local
+// test server) does not implement, so it could not be tested here. A read
+// is exact for the moment each item is read, whatever failed or crashed
+// before. Its cost: a Query is charged by the size of the items it reads,
+// not of what it returns, in 4 KB units summed over the items read per
+// page (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html#read-operation-consumption),
+// one RCU per 4 KB strongly consistent. One projected Query, rather
+// than two with Select=COUNT and a filter each, reads the partition once.
+func (s *Store) countTodos(ctx context.Context, userID string) (*todo.TodoCounts, error) {
+	in := &ddb.QueryInput{
+		TableName:                 aws.String(s.todos),
+		KeyConditionExpression:    aws.String("#pk = :pk"),
+		ProjectionExpression:      aws.String("#done"),
+		ExpressionAttributeNames:  map[string]string{"#pk": "userId", "#done": "done"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(userID)},
+		ConsistentRead:            aws.Bool(true),
+	}
+	var n todo.TodoCounts
+	for {
+		out, err := s.client.Query(ctx, in)
+		if err != nil {
+			return nil, fmt.Errorf("dynamodb: count todos: %w", err)
+		}
+		for _, item := range out.Items {
+			if d, ok := item["done"].(*types.AttributeValueMemberBOOL); ok && d.Value {
+				n.Completed++
+			} else {
+				n.Active++
+			}
+		}
+		if len(out.LastEvaluatedKey) == 0 {
+			return &n, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
 }
 
 // DeleteTodos implements todo.TodoPurger: a Query of the owner's partition

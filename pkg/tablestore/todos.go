@@ -57,6 +57,23 @@ func (s *Store) UpdateTodo(ctx context.Context, t *todo.Todo) error {
 // to both callers, which is what each asked for. A row that changed in
 // between is read again, a few times at most.
 func (s *Store) DeleteTodo(ctx context.Context, userID, id string) error {
+	return s.deleteTodo(ctx, userID, id, 0)
+}
+
+// DeleteTodoIf implements todo.TodoStore as DeleteTodo does, except that
+// a row read with another version than version is a Conflict, not read
+// again: the DeleteRow's condition is the version read, which is then the
+// caller's, so the todo is deleted only at that version.
+func (s *Store) DeleteTodoIf(ctx context.Context, userID, id string, version int64) error {
+	if version < 1 {
+		return todo.ErrTodoChanged
+	}
+	return s.deleteTodo(ctx, userID, id, version)
+}
+
+// deleteTodo deletes the todo at the version read, or only at version
+// when it is not 0.
+func (s *Store) deleteTodo(ctx context.Context, userID, id string, want int64) error {
 	if !validKey(userID) || !validKey(id) {
 		return todo.ErrTodoNotFound
 	}
@@ -79,6 +96,9 @@ func (s *Store) DeleteTodo(ctx context.Context, userID, id string) error {
 		if err := d.err(); err != nil {
 			return fmt.Errorf("tablestore: delete todo: decode: %w", err)
 		}
+		if want != 0 && version != want {
+			return todo.ErrTodoChanged
+		}
 		err = s.deleteRowIf(ctx, s.todos, pk, versionIs(version))
 		if err == nil {
 			return nil
@@ -97,6 +117,14 @@ func (s *Store) DeleteTodo(ctx context.Context, userID, id string) error {
 // reads on until it holds one row more than the page (which proves a next
 // page) or the range ends. The start is inclusive, so the After row itself
 // is skipped.
+//
+// A filter on Done is applied here, row by row, rather than as a
+// SingleColumnCondition filter in the GetRange: the service applies such a
+// filter after the Limit (a page may come back short or empty with a next
+// start key, https://www.alibabacloud.com/help/en/tablestore/developer-reference/configure-a-filter-by-using-nodejs-sdk),
+// the protocol double the tests run on does not implement it, and the
+// capacity charged is that of the rows read either way. The loop reads on
+// until the page is full or the range ends, so a short page is the last.
 func (s *Store) Todos(ctx context.Context, userID string, q todo.TodoQuery) (todo.TodoPage, error) {
 	limit := q.Limit
 	switch {
@@ -144,6 +172,9 @@ func (s *Store) Todos(ctx context.Context, userID string, q todo.TodoQuery) (tod
 			if err != nil {
 				return todo.TodoPage{}, fmt.Errorf("tablestore: decode todo %s: %w", id, err)
 			}
+			if q.Done != nil && t.Done != *q.Done {
+				continue
+			}
 			items = append(items, *t)
 		}
 		next := out.NextStartPrimaryKey
@@ -164,7 +195,69 @@ func (s *Store) Todos(ctx context.Context, userID string, q todo.TodoQuery) (tod
 		page.Items = items[:limit]
 		page.Next = items[limit-1].ID
 	}
+	if q.Count {
+		counts, err := s.countTodos(ctx, userID)
+		if err != nil {
+			return todo.TodoPage{}, err
+		}
+		page.Counts = counts
+	}
 	return page, nil
+}
+
+// countTodos counts the owner's todos by state with a GetRange over the
+// owner's key range that reads only "done" and "version" (every todo row
+// has a version, so no row is left out for lacking the columns asked for),
+// following the next start key to the end. It is a counting read, not a
+// counter kept beside each write: Tablestore's local transactions, which
+// could update a todo and a counter row together, need a table created
+// with them enabled, and the protocol double the tests run on has none, so
+// they could not be tested here. A read is exact for the moment each row
+// is read, whatever failed or crashed before. Its cost is that of the
+// rows' data it reads (read CUs by size), one call per 5,000 rows or 4 MB
+// (the GetRange limits, same page as the filter above).
+func (s *Store) countTodos(ctx context.Context, userID string) (*todo.TodoCounts, error) {
+	start := new(ots.PrimaryKey)
+	start.AddPrimaryKeyColumn("userId", userID)
+	start.AddPrimaryKeyColumnWithMinValue("id")
+	end := new(ots.PrimaryKey)
+	end.AddPrimaryKeyColumn("userId", userID)
+	end.AddPrimaryKeyColumnWithMaxValue("id")
+	var n todo.TodoCounts
+	startID := ""
+	for {
+		out, err := s.getRange(ctx, &ots.RangeRowQueryCriteria{
+			TableName: s.todos, StartPrimaryKey: start, EndPrimaryKey: end,
+			Direction: ots.FORWARD, MaxVersion: 1, ColumnsToGet: []string{"done", "version"},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("tablestore: count todos: %w", err)
+		}
+		for _, r := range out.Rows {
+			uid, id, ok := todoRowKey(r.PrimaryKey)
+			if !ok || uid != userID {
+				return nil, fmt.Errorf("tablestore: count todos: a row outside the user's range: %v", r.PrimaryKey)
+			}
+			d := &decoder{c: toColumns(r.Columns)}
+			done := d.bool("done")
+			if err := d.err(); err != nil {
+				return nil, fmt.Errorf("tablestore: count todos: decode %s: %w", id, err)
+			}
+			if done {
+				n.Completed++
+			} else {
+				n.Active++
+			}
+		}
+		if out.NextStartPrimaryKey == nil {
+			return &n, nil
+		}
+		uid, nextID, ok := todoRowKey(out.NextStartPrimaryKey)
+		if !ok || uid != userID || (len(out.Rows) == 0 && nextID == startID) {
+			return nil, fmt.Errorf("tablestore: count todos: a bad next start key: %v", out.NextStartPrimaryKey)
+		}
+		start, startID = primaryKey("userId", userID, "id", nextID), nextID
+	}
 }
 
 // todoRowKey returns the string key columns of a todos row.

@@ -21,7 +21,8 @@ const (
 	InvalidCode          = "invalid_code"
 	RateLimited          = "rate_limited"
 	Conflict             = "conflict"
-	QuotaExceeded        = "quota_exceeded" // the owner has as many todos as the quota allows
+	PreconditionFailed   = "precondition_failed" // If-Match named a version the todo no longer has
+	QuotaExceeded        = "quota_exceeded"      // the owner has as many todos as the quota allows
 	IdempotencyKeyReused = "idempotency_key_reused"
 	Unavailable          = "unavailable" // a dependency is down, slow or saturated: retry after Retry-After
 	Internal             = "internal"
@@ -36,6 +37,9 @@ type Error struct {
 	// RetryAfter is set with RateLimited and Unavailable: seconds until a
 	// retry may succeed.
 	RetryAfter int
+	// Current is set with PreconditionFailed: the todo as it is now, which
+	// the answer carries so the client can show the other change.
+	Current *Todo
 }
 
 // Error implements the error interface.

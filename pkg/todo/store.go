@@ -43,8 +43,18 @@ type TodoStore interface {
 	// concurrent calls, at least one reports the todo deleted; the others
 	// may report it deleted too, or NotFound.
 	DeleteTodo(ctx context.Context, userID, id string) error
-	// Todos returns one page of the owner's todos, newest first. A page may
-	// hold fewer than q.Limit items only when it is the last one.
+	// DeleteTodoIf removes the owner's todo if its stored Version equals
+	// version, in one conditional delete. It returns NotFound if the owner
+	// has no such todo and Conflict if the todo has another version. Of
+	// concurrent calls on one version, at least one reports the todo
+	// deleted; the others may report it deleted too, or NotFound (as a
+	// resent delete whose first attempt removed it reports it deleted).
+	DeleteTodoIf(ctx context.Context, userID, id string, version int64) error
+	// Todos returns one page of the owner's todos, newest first, only those
+	// whose Done equals *q.Done when q.Done is set. A page may hold fewer
+	// than q.Limit items only when it is the last one. With q.Count, the page
+	// carries the owner's counts, read with the page (one read transaction
+	// where the engine has them, else read right after the page's reads).
 	Todos(ctx context.Context, userID string, q TodoQuery) (TodoPage, error)
 }
 

@@ -86,13 +86,28 @@ type Todo struct {
 type TodoQuery struct {
 	Limit int    // 1..MaxPageSize
 	After string // return todos older than this todo ID; empty for the first page
+	// Done, when set, keeps only the todos whose Done equals *Done; a page
+	// still holds Limit of them unless it is the last.
+	Done *bool
+	// Count asks for TodoPage.Counts: the owner's todos counted by state,
+	// all of them whatever Done and After select.
+	Count bool
 }
 
 // TodoPage is one page of todos. Next is the ID to pass as TodoQuery.After
-// for the following page, or empty on the last page.
+// for the following page, or empty on the last page. Counts is set only
+// when TodoQuery.Count asked for it.
 type TodoPage struct {
-	Items []Todo
-	Next  string
+	Items  []Todo
+	Next   string
+	Counts *TodoCounts
+}
+
+// TodoCounts is how many todos an owner has in each state: Active are not
+// done, Completed are.
+type TodoCounts struct {
+	Active    int
+	Completed int
 }
 
 // Page sizes for listing todos.

@@ -185,7 +185,7 @@ func (s *Service) resume(ctx context.Context, k, held string, rec record, userID
 	if deleted || err != nil {
 		// Deleted after the first request stored it (or we cannot tell):
 		// take it back; the delete stands.
-		_ = s.deleteTodo(ctx, userID, t.ID)
+		_ = s.deleteTodo(ctx, userID, t.ID, 0)
 		if err != nil {
 			return nil, false, err
 		}

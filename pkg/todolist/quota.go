@@ -251,10 +251,17 @@ func (s *Service) countedAt(ctx context.Context, userID string) (at int64, ok bo
 	return at, err == nil && at != 0
 }
 
-// deleteTodo deletes the owner's todo id and gives its slot back.
-func (s *Service) deleteTodo(ctx context.Context, userID, id string) error {
+// deleteTodo deletes the owner's todo id, only at version unless it is 0,
+// and gives its slot back.
+func (s *Service) deleteTodo(ctx context.Context, userID, id string, version int64) error {
 	counted, ok := s.countedAt(ctx, userID)
-	if err := s.Todos.DeleteTodo(ctx, userID, id); err != nil {
+	var err error
+	if version == 0 {
+		err = s.Todos.DeleteTodo(ctx, userID, id)
+	} else {
+		err = s.Todos.DeleteTodoIf(ctx, userID, id, version)
+	}
+	if err != nil {
 		return err
 	}
 	if ok {

@@ -137,6 +137,17 @@ func validIdempotencyKey(k string) bool {
 // changing under it, and RateLimited when the owner's write budget is
 // spent.
 func (s *Service) Update(ctx context.Context, userID, id string, in todo.TodoInput) (*todo.Todo, error) {
+	return s.UpdateIf(ctx, userID, id, in, nil)
+}
+
+// UpdateIf is Update under an If-Match precondition: with match nil it is
+// Update; otherwise the todo is changed only if its version is one of
+// match, in one conditional write on the version read (never a retry,
+// which could overwrite a newer version), and a todo with another version,
+// or one that changed before the write, is a PreconditionFailed error that
+// carries the todo as it is now. Of concurrent calls with the same match,
+// so, exactly one changes the todo.
+func (s *Service) UpdateIf(ctx context.Context, userID, id string, in todo.TodoInput, match []int64) (*todo.Todo, error) {
 	id, err := s.todoID(id)
 	if err != nil {
 		return nil, err
@@ -158,6 +169,9 @@ func (s *Service) Update(ctx context.Context, userID, id string, in todo.TodoInp
 		if err != nil {
 			return nil, err
 		}
+		if match != nil && !matches(match, t.Version) {
+			return nil, preconditionFailed(t)
+		}
 		if in.Title != nil {
 			t.Title = title
 		}
@@ -166,6 +180,9 @@ func (s *Service) Update(ctx context.Context, userID, id string, in todo.TodoInp
 		}
 		t.UpdatedAt = s.now()
 		err = s.Todos.UpdateTodo(ctx, t)
+		if match != nil && todo.ErrorCode(err) == todo.Conflict {
+			return nil, s.current(ctx, userID, id)
+		}
 		if todo.ErrorCode(err) != todo.Conflict {
 			return t, err
 		}
@@ -179,6 +196,15 @@ func (s *Service) Update(ctx context.Context, userID, id string, in todo.TodoInp
 // Idempotency-Key to be remembered is marked deleted first, so that no
 // replay of that key brings it back (see idempotency.go).
 func (s *Service) Delete(ctx context.Context, userID, id string) error {
+	return s.DeleteIf(ctx, userID, id, nil)
+}
+
+// DeleteIf is Delete under an If-Match precondition: with match nil it is
+// Delete; otherwise the todo is deleted only if its version is one of
+// match, in one conditional delete on the version read, and a todo with
+// another version, or one that changed before the delete, is a
+// PreconditionFailed error that carries the todo as it is now.
+func (s *Service) DeleteIf(ctx context.Context, userID, id string, match []int64) error {
 	id, err := s.todoID(id)
 	if err != nil {
 		return err
@@ -186,19 +212,64 @@ func (s *Service) Delete(ctx context.Context, userID, id string) error {
 	if err := s.takeWrite(ctx, userID); err != nil {
 		return err
 	}
+	var version int64 // 0: any
+	if match != nil {
+		t, err := s.Todos.Todo(ctx, userID, id)
+		if err != nil {
+			return err
+		}
+		if !matches(match, t.Version) {
+			return preconditionFailed(t)
+		}
+		version = t.Version
+	}
 	if err := s.markDeleted(ctx, userID, id); err != nil {
 		return err
 	}
-	return s.deleteTodo(ctx, userID, id)
+	err = s.deleteTodo(ctx, userID, id, version)
+	if version != 0 && todo.ErrorCode(err) == todo.Conflict {
+		return s.current(ctx, userID, id)
+	}
+	return err
 }
 
-// List returns one page of the owner's todos, newest first. q.Limit must
-// be 1 to todo.MaxPageSize.
+// matches reports whether version is one of match.
+func matches(match []int64, version int64) bool {
+	for _, v := range match {
+		if v == version {
+			return true
+		}
+	}
+	return false
+}
+
+// preconditionFailed is the PreconditionFailed error that carries t.
+func preconditionFailed(t *todo.Todo) error {
+	return &todo.Error{Code: todo.PreconditionFailed, Current: t,
+		Message: "The todo was changed on another device; here it is as it is now."}
+}
+
+// current reads the todo after a conditional write lost to another change:
+// PreconditionFailed with the todo, or the read's error (NotFound when the
+// other change deleted it).
+func (s *Service) current(ctx context.Context, userID, id string) error {
+	t, err := s.Todos.Todo(ctx, userID, id)
+	if err != nil {
+		return err
+	}
+	return preconditionFailed(t)
+}
+
+// List returns one page of the owner's todos, newest first, only those
+// whose Done equals *q.Done when it is set. q.Limit must be 1 to
+// todo.MaxPageSize. The first page (no q.After) carries the owner's
+// counts: only it, so paging on costs no more reads.
 func (s *Service) List(ctx context.Context, userID string, q todo.TodoQuery) (todo.TodoPage, error) {
 	if q.Limit < 1 || q.Limit > todo.MaxPageSize {
 		return todo.TodoPage{}, &todo.Error{Code: todo.Invalid, Field: "limit",
 			Message: "The limit must be a whole number from 1 to 100."}
 	}
+	q.Count = q.After == ""
 	return s.Todos.Todos(ctx, userID, q)
 }
 

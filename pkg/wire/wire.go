@@ -36,6 +36,7 @@ var codes = []struct {
 	{todo.InvalidCode, http.StatusBadRequest},
 	{todo.RateLimited, http.StatusTooManyRequests},
 	{todo.Conflict, http.StatusConflict},
+	{todo.PreconditionFailed, http.StatusPreconditionFailed},
 	{todo.QuotaExceeded, http.StatusConflict},
 	{todo.IdempotencyKeyReused, http.StatusUnprocessableEntity},
 	{todo.Unavailable, http.StatusServiceUnavailable},
@@ -62,9 +63,12 @@ func Status(code string) (int, bool) {
 	return 0, false
 }
 
-// Body is the error envelope.
+// Body is the error envelope. Todo is set only beside precondition_failed:
+// the todo as it is now (in the API's todo shape), so a client whose
+// If-Match was stale can show the other change without another read.
 type Body struct {
 	Error Detail `json:"error"`
+	Todo  any    `json:"todo,omitempty"`
 }
 
 // Detail is the inside of the envelope.
@@ -82,9 +86,9 @@ func Envelope(err error) (Body, int) {
 	code := todo.ErrorCode(err)
 	status, ok := Status(code)
 	if !ok || code == todo.Internal {
-		return Body{Detail{Code: todo.Internal, Message: todo.ErrorMessage(errors.New(""))}}, http.StatusInternalServerError
+		return Body{Error: Detail{Code: todo.Internal, Message: todo.ErrorMessage(errors.New(""))}}, http.StatusInternalServerError
 	}
-	b := Body{Detail{Code: code, Message: todo.ErrorMessage(err)}}
+	b := Body{Error: Detail{Code: code, Message: todo.ErrorMessage(err)}}
 	var e *todo.Error
 	if errors.As(err, &e) {
 		b.Error.Field = e.Field
@@ -94,7 +98,7 @@ func Envelope(err error) (Body, int) {
 
 // Marshal returns the envelope of code and message as JSON.
 func Marshal(code, message string) []byte {
-	b, _ := json.Marshal(Body{Detail{Code: code, Message: message}}) // strings only: cannot fail
+	b, _ := json.Marshal(Body{Error: Detail{Code: code, Message: message}}) // strings only: cannot fail
 	return b
 }
 
@@ -102,7 +106,14 @@ func Marshal(code, message string) []byte {
 // the error carries one and WWW-Authenticate on Unauthorized. It returns the
 // code written; the caller logs the cause when it is Internal.
 func WriteError(w http.ResponseWriter, err error) string {
+	return WriteErrorWith(w, err, nil)
+}
+
+// WriteErrorWith is WriteError with the envelope's Todo set to current
+// (nil leaves it out).
+func WriteErrorWith(w http.ResponseWriter, err error, current any) string {
 	body, status := Envelope(err)
+	body.Todo = current
 	var e *todo.Error
 	if errors.As(err, &e) && e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
@@ -123,7 +134,7 @@ func Error(w http.ResponseWriter, code, message string) {
 	if !ok {
 		status = http.StatusInternalServerError
 	}
-	WriteJSON(w, status, Body{Detail{Code: code, Message: message}})
+	WriteJSON(w, status, Body{Error: Detail{Code: code, Message: message}})
 }
 
 // WriteJSON writes v as a JSON response body with status and no caching.
