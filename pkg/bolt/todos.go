@@ -76,32 +76,34 @@ func (s *Store) UpdateTodo(_ context.Context, t *todo.Todo) error {
 
 // DeleteTodo implements todo.TodoStore.
 func (s *Store) DeleteTodo(_ context.Context, userID, id string) error {
+	return s.deleteTodo(userID, id, 0)
+}
+
+// DeleteTodoIf implements todo.TodoStore: the version check and the delete
+// are one write transaction.
+func (s *Store) DeleteTodoIf(_ context.Context, userID, id string, version int64) error {
+	if version < 1 {
+		return todo.ErrTodoChanged
+	}
+	return s.deleteTodo(userID, id, version)
+}
+
+// deleteTodo deletes the owner's todo, only at version when it is not 0.
+func (s *Store) deleteTodo(userID, id string, version int64) error {
 	return s.update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketTodos)
 		k := todoKey(userID, id)
 		if b.Get(k) == nil {
 			return todo.ErrTodoNotFound
 		}
-		return b.Delete(k)
-	})
-}
-
-// DeleteTodoIf implements todo.TodoStore: the version check and the delete
-// are one write transaction.
-func (s *Store) DeleteTodoIf(_ context.Context, userID, id string, version int64) error {
-	return s.update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketTodos)
-		k := todoKey(userID, id)
-		var old todo.Todo
-		found, err := getJSON(b, k, &old)
-		if err != nil {
-			return err
-		}
-		if !found {
-			return todo.ErrTodoNotFound
-		}
-		if old.Version != version {
-			return todo.ErrTodoChanged
+		if version != 0 {
+			var old todo.Todo
+			if _, err := getJSON(b, k, &old); err != nil {
+				return err
+			}
+			if old.Version != version {
+				return todo.ErrTodoChanged
+			}
 		}
 		return b.Delete(k)
 	})
