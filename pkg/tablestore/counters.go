@@ -102,16 +102,10 @@ func (s *Store) AddCount(ctx context.Context, key string, delta, floor, ceiling 
 func (s *Store) incrementCounter(ctx context.Context, pk *ots.PrimaryKey, delta, lo, hi, exp, now int64, id string) (int64, error) {
 	change := &ots.UpdateRowChange{TableName: s.keys, PrimaryKey: pk}
 	change.SetCondition(ots.RowExistenceExpectation_EXPECT_EXIST)
-	c := ots.NewCompositeColumnCondition(ots.LO_AND)
-	for _, f := range []*ots.SingleColumnCondition{
+	change.SetColumnCondition(columnConditions(ots.LO_AND, true,
 		ots.NewSingleColumnCondition("count", ots.CT_GREATER_EQUAL, lo),
 		ots.NewSingleColumnCondition("count", ots.CT_LESS_EQUAL, hi),
-		ots.NewSingleColumnCondition("expires", ots.CT_GREATER_THAN, now),
-	} {
-		f.FilterIfMissing, f.LatestVersionOnly = true, true
-		c.AddFilter(f)
-	}
-	change.SetColumnCondition(c)
+		ots.NewSingleColumnCondition("expires", ots.CT_GREATER_THAN, now)))
 	change.IncrementColumn("count", delta)
 	change.PutColumn("expires", exp)
 	change.PutColumn(writeIDColumn, id)
@@ -131,20 +125,26 @@ func (s *Store) incrementCounter(ctx context.Context, pk *ots.PrimaryKey, delta,
 	return 0, fmt.Errorf("the answer holds no count")
 }
 
+// columnConditions joins fs with op, each on the latest version of its
+// column; ifMissing is whether a missing column fails its condition
+// (FilterIfMissing).
+func columnConditions(op ots.LogicalOperator, ifMissing bool, fs ...*ots.SingleColumnCondition) *ots.CompositeColumnValueFilter {
+	c := ots.NewCompositeColumnCondition(op)
+	for _, f := range fs {
+		f.FilterIfMissing, f.LatestVersionOnly = ifMissing, true
+		c.AddFilter(f)
+	}
+	return c
+}
+
 // raiseCounter sets the count to n if the row is missing, expired or below
 // floor (a missing column passes each condition, so a missing row does).
 func (s *Store) raiseCounter(ctx context.Context, pk *ots.PrimaryKey, floor, n, exp, now int64, id string) error {
 	change := &ots.UpdateRowChange{TableName: s.keys, PrimaryKey: pk}
 	change.SetCondition(ots.RowExistenceExpectation_IGNORE)
-	c := ots.NewCompositeColumnCondition(ots.LO_OR)
-	for _, f := range []*ots.SingleColumnCondition{
+	change.SetColumnCondition(columnConditions(ots.LO_OR, false,
 		ots.NewSingleColumnCondition("count", ots.CT_LESS_THAN, floor),
-		ots.NewSingleColumnCondition("expires", ots.CT_LESS_EQUAL, now),
-	} {
-		f.FilterIfMissing, f.LatestVersionOnly = false, true
-		c.AddFilter(f)
-	}
-	change.SetColumnCondition(c)
+		ots.NewSingleColumnCondition("expires", ots.CT_LESS_EQUAL, now)))
 	change.PutColumn("count", n)
 	change.PutColumn("expires", exp)
 	change.PutColumn(writeIDColumn, id)
