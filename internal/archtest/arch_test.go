@@ -217,6 +217,26 @@ func TestCloudFlavoursLeaveTheOtherEngineOut(t *testing.T) {
 	}
 }
 
+// TestFCFlavourLinksNoRegexp: no FC HTTP function links package regexp
+// (about 110 KB of code in each binary, and the Tablestore SDK does not
+// need it), so the key IDs, table names and codes are checked by loops
+// (pkg/keyset, pkg/tablestore, pkg/account). The AWS SDK links regexp in
+// its endpoint rules, and the mailer's SMTP client (go-mail) does too, so
+// neither the AWS flavour nor the mailer is held to this.
+func TestFCFlavourLinksNoRegexp(t *testing.T) {
+	for _, f := range route.All() {
+		if !f.HTTP() {
+			continue
+		}
+		for _, dep := range list(t, "no_dynamodb", "./functions/"+f.Name)[module+"/functions/"+f.Name].Deps {
+			if under(dep, "regexp") {
+				t.Errorf("tags no_dynamodb: %s links %s", f.Name, dep)
+				break
+			}
+		}
+	}
+}
+
 // TestMiddlewareKnowsNoPlatform: the recorder and the metrics middleware
 // that the composition root adds import neither pkg/platform nor any
 // SDK, so platform stays the one place that knows the clouds.
