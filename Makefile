@@ -128,7 +128,7 @@ SOAK_CLIENTS ?= 64
 SOAK_DURATION ?= 30s
 # The fuzz targets, package:Target; go test -fuzz takes one of each at a time.
 FUZZ_TARGETS := ./pkg/dynamodb:FuzzUserChange ./pkg/dynamodb:FuzzHandleStream \
-  ./pkg/tablestore:FuzzDecodeTrigger ./pkg/tablestore:FuzzHandleStream \
+  ./pkg/tablestore/trigger:FuzzDecode ./pkg/tablestore/trigger:FuzzHandleStream \
   ./pkg/platform:FuzzServeFunctionURL ./pkg/platform:FuzzServeHTTPTrigger ./pkg/api:FuzzRequests
 FUZZTIME ?= 30s
 FUZZTIME_TEST ?= 3s

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -71,25 +70,6 @@ func (a *App) Secret() []byte { return a.secret }
 
 // Close releases the store.
 func (a *App) Close() error { return a.Store.Close() }
-
-// ErrNoStream is returned by HandleStream for a payload that no engine
-// built into this binary recognises as its stream's event.
-var ErrNoStream = errors.New("app: the event is not a stream event of an engine in this binary")
-
-// HandleStream decodes a stream event of the users table (a DynamoDB stream
-// batch, a Tablestore trigger) with the engine that recognises it, hands
-// each change to fn and returns the answer that engine's platform expects.
-func (a *App) HandleStream(ctx context.Context, payload []byte, fn func(context.Context, todo.UserChange) error) ([]byte, error) {
-	for _, e := range engines {
-		if e.stream != nil && e.stream.claims(payload) {
-			return e.stream.handle(ctx, payload, fn, a.Log)
-		}
-	}
-	if s := a.engine.stream; s != nil { // no engine's: the configured engine's decoder says what is wrong
-		return s.handle(ctx, payload, fn, a.Log)
-	}
-	return nil, ErrNoStream
-}
 
 // Follow hands each committed account change to fn until ctx ends, and
 // reports true, when the store has a change feed of its own (the embedded

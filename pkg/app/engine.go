@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"log/slog"
 	"slices"
 	"time"
 
@@ -10,12 +9,13 @@ import (
 	"github.com/todofn/todofn/pkg/todo"
 )
 
-// engine is one storage engine: how to open it from the configuration and
-// how to read its stream's events. (Creating its tables is a tool's job, in
-// package app/tables, so that no function links it.) Each engine is built
-// by a function in a file of its own (engine_<name>.go), guarded by a build
-// tag where it links a cloud SDK; the tag's other side
-// (engine_no<name>.go) makes that function return nil.
+// engine is one storage engine: how to open it from the configuration.
+// (Reading its stream's events is the mailer's job, in package app/mailer,
+// and creating its tables a tool's, in package app/tables, so that no HTTP
+// function links either.) Each engine is built by a function in a file of its own
+// (engine_<name>.go), guarded by a build tag where it links a cloud SDK;
+// the tag's other side (engine_no<name>.go) makes that function return
+// nil.
 type engine struct {
 	name string
 	// local reports whether c points the engine at this machine only.
@@ -23,25 +23,10 @@ type engine struct {
 	// problems names what c lacks for this engine.
 	problems func(c Config) []string
 	open     func(ctx context.Context, c Config) (todo.Store, error)
-	// stream reads the users table's stream events; nil if the engine's
-	// platform delivers none.
-	stream *streamCodec
 }
 
-// streamCodec recognises and handles one engine's stream events: the
-// engine decodes them, the mailer's batch policy (package app/stream)
-// handles the records.
-type streamCodec struct {
-	// claims reports whether payload is this engine's stream event. It
-	// must not claim another engine's events: HandleStream asks the
-	// engines in the order of the engines list.
-	claims func(payload []byte) bool
-	handle func(ctx context.Context, payload []byte, fn func(context.Context, todo.UserChange) error, log *slog.Logger) ([]byte, error)
-}
-
-// engines lists the engines built into this binary, in the order
-// HandleStream asks them to claim a payload. The list is explicit (no
-// init() registry); an engine a build tag leaves out is nil here and
+// engines lists the engines built into this binary. The list is explicit
+// (no init() registry); an engine a build tag leaves out is nil here and
 // dropped.
 var engines = builtIn(boltEngine(), dynamodbEngine(), tablestoreEngine())
 
