@@ -14,9 +14,10 @@ BUILD_DIR ?= build
 # LOCAL_TAGS build is compiled by cmd/local's tests: linted alone it only
 # reports code its build leaves unused). Each cloud flavour also leaves the other cloud's runtime SDK
 # out of pkg/platform (lambda.norpc: no fc-runtime-go-sdk; no_dynamodb: no
-# aws-lambda-go); internal/archtest checks it.
-AWS_TAGS := lambda.norpc,no_tablestore
-FC_TAGS := no_dynamodb
+# aws-lambda-go), and no_bolt leaves the embedded store (bbolt, the local
+# default) out of both; internal/archtest checks it.
+AWS_TAGS := lambda.norpc,no_tablestore,no_bolt
+FC_TAGS := no_dynamodb,no_bolt
 # make run's local server leaves both cloud engines, and so their SDKs, out
 # (pkg/app/engine_*.go), and both clouds' runtimes (no_dynamodb drops
 # aws-lambda-go, no_fc fc-runtime-go-sdk: it serves plain HTTP only); make

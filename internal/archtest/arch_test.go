@@ -18,7 +18,7 @@ const module = "github.com/todofn/todofn"
 
 // tagSets are the build tag sets the project builds with (see the
 // Makefile): every rule must hold under each.
-var tagSets = []string{"", "lambda.norpc,no_tablestore", "no_dynamodb"}
+var tagSets = []string{"", "lambda.norpc,no_tablestore,no_bolt", "no_dynamodb,no_bolt"}
 
 // owners says which package of the module may import each SDK (any package
 // under the SDK's module path). One package owns each; the protocol double
@@ -204,13 +204,15 @@ func TestFunctionsLinkOnlyWhatTheyUse(t *testing.T) {
 // TestCloudFlavoursLeaveTheOtherEngineOut: the AWS build links no
 // Tablestore SDK and no FC runtime SDK, the FC build no AWS SDK and no
 // Lambda runtime SDK (pkg/platform's build tags; no_fc and no_lambda leave
-// a runtime out on their own).
+// a runtime out on their own), and neither links the embedded store.
 func TestCloudFlavoursLeaveTheOtherEngineOut(t *testing.T) {
 	for _, tt := range []struct{ tags, sdk string }{
-		{"lambda.norpc,no_tablestore", "github.com/aliyun/aliyun-tablestore-go-sdk"},
-		{"lambda.norpc,no_tablestore", "github.com/aliyun/fc-runtime-go-sdk"},
-		{"no_dynamodb", "github.com/aws/aws-sdk-go-v2"},
-		{"no_dynamodb", "github.com/aws/aws-lambda-go"},
+		{"lambda.norpc,no_tablestore,no_bolt", "github.com/aliyun/aliyun-tablestore-go-sdk"},
+		{"lambda.norpc,no_tablestore,no_bolt", "github.com/aliyun/fc-runtime-go-sdk"},
+		{"lambda.norpc,no_tablestore,no_bolt", "go.etcd.io/bbolt"},
+		{"no_dynamodb,no_bolt", "github.com/aws/aws-sdk-go-v2"},
+		{"no_dynamodb,no_bolt", "github.com/aws/aws-lambda-go"},
+		{"no_dynamodb,no_bolt", "go.etcd.io/bbolt"},
 		{"no_fc", "github.com/aliyun/fc-runtime-go-sdk"},
 		{"no_lambda", "github.com/aws/aws-lambda-go"},
 	} {
@@ -236,9 +238,9 @@ func TestFCFlavourLinksNoRegexp(t *testing.T) {
 		if !f.HTTP() {
 			continue
 		}
-		for _, dep := range list(t, "no_dynamodb", "./functions/"+f.Name)[module+"/functions/"+f.Name].Deps {
+		for _, dep := range list(t, "no_dynamodb,no_bolt", "./functions/"+f.Name)[module+"/functions/"+f.Name].Deps {
 			if under(dep, "regexp") {
-				t.Errorf("tags no_dynamodb: %s links %s", f.Name, dep)
+				t.Errorf("tags no_dynamodb,no_bolt: %s links %s", f.Name, dep)
 				break
 			}
 		}

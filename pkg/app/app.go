@@ -8,7 +8,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/todofn/todofn/pkg/bolt"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
@@ -76,14 +75,9 @@ func (a *App) Close() error { return a.Store.Close() }
 // store: the local stand-in for a table stream). It reports false at once
 // when the store has none; the cloud delivers its stream as events.
 func (a *App) Follow(ctx context.Context, fn func(context.Context, todo.UserChange) error) bool {
-	f, ok := a.Store.(changeFeed)
-	if !ok {
-		return false
-	}
-	go f.Follow(ctx, fn, bolt.FollowOptions{OnError: func(seq uint64, err error) {
+	return follow(ctx, a.Store, fn, func(seq uint64, err error) {
 		a.Log.Error("mailer: change not handled; will retry", "seq", seq, "error", err)
-	}})
-	return true
+	})
 }
 
 // Sweep removes expired keys and counters from a store that does not expire

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/todofn/todofn/pkg/bolt"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
@@ -35,14 +34,11 @@ func builtIn(es ...*engine) []*engine {
 }
 
 // Optional capabilities of a store, each a small interface checked where
-// it is used (App.Follow, App.Sweep) instead of a type assertion on an
-// engine's store type.
+// it is used (App.Follow through follow, App.Sweep) instead of a type
+// assertion on an engine's store type. The change feed's interface,
+// changeFeed, names the embedded store's options, so it lives in
+// engine_bolt.go.
 type (
-	// changeFeed is a store with a change feed of its own (the embedded
-	// store: the local stand-in for a table stream).
-	changeFeed interface {
-		Follow(ctx context.Context, fn func(context.Context, todo.UserChange) error, opts bolt.FollowOptions) error
-	}
 	// sweeper is a store without TTL that drops its expired keys,
 	// counters and sessions when asked.
 	sweeper interface {
@@ -51,14 +47,9 @@ type (
 	}
 )
 
-var (
-	_ changeFeed = (*bolt.Store)(nil)
-	_ sweeper    = (*bolt.Store)(nil)
-)
-
 // leftOutBy names, for each engine a build tag can leave out, that tag, so
 // that a binary built without it says so (the engine files' build lines).
-var leftOutBy = map[string]string{"dynamodb": "no_dynamodb", "tablestore": "no_tablestore"}
+var leftOutBy = map[string]string{"bolt": "no_bolt", "dynamodb": "no_dynamodb", "tablestore": "no_tablestore"}
 
 // lookupEngine returns the engine named name, or nil.
 func lookupEngine(name string) *engine {

@@ -1,13 +1,16 @@
 package app
 
 import (
+	"context"
 	"io"
 	"slices"
 	"testing"
+
+	"github.com/todofn/todofn/pkg/todo"
 )
 
 // TestEnginesExplicit: the engines list holds each engine built into this
-// binary once, the embedded store always, and only the embedded store's
+// binary once, the embedded store (the tests run without no_bolt), and only the embedded store's
 // store has the optional capabilities (a change feed, a sweeper).
 func TestEnginesExplicit(t *testing.T) {
 	names := engineNames()
@@ -21,7 +24,9 @@ func TestEnginesExplicit(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	if _, ok := a.Store.(changeFeed); !ok {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if !a.Follow(ctx, func(context.Context, todo.UserChange) error { return nil }) {
 		t.Error("the embedded store has no change feed")
 	}
 	if _, ok := a.Store.(sweeper); !ok {

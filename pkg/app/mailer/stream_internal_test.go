@@ -67,4 +67,3 @@ func TestStreamClaimsDisjoint(t *testing.T) {
 		})
 	}
 }
-
