@@ -164,13 +164,14 @@ BENCHSTAT ?= golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 BENCH_COUNT ?= 6
 BENCH_FLAGS ?=
 .PHONY: bench-go bench-record bench-fn
-bench: bench-go ## benchmarks against bench/last.txt, store round trips, and the side by side (req/s, p50/p99, cold start, sizes, memory) with each target of issue 20
+bench: tools bench-go ## benchmarks against bench/last.txt, store round trips, and the side by side (req/s, p50/p99, cold start, sizes, memory) with each target of issue 20
 	$(GO) run ./cmd/bench -gobench build/bench/gobench.txt $(BENCH_FLAGS)
 
 bench-go: ## the Go benchmarks (-benchmem, BENCH_COUNT runs) and benchstat against bench/last.txt
 	@mkdir -p build/bench
-	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./pkg/... | tee build/bench/gobench.txt
-	$(GO) run $(BENCHSTAT) bench/last.txt build/bench/gobench.txt
+	set -o pipefail; $(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./pkg/... | tee build/bench/gobench.txt
+	@if [ -f bench/last.txt ]; then $(GO) run $(BENCHSTAT) bench/last.txt build/bench/gobench.txt; \
+	else echo "no bench/last.txt yet (make bench-record keeps a run)"; $(GO) run $(BENCHSTAT) build/bench/gobench.txt; fi
 
 bench-record: bench-go ## make bench-go, then keep its output as bench/last.txt, the run the next compares with
 	cp build/bench/gobench.txt bench/last.txt
