@@ -80,7 +80,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	only := fs.String("only", strings.Join(sections, ","), "the sections to run, comma-separated: "+strings.Join(sections, ", "))
 	fs.StringVar(&o.gobench, "gobench", "build/bench/gobench.txt", "the Go benchmarks' output to read (gobench section)")
 	fs.StringVar(&o.work, "work", "build/bench", "folder for builds and data")
-	fs.DurationVar(&o.duration, "duration", 5*time.Second, "throughput: how long each server is loaded (in two interleaved halves)")
+	fs.DurationVar(&o.duration, "duration", 5*time.Second, "throughput: how long each server is loaded (in four interleaved quarters)")
 	fs.IntVar(&o.conns, "conns", 8, "throughput: connections")
 	fs.DurationVar(&o.mixedDuration, "mixed-duration", 10*time.Second, "mixed: how long each server is loaded (in two interleaved halves)")
 	fs.IntVar(&o.mixedClients, "mixed-clients", 64, "mixed: clients")
