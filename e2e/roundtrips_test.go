@@ -33,6 +33,10 @@ var budgets = map[string]budget{
 	"update":                            {reads: 3, writes: 3}, // 3 GetItem, PutItem, 2 UpdateItem / 2 GetRow, ...
 	"update with If-Match":              {reads: 3, writes: 3},
 	"delete":                            {reads: 5, writes: 5}, // 5 GetItem, DeleteItem, PutItem, 3 UpdateItem / 4 GetRow, ...
+	// The bulk routes (issue 18's todos-clear and todos-mark-all), measured
+	// on h/bulk18 at 1c8b232, each as a user of its own with 10 todos:
+	"clear completed (10)": {reads: 15, writes: 23}, // 14 GetItem, Query, 10 DeleteItem, 10 PutItem, 3 UpdateItem / 3 GetRow, GetRange, BatchWriteRow, 10 PutRow, 3 UpdateRow
+	"mark all (10)":        {reads: 3, writes: 12},  // 2 GetItem, Query, 10 PutItem, 2 UpdateItem / GetRow, GetRange, BatchWriteRow, 2 UpdateRow
 }
 
 // TestRoundTrips counts the store calls of each todo route over real HTTP
