@@ -27,7 +27,7 @@ func goBuild(ctx context.Context, dir, tags, out, pkg string) error {
 // reference program) with the Makefile's one recipe, build_fn (through its
 // bench-fn target): static, stripped, reproducible.
 func buildFn(ctx context.Context, root, fn, goos, goarch, tags, out string) error {
-	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(out), 0o750); err != nil {
 		return err
 	}
 	cmd := exec.CommandContext(ctx, "make", "-s", "--no-print-directory", "bench-fn", "FN="+fn,

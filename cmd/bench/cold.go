@@ -111,7 +111,7 @@ func coldStart(ctx context.Context, rie, bin string, env []string, event []byte)
 		res, err := hc.Post(url, "application/json", bytes.NewReader(event))
 		if err == nil {
 			b, _ := io.ReadAll(res.Body)
-			res.Body.Close()
+			_ = res.Body.Close()
 			d := time.Since(t0)
 			if res.StatusCode != 200 || bytes.Contains(b, []byte(`"errorType"`)) {
 				return 0, fmt.Errorf("%s: invoke answered %d %s\n%s", bin, res.StatusCode, b, p.Tail(10))

@@ -88,7 +88,7 @@ func hammer(ctx context.Context, url string, hdr http.Header, conns int, d time.
 					continue
 				}
 				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
+				_ = resp.Body.Close()
 				if ctx.Err() != nil && resp.StatusCode != want {
 					continue
 				}

@@ -102,7 +102,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !filepath.IsAbs(o.gobench) {
 		o.gobench = filepath.Join(root, o.gobench)
 	}
-	if err := os.MkdirAll(o.work, 0o755); err != nil {
+	if err := os.MkdirAll(o.work, 0o750); err != nil {
 		fmt.Fprintf(stderr, "bench: %v\n", err)
 		return 1
 	}

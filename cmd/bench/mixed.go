@@ -67,18 +67,18 @@ func untar(r io.Reader, dir string) error {
 		}
 		switch h.Typeflag {
 		case tar.TypeDir:
-			if err := os.MkdirAll(p, 0o755); err != nil {
+			if err := os.MkdirAll(p, 0o750); err != nil {
 				return err
 			}
 		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			if err := os.MkdirAll(filepath.Dir(p), 0o750); err != nil {
 				return err
 			}
-			f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+			f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 			if err != nil {
 				return err
 			}
-			_, err = io.Copy(f, tr)
+			_, err = io.CopyN(f, tr, h.Size)
 			if cerr := f.Close(); err == nil {
 				err = cerr
 			}
@@ -169,7 +169,10 @@ func signUpMany(ctx context.Context, base, prefix string, n int) ([]*mixClient, 
 	errs := make([]error, n)
 	sem := make(chan struct{}, 4)
 	var wg sync.WaitGroup
+	var seed uint64
 	for i := range n {
+		seed++
+		seed := seed
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
@@ -179,7 +182,7 @@ func signUpMany(ctx context.Context, base, prefix string, n int) ([]*mixClient, 
 				var c *benchtest.Client
 				c, err = benchtest.SignUp(ctx, base, fmt.Sprintf("%s%d.try%d@example.com", prefix, i, try), "a long bench password", hc)
 				if err == nil {
-					out[i] = &mixClient{c: c, rng: rand.New(rand.NewPCG(uint64(i), 1))}
+					out[i] = &mixClient{c: c, rng: rand.New(rand.NewPCG(seed, 1))}
 					return
 				}
 			}

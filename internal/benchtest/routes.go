@@ -244,7 +244,7 @@ type Engine struct {
 func (e *Engine) Stop() {
 	e.server.Stop()
 	e.Counter.Close()
-	os.RemoveAll(e.dir)
+	_ = os.RemoveAll(e.dir)
 }
 
 // StartEngine runs the local server bin (a default build of ./cmd/local,
@@ -276,12 +276,12 @@ func StartEngine(ctx context.Context, engine, upstream, bin string) (*Engine, er
 			"ALIBABA_CLOUD_ACCESS_KEY_ID=bench", "ALIBABA_CLOUD_ACCESS_KEY_SECRET=bench")
 	default:
 		counter.Close()
-		os.RemoveAll(dir)
+		_ = os.RemoveAll(dir)
 		return nil, fmt.Errorf("benchtest: unknown engine %q", engine)
 	}
 	fail := func(err error) (*Engine, error) {
 		counter.Close()
-		os.RemoveAll(dir)
+		_ = os.RemoveAll(dir)
 		return nil, err
 	}
 	cfg := app.ConfigFrom(func(k string) string { return devstack.Lookup(env, k) })
