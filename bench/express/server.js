@@ -2,7 +2,7 @@
 // answers the same 50 todos as the local server, after the same
 // authentication the API does for a list: an ES256 access token whose
 // signature is verified with node:crypto against the server's JWK Set (by
-// kid), and whose exp, iss and aud are checked. No store: the todos are read
+// kid), and whose exp, iss and aud (JWT_ISSUER, JWT_AUDIENCE) are checked. No store: the todos are read
 // once from TODOS_FILE (the local server's answer) and encoded per request
 // by res.json.
 //

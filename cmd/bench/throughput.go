@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/todofn/todofn/internal/benchtest"
@@ -101,6 +104,13 @@ func throughput(ctx context.Context, o options, r *report) error {
 	}
 	defer quiet.Stop()
 
+	// Express checks the issuer and audience the server's tokens carry, as
+	// the API's verifier does.
+	iss, aud, err := tokenAudience(c.Token)
+	if err != nil {
+		return err
+	}
+
 	floor, err := devstack.StartServer(ctx, devstack.ServerOptions{Name: "floor-http", Bin: floorBin, Health: "/healthz", Env: []string{"TODOS_FILE=" + todos}})
 	if err != nil {
 		return err
@@ -111,7 +121,8 @@ func throughput(ctx context.Context, o options, r *report) error {
 		return err
 	}
 	exp, err := devstack.Start(ctx, devstack.Spec{Name: "express", Bin: node, Args: []string{filepath.Join("bench", "express", "server.js")}, Dir: o.root,
-		Env: []string{"JWKS=" + string(jwks.Body), "TODOS_FILE=" + todos, "HOST=127.0.0.1", "PORT=" + strconv.Itoa(port), "NODE_ENV=production"}})
+		Env: []string{"JWKS=" + string(jwks.Body), "TODOS_FILE=" + todos, "HOST=127.0.0.1", "PORT=" + strconv.Itoa(port), "NODE_ENV=production",
+			"JWT_ISSUER=" + iss, "JWT_AUDIENCE=" + aud}})
 	if err != nil {
 		return err
 	}
@@ -145,9 +156,12 @@ func throughput(ctx context.Context, o options, r *report) error {
 		return fmt.Errorf("express took a forged token")
 	}
 	results := make([]loadResult, len(targets))
-	for range 4 {
-		for i, t := range targets {
-			results[i].add(hammer(ctx, t.url, t.hdr, o.conns, o.duration/4, 200))
+	// Each quarter starts with another server, so none is always the one
+	// that follows the same neighbour.
+	for q := range 4 {
+		for k := range targets {
+			i := (q + k) % len(targets)
+			results[i].add(hammer(ctx, targets[i].url, targets[i].hdr, o.conns, o.duration/4, 200))
 		}
 	}
 	fmt.Fprintf(r.w, "GET /todos, 50 todos (%d bytes), %d connections, %s each in four interleaved quarters\n", len(page.Body), o.conns, o.duration)
@@ -172,4 +186,36 @@ func throughput(ctx context.Context, o options, r *report) error {
 	r.target("the access log line costs nothing measurable (req/s with it ≥ 97 % of LOG_LEVEL=warn)",
 		fmt.Sprintf("%.0f against %.0f req/s", l.rps(), q.rps()), fmt.Sprintf("%.2f ×", l.rps()/q.rps()), l.rps() >= 0.97*q.rps())
 	return nil
+}
+
+// tokenAudience reads the iss and aud claims of an access token (its
+// payload, unverified: the token is our own server's).
+func tokenAudience(token string) (iss, aud string, err error) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return "", "", fmt.Errorf("the access token is no JWS")
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return "", "", fmt.Errorf("the access token's payload: %w", err)
+	}
+	var claims struct {
+		Iss string          `json:"iss"`
+		Aud json.RawMessage `json:"aud"`
+	}
+	if err := json.Unmarshal(b, &claims); err != nil {
+		return "", "", fmt.Errorf("the access token's payload: %w", err)
+	}
+	var one string
+	var many []string
+	switch {
+	case json.Unmarshal(claims.Aud, &one) == nil:
+		aud = one
+	case json.Unmarshal(claims.Aud, &many) == nil && len(many) > 0:
+		aud = many[0]
+	}
+	if claims.Iss == "" || aud == "" {
+		return "", "", fmt.Errorf("the access token has no iss or aud: %s", b)
+	}
+	return claims.Iss, aud, nil
 }
