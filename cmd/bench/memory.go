@@ -127,7 +127,7 @@ func memory(ctx context.Context, o options, r *report) error {
 	pids := map[string]int{}
 	for _, f := range fns {
 		bin := filepath.Join(dir, f.Name, "bootstrap")
-		if err := buildFn(ctx, o.root, f.Name, runtime.GOOS, runtime.GOARCH, awsTags, bin); err != nil {
+		if err := buildFn(ctx, o.root, f.Name, runtime.GOOS, runtime.GOARCH, runTags, bin); err != nil {
 			return err
 		}
 		port, err := devstack.FreePort()
@@ -214,7 +214,7 @@ func memory(ctx context.Context, o options, r *report) error {
 	// MB as the issue writes it: 10^6 bytes (VmHWM is in KiB).
 	hashMB := float64(password.DefaultParams.Memory) * 1024 / 1e6
 	fmt.Fprintf(r.w, "peak resident memory (VmHWM) of each function as a plain HTTP server after %d requests (host %s/%s, -tags %s); argon2id takes %.1f MB a hash\n",
-		n, runtime.GOOS, runtime.GOARCH, awsTags, hashMB)
+		n, runtime.GOOS, runtime.GOARCH, runTags, hashMB)
 	worst, worstFn := 0.0, ""
 	for _, f := range fns {
 		kb, err := vmHWM(pids[f.Name])

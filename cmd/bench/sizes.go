@@ -10,7 +10,7 @@ import (
 )
 
 // fcTags are the FC flavour's build tags (the Makefile's FC_TAGS).
-const fcTags = "no_dynamodb"
+const fcTags = "no_dynamodb,no_bolt"
 
 // cloudBuild is how one cloud's functions and SDK floor are built.
 type cloudBuild struct {
