@@ -116,6 +116,11 @@ const (
 	MaxPageSize     = 100
 )
 
+// MaxBatch is the most todos one bulk change (TodoStore.ClearTodos,
+// MarkTodos) is given: one page of Todos at MaxPageSize, well within each
+// engine's limit of one batch (Tablestore's BatchWriteRow takes 200 rows).
+const MaxBatch = MaxPageSize
+
 // Throttle counts failures against a key (such as a login address) and
 // records a lock-out.
 type Throttle struct {
