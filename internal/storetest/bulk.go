@@ -237,7 +237,7 @@ func testBulkQuotaExact(t *testing.T, open Opener) {
 		mustNil(t, err)
 		first = append(first, td)
 	}
-	var clearRes, markRes todolist.BulkResult
+	var clearRes, markRes todo.BulkResult
 	errs := race(8, func(w int) error {
 		switch w {
 		case 0:

@@ -7,14 +7,6 @@ import (
 	"github.com/todofn/todofn/pkg/todo"
 )
 
-// BulkResult is what one bulk call did: Changed todos, and More when it
-// stopped before the job was done (the invocation's time was running
-// out), so the client calls again.
-type BulkResult struct {
-	Changed int
-	More    bool
-}
-
 // bulkMargin is the time a bulk call keeps back from its context's
 // deadline: no batch starts with less left than this or than twice the
 // longest batch so far, so the last one ends, and the answer is written,
@@ -29,7 +21,7 @@ const bulkMargin = 2 * time.Second
 // idempotency.go). A todo un-ticked or changed while Clear runs is not
 // deleted: each delete is conditional on the version read. The whole call
 // is one write of the owner's write budget (else RateLimited).
-func (s *Service) Clear(ctx context.Context, userID string) (BulkResult, error) {
+func (s *Service) Clear(ctx context.Context, userID string) (todo.BulkResult, error) {
 	return s.bulk(ctx, userID, true, func(items []todo.Todo) (int, error) {
 		for _, t := range items {
 			if err := s.markDeleted(ctx, userID, t.ID); err != nil {
@@ -51,7 +43,7 @@ func (s *Service) Clear(ctx context.Context, userID string) (BulkResult, error) 
 // keeps that change (each write is conditional on the version read) and
 // is read again by the next batch. The call is one write of the owner's
 // write budget.
-func (s *Service) MarkAll(ctx context.Context, userID string, done bool) (BulkResult, error) {
+func (s *Service) MarkAll(ctx context.Context, userID string, done bool) (todo.BulkResult, error) {
 	return s.bulk(ctx, userID, !done, func(items []todo.Todo) (int, error) {
 		return s.Todos.MarkTodos(ctx, userID, items, done, s.now())
 	})
@@ -69,11 +61,11 @@ func (s *Service) batch() int {
 // newest first, until a page holds none (or all of the last page were
 // changed), or the next batch might not end before ctx's deadline. The
 // first batch always runs, so every call makes progress.
-func (s *Service) bulk(ctx context.Context, userID string, from bool, apply func([]todo.Todo) (int, error)) (BulkResult, error) {
+func (s *Service) bulk(ctx context.Context, userID string, from bool, apply func([]todo.Todo) (int, error)) (todo.BulkResult, error) {
 	if err := s.takeWrite(ctx, userID); err != nil {
-		return BulkResult{}, err
+		return todo.BulkResult{}, err
 	}
-	var res BulkResult
+	var res todo.BulkResult
 	var longest time.Duration
 	for first := true; ; first = false {
 		start := s.now()
