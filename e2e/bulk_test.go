@@ -50,7 +50,7 @@ func bulkFlow(t *testing.T, s system) {
 	// One todo un-ticked stays through the clear.
 	r = call(t, "GET", s.u("todos-list", "/todos?limit=1"), token, nil)
 	id := r.Body["items"].([]any)[0].(map[string]any)["id"].(string)
-	want(t, call(t, "PATCH", s.u("todos-update", "/todos/"+id), token, map[string]any{"done": false}), 200, "")
+	want(t, callWaiting(t, "PATCH", s.u("todos-update", "/todos/"+id), token, map[string]any{"done": false}), 200, "")
 	if n := repeatBulk(t, "DELETE", s.u("todos-clear", "/todos?done=true"), token, nil); n != bulkTodos-1 {
 		t.Fatalf("clear deleted %d todos, want %d", n, bulkTodos-1)
 	}
@@ -64,9 +64,7 @@ func bulkFlow(t *testing.T, s system) {
 }
 
 // addMany adds n todos (done or not) with 4 clients from ip, and returns
-// their IDs. A 429 of the owner's write budget is waited out as its
-// Retry-After says, as a client would (the server's budget runs on the
-// server's clock, which the test cannot move).
+// their IDs, waiting out the owner's write budget (tryWaiting).
 func addMany(t *testing.T, url, token string, n int, done bool, ip string) []string {
 	t.Helper()
 	var (
@@ -104,25 +102,42 @@ func addMany(t *testing.T, url, token string, n int, done bool, ip string) []str
 
 // addOne adds one todo, waiting out the write budget's 429s.
 func addOne(c *http.Client, url, token, title string, done bool) (string, error) {
-	for range 30 {
-		r, err := try(c, "POST", url, token, map[string]any{"title": title, "done": done})
-		if err != nil {
-			return "", err
-		}
-		switch r.Status {
-		case http.StatusCreated:
-			return r.Body["id"].(string), nil
-		case http.StatusTooManyRequests:
-			secs, err := strconv.Atoi(r.Header.Get("Retry-After"))
-			if err != nil || secs < 1 || secs > 10 {
-				return "", fmt.Errorf("429 with Retry-After %q", r.Header.Get("Retry-After"))
-			}
-			time.Sleep(time.Duration(secs) * time.Second)
-		default:
-			return "", fmt.Errorf("POST %s: %d %s", url, r.Status, r.Raw)
-		}
+	r, err := tryWaiting(c, "POST", url, token, map[string]any{"title": title, "done": done})
+	if err != nil {
+		return "", err
 	}
-	return "", fmt.Errorf("POST %s: still 429 after 30 tries", url)
+	if r.Status != http.StatusCreated {
+		return "", fmt.Errorf("POST %s: %d %s", url, r.Status, r.Raw)
+	}
+	return r.Body["id"].(string), nil
+}
+
+// tryWaiting is try, with each 429 of the owner's write budget waited out
+// as its Retry-After says, as a client would (the server's budget runs on
+// the server's clock, which the test cannot move).
+func tryWaiting(c *http.Client, method, url, token string, body any) (response, error) {
+	for range 30 {
+		r, err := try(c, method, url, token, body)
+		if err != nil || r.Status != http.StatusTooManyRequests {
+			return r, err
+		}
+		secs, err := strconv.Atoi(r.Header.Get("Retry-After"))
+		if err != nil || secs < 1 || secs > 10 {
+			return r, fmt.Errorf("%s %s: 429 with Retry-After %q", method, url, r.Header.Get("Retry-After"))
+		}
+		time.Sleep(time.Duration(secs) * time.Second)
+	}
+	return response{}, fmt.Errorf("%s %s: still 429 after 30 tries", method, url)
+}
+
+// callWaiting is call through tryWaiting.
+func callWaiting(t *testing.T, method, url, token string, body any) response {
+	t.Helper()
+	r, err := tryWaiting(client, method, url, token, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 // repeatBulk calls a bulk route until it answers more false, as a client
@@ -131,7 +146,7 @@ func repeatBulk(t *testing.T, method, url, token string, body any) int {
 	t.Helper()
 	total := 0
 	for calls := 1; ; calls++ {
-		r := call(t, method, url, token, body)
+		r := callWaiting(t, method, url, token, body)
 		want(t, r, 200, "")
 		n, ok := r.Body["changed"].(float64)
 		more, ok2 := r.Body["more"].(bool)
