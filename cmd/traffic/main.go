@@ -27,23 +27,17 @@ import (
 	"github.com/todofn/todofn/internal/traffic"
 )
 
-// logLine is one line of the recorder (pkg/record).
+// logLine is one line of the recorder (pkg/record): the fields of one side
+// of an exchange are a traffic.Message's (embedded, so encoding/json reads
+// them at the line's top level).
 type logLine struct {
-	Time      time.Time         `json:"time"`
-	Msg       string            `json:"msg"`
-	Kind      string            `json:"kind"`
-	Exchange  string            `json:"exchange"`
-	Session   string            `json:"session"`
-	Method    string            `json:"method,omitempty"`
-	Path      string            `json:"path,omitempty"`
-	Query     string            `json:"query,omitempty"`
-	Status    int               `json:"status,omitempty"`
-	Header    map[string]string `json:"header,omitempty"`
-	Body      json.RawMessage   `json:"body,omitempty"`
-	Form      string            `json:"form,omitempty"`
-	Text      string            `json:"text,omitempty"`
-	BodyBytes int               `json:"bodyBytes,omitempty"`
-	Ms        int64             `json:"ms,omitempty"`
+	Time     time.Time `json:"time"`
+	Msg      string    `json:"msg"`
+	Kind     string    `json:"kind"`
+	Exchange string    `json:"exchange"`
+	Session  string    `json:"session"`
+	traffic.Message
+	Ms int64 `json:"ms,omitempty"`
 }
 
 // The traffic file's format is package traffic's.
@@ -52,10 +46,7 @@ type (
 	Entry   = traffic.Entry
 )
 
-func message(l logLine) Message {
-	return Message{Method: l.Method, Path: l.Path, Query: l.Query, Status: l.Status, Header: l.Header,
-		Body: l.Body, Form: l.Form, Text: l.Text, BodyBytes: l.BodyBytes}
-}
+func message(l logLine) Message { return l.Message }
 
 func main() {
 	out := flag.String("o", "", "write the traffic file here (default stdout)")

@@ -36,7 +36,13 @@ func keyPK(key string) *ots.PrimaryKey { return primaryKey("key", key) }
 // expired at now. The version makes two writers that both saw the expired
 // row race fairly: the first replaces it, the second's condition fails.
 func expiredRow(version int64, now time.Time) ots.ColumnFilter {
-	exp := ots.NewSingleColumnCondition("expires", ots.CT_LESS_EQUAL, now.UnixMilli())
+	return versionAndExpiry(version, ots.CT_LESS_EQUAL, now)
+}
+
+// versionAndExpiry is the condition "the row has version, and its expires
+// column compares to now by op" (a row without expires fails it).
+func versionAndExpiry(version int64, op ots.ComparatorType, now time.Time) ots.ColumnFilter {
+	exp := ots.NewSingleColumnCondition("expires", op, now.UnixMilli())
 	exp.FilterIfMissing = true
 	exp.LatestVersionOnly = true
 	c := ots.NewCompositeColumnCondition(ots.LO_AND)
@@ -120,13 +126,7 @@ func (s *Store) Release(ctx context.Context, key string) error {
 // version may be replaced by its holder: it still has that version and it
 // has not expired at now.
 func liveRow(version int64, now time.Time) ots.ColumnFilter {
-	exp := ots.NewSingleColumnCondition("expires", ots.CT_GREATER_THAN, now.UnixMilli())
-	exp.FilterIfMissing = true
-	exp.LatestVersionOnly = true
-	c := ots.NewCompositeColumnCondition(ots.LO_AND)
-	c.AddFilter(versionIs(version))
-	c.AddFilter(exp)
-	return c
+	return versionAndExpiry(version, ots.CT_GREATER_THAN, now)
 }
 
 // Settle implements todo.ClaimStore. It reads the claim and, if it holds
