@@ -260,6 +260,15 @@ describe('TodoMVC behaviours in Chromium', { skip, timeout: 240_000 }, () => {
     assert.equal(await focused(page), `button:${en.edit}`);
     assert.equal(patches(), before, 'Escape sends nothing');
 
+    // Leaving the field unchanged sends nothing, and focus stays where it went.
+    await page.keyboard.press('Enter');
+    await edit.waitFor();
+    await page.keyboard.press('Shift+Tab');
+    await row(page, 'Call mum').waitFor();
+    assert.equal(await focused(page), `button:${en.delete}`, 'on the Delete of the row above');
+    assert.equal(patches(), before, 'nothing changed, nothing sent');
+    await tabTo(page, row(page, 'Call mum').getByRole('button', { name: en.edit, exact: true }));
+
     // Leaving the field (Shift+Tab out of the form) saves.
     await page.keyboard.press('Enter');
     await edit.waitFor();
@@ -270,6 +279,7 @@ describe('TodoMVC behaviours in Chromium', { skip, timeout: 240_000 }, () => {
     assert.equal(r.status(), 200);
     assert.deepEqual(r.request().postDataJSON(), { title: 'Call mum tonight' });
     await row(page, 'Call mum tonight').waitFor();
+    assert.equal(await focused(page), `button:${en.delete}`, 'a save on leaving does not pull focus back');
 
     // An emptied title deletes the todo, on the version shown.
     await tabTo(page, row(page, 'Call mum tonight').getByRole('button', { name: en.edit, exact: true }));

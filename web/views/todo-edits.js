@@ -11,6 +11,7 @@ import { validTitle } from '../check.js';
 import { submitForm } from '../form.js';
 import { t, tn } from '../locale.js';
 import { CODES } from '../limits.js';
+import { UNAUTHORIZED } from '../keeper.js';
 import { saveDraft } from '../session.js';
 import * as S from '../state.js';
 import { call, dropRow, fail, focusRow, getList, quiet, redraw, removeRow, rowOf, say, setList } from './todo-page.js';
@@ -79,6 +80,12 @@ export function startEdit(p, id) {
   edit.select();
 }
 
+/** focusInRow is true while focus is in the row of the todo with id. */
+function focusInRow(p, id) {
+  const row = rowOf(p, id);
+  return !!row && row.contains(document.activeElement);
+}
+
 /** stopEdit closes the edit form (what was typed is dropped), focus back on Edit. */
 export function stopEdit(p, id, focus = true) {
   setList(S.stopEditing(getList()));
@@ -108,16 +115,15 @@ function saving(p, id, edit) {
       const item = S.findItem(getList(), id);
       if (!item) return;
       if (title === '') return onDelete(p, id);
-      if (title === item.title) return stopEdit(p, id);
+      // Saved by Enter or Save, focus goes back to Edit; saved by leaving
+      // the field, it stays where the user moved it.
+      if (title === item.title) return stopEdit(p, id, focusInRow(p, id));
       try {
         const now = await call(p, () => p.ctx.client.update(id, { title }, item.version));
-        // Saved by Enter, focus goes back to Edit; saved by leaving the
-        // field, it stays where the user moved it.
-        const row = rowOf(p, id);
-        const inRow = row && row.contains(document.activeElement);
+        const back = focusInRow(p, id);
         setList(S.stopEditing(getList()));
         saveDraft({ edit: null });
-        settled(p, now, inRow ? '.edit-button' : null);
+        settled(p, now, back ? '.edit-button' : null);
       } catch (e) {
         if (!stale(e)) throw e;
         conflict(p, id, { title }, stale(e));
@@ -201,15 +207,19 @@ export function onKeepTheirs(p, id) {
 async function bulk(p, control, step, key, reload) {
   quiet(p);
   control.disabled = true;
-  let changed = -1;
+  let changed = 0;
+  let failure = null;
   try {
     changed = await untilDone(() => call(p, step));
   } catch (e) {
-    if (fail(p, e)) return;
+    if (e === UNAUTHORIZED) return;
+    failure = e;
   }
   control.disabled = false;
+  // The batches done so far show, failed or not; a repeat finishes the job.
   await reload(p);
-  if (changed >= 0) say(p, tn(key, changed));
+  if (failure) fail(p, failure);
+  else say(p, tn(key, changed));
 }
 
 /** onMarkAll sets every todo's state (PATCH /todos, repeated while more). */
