@@ -72,7 +72,7 @@ export function startSession(res, now = Date.now()) {
   safeSet(localStorage, KEYS.session, JSON.stringify(s));
   setCurrent(s);
   rememberEmail(s.user.email);
-  safeSet(localStorage, KEYS.known, '1');
+  markAccount();
   const d = readJSON(sessionStorage, KEYS.drafts);
   if (d && d.userId !== s.user.id) safeSet(sessionStorage, KEYS.drafts, null);
   return current;
@@ -129,12 +129,17 @@ export function saveDraft(patch) {
 }
 
 /**
- * hadAccount is true when an account has logged in on this browser (and
- * was not deleted here since): such a visitor, logged out, is sent to log
- * in rather than to sign up.
+ * hadAccount is true when an account has been verified or logged in on
+ * this browser (and was not deleted here since): such a visitor, logged
+ * out, is sent to log in rather than to sign up.
  */
 export function hadAccount() {
   return safeGet(localStorage, KEYS.known) === '1';
+}
+
+/** markAccount remembers that this browser has had an account (see hadAccount). */
+export function markAccount() {
+  safeSet(localStorage, KEYS.known, '1');
 }
 
 /** forgetAccount drops hadAccount's mark, as when the account is deleted. */

@@ -105,6 +105,8 @@ describe('the returning visitor', () => {
     assert.equal(session.hadAccount(), true, 'logged out, still known');
     session.forgetAccount();
     assert.equal(session.hadAccount(), false);
+    session.markAccount();
+    assert.equal(session.hadAccount(), true, 'as a verification marks it');
   });
 });
 
