@@ -441,6 +441,25 @@ describe('TodoMVC behaviours in Chromium', { skip, timeout: 240_000 }, () => {
     await clear.waitFor({ state: 'hidden' });
     await textIs(page, '.status', plural('en', 'cleared', 2));
     assert.equal(await page.evaluate(() => document.activeElement.id), 'new-todo');
+
+    // A deployment without the two functions: both controls are off, the rest works.
+    await tick(page, 'Write the annual report, A');
+    await clear.waitFor();
+    const config = '**/config.json';
+    await page.route(config, async (route) => {
+      const res = await route.fetch();
+      const cfg = await res.json();
+      delete cfg.functions['todos-clear'];
+      delete cfg.functions['todos-mark-all'];
+      await route.fulfill({ response: res, json: cfg });
+    });
+    await page.reload();
+    await countIs(page, 0);
+    assert.equal(await clear.isHidden(), true, 'no Clear completed without todos-clear');
+    assert.equal(await page.locator('.toggle-all').isHidden(), true, 'no Mark all without todos-mark-all');
+    await page.unroute(config);
+    await page.reload();
+    await clear.waitFor();
   });
 
   step('log out; a returning visitor lands on Log in', async () => {
