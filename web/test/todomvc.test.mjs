@@ -401,6 +401,33 @@ describe('TodoMVC behaviours in Chromium', { skip, timeout: 240_000 }, () => {
     const { body } = await api('GET', '/todos');
     const now = body.items.find((x) => x.id === theirs.id);
     assert.deepEqual([now.title, now.done], ['Write the annual report, A', false]);
+
+    // A deletes a todo B has just renamed: the conflict offers to delete it anyway.
+    assert.equal((await api('POST', '/todos', { title: 'Water the plants' })).status, 201);
+    for (const p of [page, other]) {
+      await p.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+      await row(p, 'Water the plants').waitFor();
+    }
+    await row(other, 'Water the plants').getByRole('button', { name: zh.edit, exact: true }).click();
+    await other.locator('li.editing input[name="title"]').fill('Water the plants daily');
+    res = other.waitForResponse((x) => x.request().method() === 'PATCH');
+    await other.keyboard.press('Enter');
+    const renamed = await (await res).json();
+    res = page.waitForResponse((x) => x.request().method() === 'DELETE');
+    await tabTo(page, row(page, 'Water the plants').getByRole('button', { name: en.delete, exact: true }));
+    await page.keyboard.press('Enter');
+    assert.equal((await res).status(), 412);
+    await page.locator('li.conflict').getByText(en.conflictMineDelete, { exact: true }).waitFor();
+    await page.locator('li.conflict').getByText(translate('en', 'conflictTheirs', { title: 'Water the plants daily' }), { exact: false })
+      .waitFor();
+    res = page.waitForResponse((x) => x.request().method() === 'DELETE');
+    await page.keyboard.press('Enter');
+    r = await res;
+    assert.equal(r.status(), 204);
+    assert.equal(r.request().headers()['if-match'], `"${renamed.version}"`);
+    await page.locator('li.conflict').waitFor({ state: 'detached' });
+    assert.equal(await row(page, 'Water the plants').count(), 0);
+    await countIs(page, 2);
   });
 
   step('mark all as complete, and clear completed, by keyboard', async (t) => {
