@@ -14,9 +14,10 @@ BUILD_DIR ?= build
 # LOCAL_TAGS build is compiled by cmd/local's tests: linted alone it only
 # reports code its build leaves unused). Each cloud flavour also leaves the other cloud's runtime SDK
 # out of pkg/platform (lambda.norpc: no fc-runtime-go-sdk; no_dynamodb: no
-# aws-lambda-go); internal/archtest checks it.
-AWS_TAGS := lambda.norpc,no_tablestore
-FC_TAGS := no_dynamodb
+# aws-lambda-go), and no_bolt leaves the embedded store (bbolt, the local
+# default) out of both; internal/archtest checks it.
+AWS_TAGS := lambda.norpc,no_tablestore,no_bolt
+FC_TAGS := no_dynamodb,no_bolt
 # make run's local server leaves both cloud engines, and so their SDKs, out
 # (pkg/app/engine_*.go), and both clouds' runtimes (no_dynamodb drops
 # aws-lambda-go, no_fc fc-runtime-go-sdk: it serves plain HTTP only); make
@@ -128,7 +129,7 @@ SOAK_CLIENTS ?= 64
 SOAK_DURATION ?= 30s
 # The fuzz targets, package:Target; go test -fuzz takes one of each at a time.
 FUZZ_TARGETS := ./pkg/dynamodb:FuzzUserChange ./pkg/dynamodb:FuzzHandleStream \
-  ./pkg/tablestore:FuzzDecodeTrigger ./pkg/tablestore:FuzzHandleStream \
+  ./pkg/tablestore/trigger:FuzzDecode ./pkg/tablestore/trigger:FuzzHandleStream \
   ./pkg/platform:FuzzServeFunctionURL ./pkg/platform:FuzzServeHTTPTrigger ./pkg/api:FuzzRequests
 FUZZTIME ?= 30s
 FUZZTIME_TEST ?= 3s
@@ -154,8 +155,33 @@ fuzz: ## fuzz the stream decoders, the HTTP event translators and the API for FU
 test-fuzz: ## the fuzz targets for FUZZTIME_TEST (3s) each, as make test runs them
 	$(call run_fuzz,$(FUZZTIME_TEST))
 
-bench: ## benchmarks (password hashing, handlers, stores)
-	$(GO) test -run '^$$' -bench . -benchmem ./pkg/...
+# make bench (docs/performance.md): the Go benchmarks (BENCH_COUNT runs
+# each) compared by benchstat with the last recorded run, bench/last.txt
+# (make bench-record rewrites it), then cmd/bench's side-by-side part
+# (BENCH_FLAGS, such as -only throughput or -duration 30s). benchstat runs
+# from the module proxy at this version, like oasdiff: no dependency of
+# the module.
+BENCHSTAT ?= golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+BENCH_COUNT ?= 6
+BENCH_FLAGS ?=
+.PHONY: bench-go bench-record bench-fn
+bench: tools bench-go ## benchmarks against bench/last.txt, store round trips, and the side by side (req/s, p50/p99, cold start, sizes, memory) with each target of issue 20
+	$(GO) run ./cmd/bench -gobench build/bench/gobench.txt $(BENCH_FLAGS)
+
+bench-go: ## the Go benchmarks (-benchmem, BENCH_COUNT runs) and benchstat against bench/last.txt
+	@mkdir -p build/bench
+	set -o pipefail; $(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./pkg/... | tee build/bench/gobench.txt
+	@if [ -f bench/last.txt ]; then $(GO) run $(BENCHSTAT) bench/last.txt build/bench/gobench.txt; \
+	else echo "no bench/last.txt yet (make bench-record keeps a run)"; $(GO) run $(BENCHSTAT) build/bench/gobench.txt; fi
+
+bench-record: bench-go ## make bench-go, then keep its output as bench/last.txt, the run the next compares with
+	cp build/bench/gobench.txt bench/last.txt
+
+# bench-fn builds FN (a function, or ../bench/NAME for a reference
+# program) with build_fn for cmd/bench: BENCH_GOOS, BENCH_GOARCH,
+# BENCH_TAGS, BENCH_OUT.
+bench-fn:
+	$(call build_fn,$(FN),$(BENCH_GOOS),$(BENCH_GOARCH),$(BENCH_TAGS),$(BENCH_OUT))
 
 clean: ## remove build output (not ./data)
 	rm -rf build coverage.out test-artifacts

@@ -39,7 +39,7 @@ build/tools/webconfig: $(wildcard cmd/webconfig/*.go)
 	@mkdir -p build/tools
 	$(GO) build -o $@ ./cmd/webconfig
 
-package-aws: build/tools/pack ## AWS Lambda zips: build/aws/<fn>.zip (linux/arm64, -tags lambda.norpc,no_tablestore)
+package-aws: build/tools/pack ## AWS Lambda zips: build/aws/<fn>.zip (linux/arm64, -tags lambda.norpc,no_tablestore,no_bolt)
 	$(foreach f,$(ONLY),$(call zip_fn,$(f),linux,$(AWS_ARCH),$(AWS_TAGS),$(BUILD_DIR)/aws/$(f)/bootstrap,$(BUILD_DIR)/aws/$(f).zip,aws  $(f)))
 
 package-fc: build/tools/pack ## Function Compute zips: build/fc/<fn>.zip (linux/amd64, -tags no_dynamodb)

@@ -569,7 +569,7 @@ func TestDeployMakeTargets(t *testing.T) {
 	for _, f := range route.All() {
 		id := f.LogicalID()
 		out := makeDryRun(t, "build-"+id, "ARTIFACTS_DIR=/tmp/sam-artifacts")
-		for _, want := range []string{"CGO_ENABLED=0 GOOS=linux GOARCH=arm64", `-tags "lambda.norpc,no_tablestore"`, "-trimpath", `-ldflags "-s -w -buildid="`,
+		for _, want := range []string{"CGO_ENABLED=0 GOOS=linux GOARCH=arm64", `-tags "lambda.norpc,no_tablestore,no_bolt"`, "-trimpath", `-ldflags "-s -w -buildid="`,
 			`-o "/tmp/sam-artifacts/bootstrap" ./functions/` + f.Name} {
 			if !strings.Contains(out, want) {
 				t.Errorf("make build-%s runs\n%s\nwithout %q", id, out, want)
@@ -583,7 +583,7 @@ func TestDeployMakeTargets(t *testing.T) {
 		t.Error("make build-NoSuchFunction succeeds: build-% must match only the table's logical IDs")
 	}
 	out := makeDryRun(t, "package-fc", "ONLY=register mailer")
-	for _, want := range []string{"CGO_ENABLED=0 GOOS=linux GOARCH=amd64", `-tags "no_dynamodb"`, `-o "build/fc/register/bootstrap" ./functions/register`,
+	for _, want := range []string{"CGO_ENABLED=0 GOOS=linux GOARCH=amd64", `-tags "no_dynamodb,no_bolt"`, `-o "build/fc/register/bootstrap" ./functions/register`,
 		`-o "build/fc/register.zip"`, `"build/fc/mailer.zip"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("make package-fc runs\n%s\nwithout %q", out, want)
@@ -601,7 +601,7 @@ func TestDeployMakeTargets(t *testing.T) {
 			t.Errorf("make package-aws does not make build/aws/%s.zip:\n%s", fn, out)
 		}
 	}
-	if strings.Count(out, `GOARCH=arm64 go build -tags "lambda.norpc,no_tablestore"`) != len(functionNames()) {
+	if strings.Count(out, `GOARCH=arm64 go build -tags "lambda.norpc,no_tablestore,no_bolt"`) != len(functionNames()) {
 		t.Errorf("make package-aws does not build every function for linux/arm64 with the AWS tags:\n%s", out)
 	}
 	// fcrelease.sh gets every function of the table from make.
@@ -623,11 +623,11 @@ func TestOneBuildRecipe(t *testing.T) {
 	}{
 		{[]string{"build"}, `GOOS=linux GOARCH=arm64 go build -tags "lambda.norpc" -trimpath -ldflags "-s -w -buildid=" -o "build/` + fn + `/bootstrap" ./functions/` + fn},
 		{[]string{"build", "GOARCH=amd64"}, `GOOS=linux GOARCH=amd64 go build -tags "lambda.norpc"`},
-		{[]string{"package-aws", "ONLY=" + fn}, `GOOS=linux GOARCH=arm64 go build -tags "lambda.norpc,no_tablestore" -trimpath -ldflags "-s -w -buildid=" -o "build/aws/` + fn + `/bootstrap" ./functions/` + fn},
-		{[]string{"package-fc", "ONLY=" + fn}, `GOOS=linux GOARCH=amd64 go build -tags "no_dynamodb" -trimpath -ldflags "-s -w -buildid=" -o "build/fc/` + fn + `/bootstrap" ./functions/` + fn},
-		{[]string{"build-" + logicalID(fn), "ARTIFACTS_DIR=/a"}, `GOOS=linux GOARCH=arm64 go build -tags "lambda.norpc,no_tablestore" -trimpath -ldflags "-s -w -buildid=" -o "/a/bootstrap" ./functions/` + fn},
-		{[]string{"run-lambda"}, "GOOS=" + host[0] + " GOARCH=" + host[1] + ` go build -tags "lambda.norpc,no_tablestore" -trimpath -ldflags "-s -w -buildid=" -o "build/localcloud/lambda/` + fn + `/bootstrap" ./functions/` + fn},
-		{[]string{"run-fc"}, "GOOS=" + host[0] + " GOARCH=" + host[1] + ` go build -tags "no_dynamodb" -trimpath -ldflags "-s -w -buildid=" -o "build/localcloud/fc/` + fn + `/bootstrap" ./functions/` + fn},
+		{[]string{"package-aws", "ONLY=" + fn}, `GOOS=linux GOARCH=arm64 go build -tags "lambda.norpc,no_tablestore,no_bolt" -trimpath -ldflags "-s -w -buildid=" -o "build/aws/` + fn + `/bootstrap" ./functions/` + fn},
+		{[]string{"package-fc", "ONLY=" + fn}, `GOOS=linux GOARCH=amd64 go build -tags "no_dynamodb,no_bolt" -trimpath -ldflags "-s -w -buildid=" -o "build/fc/` + fn + `/bootstrap" ./functions/` + fn},
+		{[]string{"build-" + logicalID(fn), "ARTIFACTS_DIR=/a"}, `GOOS=linux GOARCH=arm64 go build -tags "lambda.norpc,no_tablestore,no_bolt" -trimpath -ldflags "-s -w -buildid=" -o "/a/bootstrap" ./functions/` + fn},
+		{[]string{"run-lambda"}, "GOOS=" + host[0] + " GOARCH=" + host[1] + ` go build -tags "lambda.norpc,no_tablestore,no_bolt" -trimpath -ldflags "-s -w -buildid=" -o "build/localcloud/lambda/` + fn + `/bootstrap" ./functions/` + fn},
+		{[]string{"run-fc"}, "GOOS=" + host[0] + " GOARCH=" + host[1] + ` go build -tags "no_dynamodb,no_bolt" -trimpath -ldflags "-s -w -buildid=" -o "build/localcloud/fc/` + fn + `/bootstrap" ./functions/` + fn},
 	} {
 		out := makeDryRun(t, tt.args...)
 		if !strings.Contains(out, "CGO_ENABLED=0 "+tt.want) {

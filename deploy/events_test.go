@@ -144,7 +144,7 @@ func TestEventsDriveTheHandlers(t *testing.T) {
 	}
 
 	// Todo routes: the placeholder token is refused; the real one works.
-	for _, fn := range []string{"todos-list", "todos-add", "todos-update", "todos-delete"} {
+	for _, fn := range []string{"todos-list", "todos-add", "todos-update", "todos-delete", "todos-clear", "todos-mark-all"} {
 		r := invoke(t, a, fn, event(t, fn))
 		want(fn+" (placeholder token)", r, http.StatusUnauthorized)
 		if !strings.HasPrefix(r.Headers["WWW-Authenticate"]+r.Headers["Www-Authenticate"], "Bearer") {
@@ -174,6 +174,18 @@ func TestEventsDriveTheHandlers(t *testing.T) {
 	}
 	want("todos-delete", invoke(t, a, "todos-delete", withToken(event(t, "todos-delete"), login.AccessToken)), http.StatusNoContent)
 	want("todos-delete (again)", invoke(t, a, "todos-delete", withToken(event(t, "todos-delete"), login.AccessToken)), http.StatusNotFound)
+	// todos-clear finds nothing done; todos-mark-all ticks the todo
+	// todos-add made (which account-delete deletes below).
+	for _, c := range []struct{ fn, body string }{
+		{"todos-clear", `{"changed":0,"more":false}`},
+		{"todos-mark-all", `{"changed":1,"more":false}`},
+	} {
+		r = invoke(t, a, c.fn, withToken(event(t, c.fn), login.AccessToken))
+		want(c.fn, r, http.StatusOK)
+		if strings.TrimSpace(r.Body) != c.body {
+			t.Errorf("%s: %s, want %s", c.fn, r.Body, c.body)
+		}
+	}
 
 	// Sessions: the placeholder refresh token is refused; the login's is
 	// traded for new tokens, whose session logout then ends.

@@ -47,6 +47,8 @@ var access = map[string]struct {
 	"DeleteTodo":     {"TodosTable", []string{"DeleteItem", "GetItem"}, []string{"DeleteRow", "GetRow"}},
 	"DeleteTodoIf":   {"TodosTable", []string{"DeleteItem", "GetItem"}, []string{"DeleteRow", "GetRow"}},
 	"Todos":          {"TodosTable", []string{"Query"}, []string{"GetRange"}},
+	"ClearTodos":     {"TodosTable", []string{"DeleteItem", "GetItem"}, []string{"BatchWriteRow"}},
+	"MarkTodos":      {"TodosTable", []string{"PutItem", "GetItem"}, []string{"BatchWriteRow", "GetRow"}},
 	"Claim":          {"KeysTable", []string{"PutItem", "GetItem"}, []string{"PutRow", "GetRow"}},
 	"Release":        {"KeysTable", []string{"DeleteItem"}, []string{"DeleteRow"}},
 	"Throttle":       {"KeysTable", []string{"GetItem"}, []string{"GetRow"}},
@@ -125,6 +127,14 @@ func (r *recorder) DeleteTodoIf(ctx context.Context, userID, id string, version 
 func (r *recorder) Todos(ctx context.Context, userID string, q todo.TodoQuery) (todo.TodoPage, error) {
 	r.note("Todos")
 	return r.Store.Todos(ctx, userID, q)
+}
+func (r *recorder) ClearTodos(ctx context.Context, userID string, todos []todo.Todo) (int, error) {
+	r.note("ClearTodos")
+	return r.Store.ClearTodos(ctx, userID, todos)
+}
+func (r *recorder) MarkTodos(ctx context.Context, userID string, todos []todo.Todo, done bool, at time.Time) (int, error) {
+	r.note("MarkTodos")
+	return r.Store.MarkTodos(ctx, userID, todos, done, at)
 }
 func (r *recorder) Claim(ctx context.Context, key, value string, expires time.Time) (string, bool, error) {
 	r.note("Claim")
@@ -295,6 +305,9 @@ func recordFlow(t *testing.T) map[string]map[string]bool {
 	call("todos-update", "PATCH", "/todos/01KB3R0J7PZ2W9QK8XH5M4N6TV", tok, `{"done":true}`, 404)
 	call("todos-delete", "DELETE", "/todos/"+td.ID, tok, "", 204)
 	call("todos-delete", "DELETE", "/todos/"+td.ID, tok, "", 404)
+	call("todos-mark-all", "PATCH", "/todos", tok, `{"done":true}`, 200)
+	call("todos-clear", "DELETE", "/todos?done=true", tok, "", 200)
+	call("todos-clear", "DELETE", "/todos", tok, "", 400)
 
 	// refresh: a rotation, the spent token again within the grace period
 	// (the same new one), then again after it (a stolen token: the session

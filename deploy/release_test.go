@@ -126,7 +126,7 @@ func TestReleaseDescriptor(t *testing.T) {
 	if dig(tmpl, "Resources", hookID, "Metadata", "BuildMethod") != "makefile" {
 		t.Error("the hook is not built by make (sam build runs make build-" + hookID + ")")
 	}
-	if out := makeDryRun(t, "build-"+hookID, "ARTIFACTS_DIR=/a"); !strings.Contains(out, `GOOS=linux GOARCH=arm64 go build -tags "lambda.norpc,no_tablestore"`) ||
+	if out := makeDryRun(t, "build-"+hookID, "ARTIFACTS_DIR=/a"); !strings.Contains(out, `GOOS=linux GOARCH=arm64 go build -tags "lambda.norpc,no_tablestore,no_bolt"`) ||
 		!strings.Contains(out, `-o "/a/bootstrap" ./deploy/hook`) {
 		t.Errorf("make build-%s runs\n%s", hookID, out)
 	}

@@ -285,6 +285,7 @@ func runFlow(t *testing.T, s system, appURL string) {
 	}
 	want(t, call(t, "DELETE", s.u("todos-delete", "/todos/"+ids[1]), token, nil), 404, "not_found")
 	listFlow(t, s, token)
+	bulkFlow(t, s)
 
 	// Another user sees none of it.
 	bob := "bob.e2e@example.com"

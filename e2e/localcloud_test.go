@@ -125,7 +125,7 @@ func runLocalCloud(t *testing.T, mode, tags string, requestID *regexp.Regexp, en
 func TestLocalCloudLambda(t *testing.T) {
 	rie := rieBinary(t)
 	endpoint := dynalitetest.Endpoint(t)
-	runLocalCloud(t, "lambda", "lambda.norpc,no_tablestore",
+	runLocalCloud(t, "lambda", "lambda.norpc,no_tablestore,no_bolt",
 		regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`),
 		"LOCALCLOUD_RIE="+rie, "DYNAMODB_ENDPOINT="+endpoint)
 }
@@ -134,5 +134,5 @@ func TestLocalCloudLambda(t *testing.T) {
 // per function binary (FC flavour), on the Tablestore double, with the tool
 // playing the Tablestore trigger to the mailer.
 func TestLocalCloudFC(t *testing.T) {
-	runLocalCloud(t, "fc", "no_dynamodb", regexp.MustCompile(`^1-[0-9a-f]{8}-[0-9a-f]{24}$`))
+	runLocalCloud(t, "fc", "no_dynamodb,no_bolt", regexp.MustCompile(`^1-[0-9a-f]{8}-[0-9a-f]{24}$`))
 }

@@ -16,6 +16,8 @@ export const FUNCTIONS = Object.freeze({
   'todos-add': Object.freeze([{ method: 'POST', path: '/todos' }]),
   'todos-update': Object.freeze([{ method: 'PATCH', path: '/todos/{id}' }]),
   'todos-delete': Object.freeze([{ method: 'DELETE', path: '/todos/{id}' }]),
+  'todos-clear': Object.freeze([{ method: 'DELETE', path: '/todos' }]),
+  'todos-mark-all': Object.freeze([{ method: 'PATCH', path: '/todos' }]),
 });
 
 /** ERROR_CODES are the codes of {"error":{"code":...}} the API answers with. */

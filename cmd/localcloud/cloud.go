@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -247,6 +248,14 @@ func (c *cloud) start(name string, argv, env []string) (*child, error) {
 	if err != nil {
 		return nil, err
 	}
+	return c.adopt(name, ch.Proc), nil
+}
+
+// adopt watches p, a child started by the tool or by internal/devstack
+// (dynalite, Mailpit): stopped with the others at the end, and ending the
+// run when it exits first.
+func (c *cloud) adopt(name string, p *devstack.Proc) *child {
+	ch := &child{name: name, done: p.Exited(), Proc: p}
 	c.mu.Lock()
 	c.kids = append(c.kids, ch)
 	c.mu.Unlock()
@@ -260,7 +269,7 @@ func (c *cloud) start(name string, argv, env []string) (*child, error) {
 		case <-c.stopped:
 		}
 	}()
-	return ch, nil
+	return ch
 }
 
 // shutdown stops every child, all at once, then closes the in-process
@@ -281,7 +290,8 @@ func (c *cloud) shutdown() {
 }
 
 // mail returns the SMTP server's address and the mailbox UI, starting
-// Mailpit unless -smtp names a server.
+// Mailpit (internal/devstack, as make run-services does) unless -smtp names
+// a server.
 func (c *cloud) mail(ctx context.Context) (smtp, mailbox string, err error) {
 	if c.o.smtp != "" {
 		return c.o.smtp, c.o.mailbox, nil
@@ -290,21 +300,13 @@ func (c *cloud) mail(ctx context.Context) (smtp, mailbox string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	smtp = "127.0.0.1:" + strconv.Itoa(c.o.mailpitSMTPPort)
-	ui := "127.0.0.1:" + strconv.Itoa(c.o.mailpitPort)
-	ch, err := c.start("mailpit", []string{bin, "--smtp", smtp, "--listen", ui, "--disable-version-check",
-		"--smtp-auth-accept-any", "--smtp-auth-allow-insecure"}, childEnv(nil))
+	m, err := devstack.StartMailpit(ctx, devstack.MailpitOptions{Bin: bin, SMTPPort: c.o.mailpitSMTPPort, UIPort: c.o.mailpitPort,
+		Args: []string{"--smtp-auth-accept-any", "--smtp-auth-allow-insecure"}, Out: c.con.writer("mailpit")})
 	if err != nil {
 		return "", "", err
 	}
-	if err := waitTCP(smtp, ch, 20*time.Second); err != nil {
-		return "", "", err
-	}
-	mailbox = c.o.mailbox
-	if mailbox == "" {
-		mailbox = "http://" + ui + "/"
-	}
-	return smtp, mailbox, nil
+	c.adopt("mailpit", m.Proc)
+	return net.JoinHostPort(m.SMTPHost, strconv.Itoa(m.SMTPPort)), cmp.Or(c.o.mailbox, m.APIURL+"/"), nil
 }
 
 // retry calls f until it succeeds, a bounded number of times: a server

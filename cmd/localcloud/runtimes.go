@@ -16,22 +16,28 @@ import (
 	"github.com/todofn/todofn/pkg/app/tables"
 )
 
+// dynalite starts dynalite (internal/devstack, as make run-services does)
+// on -dynalite-port and returns its endpoint.
+func (c *cloud) dynalite(ctx context.Context) (string, error) {
+	d, err := devstack.StartDynalite(ctx, devstack.DynaliteOptions{Bin: c.o.dynalite, Port: c.o.dynalitePort, Fast: true,
+		Out: c.con.writer("dynalite")})
+	if err != nil {
+		return "", err
+	}
+	c.adopt("dynalite", d.Proc)
+	return d.Endpoint, nil
+}
+
 // lambda starts DynamoDB (dynalite unless given), creates the tables and
 // runs each function under its own runtime interface emulator, and plays the
 // users table's stream to the mailer until playCtx ends.
 func (c *cloud) lambda(ctx, playCtx context.Context, env, bins map[string]string) (map[string]invoker, string, error) {
 	endpoint := c.o.dynamoEndpoint
 	if endpoint == "" {
-		addr := "127.0.0.1:" + strconv.Itoa(c.o.dynalitePort)
-		ch, err := c.start("dynalite", []string{c.o.dynalite, "--host", "127.0.0.1", "--port", strconv.Itoa(c.o.dynalitePort),
-			"--createTableMs", "50", "--deleteTableMs", "50", "--updateTableMs", "50"}, childEnv(nil))
-		if err != nil {
-			return nil, "", fmt.Errorf("%w (npm install provides dynalite)", err)
-		}
-		if err := waitTCP(addr, ch, 20*time.Second); err != nil {
+		var err error
+		if endpoint, err = c.dynalite(ctx); err != nil {
 			return nil, "", err
 		}
-		endpoint = "http://" + addr
 	}
 	env["STORE"] = "dynamodb"
 	env["DYNAMODB_ENDPOINT"] = endpoint

@@ -18,7 +18,7 @@ const module = "github.com/todofn/todofn"
 
 // tagSets are the build tag sets the project builds with (see the
 // Makefile): every rule must hold under each.
-var tagSets = []string{"", "lambda.norpc,no_tablestore", "no_dynamodb"}
+var tagSets = []string{"", "lambda.norpc,no_tablestore,no_bolt", "no_dynamodb,no_bolt"}
 
 // owners says which package of the module may import each SDK (any package
 // under the SDK's module path). One package owns each; the protocol double
@@ -41,6 +41,9 @@ var owners = []struct {
 	{"github.com/wneessen/go-mail", []string{"pkg/mail"}},
 	{"golang.org/x/crypto/argon2", []string{"pkg/password"}},
 	{"github.com/rs/cors", []string{"pkg/api"}},
+	// The Tablestore trigger's CBOR: only the mailer links its decoder;
+	// the protocol double encodes the payloads it plays.
+	{"github.com/fxamacker/cbor", []string{"pkg/tablestore/trigger", "internal/tablestoretest"}},
 	// IDNA (e-mail domains into A-labels) runs where the account service
 	// normalises an address, so only the account functions link it.
 	{"golang.org/x/net", []string{"pkg/account"}},
@@ -154,9 +157,14 @@ func TestProductionImportsNoDoubleOrTool(t *testing.T) {
 // function's name: todos-* link no password hashing, no mail, no IDNA and
 // no account code; the account functions link no todo code; the mailer links
 // no HTTP API (and no JWT, which it never sees); none links table creation,
-// a tool's job.
+// a tool's job; and only the mailer links the stream decoders (the batch
+// policy, the Tablestore trigger and its CBOR library).
 func forbidden(fn string) []string {
-	return append(forbiddenByKind(fn), module+"/pkg/app/tables")
+	out := append(forbiddenByKind(fn), module+"/pkg/app/tables")
+	if fn != route.Mailer {
+		out = append(out, module+"/pkg/app/stream", module+"/pkg/tablestore/trigger", "github.com/fxamacker/cbor/v2")
+	}
+	return out
 }
 
 func forbiddenByKind(fn string) []string {
@@ -196,13 +204,15 @@ func TestFunctionsLinkOnlyWhatTheyUse(t *testing.T) {
 // TestCloudFlavoursLeaveTheOtherEngineOut: the AWS build links no
 // Tablestore SDK and no FC runtime SDK, the FC build no AWS SDK and no
 // Lambda runtime SDK (pkg/platform's build tags; no_fc and no_lambda leave
-// a runtime out on their own).
+// a runtime out on their own), and neither links the embedded store.
 func TestCloudFlavoursLeaveTheOtherEngineOut(t *testing.T) {
 	for _, tt := range []struct{ tags, sdk string }{
-		{"lambda.norpc,no_tablestore", "github.com/aliyun/aliyun-tablestore-go-sdk"},
-		{"lambda.norpc,no_tablestore", "github.com/aliyun/fc-runtime-go-sdk"},
-		{"no_dynamodb", "github.com/aws/aws-sdk-go-v2"},
-		{"no_dynamodb", "github.com/aws/aws-lambda-go"},
+		{"lambda.norpc,no_tablestore,no_bolt", "github.com/aliyun/aliyun-tablestore-go-sdk"},
+		{"lambda.norpc,no_tablestore,no_bolt", "github.com/aliyun/fc-runtime-go-sdk"},
+		{"lambda.norpc,no_tablestore,no_bolt", "go.etcd.io/bbolt"},
+		{"no_dynamodb,no_bolt", "github.com/aws/aws-sdk-go-v2"},
+		{"no_dynamodb,no_bolt", "github.com/aws/aws-lambda-go"},
+		{"no_dynamodb,no_bolt", "go.etcd.io/bbolt"},
 		{"no_fc", "github.com/aliyun/fc-runtime-go-sdk"},
 		{"no_lambda", "github.com/aws/aws-lambda-go"},
 	} {
@@ -212,6 +222,26 @@ func TestCloudFlavoursLeaveTheOtherEngineOut(t *testing.T) {
 					t.Errorf("tags %q: %s links %s", tt.tags, f.Name, dep)
 					break
 				}
+			}
+		}
+	}
+}
+
+// TestFCFlavourLinksNoRegexp: no FC HTTP function links package regexp
+// (about 110 KB of code in each binary, and the Tablestore SDK does not
+// need it), so the key IDs, table names and codes are checked by loops
+// (pkg/keyset, pkg/tablestore, pkg/account). The AWS SDK links regexp in
+// its endpoint rules, and the mailer's SMTP client (go-mail) does too, so
+// neither the AWS flavour nor the mailer is held to this.
+func TestFCFlavourLinksNoRegexp(t *testing.T) {
+	for _, f := range route.All() {
+		if !f.HTTP() {
+			continue
+		}
+		for _, dep := range list(t, "no_dynamodb,no_bolt", "./functions/"+f.Name)[module+"/functions/"+f.Name].Deps {
+			if under(dep, "regexp") {
+				t.Errorf("tags no_dynamodb,no_bolt: %s links %s", f.Name, dep)
+				break
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package devstack
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -67,6 +68,8 @@ type DynaliteOptions struct {
 	// Fast makes table creation, deletion and updates take 50 ms instead
 	// of dynalite's default 500 ms, for tests.
 	Fast bool
+	Bin  string    // dynalite's program; empty: Root's node_modules/.bin/dynalite
+	Out  io.Writer // also gets its output, if not nil (a dev tool's console)
 }
 
 // Dynalite is a running dynalite, an in-memory DynamoDB-API server from npm.
@@ -78,7 +81,7 @@ type Dynalite struct {
 // StartDynalite runs dynalite and waits until it answers HTTP. It fails
 // with ErrMissing when dynalite or node is not installed.
 func StartDynalite(ctx context.Context, o DynaliteOptions) (*Dynalite, error) {
-	bin := filepath.Join(o.Root, "node_modules", ".bin", "dynalite")
+	bin := cmp.Or(o.Bin, filepath.Join(o.Root, "node_modules", ".bin", "dynalite"))
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("dynalite %w at %s: run make tools (or npm install at the repository root)", ErrMissing, bin)
 	}
@@ -99,7 +102,7 @@ func StartDynalite(ctx context.Context, o DynaliteOptions) (*Dynalite, error) {
 		}
 		// dynalite prints "Listening at http://…" once its server listens
 		// (dynalite's cli.js).
-		proc, err := Start(ctx, Spec{Name: "dynalite", Bin: bin, Args: args, Dir: o.Root, Ready: "istening at"})
+		proc, err := Start(ctx, Spec{Name: "dynalite", Bin: bin, Args: args, Dir: o.Root, Ready: "istening at", Out: o.Out, Group: true})
 		if err != nil {
 			return nil, err
 		}
@@ -117,10 +120,12 @@ func StartDynalite(ctx context.Context, o DynaliteOptions) (*Dynalite, error) {
 
 // MailpitOptions configures StartMailpit.
 type MailpitOptions struct {
-	Dir      string   // the folder of its database; required
-	SMTPPort int      // 0 picks a free one
-	UIPort   int      // the web UI and API; 0 picks a free one
-	Args     []string // more flags (TLS, authentication, …)
+	Dir      string    // the folder of its database; empty: Mailpit's own temporary file
+	SMTPPort int       // 0 picks a free one
+	UIPort   int       // the web UI and API; 0 picks a free one
+	Args     []string  // more flags (TLS, authentication, …)
+	Bin      string    // mailpit's program; empty: looked up (LookBinary)
+	Out      io.Writer // also gets its output, if not nil (a dev tool's console)
 }
 
 // Mailpit is a running Mailpit (https://mailpit.axllent.org): an SMTP
@@ -135,7 +140,10 @@ type Mailpit struct {
 // StartMailpit runs Mailpit and waits until both its API (/readyz) and its
 // SMTP port answer. It fails with ErrMissing when mailpit is not installed.
 func StartMailpit(ctx context.Context, o MailpitOptions) (*Mailpit, error) {
-	bin, ok := LookBinary("mailpit")
+	bin, ok := o.Bin, o.Bin != ""
+	if !ok {
+		bin, ok = LookBinary("mailpit")
+	}
 	if !ok {
 		return nil, fmt.Errorf("mailpit %w on PATH, in $GOPATH/bin or in ~/go/bin: install it with %s", ErrMissing, MailpitInstall)
 	}
@@ -150,15 +158,18 @@ func StartMailpit(ctx context.Context, o MailpitOptions) (*Mailpit, error) {
 		}
 		m := &Mailpit{SMTPHost: "127.0.0.1", SMTPPort: smtp, APIURL: "http://127.0.0.1:" + strconv.Itoa(ui)}
 		smtpAddr := net.JoinHostPort(m.SMTPHost, strconv.Itoa(smtp))
-		args := append([]string{
+		args := []string{
 			"--smtp", smtpAddr,
 			"--listen", net.JoinHostPort("127.0.0.1", strconv.Itoa(ui)),
-			"--database", filepath.Join(o.Dir, fmt.Sprintf("mailpit-%d.db", smtp)),
 			"--disable-version-check",
 			"--smtp-disable-rdns",          // no DNS look-ups of the client
 			"--block-remote-css-and-fonts", // the web UI fetches nothing
-		}, o.Args...)
-		if m.Proc, err = Start(ctx, Spec{Name: "mailpit", Bin: bin, Args: args}); err != nil {
+		}
+		if o.Dir != "" {
+			args = append(args, "--database", filepath.Join(o.Dir, fmt.Sprintf("mailpit-%d.db", smtp)))
+		}
+		args = append(args, o.Args...)
+		if m.Proc, err = Start(ctx, Spec{Name: "mailpit", Bin: bin, Args: args, Out: o.Out, Group: true}); err != nil {
 			return nil, err
 		}
 		wctx, cancel := context.WithTimeout(ctx, serviceTimeout)

@@ -34,6 +34,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("TodosPaging", func(t *testing.T) { testTodosPaging(t, open) })
 	t.Run("TodosConcurrentUpdate", func(t *testing.T) { testTodosConcurrent(t, open) })
 	runList(t, open)
+	runBulk(t, open)
 	t.Run("Claims", func(t *testing.T) { testClaims(t, open) })
 	t.Run("Throttles", func(t *testing.T) { testThrottles(t, open) })
 	t.Run("Counters", func(t *testing.T) { testCounters(t, open) })

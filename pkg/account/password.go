@@ -179,7 +179,7 @@ func (s *Service) ResetPassword(ctx context.Context, email, code, password strin
 	if err != nil {
 		return err
 	}
-	if !codePattern.MatchString(code) {
+	if !validCode(code) {
 		return todo.FieldError("code", "Enter the 6-digit code from the mail.")
 	}
 	if err := s.checkPassword(password); err != nil {

@@ -277,6 +277,8 @@ type TodoService interface {
 	TodoAdder
 	TodoUpdater
 	TodoDeleter
+	TodoClearer
+	TodoMarker
 }
 
 // All returns every HTTP function, in the order of the route table, for a
@@ -286,5 +288,6 @@ func (s *Server) All(accounts AccountService, todos TodoService) []Handlers {
 	return []Handlers{s.Register(accounts), s.Verify(accounts), s.Login(accounts),
 		s.Refresh(accounts), s.Logout(accounts), s.ForgotPassword(accounts), s.ResetPassword(accounts),
 		s.ChangePassword(accounts), s.DeleteAccount(accounts),
-		s.ListTodos(todos), s.AddTodo(todos), s.UpdateTodo(todos), s.DeleteTodo(todos)}
+		s.ListTodos(todos), s.AddTodo(todos), s.UpdateTodo(todos), s.DeleteTodo(todos),
+		s.ClearTodos(todos), s.MarkAllTodos(todos)}
 }

@@ -2,14 +2,12 @@ package app
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"time"
 
-	"github.com/todofn/todofn/pkg/bolt"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
@@ -72,38 +70,14 @@ func (a *App) Secret() []byte { return a.secret }
 // Close releases the store.
 func (a *App) Close() error { return a.Store.Close() }
 
-// ErrNoStream is returned by HandleStream for a payload that no engine
-// built into this binary recognises as its stream's event.
-var ErrNoStream = errors.New("app: the event is not a stream event of an engine in this binary")
-
-// HandleStream decodes a stream event of the users table (a DynamoDB stream
-// batch, a Tablestore trigger) with the engine that recognises it, hands
-// each change to fn and returns the answer that engine's platform expects.
-func (a *App) HandleStream(ctx context.Context, payload []byte, fn func(context.Context, todo.UserChange) error) ([]byte, error) {
-	for _, e := range engines {
-		if e.stream != nil && e.stream.claims(payload) {
-			return e.stream.handle(ctx, payload, fn, a.Log)
-		}
-	}
-	if s := a.engine.stream; s != nil { // no engine's: the configured engine's decoder says what is wrong
-		return s.handle(ctx, payload, fn, a.Log)
-	}
-	return nil, ErrNoStream
-}
-
 // Follow hands each committed account change to fn until ctx ends, and
 // reports true, when the store has a change feed of its own (the embedded
 // store: the local stand-in for a table stream). It reports false at once
 // when the store has none; the cloud delivers its stream as events.
 func (a *App) Follow(ctx context.Context, fn func(context.Context, todo.UserChange) error) bool {
-	f, ok := a.Store.(changeFeed)
-	if !ok {
-		return false
-	}
-	go f.Follow(ctx, fn, bolt.FollowOptions{OnError: func(seq uint64, err error) {
+	return follow(ctx, a.Store, fn, func(seq uint64, err error) {
 		a.Log.Error("mailer: change not handled; will retry", "seq", seq, "error", err)
-	}})
-	return true
+	})
 }
 
 // Sweep removes expired keys and counters from a store that does not expire

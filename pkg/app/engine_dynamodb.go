@@ -4,26 +4,21 @@ package app
 
 import (
 	"context"
-	"log/slog"
 
-	"github.com/todofn/todofn/pkg/app/stream"
 	"github.com/todofn/todofn/pkg/dynamodb"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
 // dynamodbEngine is the DynamoDB engine; `-tags no_dynamodb` leaves it (and
 // the AWS SDK) out of binaries meant for Function Compute
-// (engine_nodynamodb.go). Its stream events are Lambda's DynamoDB stream
-// batches, answered record by record.
+// (engine_nodynamodb.go). The mailer reads its stream (package
+// app/mailer).
 func dynamodbEngine() *engine {
 	return &engine{
 		name:     "dynamodb",
 		local:    func(c Config) bool { return loopback(c.AWS.DynamoDBEndpoint) },
 		problems: requiredFor("dynamodb"), // the settings table's Required rows
 		open:     func(ctx context.Context, c Config) (todo.Store, error) { return dynamodb.Open(ctx, c.DynamoDB()) },
-		stream: &streamCodec{claims: dynamodb.IsStreamEvent, handle: func(ctx context.Context, payload []byte, fn func(context.Context, todo.UserChange) error, log *slog.Logger) ([]byte, error) {
-			return stream.New(log).PerRecord(ctx, payload, dynamodb.DecodeStream, fn)
-		}},
 	}
 }
 

@@ -4,29 +4,21 @@ package app
 
 import (
 	"context"
-	"log/slog"
 
-	"github.com/todofn/todofn/pkg/app/stream"
 	"github.com/todofn/todofn/pkg/tablestore"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
 // tablestoreEngine is the Tablestore engine; `-tags no_tablestore` leaves it
 // (and its protobuf runtime) out of binaries meant for AWS Lambda
-// (engine_notablestore.go). Its stream events are Function Compute
-// Tablestore trigger payloads, retried a batch at a time.
+// (engine_notablestore.go). The mailer reads its stream (package
+// app/mailer).
 func tablestoreEngine() *engine {
 	return &engine{
 		name:     "tablestore",
 		local:    func(c Config) bool { return loopback(c.Alibaba.TablestoreEndpoint) },
 		problems: requiredFor("tablestore"), // the settings table's Required rows
 		open:     func(_ context.Context, c Config) (todo.Store, error) { return tablestore.Open(c.Tablestore()) },
-		// A trigger payload (CBOR, or JSON from the console) of this
-		// trigger version; HandleStream hands an event no engine claims to
-		// the configured engine, whose decoder names what is wrong with it.
-		stream: &streamCodec{claims: tablestore.IsTriggerEvent, handle: func(ctx context.Context, payload []byte, fn func(context.Context, todo.UserChange) error, log *slog.Logger) ([]byte, error) {
-			return stream.New(log).WholeBatch(ctx, payload, tablestore.DecodeStream, fn)
-		}},
 	}
 }
 

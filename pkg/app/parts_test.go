@@ -100,7 +100,7 @@ func TestMailerDynamoDBEvent(t *testing.T) {
 		`{"eventID":"bad","eventName":"INSERT","eventSource":"aws:dynamodb","dynamodb":{"NewImage":{"email":{"N":"1"}},"SequenceNumber":"2"}},` +
 		streamRecord("3", "INSERT", "down@example.com", "n3", exp) + `]}`
 	for round := range 2 {
-		out, err := a.HandleStream(context.Background(), []byte(payload), n.Handle)
+		out, err := mailer.HandleStream(context.Background(), a, []byte(payload), n.Handle)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -149,7 +149,7 @@ func TestMailerTablestoreTrigger(t *testing.T) {
 	var sent []todo.Mail
 	n := mailer.Notifier(a, senderFunc(func(_ context.Context, m todo.Mail) error { sent = append(sent, m); return nil }))
 	for range 2 { // a redelivered trigger mails once
-		if _, err := a.HandleStream(context.Background(), payload, n.Handle); err != nil {
+		if _, err := mailer.HandleStream(context.Background(), a, payload, n.Handle); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -157,7 +157,7 @@ func TestMailerTablestoreTrigger(t *testing.T) {
 	if len(sent) != 1 || !strings.Contains(sent[0].Text, account.NewCodes(a.Secret()).Code(u.Email, u.CodeNonce)) {
 		t.Fatalf("sent %+v", sent)
 	}
-	if _, err := a.HandleStream(context.Background(), []byte("\xff\x00garbage"), n.Handle); err != nil {
+	if _, err := mailer.HandleStream(context.Background(), a, []byte("\xff\x00garbage"), n.Handle); err != nil {
 		t.Fatalf("an undecodable event must be dropped with a log line, not retried forever: %v", err)
 	}
 }

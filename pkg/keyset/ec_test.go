@@ -170,3 +170,15 @@ func TestJWKSPadsCoordinates(t *testing.T) {
 	}
 	t.Skip("no key with a short x in 2000 tries")
 }
+
+// TestCheckID: a key ID is 1-64 ASCII letters, digits, '.', '_' or '-'.
+func TestCheckID(t *testing.T) {
+	for id, want := range map[string]bool{
+		"k1": true, "2026-12-06.a_b": true, strings.Repeat("k", 64): true,
+		"": false, strings.Repeat("k", 65): false, "k/1": false, "k 1": false, "kä": false, "k=1": false, "k:1": false,
+	} {
+		if got := checkID(id) == nil; got != want {
+			t.Errorf("checkID(%.20q) ok = %v, want %v", id, got, want)
+		}
+	}
+}

@@ -11,11 +11,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"regexp"
 	"strings"
 )
-
-var kidPattern = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 
 func decodeBase64(s string) ([]byte, error) {
 	s = strings.TrimRight(s, "=")

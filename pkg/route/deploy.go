@@ -99,6 +99,16 @@ var deploys = map[string]Deploy{
 		{"SessionsTable.Arn", []string{"dynamodb:GetItem"}, "the bearer token's session must still exist"},
 		{"KeysTable.Arn", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, "the write budget and the list's counter"},
 	}},
+	"todos-clear": {Description: "DELETE /todos with done=true (the completed todos)", Policy: []Grant{
+		{"TodosTable.Arn", []string{"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:Query"}, "a page of done todos, each read and deleted on condition of its version"},
+		{"SessionsTable.Arn", []string{"dynamodb:GetItem"}, "the bearer token's session must still exist"},
+		{"KeysTable.Arn", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, "the write budget, the list's counter and the marks of deleted todos"},
+	}},
+	"todos-mark-all": {Description: "PATCH /todos", Policy: []Grant{
+		{"TodosTable.Arn", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"}, "a page of todos, each put on condition of its version"},
+		{"SessionsTable.Arn", []string{"dynamodb:GetItem"}, "the bearer token's session must still exist"},
+		{"KeysTable.Arn", []string{"dynamodb:GetItem", "dynamodb:UpdateItem"}, "the write budget"},
+	}},
 	Mailer: {Description: "Mails verification codes and notices from the users table's stream", Policy: []Grant{
 		{"UsersTable.StreamArn", []string{"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}, "read the users stream (SAM also attaches AWSLambdaDynamoDBExecutionRole for the mapping)"},
 		{"KeysTable.Arn", []string{"dynamodb:GetItem", "dynamodb:PutItem"}, "one claim and one failure counter per mail (conditional puts only)"},

@@ -75,6 +75,8 @@ const (
 	TodosAdd       = "todos-add"
 	TodosUpdate    = "todos-update"
 	TodosDelete    = "todos-delete"
+	TodosClear     = "todos-clear"
+	TodosMarkAll   = "todos-mark-all"
 )
 
 // table is the one list of functions, in the order the README lists them.
@@ -105,6 +107,10 @@ var table = []Function{
 		Routes: []Route{{"PATCH", "/todos/{id}"}}},
 	{Name: TodosDelete, Summary: "delete a todo",
 		Routes: []Route{{"DELETE", "/todos/{id}"}}},
+	{Name: TodosClear, Summary: "delete the completed todos, a batch at a time",
+		Routes: []Route{{"DELETE", "/todos"}}},
+	{Name: TodosMarkAll, Summary: "mark every todo done or not done, a batch at a time",
+		Routes: []Route{{"PATCH", "/todos"}}},
 	{Name: Mailer, Summary: "mail verification codes and notices, fired by the users table's stream"},
 }
 

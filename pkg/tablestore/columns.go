@@ -163,6 +163,13 @@ func userRow(u *todo.User, version int64) row {
 	return r
 }
 
+// UserFromColumns builds the user whose key is email from a users-table
+// row's attribute columns, as the engine reads them (package
+// tablestore/trigger decodes the trigger's rows with it).
+func UserFromColumns(email string, cols map[string]any) (*todo.User, error) {
+	return userFrom(email, columns(cols))
+}
+
 // userFrom builds a user from its key and columns; the error names every
 // missing or malformed column.
 func userFrom(email string, c columns) (*todo.User, error) {

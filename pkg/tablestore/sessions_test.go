@@ -9,7 +9,7 @@ import (
 
 	"github.com/todofn/todofn/internal/storetest"
 	"github.com/todofn/todofn/internal/tablestoretest"
-	"github.com/todofn/todofn/pkg/tablestore"
+	"github.com/todofn/todofn/pkg/tablestore/trigger"
 )
 
 // TestSessionsTableTTL: the sessions table's time to live is the 30-day
@@ -63,7 +63,7 @@ func TestDeleteUserStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	changes, err := tablestore.DecodeTrigger(payload)
+	changes, err := trigger.Decode(payload)
 	if err != nil {
 		t.Fatal(err)
 	}

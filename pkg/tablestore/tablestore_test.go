@@ -13,6 +13,7 @@ import (
 	"github.com/todofn/todofn/internal/storetest"
 	"github.com/todofn/todofn/internal/tablestoretest"
 	"github.com/todofn/todofn/pkg/tablestore"
+	"github.com/todofn/todofn/pkg/tablestore/trigger"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
@@ -386,7 +387,7 @@ func TestStoredShape(t *testing.T) {
 }
 
 // TestTriggerFromStream plays the double's users stream through the trigger
-// encoding and DecodeTrigger: every write comes back as the full new user.
+// encoding and trigger.Decode: every write comes back as the full new user.
 func TestTriggerFromStream(t *testing.T) {
 	srv := NewServer(t)
 	cfg := NewConfig(srv)
@@ -411,7 +412,7 @@ func TestTriggerFromStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	changes, err := tablestore.DecodeTrigger(payload)
+	changes, err := trigger.Decode(payload)
 	if err != nil {
 		t.Fatal(err)
 	}

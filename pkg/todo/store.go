@@ -56,6 +56,22 @@ type TodoStore interface {
 	// carries the owner's counts, read with the page (one read transaction
 	// where the engine has them, else read right after the page's reads).
 	Todos(ctx context.Context, userID string, q TodoQuery) (TodoPage, error)
+	// ClearTodos deletes those of todos (the owner's, as Todos returned
+	// them; at most MaxBatch) whose stored Version still equals their
+	// Version, and returns how many it deleted. Each todo is deleted by its
+	// own conditional write on that version, so a todo changed since it was
+	// read (un-ticked, renamed) is left as it is and not counted, as is one
+	// already gone; a failure or a crash part way leaves each todo deleted
+	// or not, never half-written. With an error, deleted counts the todos
+	// the call knows it deleted before the error.
+	ClearTodos(ctx context.Context, userID string, todos []Todo) (deleted int, err error)
+	// MarkTodos sets Done to done and UpdatedAt to at on those of todos (the
+	// owner's, as Todos returned them; at most MaxBatch) whose stored
+	// Version still equals their Version, each by its own conditional write
+	// of the whole todo at the next version, and returns how many it
+	// changed. A todo changed since it was read, or gone, is left as it is
+	// and not counted; each todo is changed or not, as with ClearTodos.
+	MarkTodos(ctx context.Context, userID string, todos []Todo, done bool, at time.Time) (changed int, err error)
 }
 
 // ClaimStore records that a one-time key (an Idempotency-Key, a mail already

@@ -116,6 +116,20 @@ const (
 	MaxPageSize     = 100
 )
 
+// BulkResult is what one call of a bulk change (clear the completed
+// todos, mark all) did: Changed todos, and More when it stopped before the
+// job was done (the invocation's time was running short), so the client
+// calls again.
+type BulkResult struct {
+	Changed int
+	More    bool
+}
+
+// MaxBatch is the most todos one bulk change (TodoStore.ClearTodos,
+// MarkTodos) is given: one page of Todos at MaxPageSize, well within each
+// engine's limit of one batch (Tablestore's BatchWriteRow takes 200 rows).
+const MaxBatch = MaxPageSize
+
 // Throttle counts failures against a key (such as a login address) and
 // records a lock-out.
 type Throttle struct {

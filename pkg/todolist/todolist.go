@@ -32,7 +32,10 @@ type Service struct {
 	// Writes is each owner's budget of adds, changes and deletes; the zero
 	// Budget allows everything.
 	Writes limit.Budget
-	Now    func() time.Time // nil means time.Now
+	// BulkBatch is how many todos one batch of Clear or MarkAll reads and
+	// changes; 0 (or more than todo.MaxBatch) means todo.MaxBatch.
+	BulkBatch int
+	Now       func() time.Time // nil means time.Now
 }
 
 func (s *Service) now() time.Time {

@@ -54,7 +54,7 @@ func Handler(ctx context.Context, a *app.App) (func(context.Context, []byte) ([]
 	n := Notifier(a, sender)
 	a.Follow(ctx, Feed(a, n))
 	return func(ctx context.Context, payload []byte) ([]byte, error) {
-		return a.HandleStream(ctx, payload, n.Handle)
+		return HandleStream(ctx, a, payload, n.Handle)
 	}, nil
 }
 

@@ -1,9 +1,9 @@
-package tablestore_test
+package trigger_test
 
 import (
 	"testing"
 
-	"github.com/todofn/todofn/pkg/tablestore"
+	"github.com/todofn/todofn/pkg/tablestore/trigger"
 )
 
 // TestDecodeStreamOrder: DecodeStream keeps the payload's order, a record
@@ -14,7 +14,7 @@ func TestDecodeStreamOrder(t *testing.T) {
 		record("PutRow", pk("ann@example.com"), userColumns()),
 		record("PutRow", pk(int64(7)), userColumns()),
 		record("DeleteRow", pk("bob@example.com"), nil))
-	recs, err := tablestore.DecodeStream(p)
+	recs, err := trigger.DecodeStream(p)
 	if err != nil || len(recs) != 3 {
 		t.Fatalf("DecodeStream = %d records, %v; want 3", len(recs), err)
 	}
@@ -32,7 +32,7 @@ func TestDecodeStreamOrder(t *testing.T) {
 			t.Errorf("record %d has ID %q", i, r.ID)
 		}
 	}
-	if _, err := tablestore.DecodeStream([]byte(`{"Version":"Sync-v0","Records":[]}`)); err == nil {
+	if _, err := trigger.DecodeStream([]byte(`{"Version":"Sync-v0","Records":[]}`)); err == nil {
 		t.Error("DecodeStream accepted another Version")
 	}
 }

@@ -1,4 +1,4 @@
-package tablestore_test
+package trigger_test
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 	"github.com/fxamacker/cbor/v2"
 
 	"github.com/todofn/todofn/pkg/app/stream"
-	"github.com/todofn/todofn/pkg/tablestore"
+	"github.com/todofn/todofn/pkg/tablestore/trigger"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
@@ -43,7 +43,7 @@ func triggerSeeds(tb testing.TB) [][]byte {
 	if b, err := cbor.Marshal(console); err == nil {
 		seeds = append(seeds, b)
 	}
-	b, err := os.ReadFile(filepath.Join("..", "..", "events", "mailer.json"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "events", "mailer.json"))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func triggerSeeds(tb testing.TB) [][]byte {
 	return append(seeds, js)
 }
 
-// records counts the records of a payload the way DecodeTrigger reads its
+// records counts the records of a payload the way Decode reads its
 // envelope, or reports false when the envelope does not decode.
 func records(payload []byte) (int, bool) {
 	var top struct{ Records []json.RawMessage }
@@ -108,17 +108,17 @@ func records(payload []byte) (int, bool) {
 	return len(ctop.Records), true
 }
 
-// FuzzDecodeTrigger decodes arbitrary payloads: none panics; a payload
+// FuzzDecode decodes arbitrary payloads: none panics; a payload
 // that decodes at all accounts for every record, as a change or in the
-// TriggerError (by index, in order, once each); every change has no old
+// Error (by index, in order, once each); every change has no old
 // image and a new one only with an address.
-func FuzzDecodeTrigger(f *testing.F) {
+func FuzzDecode(f *testing.F) {
 	for _, s := range triggerSeeds(f) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, payload []byte) {
-		changes, err := tablestore.DecodeTrigger(payload)
-		var te *tablestore.TriggerError
+		changes, err := trigger.Decode(payload)
+		var te *trigger.Error
 		if err != nil && !errors.As(err, &te) {
 			if len(changes) > 0 {
 				t.Fatalf("%d changes with a plain error: %v", len(changes), err)
@@ -171,7 +171,7 @@ func FuzzHandleStream(f *testing.F) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 		defer cancel()
-		out, err := stream.Policy{Log: log}.WholeBatch(ctx, payload, tablestore.DecodeStream, fn)
+		out, err := stream.Policy{Log: log}.WholeBatch(ctx, payload, trigger.DecodeStream, fn)
 		if (err != nil) != (failed > 0) {
 			t.Fatalf("fn failed %d of %d times, error %v", failed, calls, err)
 		}

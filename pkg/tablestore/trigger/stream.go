@@ -1,4 +1,4 @@
-package tablestore
+package trigger
 
 import (
 	"errors"
@@ -7,14 +7,14 @@ import (
 )
 
 // DecodeStream decodes a Function Compute Tablestore trigger payload on the
-// users table (see DecodeTrigger): each record becomes a todo.StreamRecord,
-// in order, with its change or, for a record DecodeTrigger skipped, its
+// users table (see Decode): each record becomes a todo.StreamRecord,
+// in order, with its change or, for a record Decode skipped, its
 // *RecordError. The records carry no ID: the trigger retries whole
 // batches. A payload that does not decode at all is an error. What becomes
 // of each record is the mailer's batch policy (package app/stream).
 func DecodeStream(payload []byte) ([]todo.StreamRecord, error) {
-	changes, err := DecodeTrigger(payload)
-	var te *TriggerError
+	changes, err := Decode(payload)
+	var te *Error
 	if err != nil && !errors.As(err, &te) {
 		return nil, err
 	}
@@ -25,7 +25,7 @@ func DecodeStream(payload []byte) ([]todo.StreamRecord, error) {
 	recs := make([]todo.StreamRecord, 0, len(changes)+len(bad))
 	for len(changes) > 0 || len(bad) > 0 {
 		if len(bad) > 0 && (bad[0].Index == len(recs) || len(changes) == 0) {
-			recs = append(recs, todo.StreamRecord{Err: &TriggerError{Records: bad[:1]}})
+			recs = append(recs, todo.StreamRecord{Err: &Error{Records: bad[:1]}})
 			bad = bad[1:]
 			continue
 		}
@@ -35,11 +35,11 @@ func DecodeStream(payload []byte) ([]todo.StreamRecord, error) {
 	return recs, nil
 }
 
-// IsTriggerEvent reports whether payload is a Tablestore trigger event of
-// TriggerVersion, CBOR or JSON, whatever its records hold; it claims no
+// IsEvent reports whether payload is a Tablestore trigger event of
+// Version, CBOR or JSON, whatever its records hold; it claims no
 // other engine's events (a DynamoDB stream event has no Version).
-func IsTriggerEvent(payload []byte) bool {
-	_, err := DecodeTrigger(payload)
-	var te *TriggerError
+func IsEvent(payload []byte) bool {
+	_, err := Decode(payload)
+	var te *Error
 	return err == nil || errors.As(err, &te)
 }

@@ -1,4 +1,9 @@
-package tablestore
+// Package trigger decodes the events of a Function Compute Tablestore
+// trigger on the users table (CBOR, or JSON from the console) into account
+// changes for the mailer. It is a package of its own so that only the
+// mailer links the CBOR library: no HTTP function imports it
+// (internal/archtest checks).
+package trigger
 
 import (
 	"bytes"
@@ -10,12 +15,13 @@ import (
 
 	"github.com/fxamacker/cbor/v2"
 
+	"github.com/todofn/todofn/pkg/tablestore"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
-// TriggerVersion is the payload version of the Tablestore trigger that
-// DecodeTrigger reads.
-const TriggerVersion = "Sync-v1"
+// Version is the payload version of the Tablestore trigger that
+// Decode reads.
+const Version = "Sync-v1"
 
 // RecordError is a record of a trigger payload that could not be decoded.
 type RecordError struct {
@@ -25,22 +31,22 @@ type RecordError struct {
 
 func (e RecordError) Error() string { return fmt.Sprintf("record %d: %v", e.Index, e.Err) }
 
-// TriggerError reports the records of a trigger payload that DecodeTrigger
+// Error reports the records of a trigger payload that Decode
 // skipped. The other records were decoded and returned.
-type TriggerError struct {
+type Error struct {
 	Records []RecordError
 }
 
-func (e *TriggerError) Error() string {
+func (e *Error) Error() string {
 	parts := make([]string, len(e.Records))
 	for i, r := range e.Records {
 		parts[i] = r.Error()
 	}
-	return "tablestore: decode trigger: " + strings.Join(parts, "; ")
+	return "trigger: " + strings.Join(parts, "; ")
 }
 
 // Indexes returns the positions of the bad records.
-func (e *TriggerError) Indexes() []int {
+func (e *Error) Indexes() []int {
 	idx := make([]int, len(e.Records))
 	for i, r := range e.Records {
 		idx[i] = r.Index
@@ -49,7 +55,7 @@ func (e *TriggerError) Indexes() []int {
 }
 
 // Unwrap returns each record's error.
-func (e *TriggerError) Unwrap() []error {
+func (e *Error) Unwrap() []error {
 	errs := make([]error, len(e.Records))
 	for i, r := range e.Records {
 		errs[i] = r.Err
@@ -57,7 +63,7 @@ func (e *TriggerError) Unwrap() []error {
 	return errs
 }
 
-// DecodeTrigger decodes the event of a Function Compute Tablestore trigger
+// Decode decodes the event of a Function Compute Tablestore trigger
 // on the users table: CBOR as the trigger delivers it, or JSON of the same
 // layout (the console's test event), told apart by a leading '{'. The
 // layout, as documented:
@@ -72,16 +78,16 @@ func (e *TriggerError) Unwrap() []error {
 // for a DeleteRow. UpdateRow records are refused, since they hold only the
 // changed columns and this package writes users whole.
 //
-// One bad record does not hide the others: DecodeTrigger returns the
-// changes of every good record together with a *TriggerError that lists
+// One bad record does not hide the others: Decode returns the
+// changes of every good record together with a *Error that lists
 // the bad ones by index (a record that is not a users row, lacks a field or
 // a required column, or has a value of the wrong type). A payload that
 // cannot be parsed at all, or has another Version, returns no changes and
 // a plain error.
-func DecodeTrigger(payload []byte) ([]todo.UserChange, error) {
+func Decode(payload []byte) ([]todo.UserChange, error) {
 	trimmed := bytes.TrimSpace(payload)
 	if len(trimmed) == 0 {
-		return nil, errors.New("tablestore: decode trigger: empty payload")
+		return nil, errors.New("trigger: empty payload")
 	}
 	var version string
 	var raws []map[string]any
@@ -95,8 +101,8 @@ func DecodeTrigger(payload []byte) ([]todo.UserChange, error) {
 	if err != nil {
 		return nil, err
 	}
-	if version != TriggerVersion {
-		return nil, fmt.Errorf("tablestore: decode trigger: Version is %q, want %q", version, TriggerVersion)
+	if version != Version {
+		return nil, fmt.Errorf("trigger: Version is %q, want %q", version, Version)
 	}
 	bad := map[int]bool{}
 	for _, e := range rawErrs {
@@ -117,7 +123,7 @@ func DecodeTrigger(payload []byte) ([]todo.UserChange, error) {
 	}
 	if len(errs) > 0 {
 		sortRecordErrors(errs)
-		return changes, &TriggerError{Records: errs}
+		return changes, &Error{Records: errs}
 	}
 	return changes, nil
 }
@@ -131,7 +137,7 @@ func envelope[R any](payload []byte, format string, unmarshal func([]byte, any) 
 		Records []R
 	}
 	if err := unmarshal(payload, &top); err != nil {
-		return "", nil, nil, fmt.Errorf("tablestore: decode trigger: %s: %w", format, err)
+		return "", nil, nil, fmt.Errorf("trigger: %s: %w", format, err)
 	}
 	for i, r := range top.Records {
 		m, err := record(r)
@@ -297,7 +303,7 @@ func decodeRecord(m map[string]any) (todo.UserChange, error) {
 	if err != nil {
 		return todo.UserChange{}, err
 	}
-	cols := columns{}
+	cols := map[string]any{}
 	for i, c := range list {
 		// Errors name the column by the payload's own field, capitalised as
 		// it is there (like PrimaryKey[0] above).
@@ -328,7 +334,7 @@ func decodeRecord(m map[string]any) (todo.UserChange, error) {
 			return todo.UserChange{}, fmt.Errorf("%s: unknown Type %q", at, op)
 		}
 	}
-	u, err := userFrom(email, cols)
+	u, err := tablestore.UserFromColumns(email, cols)
 	if err != nil {
 		return todo.UserChange{}, fmt.Errorf("user %s: %w", email, err)
 	}

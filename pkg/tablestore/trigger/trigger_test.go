@@ -1,4 +1,4 @@
-package tablestore_test
+package trigger_test
 
 import (
 	"errors"
@@ -10,7 +10,7 @@ import (
 
 	"github.com/fxamacker/cbor/v2"
 
-	"github.com/todofn/todofn/pkg/tablestore"
+	"github.com/todofn/todofn/pkg/tablestore/trigger"
 	"github.com/todofn/todofn/pkg/todo"
 )
 
@@ -83,7 +83,7 @@ const consoleEvent = `{
   }]
 }`
 
-func TestDecodeTrigger(t *testing.T) {
+func TestDecode(t *testing.T) {
 	without := func(name string) []any {
 		var out []any
 		for _, c := range userColumns() {
@@ -97,7 +97,7 @@ func TestDecodeTrigger(t *testing.T) {
 		name     string
 		payload  func(testing.TB) []byte
 		want     []*todo.User // New of each change, in order; nil for a delete
-		wantBad  []int        // indexes in the *TriggerError
+		wantBad  []int        // indexes in the *Error
 		wantFail bool         // a plain error, no changes
 	}{
 		{name: "cbor put", payload: func(tb testing.TB) []byte {
@@ -163,20 +163,20 @@ func TestDecodeTrigger(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			changes, err := tablestore.DecodeTrigger(tt.payload(t))
+			changes, err := trigger.Decode(tt.payload(t))
 			if tt.wantFail {
-				var te *tablestore.TriggerError
+				var te *trigger.Error
 				if err == nil || errors.As(err, &te) || changes != nil {
-					t.Fatalf("DecodeTrigger = %v, %v; want a plain error and no changes", changes, err)
+					t.Fatalf("Decode = %v, %v; want a plain error and no changes", changes, err)
 				}
 				return
 			}
-			var te *tablestore.TriggerError
+			var te *trigger.Error
 			switch {
 			case len(tt.wantBad) == 0 && err != nil:
-				t.Fatalf("DecodeTrigger error: %v", err)
+				t.Fatalf("Decode error: %v", err)
 			case len(tt.wantBad) > 0 && !errors.As(err, &te):
-				t.Fatalf("DecodeTrigger error = %v, want a *TriggerError", err)
+				t.Fatalf("Decode error = %v, want a *Error", err)
 			case te != nil && !slices.Equal(te.Indexes(), tt.wantBad):
 				t.Fatalf("bad records %v (%v), want %v", te.Indexes(), err, tt.wantBad)
 			}
@@ -196,18 +196,18 @@ func TestDecodeTrigger(t *testing.T) {
 	}
 }
 
-func TestTriggerErrorNamesRecordsAndFields(t *testing.T) {
+func TestErrorNamesRecordsAndFields(t *testing.T) {
 	noVersion := userColumns()[:8]
-	_, err := tablestore.DecodeTrigger(payload(t,
+	_, err := trigger.Decode(payload(t,
 		record("PutRow", pk("ann@example.com"), userColumns()),
 		record("PutRow", pk("ann@example.com"), noVersion)))
-	want := "tablestore: decode trigger: record 1: user ann@example.com: missing column version"
+	want := "trigger: record 1: user ann@example.com: missing column version"
 	if err == nil || err.Error() != want {
 		t.Fatalf("error = %v, want %q", err, want)
 	}
 }
 
-func TestTriggerErrorNamesColumns(t *testing.T) {
+func TestErrorNamesColumns(t *testing.T) {
 	tests := []struct {
 		col  map[string]any
 		want string
@@ -220,8 +220,8 @@ func TestTriggerErrorNamesColumns(t *testing.T) {
 	}
 	for _, tt := range tests {
 		cols := append(userColumns()[:1:1], tt.col)
-		_, err := tablestore.DecodeTrigger(payload(t, record("PutRow", pk("ann@example.com"), cols)))
-		prefix := "tablestore: decode trigger: record 0: " + tt.want
+		_, err := trigger.Decode(payload(t, record("PutRow", pk("ann@example.com"), cols)))
+		prefix := "trigger: record 0: " + tt.want
 		if err == nil || !strings.HasPrefix(err.Error(), prefix) {
 			t.Errorf("column %v: error = %v, want it to start %q", tt.col, err, prefix)
 		}

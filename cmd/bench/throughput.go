@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/todofn/todofn/internal/benchtest"
+	"github.com/todofn/todofn/internal/devstack"
+)
+
+// localTags are make run's: the local server without the cloud engines
+// and runtimes (the Makefile's LOCAL_TAGS).
+const localTags = "no_dynamodb,no_tablestore,no_fc"
+
+// startLocal builds (once, into bin) and runs the local server on the
+// embedded store in a fresh data folder with the per-IP budgets off and
+// the per-user write budget out of reach, as a load test runs it; the
+// access log stays on (one line per request is part of the hot path).
+func startLocal(ctx context.Context, bin, data string, env ...string) (*devstack.Server, error) {
+	return devstack.StartServer(ctx, devstack.ServerOptions{Name: filepath.Base(bin), Bin: bin, Health: "/healthz", Env: append([]string{
+		"DATA_DIR=" + data, "RATE_LIMITS=off", "USER_WRITE_LIMIT=1000000/1s", "LOGIN_ACCOUNT_LIMIT=off", "APP_URL=http://127.0.0.1/",
+	}, env...)})
+}
+
+// throughput loads GET /todos (50 todos, authenticated) on the local
+// server, the bare net/http floor and the Express reference, each for
+// o.duration in four interleaved quarters after a short warm-up; and a second
+// local server on a copy of the same data with LOG_LEVEL=warn (no access
+// log line), so that what the log line costs shows as a ratio.
+func throughput(ctx context.Context, o options, r *report) error {
+	localBin := filepath.Join(o.work, "local")
+	if err := goBuild(ctx, o.root, localTags, localBin, "./cmd/local"); err != nil {
+		return err
+	}
+	floorBin := filepath.Join(o.work, "floor-http")
+	if err := goBuild(ctx, o.root, "", floorBin, "./bench/floor-http"); err != nil {
+		return err
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return fmt.Errorf("node: %w", err)
+	}
+	if _, err := os.Stat(filepath.Join(o.root, "node_modules", "express")); err != nil {
+		return fmt.Errorf("express is not installed: run make tools (npm install): %w", err)
+	}
+	data, err := os.MkdirTemp(o.work, "throughput-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(data)
+
+	local, err := startLocal(ctx, localBin, data)
+	if err != nil {
+		return err
+	}
+	defer local.Stop()
+	c, err := benchtest.SignUp(ctx, local.URL, "throughput@example.com", "a long bench password", nil)
+	if err != nil {
+		return err
+	}
+	for i := range 50 {
+		if _, err := c.Expect(ctx, []int{201}, "POST", "/todos", map[string]any{"title": fmt.Sprintf("todo number %d of the throughput run", i)}); err != nil {
+			return err
+		}
+	}
+	page, err := c.Expect(ctx, []int{200}, "GET", "/todos", nil)
+	if err != nil {
+		return err
+	}
+	todos := filepath.Join(data, "todos.json")
+	if err := os.WriteFile(todos, page.Body, 0o600); err != nil {
+		return err
+	}
+	jwks, err := c.Expect(ctx, []int{200}, "GET", "/.well-known/jwks.json", nil)
+	if err != nil {
+		return err
+	}
+
+	// A copy of the same store and keys, served with the access log off:
+	// the server stops while its data folder is copied.
+	local.Stop()
+	quietData := data + "-quiet"
+	if err := os.CopyFS(quietData, os.DirFS(data)); err != nil {
+		return err
+	}
+	defer os.RemoveAll(quietData)
+	local, err = startLocal(ctx, localBin, data)
+	if err != nil {
+		return err
+	}
+	defer local.Stop()
+	quiet, err := startLocal(ctx, localBin, quietData, "LOG_LEVEL=warn")
+	if err != nil {
+		return err
+	}
+	defer quiet.Stop()
+
+	// Express checks the issuer and audience the server's tokens carry, as
+	// the API's verifier does.
+	iss, aud, err := tokenAudience(c.Token)
+	if err != nil {
+		return err
+	}
+
+	floor, err := devstack.StartServer(ctx, devstack.ServerOptions{Name: "floor-http", Bin: floorBin, Health: "/healthz", Env: []string{"TODOS_FILE=" + todos}})
+	if err != nil {
+		return err
+	}
+	defer floor.Stop()
+	port, err := devstack.FreePort()
+	if err != nil {
+		return err
+	}
+	exp, err := devstack.Start(ctx, devstack.Spec{Name: "express", Bin: node, Args: []string{filepath.Join("bench", "express", "server.js")}, Dir: o.root,
+		Env: []string{"JWKS=" + string(jwks.Body), "TODOS_FILE=" + todos, "HOST=127.0.0.1", "PORT=" + strconv.Itoa(port), "NODE_ENV=production",
+			"JWT_ISSUER=" + iss, "JWT_AUDIENCE=" + aud}})
+	if err != nil {
+		return err
+	}
+	defer exp.Stop()
+	expURL := "http://127.0.0.1:" + strconv.Itoa(port)
+	wctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	err = devstack.WaitHTTP(wctx, expURL+"/healthz", exp, devstack.Is200)
+	cancel()
+	if err != nil {
+		return fmt.Errorf("express: %w\n%s", err, exp.Tail(20))
+	}
+
+	auth := http.Header{"Authorization": {"Bearer " + c.Token}}
+	targets := []struct {
+		name, url string
+		hdr       http.Header
+	}{
+		{"local server (embedded store)", local.URL + "/todos", auth},
+		{"net/http floor (bench/floor-http)", floor.URL + "/todos", http.Header{}},
+		{"Node/Express (bench/express)", expURL + "/todos", auth},
+		{"local server, LOG_LEVEL=warn", quiet.URL + "/todos", auth},
+	}
+	// Each answers the same bytes' worth of todos, and Express refuses a
+	// wrong token.
+	for _, t := range targets {
+		if res := hammer(ctx, t.url, t.hdr, 1, 300*time.Millisecond, 200); res.requests == 0 || res.errors > 0 {
+			return fmt.Errorf("%s: warm-up: %d requests, %d errors", t.name, res.requests, res.errors)
+		}
+	}
+	if res := hammer(ctx, expURL+"/todos", http.Header{"Authorization": {"Bearer " + c.Token + "x"}}, 1, 100*time.Millisecond, 401); res.requests == 0 || res.errors > 0 {
+		return fmt.Errorf("express took a forged token")
+	}
+	results := make([]loadResult, len(targets))
+	// Each quarter starts with another server, so none is always the one
+	// that follows the same neighbour.
+	for q := range 4 {
+		for k := range targets {
+			i := (q + k) % len(targets)
+			results[i].add(hammer(ctx, targets[i].url, targets[i].hdr, o.conns, o.duration/4, 200))
+		}
+	}
+	fmt.Fprintf(r.w, "GET /todos, 50 todos (%d bytes), %d connections, %s each in four interleaved quarters\n", len(page.Body), o.conns, o.duration)
+	for i, t := range targets {
+		res := results[i]
+		fmt.Fprintf(r.w, "%-36s %9.0f req/s  p50 %s  p99 %s  (%d requests, %d errors)\n", t.name, res.rps(), ms(res.percentile(50)), ms(res.percentile(99)), res.requests, res.errors)
+	}
+	l, f, e, q := results[0], results[1], results[2], results[3]
+	for i, res := range results {
+		if res.errors > 0 {
+			return fmt.Errorf("%s answered %d errors", targets[i].name, res.errors)
+		}
+	}
+	r.target("throughput of GET /todos (50) ≥ 50 % of the bare net/http floor",
+		fmt.Sprintf("%.0f against %.0f req/s; p50 %s against %s", l.rps(), f.rps(), ms(l.percentile(50)), ms(f.percentile(50))),
+		fmt.Sprintf("%.2f ×", l.rps()/f.rps()), l.rps() >= 0.5*f.rps())
+	r.target("throughput of GET /todos (50) ≥ 5 × Node/Express",
+		fmt.Sprintf("%.0f against %.0f req/s; p99 %s against %s", l.rps(), e.rps(), ms(l.percentile(99)), ms(e.percentile(99))),
+		fmt.Sprintf("%.2f ×", l.rps()/e.rps()), l.rps() >= 5*e.rps())
+	// "Nothing measurable": within 3 %, about the spread of two halves
+	// of one run here.
+	r.target("the access log line costs nothing measurable (req/s with it ≥ 97 % of LOG_LEVEL=warn)",
+		fmt.Sprintf("%.0f against %.0f req/s", l.rps(), q.rps()), fmt.Sprintf("%.2f ×", l.rps()/q.rps()), l.rps() >= 0.97*q.rps())
+	return nil
+}
+
+// tokenAudience reads the iss and aud claims of an access token (its
+// payload, unverified: the token is our own server's).
+func tokenAudience(token string) (iss, aud string, err error) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return "", "", fmt.Errorf("the access token is no JWS")
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return "", "", fmt.Errorf("the access token's payload: %w", err)
+	}
+	var claims struct {
+		Iss string          `json:"iss"`
+		Aud json.RawMessage `json:"aud"`
+	}
+	if err := json.Unmarshal(b, &claims); err != nil {
+		return "", "", fmt.Errorf("the access token's payload: %w", err)
+	}
+	var one string
+	var many []string
+	switch {
+	case json.Unmarshal(claims.Aud, &one) == nil:
+		aud = one
+	case json.Unmarshal(claims.Aud, &many) == nil && len(many) > 0:
+		aud = many[0]
+	}
+	if claims.Iss == "" || aud == "" {
+		return "", "", fmt.Errorf("the access token has no iss or aud: %s", b)
+	}
+	return claims.Iss, aud, nil
+}
