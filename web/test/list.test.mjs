@@ -303,6 +303,12 @@ describe('the API client: filters, If-Match, 412 and bulk changes', () => {
     assert.equal(calls, 2);
   });
 
+  test('config.example.json names a URL for every function of routes.js, the bulk ones too', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const example = JSON.parse(await readFile(new URL('../config.example.json', import.meta.url), 'utf8'));
+    assert.deepEqual(Object.keys(example.functions).sort(), Object.keys(FUNCTIONS).sort());
+  });
+
   const bulk = Object.hasOwn(FUNCTIONS, 'todos-clear') && Object.hasOwn(FUNCTIONS, 'todos-mark-all');
   test('clear completed and mark all call their functions, repeated while more', { skip: !bulk && 'routes.js has no bulk routes yet' },
     async () => {
