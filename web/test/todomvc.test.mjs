@@ -330,11 +330,26 @@ describe('TodoMVC behaviours in Chromium', { skip, timeout: 240_000 }, () => {
     const { body } = await api('GET', '/todos?done=true');
     const milk = body.items.find((x) => x.title === 'Buy milk');
     assert.equal((await api('PATCH', `/todos/${milk.id}`, { title: 'Buy oat milk', done: false })).status, 200);
-    const gets = sent('GET', '/todos').length;
-    await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    const gets = () => sent('GET', '/todos').filter((x) => new URL(x.url).pathname === '/todos').length;
+    const visible = () => page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    // An open edit is left alone: nothing is loaded under it.
+    await tabTo(page, row(page, 'Book the dentist').getByRole('button', { name: en.edit, exact: true }));
+    await page.keyboard.press('Enter');
+    let before = gets();
+    await visible();
+    await page.evaluate(() => new Promise((r) => setTimeout(r, 0)));
+    assert.equal(gets(), before, 'no reload under an open edit');
+    assert.equal(await page.evaluate(() => document.activeElement.name), 'title', 'the edit field keeps focus');
+    await page.keyboard.press('Escape');
+    // Else the list is loaded again, and focus stays on the control it was on.
+    await tabTo(page, box(page, 'Write the annual report'));
+    before = gets();
+    await visible();
     await row(page, 'Buy oat milk').waitFor();
-    assert.equal(sent('GET', '/todos').length, gets + 1);
+    assert.equal(gets(), before + 1);
     await countIs(page, 2);
+    assert.equal(await focused(page), `input:t-${await row(page, 'Write the annual report').getAttribute('data-id')}`,
+      'focus is where it was');
   });
 
   step('two browsers of one user edit the same todo: the second sees the conflict and keeps either', async () => {
