@@ -17,14 +17,17 @@ export class ApiError extends Error {
    * @param {string} message the API's sentence for people
    * @param {string} [field] the request field at fault, if any
    * @param {number} [retryAfter] seconds from Retry-After, if sent
+   * @param {object|null} [current] the todo as it is now, sent beside a
+   *   precondition_failed (412) error
    */
-  constructor(status, code, message, field, retryAfter) {
+  constructor(status, code, message, field, retryAfter, current) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.field = field || '';
     this.retryAfter = retryAfter || 0;
+    this.current = current || null;
   }
 }
 
@@ -166,7 +169,7 @@ export class Client {
       const e = (data && data.error) || {};
       const retry = parseInt(res.headers.get('Retry-After') || '', 10);
       throw new ApiError(res.status, e.code || statusCode(res.status),
-        e.message || `HTTP ${res.status}`, e.field, Number.isFinite(retry) ? retry : 0);
+        e.message || `HTTP ${res.status}`, e.field, Number.isFinite(retry) ? retry : 0, (data && data.todo) || null);
     }
     return data;
   }
@@ -233,9 +236,17 @@ export class Client {
     return this.call('account-delete', 'DELETE', { body: { password }, auth: true });
   }
 
-  /** list is GET /todos; it resolves to {items, nextCursor}. */
-  list(limit, cursor) {
+  /**
+   * list is GET /todos, only the done (done true) or the active (done
+   * false) todos when done is given; it resolves to {items, nextCursor},
+   * and on the first page (no cursor) also counts: {active, completed}.
+   * @param {number} limit
+   * @param {string|null} [cursor]
+   * @param {boolean|null} [done]
+   */
+  list(limit, cursor, done = null) {
     const q = new URLSearchParams({ limit: String(limit) });
+    if (done !== null && done !== undefined) q.set('done', String(done));
     if (cursor) q.set('cursor', cursor);
     return this.call('todos-list', 'GET', { query: q, auth: true });
   }
@@ -245,13 +256,69 @@ export class Client {
     return this.call('todos-add', 'POST', { body: { title }, auth: true, headers: { 'Idempotency-Key': key } });
   }
 
-  /** update is PATCH /todos/{id}; it resolves to the todo. */
-  update(id, fields) {
-    return this.call('todos-update', 'PATCH', { params: { id }, body: fields, auth: true });
+  /**
+   * update is PATCH /todos/{id}; it resolves to the todo. With a version it
+   * sends If-Match: a todo changed since (another version) is refused with
+   * 412 precondition_failed, whose ApiError carries the todo as it is now
+   * (current).
+   * @param {string} id
+   * @param {{title?: string, done?: boolean}} fields
+   * @param {number} [version]
+   */
+  update(id, fields, version) {
+    return this.call('todos-update', 'PATCH', { params: { id }, body: fields, auth: true, headers: ifMatch(version) });
   }
 
-  /** remove is DELETE /todos/{id}. */
-  remove(id) {
-    return this.call('todos-delete', 'DELETE', { params: { id }, auth: true });
+  /** remove is DELETE /todos/{id}, with If-Match as update sends it when version is given. */
+  remove(id, version) {
+    return this.call('todos-delete', 'DELETE', { params: { id }, auth: true, headers: ifMatch(version) });
   }
+
+  /**
+   * clearCompleted is DELETE /todos?done=true: one batch of the user's
+   * completed todos goes; it resolves to {changed, more} (see untilDone).
+   */
+  clearCompleted() {
+    return this.call('todos-clear', 'DELETE', { query: new URLSearchParams({ done: 'true' }), auth: true });
+  }
+
+  /**
+   * markAll is PATCH /todos {"done": done}: one batch of the user's todos
+   * gets that state; it resolves to {changed, more} (see untilDone).
+   * @param {boolean} done
+   */
+  markAll(done) {
+    return this.call('todos-mark-all', 'PATCH', { body: { done }, auth: true });
+  }
+}
+
+/**
+ * ifMatch is the If-Match header naming version (the API's ETag is the
+ * version as a strong entity tag, "3": RFC 9110 §13.1.1), or none.
+ * @param {number|undefined} version
+ * @returns {Record<string,string>}
+ */
+export function ifMatch(version) {
+  return Number.isInteger(version) && version > 0 ? { 'If-Match': `"${version}"` } : {};
+}
+
+/** MAX_ROUNDS bounds untilDone: a server that always says more cannot keep the page busy for ever. */
+export const MAX_ROUNDS = 1000;
+
+/**
+ * untilDone runs one batch of a bulk change (step: clearCompleted or
+ * markAll) again while the answer says more, as the API asks (each call
+ * does what fits in its function's deadline); it resolves to the number
+ * of todos changed in all. A failure is thrown as it is, after the batches
+ * done so far (a repeat finishes the job).
+ * @param {() => Promise<{changed?: number, more?: boolean}|null>} step
+ */
+export async function untilDone(step) {
+  let changed = 0;
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const res = await step();
+    changed += (res && res.changed) || 0;
+    if (!res || !res.more) return changed;
+  }
+  return changed;
 }

@@ -51,6 +51,28 @@ export function translate(lang, key, vars = {}) {
   return text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m));
 }
 
+/** tagOf is the BCP 47 tag of one of our languages, for Intl and lang attributes. */
+export function tagOf(lang) {
+  return lang === 'zh' ? 'zh-CN' : 'en';
+}
+
+/**
+ * plural is the text of key for the number n in lang, by the language's
+ * plural rules (Intl.PluralRules, the CLDR categories): the table's
+ * key_<category> (key_one, key_other, ...), else key_other, with {n}
+ * filled as the language writes numbers ("1,000"). English has "1 item
+ * left" and "2 items left"; Chinese has one form, "剩余 2 项".
+ * @param {'en'|'zh'} lang
+ * @param {string} key
+ * @param {number} n
+ */
+export function plural(lang, key, n) {
+  const dict = MESSAGES[lang] || en;
+  const category = new Intl.PluralRules(tagOf(lang)).select(n);
+  const k = Object.hasOwn(dict, `${key}_${category}`) ? `${key}_${category}` : `${key}_other`;
+  return translate(lang, k, { n: new Intl.NumberFormat(tagOf(lang)).format(n) });
+}
+
 /** A message the client made up when the API's answer had none (see api.js). */
 const MADE_UP = /^HTTP \d{3}$/;
 

@@ -3,7 +3,7 @@
 // import, and remembered by toggleLang.
 
 import { ApiError } from './api.js';
-import { errorText, pickLang, translate } from './i18n.js';
+import { errorText, pickLang, plural, translate } from './i18n.js';
 import { KEYS, safeGet, safeSet } from './storage.js';
 
 /** @type {'en'|'zh'} */
@@ -30,6 +30,11 @@ export function toggleLang() {
 /** t is translate in the current language. */
 export function t(key, vars) {
   return translate(lang, key, vars);
+}
+
+/** tn is plural in the current language: the text of key for the number n. */
+export function tn(key, n) {
+  return plural(lang, key, n);
 }
 
 /**

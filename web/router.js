@@ -3,8 +3,9 @@
 // keeping the session, see keeper.js).
 
 import { routeOff, turnOffLinks, viewOff } from './features.js';
+import { routeOf } from './filters.js';
 import { authed, startKeeper } from './keeper.js';
-import { endSession, getSession, lapsed } from './session.js';
+import { endSession, getSession, hadAccount, lapsed } from './session.js';
 import { t } from './locale.js';
 import { viewChangePassword, viewDeleteAccount } from './views/account.js';
 import { drawChrome } from './views/chrome.js';
@@ -69,16 +70,23 @@ export function parseHash(hash) {
 }
 
 /**
- * decide is where a route may go: "show", or "expired" (the session ran
+ * decide is where a path may go: "show", or "expired" (the session ran
  * out, past renewing, on a page of a logged-in user: end it), or the hash
- * to go to instead.
+ * to go to instead. The list's filters (#/todos/active, see filters.js)
+ * are the list's route. A path that is no route sends a logged-out
+ * visitor to sign up, or to log in when this browser has had an account
+ * (known: see hadAccount).
  * @param {string} path
- * @param {{signedIn: boolean, lapsed: boolean}} state
+ * @param {{signedIn: boolean, lapsed: boolean, known?: boolean}} state
  */
-export function decide(path, { signedIn, lapsed: ran }) {
-  if (signedIn && ran && SIGNED_IN.includes(path)) return 'expired';
-  if (!Object.hasOwn(ROUTES, path)) return signedIn ? '#/todos' : '#/signup';
-  if (SIGNED_IN.includes(path) && !signedIn) return '#/login';
+export function decide(path, { signedIn, lapsed: ran, known = false }) {
+  const route = routeOf(path);
+  if (signedIn && ran && SIGNED_IN.includes(route)) return 'expired';
+  if (!Object.hasOwn(ROUTES, route)) {
+    if (signedIn) return '#/todos';
+    return known ? '#/login' : '#/signup';
+  }
+  if (SIGNED_IN.includes(route) && !signedIn) return '#/login';
   return 'show';
 }
 
@@ -136,13 +144,14 @@ export function drawFrame() {
  */
 export function render(keep = false) {
   const { path, params } = parseHash(location.hash);
-  const next = decide(path, { signedIn: getSession() !== null, lapsed: lapsed() });
+  const next = decide(path, { signedIn: getSession() !== null, lapsed: lapsed(), known: hadAccount() });
   if (next === 'expired') return leave(true);
   if (next !== 'show') return go(next);
   const app = /** @type {HTMLElement} */ (document.getElementById('app'));
   const typed = keep ? typedValues(app) : null;
   drawFrame();
-  const view = routeOff(ctx.config, path) ? viewOff() : ROUTES[path](ctx, params, path);
+  const route = routeOf(path);
+  const view = routeOff(ctx.config, route) ? viewOff() : ROUTES[route](ctx, params, path);
   turnOffLinks(view.el, ctx.config);
   app.replaceChildren(view.el);
   document.title = `${view.title} · ${t('appName')}`;

@@ -72,6 +72,7 @@ export function startSession(res, now = Date.now()) {
   safeSet(localStorage, KEYS.session, JSON.stringify(s));
   setCurrent(s);
   rememberEmail(s.user.email);
+  markAccount();
   const d = readJSON(sessionStorage, KEYS.drafts);
   if (d && d.userId !== s.user.id) safeSet(sessionStorage, KEYS.drafts, null);
   return current;
@@ -125,6 +126,25 @@ export function saveDraft(patch) {
   if (!current) return;
   const d = { ...drafts(), ...patch, userId: current.user.id };
   safeSet(sessionStorage, KEYS.drafts, JSON.stringify(d));
+}
+
+/**
+ * hadAccount is true when an account has been verified or logged in on
+ * this browser (and was not deleted here since): such a visitor, logged
+ * out, is sent to log in rather than to sign up.
+ */
+export function hadAccount() {
+  return safeGet(localStorage, KEYS.known) === '1';
+}
+
+/** markAccount remembers that this browser has had an account (see hadAccount). */
+export function markAccount() {
+  safeSet(localStorage, KEYS.known, '1');
+}
+
+/** forgetAccount drops hadAccount's mark, as when the account is deleted. */
+export function forgetAccount() {
+  safeSet(localStorage, KEYS.known, null);
 }
 
 /** rememberedEmail is the address last signed up, verified or logged in with. */

@@ -11,6 +11,7 @@ export const KEYS = Object.freeze({
   drafts: 'todofn.drafts', // {userId, newTodo, pendingAdd, edit}
   email: 'todofn.email', // the address last signed up or logged in with
   lang: 'todofn.lang', // localStorage: "en" or "zh"
+  known: 'todofn.known', // localStorage: "1" once an account has been verified or logged in on this browser
 });
 
 /**

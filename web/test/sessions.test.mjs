@@ -270,6 +270,8 @@ describe('sessions in Chromium', { skip, timeout: 180_000 }, () => {
     await heading(en.signupTitle).waitFor();
     await assert.doesNotReject(page.getByText(en.accountDeleted).waitFor());
     assert.equal(await session(), null);
+    assert.equal(await page.evaluate(() => localStorage.getItem('todofn.known')), null,
+      'the browser no longer counts as having an account: #/ shows Sign up');
     await shot('account-deleted');
     assert.equal((await post('/login', { email, password })).status, 401, 'the account is gone');
   });

@@ -21,7 +21,8 @@ const listOf = (...list) => deepFreeze({ ...S.emptyList(), owner: 'alice', loade
 describe('emptyList and ownedBy', () => {
   test('an empty list is not loaded and belongs to no one', () => {
     const l = S.emptyList();
-    assert.deepEqual(l, { owner: '', items: [], nextCursor: null, loaded: false, editing: null });
+    assert.deepEqual(l, { owner: '', filter: 'all', items: [], nextCursor: null, loaded: false, editing: null, counts: null,
+      conflict: null });
     assert.equal(S.ownedBy(l, 'alice'), false);
     assert.equal(S.ownedBy(l, ''), false, 'no user owns an unowned list');
   });

@@ -9,6 +9,7 @@ import { passwordCheck, submitter } from '../form.js';
 import { authed } from '../keeper.js';
 import { CODES, PASSWORD_MIN } from '../limits.js';
 import { t } from '../locale.js';
+import { forgetAccount } from '../session.js';
 
 /** The current-password field; the API names it "password" when it is wrong. */
 function currentField() {
@@ -80,6 +81,7 @@ function remove(ctx) {
     check: (password) => !password && ['needPassword', 'current'],
     send: async (password) => {
       await authed(() => ctx.client.deleteAccount(password), ctx.leave);
+      forgetAccount();
       ctx.finish('#/signup?deleted=1');
     },
     fail: wrongPassword,

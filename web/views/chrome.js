@@ -5,13 +5,9 @@
 // out everywhere).
 
 import { h } from '../dom.js';
+import { tagOf } from '../i18n.js';
 import { currentLang, messageFor, t } from '../locale.js';
 import { getSession } from '../session.js';
-
-/** tagOf is the BCP 47 tag to put in lang attributes for one of our languages. */
-function tagOf(lang) {
-  return lang === 'zh' ? 'zh-CN' : 'en';
-}
 
 let watching = false;
 

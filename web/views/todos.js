@@ -1,53 +1,66 @@
-// #/todos: add, tick, edit and delete todos, page through them. The list's
-// data is a state from state.js, kept here across language switches (not
-// reloads); every change goes through state.js and then onto the page.
+// #/todos, #/todos/active, #/todos/completed: the list, filtered on the
+// server (GET /todos?done=), with TodoMVC's controls: add, tick, edit in
+// place, delete, mark all, the count of todos left, the filters, clear
+// completed (todo-edits.js, todo-footer.js). The list's data is a state
+// from state.js (todo-page.js keeps it); every change goes through
+// state.js and then onto the page. The list is loaded again when the tab
+// comes back into view, so another device's changes show.
 
 import { ApiError, newKey } from '../api.js';
 import { validTitle } from '../check.js';
 import { alertBox, h, heading } from '../dom.js';
-import { submitForm, submitter } from '../form.js';
-import { messageFor, t } from '../locale.js';
-import { UNAUTHORIZED, authed } from '../keeper.js';
-import { CODES } from '../limits.js';
+import { filterOf } from '../filters.js';
+import { submitter } from '../form.js';
+import { t } from '../locale.js';
+import { CODES, MAX_PAGE_SIZE } from '../limits.js';
+import { notice } from '../notice.js';
 import { drafts, getSession, saveDraft } from '../session.js';
 import * as S from '../state.js';
-import { editView, itemView } from './todo-item.js';
+import { onClear, onDelete, onKeepMine, onKeepTheirs, onMarkAll, onToggle, save, startEdit, stopEdit } from './todo-edits.js';
+import { buildFooter } from './todo-footer.js';
+import { call, draw, fail, getList, quiet, rowOf, say, setList } from './todo-page.js';
 
-/** The list shown, or being loaded. @type {S.ListState} */
-let list = S.emptyList();
+/** @typedef {import('./todo-page.js').Page} Page */
+
+/** The page on screen, for the tab's visibilitychange. @type {Page|null} */
+let shown = null;
+let watching = false;
 
 /** forgetTodos drops the list, as when the session ends. */
 export function forgetTodos() {
-  list = S.emptyList();
+  setList(S.emptyList());
 }
 
 /**
- * Page is one drawing of the list page: its elements and its context.
- * @typedef {{
- *   ctx: import('../router.js').Context,
- *   section: HTMLElement, input: HTMLInputElement, addForm: HTMLFormElement,
- *   status: HTMLElement, listError: HTMLElement, ul: HTMLElement,
- *   empty: HTMLElement, more: HTMLButtonElement, actions: import('./todo-item.js').Actions,
- * }} Page
+ * viewTodos is the list page for the filter of path (see filters.js). The
+ * list kept from the last drawing is shown as it is when it is the same
+ * user's through the same filter; else it is loaded (another filter keeps
+ * the counts meanwhile, and focus goes to the filter's link).
+ * @param {import('../router.js').Context} ctx
+ * @param {URLSearchParams} [params]
+ * @param {string} [path]
  */
-
-/** @param {import('../router.js').Context} ctx */
-export function viewTodos(ctx) {
-  const p = buildPage(ctx);
+export function viewTodos(ctx, params, path = 'todos') {
+  const filter = filterOf(path) || 'all';
+  const p = buildPage(ctx, filter);
   const user = getSession().user.id;
-  if (S.ownedBy(list, user)) {
+  const list = getList();
+  const refilter = list.owner === user && list.loaded && list.filter !== filter;
+  shown = p;
+  watchVisibility();
+  if (S.ownedBy(list, user, filter)) {
     draw(p);
   } else {
-    list = S.emptyList();
+    setList({ ...S.emptyList(user, filter), counts: refilter ? list.counts : null });
     draw(p);
-    p.status.textContent = t('loading');
+    p.status.say(t('loading'));
     firstLoad(p, user);
   }
-  return { title: t('todosTitle'), focus: p.input, el: p.section };
+  return { title: t('todosTitle'), focus: refilter ? p.footer.links[filter] : p.input, el: p.section };
 }
 
 /** @returns {Page} */
-function buildPage(ctx) {
+function buildPage(ctx, filter) {
   const d = drafts();
   // No maxlength: the browser counts UTF-16 units, the API code points
   // (validTitle counts as the API does, and says what is wrong).
@@ -55,83 +68,47 @@ function buildPage(ctx) {
     autocomplete: 'off', required: true, value: d.newTodo || '',
     oninput: () => saveDraft({ newTodo: input.value }) }));
   /** @type {Page} */
-  const p = { ctx, input };
+  const p = { ctx, filter, input };
   p.addForm = /** @type {HTMLFormElement} */ (h('form', { class: 'add', novalidate: true, onsubmit: submitter(adding(p)) },
     h('label', { for: 'new-todo' }, t('newTodo')),
     h('div', { class: 'row' }, input, h('button', { type: 'submit', class: 'primary' }, t('add'))),
     alertBox('add-error')));
-  p.status = h('p', { class: 'status', role: 'status' });
+  const statusLine = h('p', { class: 'status', role: 'status' });
+  p.status = notice(statusLine);
   p.listError = alertBox('list-error');
   p.ul = h('ul', { class: 'todos', id: 'todos', 'aria-labelledby': 'todos-h' });
-  p.empty = h('p', { class: 'empty', hidden: true }, t('empty'));
+  p.empty = h('p', { class: 'empty', hidden: true });
   p.more = /** @type {HTMLButtonElement} */ (h('button', { type: 'button', class: 'more', hidden: true,
     onclick: () => onMore(p) }, t('loadMore')));
+  p.footer = buildFooter(filter, { markAll: (done) => onMarkAll(p, done, reload), clear: () => onClear(p, reload) });
   p.section = h('section', { class: 'card wide' }, heading(t('todosTitle'), 'todos-h'),
-    p.addForm, p.listError, p.status, p.ul, p.empty, p.more);
+    p.addForm, p.listError, statusLine, p.footer.toggle, p.ul, p.empty, p.more, p.footer.el);
   p.actions = {
     toggle: (id, box) => onToggle(p, id, box),
     edit: (id) => startEdit(p, id),
     cancel: (id) => stopEdit(p, id),
-    save: (id, form, edit, ev) => submitForm(form, ev, saving(p, id, edit)),
+    save: (id, form, edit, ev) => save(p, id, form, edit, ev),
     remove: (id) => onDelete(p, id),
+    keepMine: (id) => onKeepMine(p, id),
+    keepTheirs: (id) => onKeepTheirs(p, id),
   };
   return p;
 }
 
-/** view is the <li> for item: its edit form while it is being edited. */
-function view(p, item) {
-  if (list.editing === item.id) return editView(item, drafts(), p.actions);
-  return itemView(item, p.actions);
-}
-
-/** draw redraws the whole list from the state. */
-function draw(p) {
-  p.ul.replaceChildren(...list.items.map((item) => view(p, item)));
-  p.ul.setAttribute('aria-busy', list.loaded ? 'false' : 'true');
-  p.empty.hidden = !list.loaded || list.items.length > 0;
-  p.more.hidden = !list.nextCursor;
-}
-
-function rowOf(p, id) {
-  return p.ul.querySelector(`li[data-id="${CSS.escape(id)}"]`);
-}
-
-/** redraw replaces the <li> of the todo with id by one drawn from the state. */
-function redraw(p, id) {
-  const item = S.findItem(list, id);
-  const old = rowOf(p, id);
-  if (!item) return old;
-  const li = view(p, item);
-  if (old) old.replaceWith(li);
-  return li;
-}
-
-function say(p, text) {
-  p.status.textContent = text;
-}
-
-/** fail shows a list-wide error; true when it was a refused token (already handled). */
-function fail(p, e) {
-  if (e === UNAUTHORIZED) return true;
-  p.listError.textContent = messageFor(e instanceof ApiError ? e : null);
-  p.listError.hidden = false;
-  return false;
-}
-
-function call(p, fn) {
-  return authed(fn, p.ctx.leave);
-}
-
-/** load fetches a page (the first when cursor is null); it resolves to the todos it added, or null. */
-async function load(p, cursor, user) {
+/**
+ * load fetches a page of the filter's todos (the first when cursor is
+ * null, limit at most MAX_PAGE_SIZE); it resolves to the todos it added,
+ * or null.
+ */
+async function load(p, cursor, user, limit = S.PAGE_SIZE) {
   p.listError.hidden = true;
   try {
-    const page = await call(p, () => p.ctx.client.list(S.PAGE_SIZE, cursor));
-    const merged = S.mergePage(list, page, { append: cursor !== null, owner: user });
-    list = merged.list;
+    const page = await call(p, () => p.ctx.client.list(limit, cursor, S.doneOf(p.filter)));
+    const merged = S.mergePage(getList(), page, { append: cursor !== null, owner: user });
+    setList(merged.list);
     return merged.fresh;
   } catch (e) {
-    list = S.loadFailed(list);
+    setList(S.loadFailed(getList()));
     fail(p, e);
     return null;
   }
@@ -140,9 +117,9 @@ async function load(p, cursor, user) {
 async function firstLoad(p, user) {
   await load(p, null, user);
   if (!getSession() || !p.section.isConnected) return;
-  p.status.textContent = '';
-  const resumed = S.resumeEdit(list, drafts().edit);
-  list = resumed.list;
+  p.status.clear();
+  const resumed = S.resumeEdit(getList(), drafts().edit);
+  setList(resumed.list);
   if (resumed.lost) {
     // The todo is gone or on a later page: keep the text as a new todo.
     p.input.value = [p.input.value, drafts().edit.title].filter(Boolean).join(' ');
@@ -150,13 +127,61 @@ async function firstLoad(p, user) {
     say(p, t('editLost'));
   }
   draw(p);
-  const edit = list.editing && p.ul.querySelector('li.editing input');
+  const edit = getList().editing && p.ul.querySelector('li.editing input');
   if (edit) edit.focus();
+}
+
+/**
+ * reload loads the first page again, as many todos as are shown (at least
+ * a page, at most MAX_PAGE_SIZE), and redraws, keeping focus on the
+ * control it was on when that control is still there.
+ * @param {Page} p
+ */
+async function reload(p) {
+  const user = getSession()?.user.id;
+  if (!user) return;
+  const limit = Math.min(MAX_PAGE_SIZE, Math.max(S.PAGE_SIZE, getList().items.length));
+  const spot = focusSpot(p);
+  if ((await load(p, null, user, limit)) === null || !p.section.isConnected) return;
+  draw(p);
+  restoreFocus(p, spot);
+}
+
+/** focusSpot says where focus is in the list: a row and the index of its control. */
+function focusSpot(p) {
+  const el = document.activeElement;
+  const li = el && el.closest && el.closest('li[data-id]');
+  if (!li || !p.ul.contains(li)) return null;
+  return { id: li.getAttribute('data-id'), index: [...li.querySelectorAll('input, button')].indexOf(el) };
+}
+
+function restoreFocus(p, spot) {
+  if (!spot || (document.activeElement && document.activeElement !== document.body)) return;
+  const li = rowOf(p, spot.id);
+  const el = li && li.querySelectorAll('input, button')[spot.index];
+  if (el) el.focus();
+}
+
+/**
+ * watchVisibility reloads the list shown when the tab comes back into
+ * view (set up once): another device may have changed it meanwhile. An
+ * open edit or conflict is left alone (its save or choice checks the
+ * version anyway).
+ */
+function watchVisibility() {
+  if (watching) return;
+  watching = true;
+  document.addEventListener('visibilitychange', () => {
+    const list = getList();
+    if (document.hidden || !shown || !shown.section.isConnected || !list.loaded) return;
+    if (list.editing || list.conflict) return;
+    reload(shown);
+  });
 }
 
 async function onMore(p) {
   p.more.disabled = true;
-  const fresh = await load(p, list.nextCursor, getSession()?.user.id);
+  const fresh = await load(p, getList().nextCursor, getSession()?.user.id);
   if (!getSession()) return;
   p.more.disabled = false;
   draw(p);
@@ -181,14 +206,17 @@ async function addOnce(p, title, key) {
 /** adding is the add form's submission. */
 function adding(p) {
   return {
-    read: () => p.input.value.trim(),
+    read: () => {
+      quiet(p);
+      return p.input.value.trim();
+    },
     check: (title) => !validTitle(title) && ['badTitle', 'title'],
     send: async (title) => {
       const pending = drafts().pendingAdd;
       const key = pending && pending.title === title ? pending.key : newKey();
       saveDraft({ newTodo: p.input.value, pendingAdd: { title, key } });
       const created = await addOnce(p, title, key);
-      list = S.addItem(list, created);
+      setList(S.addItem(getList(), created));
       saveDraft({ newTodo: '', pendingAdd: null });
       p.input.value = '';
       draw(p);
@@ -200,80 +228,4 @@ function adding(p) {
       return { field: 'title' };
     },
   };
-}
-
-async function onToggle(p, id, box) {
-  p.listError.hidden = true;
-  const want = box.checked;
-  box.disabled = true;
-  try {
-    list = S.replaceItem(list, await call(p, () => p.ctx.client.update(id, { done: want })));
-  } catch (e) {
-    if (fail(p, e)) return;
-    if (e instanceof ApiError && e.code === CODES.NOT_FOUND) return removeRow(p, id);
-  }
-  const li = redraw(p, id);
-  if (li) li.querySelector('input[type="checkbox"]').focus();
-}
-
-function startEdit(p, id) {
-  const item = S.findItem(list, id);
-  if (!item) return;
-  list = S.startEditing(list, id);
-  saveDraft({ edit: { id, title: item.title } });
-  const edit = redraw(p, id).querySelector('input');
-  edit.focus();
-  edit.select();
-}
-
-function stopEdit(p, id) {
-  list = S.stopEditing(list);
-  saveDraft({ edit: null });
-  const li = redraw(p, id);
-  if (li) li.querySelector('button').focus();
-}
-
-/** saving is the submission of the edit form of the todo with id. */
-function saving(p, id, edit) {
-  return {
-    read: () => edit.value.trim(),
-    check: (title) => !validTitle(title) && ['badTitle', 'title'],
-    send: async (title) => {
-      const item = S.findItem(list, id);
-      if (!item || title === item.title) return stopEdit(p, id);
-      list = S.replaceItem(list, await call(p, () => p.ctx.client.update(id, { title })));
-      stopEdit(p, id);
-    },
-    fail: (e) => {
-      if (!(e instanceof ApiError && e.code === CODES.NOT_FOUND)) return { field: 'title' };
-      removeRow(p, id);
-      return null;
-    },
-  };
-}
-
-/** removeRow drops a todo from the state and the page, moving focus to a neighbour. */
-function removeRow(p, id) {
-  const li = rowOf(p, id);
-  const next = li && (li.nextElementSibling || li.previousElementSibling);
-  if (list.editing === id) saveDraft({ edit: null });
-  list = S.removeItem(list, id);
-  if (li) li.remove();
-  p.empty.hidden = list.items.length > 0;
-  const focus = next && next.querySelector('input, button');
-  (focus || p.input).focus();
-}
-
-async function onDelete(p, id) {
-  p.listError.hidden = true;
-  const item = S.findItem(list, id);
-  if (!item) return;
-  try {
-    await call(p, () => p.ctx.client.remove(id));
-  } catch (e) {
-    if (fail(p, e)) return;
-    if (!(e instanceof ApiError && e.code === CODES.NOT_FOUND)) return;
-  }
-  removeRow(p, id);
-  say(p, t('deleted', { title: item.title }));
 }

@@ -14,7 +14,7 @@ import { passwordCheck, submitter } from '../form.js';
 import { CODES, PASSWORD_MIN } from '../limits.js';
 import { t } from '../locale.js';
 import { forgetSignupPassword, signupPassword } from '../pending.js';
-import { rememberEmail, rememberedEmail } from '../session.js';
+import { markAccount, rememberEmail, rememberedEmail } from '../session.js';
 
 /** The reasons #/verify-failed explains; any other is "other". */
 const REASONS = [CODES.INVALID_CODE, CODES.RATE_LIMITED];
@@ -67,6 +67,7 @@ function verify(ctx) {
       await ctx.client.verify(email, code, password);
       forgetSignupPassword();
       rememberEmail(email);
+      markAccount();
       ctx.go('#/verified');
     },
     fail: (e) => (e instanceof ApiError && e.code === CODES.INVALID_CODE ? { field: 'code' } : undefined),

@@ -21,13 +21,17 @@ export const REQUIRE = process.env.TODOFN_REQUIRE_SERVICES === '1';
 /** CHROMIUM is the browser binary (CHROMIUM_PATH overrides). */
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
+/** AXE is axe-core's browser build, which the browser tests inject into the page (page.evaluate, which CSP allows). */
+export const AXE = path.join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
+
 /** CHROMIUM_ARGS are the flags every launch uses. */
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 /**
  * missing returns why the browser tests cannot run here ("" when they can):
- * no Chromium, no playwright-core, or no Go toolchain to build the server.
+ * no Chromium, no playwright-core or axe-core, or no Go toolchain to build
+ * the server.
  */
 export async function missing() {
   if (!existsSync(CHROMIUM)) return `Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`;
@@ -36,6 +40,7 @@ export async function missing() {
   } catch {
     return 'playwright-core is not installed (run npm install at the repository root)';
   }
+  if (!existsSync(AXE)) return `axe-core is not installed at ${AXE} (run npm install at the repository root)`;
   if (!process.env.TODOFN_LOCAL_BIN) {
     try {
       await promisify(execFile)('go', ['version']);
