@@ -107,7 +107,7 @@ test-go: ## Go tests with real services and the coverage gate
 	echo "coverage of pkg/: $$total% (minimum $(COVERAGE_MIN)%)"; \
 	awk -v t=$$total -v m=$(COVERAGE_MIN) 'BEGIN { exit (t+0 < m+0) }' || { echo "coverage below $(COVERAGE_MIN)%"; exit 1; }
 
-test-web: ## the browser journey in headless Chromium
+test-web: ## the web app's Node tests and the browser tests (journey, TodoMVC list, two browsers, axe-core) in headless Chromium
 	TODOFN_REQUIRE_SERVICES=1 node --test web/test/
 
 # The release pipeline's offline checks (.github/workflows, .security/).

@@ -43,7 +43,7 @@ if [ "${1:-}" = security ]; then
   exit 0
 fi
 
-if [ ! -x node_modules/.bin/dynalite ] || [ ! -d node_modules/playwright-core ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -x node_modules/.bin/dynalite ] || [ ! -d node_modules/playwright-core ] || [ ! -f node_modules/axe-core/axe.min.js ] || [ ! -d node_modules/express ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "tools: npm ci"
   npm ci --no-audit --no-fund
 fi
