@@ -68,6 +68,8 @@ type Store struct {
 	db *bbolt.DB  // held open unless Shared
 
 	notify chan struct{} // poked after a commit that appended changes
+
+	group group // write calls waiting for the next commit (group.go)
 }
 
 var _ todo.Store = (*Store)(nil)
@@ -129,10 +131,20 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
-// view and update run fn in a read or write transaction.
+// view runs fn in a read transaction.
 func (s *Store) view(fn func(*bbolt.Tx) error) error { return s.run(false, fn) }
 
-func (s *Store) update(fn func(*bbolt.Tx) error) error { return s.run(true, fn) }
+// update runs fn in a write transaction and returns once it has committed
+// (synced to disk) or fn has failed and changed nothing. Writes of
+// concurrent calls may share the transaction (group.go), so fn may run
+// more than once: it must set its results afresh on each run. In shared
+// mode each call has a transaction of its own.
+func (s *Store) update(fn func(*bbolt.Tx) error) error {
+	if s.opts.Shared {
+		return s.run(true, fn)
+	}
+	return s.groupUpdate(fn)
+}
 
 // updateVersioned runs fn, which stores the record at the version after
 // *version, in a write transaction, and moves *version on once it has

@@ -217,6 +217,7 @@ func countTodos(tx *bbolt.Tx, prefix []byte) (*todo.TodoCounts, error) {
 func (s *Store) DeleteTodos(_ context.Context, userID string) (int, error) {
 	n := 0
 	err := s.update(func(tx *bbolt.Tx) error {
+		n = 0 // afresh on each run (see update)
 		return deleteRange(tx.Bucket(bucketTodos), todoKey(userID, ""), func(_, _ []byte) (bool, error) {
 			n++
 			return true, nil
