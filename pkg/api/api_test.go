@@ -629,4 +629,25 @@ func BenchmarkTodoRoutes(b *testing.B) {
 		s.Log = slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))
 	}, list))
 	b.Run("add", run("POST", "/todos", `{"title":"Buy milk"}`))
+
+	// add-limits is an add as deployed: with an Idempotency-Key, the
+	// owner's write budget and todo quota on the same store.
+	limited := e.srv.Handler(e.srv.AddTodo(&todolist.Service{Todos: e.store, Claims: e.store, Throttles: e.store,
+		Quota: 1 << 30, Writes: limit.Budget{Max: 1 << 30, Window: time.Minute}}))
+	b.Run("add-limits", func(b *testing.B) {
+		b.ReportAllocs()
+		n := 0
+		for b.Loop() {
+			n++
+			r := httptest.NewRequest("POST", "/todos", strings.NewReader(`{"title":"Buy milk"}`))
+			r.Header.Set("Authorization", "Bearer "+token)
+			r.Header.Set("Content-Type", "application/json")
+			r.Header.Set("Idempotency-Key", "bench-"+strconv.Itoa(n))
+			w := httptest.NewRecorder()
+			limited.ServeHTTP(w, r)
+			if w.Code != http.StatusCreated {
+				b.Fatalf("add: %d %s", w.Code, w.Body)
+			}
+		}
+	})
 }
