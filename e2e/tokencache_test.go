@@ -112,4 +112,3 @@ func flipChar(c byte) string {
 	}
 	return "A"
 }
-

@@ -70,6 +70,12 @@ type Store struct {
 	notify chan struct{} // poked after a commit that appended changes
 
 	group group // write calls waiting for the next commit (group.go)
+
+	// tx, when set, is the write transaction every call of this Store runs
+	// in: the Store InTransaction gives its function (tx.go). poked records
+	// a change-feed poke, made once the transaction has committed.
+	tx    *bbolt.Tx
+	poked bool
 }
 
 var _ todo.Store = (*Store)(nil)
@@ -123,7 +129,8 @@ func (s *Store) openDB() (*bbolt.DB, error) {
 	return db, nil
 }
 
-// Close closes the file. It waits for running transactions.
+// Close closes the file. It waits for running transactions. (The Store of
+// a transaction has no file of its own: its Close does nothing.)
 func (s *Store) Close() error {
 	if s.db == nil {
 		return nil
@@ -140,6 +147,9 @@ func (s *Store) view(fn func(*bbolt.Tx) error) error { return s.run(false, fn) }
 // more than once: it must set its results afresh on each run. In shared
 // mode each call has a transaction of its own.
 func (s *Store) update(fn func(*bbolt.Tx) error) error {
+	if s.tx != nil {
+		return fn(s.tx)
+	}
 	if s.opts.Shared {
 		return s.run(true, fn)
 	}
@@ -158,6 +168,9 @@ func (s *Store) updateVersioned(version *int64, fn func(*bbolt.Tx) error) error 
 }
 
 func (s *Store) run(write bool, fn func(*bbolt.Tx) error) error {
+	if s.tx != nil {
+		return fn(s.tx) // reads see the transaction's own writes
+	}
 	db := s.db
 	if s.opts.Shared {
 		s.mu.Lock()
