@@ -129,47 +129,60 @@ func (p *scanner) time() (time.Time, bool) {
 	if len(b) < 22 || b[0] != '"' || b[5] != '-' || b[8] != '-' || b[11] != 'T' || b[14] != ':' || b[17] != ':' {
 		return time.Time{}, false
 	}
-	num := func(s []byte) int {
-		n := 0
-		for _, c := range s {
-			if c < '0' || c > '9' {
-				return -1
-			}
-			n = n*10 + int(c-'0')
-		}
-		return n
-	}
-	year, month, day := num(b[1:5]), num(b[6:8]), num(b[9:11])
-	hour, minute, sec := num(b[12:14]), num(b[15:17]), num(b[18:20])
+	year, month, day := digits(b[1:5]), digits(b[6:8]), digits(b[9:11])
+	hour, minute, sec := digits(b[12:14]), digits(b[15:17]), digits(b[18:20])
 	i, ns := 20, 0
 	if b[i] == '.' {
 		i++
-		digits := 0
+		n := 0
 		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
-			if digits == 9 {
+			if n == 9 {
 				return time.Time{}, false
 			}
 			ns = ns*10 + int(b[i]-'0')
-			digits++
+			n++
 			i++
 		}
-		if digits == 0 {
+		if n == 0 {
 			return time.Time{}, false
 		}
-		for ; digits < 9; digits++ {
+		for ; n < 9; n++ {
 			ns *= 10
 		}
 	}
-	if i+1 >= len(b) || b[i] != 'Z' || b[i+1] != '"' ||
-		year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 {
-		return time.Time{}, false
-	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, ns, time.UTC)
-	if t.Day() != day { // 31 February and the like: time.Date would roll it over
-		return time.Time{}, false
+	if i+1 >= len(b) || b[i] != 'Z' || b[i+1] != '"' || year < 0 || month < 1 || month > 12 ||
+		day < 1 || day > daysIn(month, year) || hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, false // time.Date would roll 31 February over; json.Unmarshal refuses it
 	}
 	p.i += i + 2
-	return t, true
+	return time.Date(year, time.Month(month), day, hour, minute, sec, ns, time.UTC), true
+}
+
+// digits reads decimal digits, -1 if there is another byte among them.
+func digits(s []byte) int {
+	n := 0
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return -1
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// daysIn is the number of days of month (1 to 12) in year, in the
+// proleptic Gregorian calendar time.Parse uses.
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
 }
 
 // decodeTodo reads a stored todo the slow, general way.

@@ -52,7 +52,8 @@ func TestScanTodoIsUnmarshal(t *testing.T) {
 	titles := []string{"Buy milk", "", "Grüße, 日本, 🎉", `quote "`, `back\slash`, "<&>", "tab\t", "bad \xff", "\u2028",
 		strings.Repeat("long ", 100)}
 	times := []time.Time{at, at.Truncate(time.Second), at.Truncate(time.Millisecond), at.Truncate(10 * time.Microsecond),
-		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)}
+		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(2024, 2, 29, 12, 0, 0, 0, time.UTC), time.Date(2000, 2, 29, 0, 0, 0, 1, time.UTC)}
 	for i, title := range titles {
 		for j, ct := range times {
 			td := todo.Todo{ID: "01KBXID", UserID: "user-1", Title: title, Done: (i+j)%2 == 0,
@@ -65,6 +66,9 @@ func TestScanTodoIsUnmarshal(t *testing.T) {
 	declined := []string{
 		`{"ID":"a","UserID":"u","Title":"t","Done":true,"CreatedAt":"2026-12-06T08:05:09+01:00","UpdatedAt":"2026-12-06T08:05:09Z","Version":1}`,
 		`{"ID":"a","UserID":"u","Title":"t","Done":true,"CreatedAt":"2026-02-31T08:05:09Z","UpdatedAt":"2026-12-06T08:05:09Z","Version":1}`,
+		`{"ID":"a","UserID":"u","Title":"t","Done":true,"CreatedAt":"2025-02-29T08:05:09Z","UpdatedAt":"2026-12-06T08:05:09Z","Version":1}`,
+		`{"ID":"a","UserID":"u","Title":"t","Done":true,"CreatedAt":"2026-04-31T08:05:09Z","UpdatedAt":"2026-12-06T08:05:09Z","Version":1}`,
+		`{"ID":"a","UserID":"u","Title":"t","Done":true,"CreatedAt":"1900-02-29T08:05:09Z","UpdatedAt":"2026-12-06T08:05:09Z","Version":1}`,
 		`{"ID":"a","UserID":"u","Title":"t","Done":true,"CreatedAt":"2026-12-06T24:05:09Z","UpdatedAt":"2026-12-06T08:05:09Z","Version":1}`,
 		`{"ID":"a","UserID":"u","Title":"t","Done":true,"CreatedAt":"2026-12-06T08:05:09.Z","UpdatedAt":"2026-12-06T08:05:09Z","Version":1}`,
 		`{"ID":"a","UserID":"u","Title":"t","Done":true,"CreatedAt":"2026-12-06T08:05:09.1234567891Z","UpdatedAt":"2026-12-06T08:05:09Z","Version":1}`,

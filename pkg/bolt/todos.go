@@ -113,9 +113,9 @@ func (s *Store) deleteTodo(userID, id string, version int64) error {
 // of the read and agree with the page: the scan reads the todos it keeps
 // and, with q.Count, walks the owner's whole range once more to count.
 //
-// The kept todos are read by hand (todocodec.go): their values are copied
-// into one strings.Builder, and the page's IDs and titles are slices of the
-// one string it holds, so a page costs a few allocations, not a dozen per
+// The kept todos are read by hand (todocodec.go): their IDs and titles are
+// copied into one strings.Builder, and the page's are slices of the one
+// string it holds, so a page costs a few allocations, not a dozen per
 // todo.
 func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.TodoPage, error) {
 	limit := q.Limit
@@ -124,7 +124,7 @@ func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.
 	}
 	prefix := todoKey(userID, "")
 	var page todo.TodoPage
-	var buf strings.Builder // the values of the todos read by hand, back to back
+	var buf strings.Builder // the IDs and titles of the todos read by hand, back to back
 	var spans [][2][2]int   // per kept todo: its ID and title in buf; {{-1}} if json.Unmarshal read it
 	err := s.view(func(tx *bbolt.Tx) error {
 		if q.Count {
@@ -156,14 +156,13 @@ func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.
 			if page.Items == nil {
 				page.Items = make([]todo.Todo, 0, limit)
 				spans = make([][2][2]int, 0, limit)
-				buf.Grow(limit * (len(v) + 16))
+				buf.Grow(limit * 64) // a ULID and a title of up to 38 bytes each, without growing
 			}
 			var sc scanned
-			if scanTodo(v, buf.Len(), &sc) {
+			if scanTodo(v, 0, &sc) {
 				if q.Done == nil || sc.t.Done == *q.Done {
-					buf.Write(v)
 					page.Items = append(page.Items, sc.t)
-					spans = append(spans, [2][2]int{sc.id, sc.title})
+					spans = append(spans, [2][2]int{copyTo(&buf, v, sc.id), copyTo(&buf, v, sc.title)})
 				}
 				continue
 			}
@@ -192,6 +191,13 @@ func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.
 		page.Next = page.Items[len(page.Items)-1].ID
 	}
 	return page, nil
+}
+
+// copyTo appends v[span[0]:span[1]] to buf and returns where it lies there.
+func copyTo(buf *strings.Builder, v []byte, span [2]int) [2]int {
+	start := buf.Len()
+	buf.Write(v[span[0]:span[1]])
+	return [2]int{start, buf.Len()}
 }
 
 // countTodos counts the todos under prefix by state.
