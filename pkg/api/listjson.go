@@ -5,9 +5,9 @@ import (
 	"strconv"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/todofn/todofn/pkg/todo"
+	"github.com/todofn/todofn/pkg/wire"
 )
 
 // The list is the hottest answer, so it is appended by hand rather than
@@ -52,7 +52,7 @@ func appendList(b []byte, page *todo.TodoPage, cursor *string) []byte {
 	if cursor == nil {
 		b = append(b, "null"...)
 	} else {
-		b = appendString(b, *cursor)
+		b = wire.AppendString(b, *cursor)
 	}
 	if c := page.Counts; c != nil {
 		b = append(b, `,"counts":{"active":`...)
@@ -67,9 +67,9 @@ func appendList(b []byte, page *todo.TodoPage, cursor *string) []byte {
 // appendTodo appends the JSON of toBody(t).
 func appendTodo(b []byte, t *todo.Todo) []byte {
 	b = append(b, `{"id":`...)
-	b = appendString(b, t.ID)
+	b = wire.AppendString(b, t.ID)
 	b = append(b, `,"title":`...)
-	b = appendString(b, t.Title)
+	b = wire.AppendString(b, t.Title)
 	b = append(b, `,"done":`...)
 	b = strconv.AppendBool(b, t.Done)
 	b = append(b, `,"createdAt":"`...)
@@ -103,62 +103,4 @@ func appendTime(b []byte, t time.Time) []byte {
 // append2 appends n (0 to 99) in two digits, then sep.
 func append2(b []byte, n int, sep byte) []byte {
 	return append(b, byte('0'+n/10), byte('0'+n%10), sep)
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string the way encoding/json does with
-// HTML escaping on (its default, which json.Encoder keeps): ", \ and the
-// control characters escaped (\b \f \n \r \t by name), <, > and & as
-// \u003c…, invalid UTF-8 as \ufffd, and U+2028 and U+2029 escaped (Go's
-// encoding/json encode.go, appendString).
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '\\', '"':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
