@@ -91,16 +91,19 @@ func appendTime(b []byte, t time.Time) []byte {
 	}
 	hour, minute, sec := t.Clock()
 	ms := t.Nanosecond() / 1e6
-	b = append(b, byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-')
+	b = append(b, decimal[year/1000], decimal[year/100%10], decimal[year/10%10], decimal[year%10], '-')
 	b = append2(b, int(month), '-')
 	b = append2(b, day, 'T')
 	b = append2(b, hour, ':')
 	b = append2(b, minute, ':')
 	b = append2(b, sec, '.')
-	return append(b, byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z')
+	return append(b, decimal[ms/100], decimal[ms/10%10], decimal[ms%10], 'Z')
 }
+
+// decimal holds the digits by value.
+const decimal = "0123456789"
 
 // append2 appends n (0 to 99) in two digits, then sep.
 func append2(b []byte, n int, sep byte) []byte {
-	return append(b, byte('0'+n/10), byte('0'+n%10), sep)
+	return append(b, decimal[n/10], decimal[n%10], sep)
 }
