@@ -167,18 +167,12 @@ func (s *Server) ListTodos(svc TodoLister) Handlers {
 			if err != nil {
 				return err
 			}
-			out := listBody{Items: make([]todoBody, 0, len(page.Items))}
-			for i := range page.Items {
-				out.Items = append(out.Items, toBody(&page.Items[i]))
-			}
+			var next *string
 			if page.Next != "" {
 				c := s.Cursors.Seal(uid, filter, page.Next)
-				out.NextCursor = &c
+				next = &c
 			}
-			if page.Counts != nil {
-				out.Counts = &countsBody{Active: page.Counts.Active, Completed: page.Counts.Completed}
-			}
-			writeJSON(w, http.StatusOK, out)
+			writeList(w, &page, next) // listBody's JSON, appended by hand (listjson.go)
 			return nil
 		})}}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/elliptic"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -25,14 +26,21 @@ type VerifierConfig struct {
 	Leeway time.Duration // clock skew allowed, DefaultLeeway if zero
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// CacheSize is how many verified tokens are remembered, so that a
+	// token seen again skips its signature check (see Verify):
+	// DefaultCacheSize if zero, none if negative.
+	CacheSize int
 }
 
 // Verifier checks access tokens with public keys only, so a function that
-// holds one cannot mint a token.
+// holds one cannot mint a token. It is safe for concurrent use.
 type Verifier struct {
-	cfg    VerifierConfig
-	keys   map[string]*ecdsa.PublicKey
-	parser *jwt.Parser
+	cfg       VerifierConfig
+	keys      atomic.Pointer[map[string]*ecdsa.PublicKey]
+	parser    *jwt.Parser
+	validator *jwt.Validator // the parser's claim checks, for a cached token
+	cache     *tokenCache    // nil: off
+	checks    atomic.Int64   // signature checks made (tests)
 }
 
 // NewVerifier checks cfg and returns a Verifier. It refuses an empty key
@@ -58,8 +66,12 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &Verifier{cfg: cfg, keys: keys}
-	v.parser = jwt.NewParser(
+	if cfg.CacheSize == 0 {
+		cfg.CacheSize = DefaultCacheSize
+	}
+	v := &Verifier{cfg: cfg, cache: newTokenCache(cfg.CacheSize)}
+	v.keys.Store(&keys)
+	opts := []jwt.ParserOption{
 		jwt.WithValidMethods([]string{jwt.SigningMethodES256.Alg()}),
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(),
@@ -67,8 +79,27 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 		jwt.WithAudience(cfg.Audience),
 		jwt.WithLeeway(cfg.Leeway),
 		jwt.WithTimeFunc(cfg.Now),
-	)
+	}
+	v.parser = jwt.NewParser(opts...)
+	// The same checks without the signature: jwt.Validator.Validate is
+	// what Parser.ParseWithClaims runs on the claims once the signature
+	// verified (golang-jwt/jwt v5 parser.go, validator.go).
+	v.validator = jwt.NewValidator(opts...)
 	return v, nil
+}
+
+// SetKeys replaces the verifying keys, as NewVerifier checks them. A
+// remembered token whose key is no longer in the set under its kid (removed
+// or replaced) is verified afresh, so it is refused: rotation applies to
+// tokens already seen at once. A deployment that rotates by starting new
+// instances needs no call: each starts with its key set and no cache.
+func (v *Verifier) SetKeys(keys []keyset.PublicKey) error {
+	byID, err := checkKeys(keys)
+	if err != nil {
+		return err
+	}
+	v.keys.Store(&byID)
+	return nil
 }
 
 // checkKeys returns keys by ID, refusing none, a malformed or repeated ID
@@ -121,9 +152,56 @@ func errInvalid() error {
 // the leeway), not issued in the future, not older than MaxAge and not
 // claiming a lifetime beyond it. Every failure is a todo.Unauthorized error
 // whose message does not say which check failed beyond "expired".
+//
+// A token that passed is remembered (CacheSize) by its exact bytes, with
+// the key that verified it. When it comes again, only its signature check
+// is skipped: every other check above runs again on the remembered claims
+// with the clock of that moment, so a remembered token stops passing once
+// it expires or grows too old, and it passes only while the key set still
+// holds its key under its kid. A token that failed is never remembered,
+// and one differing in any byte is checked in full. Session checks (is
+// the token's session still live?) belong to the caller and are not
+// cached here.
 func (v *Verifier) Verify(token string) (todo.TokenClaims, error) {
+	keys := *v.keys.Load()
+	hit := v.cache.get(token)
+	if hit != nil && keys[hit.kid] == hit.key {
+		// Read only, so shared by concurrent hits.
+		out, err := v.check(&hit.claims, v.validator.Validate(&hit.claims))
+		if err != nil {
+			v.cache.drop(token)
+		}
+		return out, err
+	}
 	var c claims
-	_, err := v.parser.ParseWithClaims(token, &c, v.key)
+	e := &verified{}
+	_, err := v.parser.ParseWithClaims(token, &c, func(tok *jwt.Token) (any, error) {
+		v.checks.Add(1)
+		if !lowS(tok.Signature) {
+			return nil, errors.New("auth: not a low-S ES256 signature") // lows.go
+		}
+		kid, _ := tok.Header["kid"].(string)
+		pub, ok := keys[kid]
+		if !ok {
+			return nil, errors.New("auth: unknown key ID")
+		}
+		e.kid, e.key = kid, pub
+		return pub, nil
+	})
+	out, err := v.check(&c, err)
+	switch {
+	case err == nil:
+		e.claims = c
+		v.cache.put(token, e)
+	case hit != nil:
+		v.cache.drop(token) // its key left the set: forgotten, not just skipped
+	}
+	return out, err
+}
+
+// check turns the outcome err of the library's checks of c into Verify's
+// answer, adding this package's own rules.
+func (v *Verifier) check(c *claims, err error) (todo.TokenClaims, error) {
 	switch {
 	case errors.Is(err, jwt.ErrTokenExpired):
 		return todo.TokenClaims{}, errExpired()
@@ -135,16 +213,4 @@ func (v *Verifier) Verify(token string) (todo.TokenClaims, error) {
 		return todo.TokenClaims{}, errInvalid()
 	}
 	return todo.TokenClaims{UserID: c.Subject, SessionID: c.SessionID}, nil
-}
-
-func (v *Verifier) key(tok *jwt.Token) (any, error) {
-	if !lowS(tok.Signature) {
-		return nil, errors.New("auth: not a low-S ES256 signature") // lows.go
-	}
-	kid, _ := tok.Header["kid"].(string)
-	pub, ok := v.keys[kid]
-	if !ok {
-		return nil, errors.New("auth: unknown key ID")
-	}
-	return pub, nil
 }

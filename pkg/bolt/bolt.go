@@ -68,6 +68,14 @@ type Store struct {
 	db *bbolt.DB  // held open unless Shared
 
 	notify chan struct{} // poked after a commit that appended changes
+
+	group group // write calls waiting for the next commit (group.go)
+
+	// tx, when set, is the write transaction every call of this Store runs
+	// in: the Store InTransaction gives its function (tx.go). poked records
+	// a change-feed poke, made once the transaction has committed.
+	tx    *bbolt.Tx
+	poked bool
 }
 
 var _ todo.Store = (*Store)(nil)
@@ -121,7 +129,8 @@ func (s *Store) openDB() (*bbolt.DB, error) {
 	return db, nil
 }
 
-// Close closes the file. It waits for running transactions.
+// Close closes the file. It waits for running transactions. (The Store of
+// a transaction has no file of its own: its Close does nothing.)
 func (s *Store) Close() error {
 	if s.db == nil {
 		return nil
@@ -129,10 +138,23 @@ func (s *Store) Close() error {
 	return s.db.Close()
 }
 
-// view and update run fn in a read or write transaction.
+// view runs fn in a read transaction.
 func (s *Store) view(fn func(*bbolt.Tx) error) error { return s.run(false, fn) }
 
-func (s *Store) update(fn func(*bbolt.Tx) error) error { return s.run(true, fn) }
+// update runs fn in a write transaction and returns once it has committed
+// (synced to disk) or fn has failed and changed nothing. Writes of
+// concurrent calls may share the transaction (group.go), so fn may run
+// more than once: it must set its results afresh on each run. In shared
+// mode each call has a transaction of its own.
+func (s *Store) update(fn func(*bbolt.Tx) error) error {
+	if s.tx != nil {
+		return fn(s.tx)
+	}
+	if s.opts.Shared {
+		return s.run(true, fn)
+	}
+	return s.groupUpdate(fn)
+}
 
 // updateVersioned runs fn, which stores the record at the version after
 // *version, in a write transaction, and moves *version on once it has
@@ -146,6 +168,9 @@ func (s *Store) updateVersioned(version *int64, fn func(*bbolt.Tx) error) error 
 }
 
 func (s *Store) run(write bool, fn func(*bbolt.Tx) error) error {
+	if s.tx != nil {
+		return fn(s.tx) // reads see the transaction's own writes
+	}
 	db := s.db
 	if s.opts.Shared {
 		s.mu.Lock()

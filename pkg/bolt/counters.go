@@ -38,6 +38,7 @@ func (s *Store) AddCount(_ context.Context, key string, delta, floor, ceiling in
 		return n, err == nil && n <= ceiling, err
 	}
 	err := s.update(func(tx *bbolt.Tx) error {
+		n, ok = 0, false // afresh on each run (see update)
 		b := tx.Bucket(bucketKeys)
 		if err := load(b); err != nil {
 			return err

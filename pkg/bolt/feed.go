@@ -31,6 +31,10 @@ func appendChange(tx *bbolt.Tx, c todo.UserChange) error {
 
 // poke wakes a Follow loop in this process without blocking.
 func (s *Store) poke() {
+	if s.tx != nil {
+		s.poked = true // InTransaction pokes once it has committed
+		return
+	}
 	select {
 	case s.notify <- struct{}{}:
 	default:

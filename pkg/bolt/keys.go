@@ -20,6 +20,7 @@ type claim struct {
 func (s *Store) Claim(_ context.Context, key, value string, expires time.Time) (string, bool, error) {
 	held, fresh := value, true
 	err := s.update(func(tx *bbolt.Tx) error {
+		held, fresh = value, true // afresh on each run (see update)
 		b := tx.Bucket(bucketKeys)
 		k := []byte("claim:" + key)
 		var c claim
@@ -115,6 +116,7 @@ func (s *Store) DeleteThrottle(_ context.Context, key string) error {
 func (s *Store) Sweep(now time.Time) (int, error) {
 	n := 0
 	err := s.update(func(tx *bbolt.Tx) error {
+		n = 0 // afresh on each run (see update)
 		c := tx.Bucket(bucketKeys).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			var rec struct{ Expires time.Time }

@@ -120,6 +120,7 @@ func (s *Store) DeleteSessions(_ context.Context, userID, except string) (int, e
 	n := 0
 	now := s.now()
 	err := s.update(func(tx *bbolt.Tx) error {
+		n = 0 // afresh on each run (see update)
 		var keep []byte
 		if except != "" {
 			keep = sessionKey(userID, except)
@@ -149,6 +150,7 @@ func (s *Store) DeleteSessions(_ context.Context, userID, except string) (int, e
 func (s *Store) SweepSessions(now time.Time) (int, error) {
 	n := 0
 	err := s.update(func(tx *bbolt.Tx) error {
+		n = 0 // afresh on each run (see update)
 		return deleteRange(tx.Bucket(bucketSessions), nil, func(_, v []byte) (bool, error) {
 			var rs todo.Session
 			if err := json.Unmarshal(v, &rs); err != nil || rs.Expired(now) {

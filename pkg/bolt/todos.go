@@ -3,8 +3,7 @@ package bolt
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
+	"strings"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -111,8 +110,13 @@ func (s *Store) deleteTodo(userID, id string, version int64) error {
 
 // Todos implements todo.TodoStore. The page, the filter and the counts
 // come from one read transaction, so the counts are exact for the moment
-// of the read and agree with the page: the scan decodes the todos it keeps
+// of the read and agree with the page: the scan reads the todos it keeps
 // and, with q.Count, walks the owner's whole range once more to count.
+//
+// The kept todos are read by hand (todocodec.go): their IDs and titles are
+// copied into one strings.Builder, and the page's are slices of the one
+// string it holds, so a page costs a few allocations, not a dozen per
+// todo.
 func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.TodoPage, error) {
 	limit := q.Limit
 	if limit <= 0 || limit > todo.MaxPageSize {
@@ -120,6 +124,8 @@ func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.
 	}
 	prefix := todoKey(userID, "")
 	var page todo.TodoPage
+	var buf strings.Builder // the IDs and titles of the todos read by hand, back to back
+	var spans [][2][2]int   // per kept todo: its ID and title in buf; {{-1}} if json.Unmarshal read it
 	err := s.view(func(tx *bbolt.Tx) error {
 		if q.Count {
 			counts, err := countTodos(tx, prefix)
@@ -144,20 +150,54 @@ func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.
 		}
 		for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
 			if len(page.Items) == limit {
-				page.Next = page.Items[limit-1].ID
+				page.Next = "-" // the last kept todo's ID, once it is a string
 				return nil
 			}
-			var t todo.Todo
-			if err := json.Unmarshal(v, &t); err != nil {
-				return fmt.Errorf("bolt: decode todo %q: %w", k, err)
+			if page.Items == nil {
+				page.Items = make([]todo.Todo, 0, limit)
+				spans = make([][2][2]int, 0, limit)
+				buf.Grow(limit * 64) // a ULID and a title of up to 38 bytes each, without growing
+			}
+			var sc scanned
+			if scanTodo(v, 0, &sc) {
+				if q.Done == nil || sc.t.Done == *q.Done {
+					page.Items = append(page.Items, sc.t)
+					spans = append(spans, [2][2]int{copyTo(&buf, v, sc.id), copyTo(&buf, v, sc.title)})
+				}
+				continue
+			}
+			t, err := decodeTodo(k, v)
+			if err != nil {
+				return err
 			}
 			if q.Done == nil || t.Done == *q.Done {
 				page.Items = append(page.Items, t)
+				spans = append(spans, [2][2]int{{-1}})
 			}
 		}
 		return nil
 	})
-	return page, err
+	if err != nil {
+		return todo.TodoPage{}, err
+	}
+	str := buf.String() // no copy: the builder's bytes, never written again
+	for i, sp := range spans {
+		if sp[0][0] >= 0 {
+			t := &page.Items[i]
+			t.ID, t.Title, t.UserID = str[sp[0][0]:sp[0][1]], str[sp[1][0]:sp[1][1]], userID
+		}
+	}
+	if page.Next != "" {
+		page.Next = page.Items[len(page.Items)-1].ID
+	}
+	return page, nil
+}
+
+// copyTo appends v[span[0]:span[1]] to buf and returns where it lies there.
+func copyTo(buf *strings.Builder, v []byte, span [2]int) [2]int {
+	start := buf.Len()
+	buf.Write(v[span[0]:span[1]])
+	return [2]int{start, buf.Len()}
 }
 
 // countTodos counts the todos under prefix by state.
@@ -165,11 +205,11 @@ func countTodos(tx *bbolt.Tx, prefix []byte) (*todo.TodoCounts, error) {
 	var n todo.TodoCounts
 	c := tx.Bucket(bucketTodos).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		var t struct{ Done bool }
-		if err := json.Unmarshal(v, &t); err != nil {
-			return nil, fmt.Errorf("bolt: decode todo %q: %w", k, err)
+		done, err := storedDone(k, v)
+		if err != nil {
+			return nil, err
 		}
-		if t.Done {
+		if done {
 			n.Completed++
 		} else {
 			n.Active++
@@ -183,6 +223,7 @@ func countTodos(tx *bbolt.Tx, prefix []byte) (*todo.TodoCounts, error) {
 func (s *Store) DeleteTodos(_ context.Context, userID string) (int, error) {
 	n := 0
 	err := s.update(func(tx *bbolt.Tx) error {
+		n = 0 // afresh on each run (see update)
 		return deleteRange(tx.Bucket(bucketTodos), todoKey(userID, ""), func(_, _ []byte) (bool, error) {
 			n++
 			return true, nil

@@ -81,6 +81,7 @@ func (s *Store) UpdateUser(_ context.Context, u *todo.User) error {
 func (s *Store) DeleteUser(_ context.Context, email string) error {
 	removed := false
 	err := s.update(func(tx *bbolt.Tx) error {
+		removed = false // afresh on each run (see update)
 		b := tx.Bucket(bucketUsers)
 		var old todo.User
 		found, err := getJSON(b, []byte(email), &old)

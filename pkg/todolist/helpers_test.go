@@ -28,23 +28,45 @@ func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // flaky is the embedded store with CreateTodo and DeleteTodo that can be
-// made to fail (a func field, as in wtf's mock package).
+// made to fail (a func field, as in wtf's mock package). It is a
+// todo.Transactor as the store is, whose transaction's Store fails alike,
+// so the service runs its writes in one transaction here; with notx set it
+// is none, and the service makes its calls one by one, as on the cloud
+// engines.
 type flaky struct {
 	*bolt.Store
-	create func(ctx context.Context, t *todo.Todo) error // nil: the store's
-	delete func(ctx context.Context, userID, id string) error
+	// create and delete, when set, replace the store's; st is the store
+	// they stand in for (the transaction's, in one).
+	create func(ctx context.Context, st *bolt.Store, t *todo.Todo) error
+	delete func(ctx context.Context, st *bolt.Store, userID, id string) error
+	notx   bool
 }
+
+// InTransaction implements todo.Transactor unless notx.
+func (f *flaky) InTransaction(ctx context.Context, fn func(todo.Store) error) error {
+	if f.notx {
+		panic("test: InTransaction on a store that has none")
+	}
+	return f.Store.InTransaction(ctx, func(st todo.Store) error {
+		return fn(&flaky{Store: st.(*bolt.Store), create: f.create, delete: f.delete})
+	})
+}
+
+// callByCall is flaky without transactions: the cloud engines' path.
+type callByCall struct{ *flaky }
+
+func (callByCall) InTransaction() {} // hides flaky's: not a todo.Transactor
 
 func (f *flaky) DeleteTodo(ctx context.Context, userID, id string) error {
 	if f.delete != nil {
-		return f.delete(ctx, userID, id)
+		return f.delete(ctx, f.Store, userID, id)
 	}
 	return f.Store.DeleteTodo(ctx, userID, id)
 }
 
 func (f *flaky) CreateTodo(ctx context.Context, t *todo.Todo) error {
 	if f.create != nil {
-		return f.create(ctx, t)
+		return f.create(ctx, f.Store, t)
 	}
 	return f.Store.CreateTodo(ctx, t)
 }
@@ -69,9 +91,18 @@ func newFixture(t *testing.T, quota int, writes limit.Budget) *fixture {
 	}
 	t.Cleanup(func() { store.Close() })
 	f := &fixture{store: store, todos: &flaky{Store: store}, clock: newClock()}
-	f.svc = &todolist.Service{Todos: f.todos, Claims: store, Throttles: store, Quota: quota, Writes: writes, Now: f.clock.Now}
+	f.svc = &todolist.Service{Todos: f.todos, Claims: f.todos, Throttles: f.todos, Quota: quota, Writes: writes, Now: f.clock.Now}
+	if callByCallMode {
+		f.todos.notx = true
+		cc := callByCall{f.todos}
+		f.svc.Todos, f.svc.Claims, f.svc.Throttles = cc, cc, cc
+	}
 	return f
 }
+
+// callByCallMode runs the fixtures without transactions (TestMain runs the
+// package's tests in both modes).
+var callByCallMode bool
 
 func ptr[T any](v T) *T { return &v }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/todofn/todofn/pkg/bolt"
 	"github.com/todofn/todofn/pkg/limit"
 	"github.com/todofn/todofn/pkg/todo"
 )
@@ -60,7 +61,7 @@ func TestReplayAnswersTheFirstAnswer(t *testing.T) {
 
 func TestReplayAfterTheFirstFailedStoresIt(t *testing.T) {
 	f := newFixture(t, 10, limit.Budget{})
-	f.todos.create = func(context.Context, *todo.Todo) error { return errLost } // nothing stored
+	f.todos.create = func(context.Context, *bolt.Store, *todo.Todo) error { return errLost } // nothing stored
 	_, _, err := f.add(t, "ann", "Buy milk", "k1")
 	wantCode(t, err, todo.Internal)
 	f.todos.create = nil
@@ -104,8 +105,8 @@ func TestReplayOfAnUnsettledKeyAfterADelete(t *testing.T) {
 	f := newFixture(t, 10, limit.Budget{})
 	ctx := context.Background()
 	var first todo.Todo
-	f.todos.create = func(ctx context.Context, td *todo.Todo) error {
-		if err := f.store.CreateTodo(ctx, td); err != nil {
+	f.todos.create = func(ctx context.Context, st *bolt.Store, td *todo.Todo) error {
+		if err := st.CreateTodo(ctx, td); err != nil {
 			return err
 		}
 		first = *td
@@ -134,7 +135,7 @@ func TestReplayStoringADeletedTodoTakesItBack(t *testing.T) {
 	f := newFixture(t, 10, limit.Budget{})
 	ctx := context.Background()
 	var id string
-	f.todos.create = func(_ context.Context, td *todo.Todo) error { id = td.ID; return errLost } // nothing stored
+	f.todos.create = func(_ context.Context, _ *bolt.Store, td *todo.Todo) error { id = td.ID; return errLost } // nothing stored
 	_, _, err := f.add(t, "ann", "Buy milk", "k1")
 	wantCode(t, err, todo.Internal)
 	f.todos.create = nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/oklog/ulid/v2"
 
+	"github.com/todofn/todofn/pkg/bolt"
 	"github.com/todofn/todofn/pkg/limit"
 	"github.com/todofn/todofn/pkg/todo"
 )
@@ -62,14 +63,14 @@ func TestQuotaFailedCreates(t *testing.T) {
 	f := newFixture(t, 2, limit.Budget{})
 	f.mustAdd(t, "ann", "one", "")
 	// A write the store refused stored nothing: its slot comes back.
-	f.todos.create = func(context.Context, *todo.Todo) error { return todo.Errorf(todo.Conflict, "test: taken") }
+	f.todos.create = func(context.Context, *bolt.Store, *todo.Todo) error { return todo.Errorf(todo.Conflict, "test: taken") }
 	_, _, err := f.add(t, "ann", "refused", "")
 	wantCode(t, err, todo.Conflict)
 	if c := f.count(t, "ann"); c != 1 {
 		t.Fatalf("after a refused write the counter is %d, want 1", c)
 	}
 	// A write whose outcome is unknown keeps its slot: too high, never too low.
-	f.todos.create = func(context.Context, *todo.Todo) error { return errLost }
+	f.todos.create = func(context.Context, *bolt.Store, *todo.Todo) error { return errLost }
 	_, _, err = f.add(t, "ann", "lost", "")
 	wantCode(t, err, todo.Internal)
 	f.todos.create = nil
@@ -89,6 +90,9 @@ func TestQuotaFailedCreates(t *testing.T) {
 }
 
 func TestQuotaDeleteDuringARecountFreesNothing(t *testing.T) {
+	if !callByCallMode {
+		t.Skip("in one transaction no add can run inside a delete: the race is the call-by-call path's")
+	}
 	f := newFixture(t, 2, limit.Budget{})
 	ctx := context.Background()
 	a := f.mustAdd(t, "ann", "one", "")
@@ -97,8 +101,8 @@ func TestQuotaDeleteDuringARecountFreesNothing(t *testing.T) {
 	// While the delete runs, another add finds the list full and counts it
 	// again, after the todo is gone: that count already lacks it, so the
 	// delete must not give its slot back as well.
-	f.todos.delete = func(ctx context.Context, uid, id string) error {
-		if err := f.store.DeleteTodo(ctx, uid, id); err != nil {
+	f.todos.delete = func(ctx context.Context, st *bolt.Store, uid, id string) error {
+		if err := st.DeleteTodo(ctx, uid, id); err != nil {
 			return err
 		}
 		f.mustAdd(t, "ann", "added by the recount", "")

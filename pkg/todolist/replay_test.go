@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/todofn/todofn/pkg/bolt"
 	"github.com/todofn/todofn/pkg/limit"
 	"github.com/todofn/todofn/pkg/todo"
 )
@@ -43,7 +44,7 @@ func TestReplaysCostNoWrites(t *testing.T) {
 // before it stored the todo stores it, and that write pays.
 func TestReplayThatStoresPays(t *testing.T) {
 	f := newFixture(t, 0, limit.Budget{Max: 2, Window: time.Hour})
-	f.todos.create = func(context.Context, *todo.Todo) error { return errLost }
+	f.todos.create = func(context.Context, *bolt.Store, *todo.Todo) error { return errLost }
 	_, _, err := f.add(t, "ann", "Buy milk", "k1") // write 1: claimed, never stored
 	if err == nil {
 		t.Fatal("the failing store stored it")

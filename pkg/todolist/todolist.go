@@ -90,13 +90,20 @@ func (s *Service) Add(ctx context.Context, userID string, in todo.TodoInput, key
 	now := s.now()
 	t = &todo.Todo{ID: ulid.MustNew(ulid.Timestamp(now), ulid.DefaultEntropy()).String(),
 		UserID: userID, Title: title, Done: done, CreatedAt: now, UpdatedAt: now}
-	if key == "" {
-		if err := s.takeWrite(ctx, userID); err != nil {
-			return nil, false, err
+	var out *todo.Todo
+	err = s.inTx(ctx, func(s *Service) (err error) {
+		if key == "" {
+			out, replayed = t, false
+			if err := s.takeWrite(ctx, userID); err != nil {
+				out = nil
+				return err
+			}
+			return s.create(ctx, t)
 		}
-		return t, false, s.create(ctx, t)
-	}
-	return s.addOnce(ctx, t, key)
+		out, replayed, err = s.addOnce(ctx, t, key)
+		return err
+	})
+	return out, replayed, err
 }
 
 // create stores t in a slot of its owner's quota: the slot is taken before
@@ -164,6 +171,16 @@ func (s *Service) UpdateIf(ctx context.Context, userID, id string, in todo.TodoI
 			return nil, err
 		}
 	}
+	var out *todo.Todo
+	err = s.inTx(ctx, func(s *Service) (err error) {
+		out, err = s.updateIf(ctx, userID, id, in, title, match)
+		return err
+	})
+	return out, err
+}
+
+// updateIf is UpdateIf's writes, once the input is checked.
+func (s *Service) updateIf(ctx context.Context, userID, id string, in todo.TodoInput, title string, match []int64) (*todo.Todo, error) {
 	if err := s.takeWrite(ctx, userID); err != nil {
 		return nil, err
 	}
@@ -212,6 +229,11 @@ func (s *Service) DeleteIf(ctx context.Context, userID, id string, match []int64
 	if err != nil {
 		return err
 	}
+	return s.inTx(ctx, func(s *Service) error { return s.deleteIf(ctx, userID, id, match) })
+}
+
+// deleteIf is DeleteIf's writes, once the ID is checked.
+func (s *Service) deleteIf(ctx context.Context, userID, id string, match []int64) error {
 	if err := s.takeWrite(ctx, userID); err != nil {
 		return err
 	}
@@ -229,7 +251,7 @@ func (s *Service) DeleteIf(ctx context.Context, userID, id string, match []int64
 	if err := s.markDeleted(ctx, userID, id); err != nil {
 		return err
 	}
-	err = s.deleteTodo(ctx, userID, id, version)
+	err := s.deleteTodo(ctx, userID, id, version)
 	if version != 0 && todo.ErrorCode(err) == todo.Conflict {
 		return s.current(ctx, userID, id)
 	}

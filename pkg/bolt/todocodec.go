@@ -1,0 +1,214 @@
+package bolt
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/todofn/todofn/pkg/todo"
+)
+
+// A todo is stored as encoding/json writes a todo.Todo:
+//
+//	{"ID":"…","UserID":"…","Title":"…","Done":false,"CreatedAt":"<RFC 3339>","UpdatedAt":"…","Version":1}
+//
+// Listing reads that shape by hand (scanTodo), without reflection and
+// without allocating: a page's values are copied into one buffer, turned
+// into one string, and each todo's ID and title are slices of it. Anything
+// else (an escape in a string, a time not in UTC, a field out of place) is
+// left to json.Unmarshal, so the hand reader only has to be right on the
+// shape it accepts; TestScanTodoIsUnmarshal checks it against
+// json.Unmarshal.
+
+// scanned is where a todo's strings lie in the page buffer, and its other
+// fields (t's strings are left empty).
+type scanned struct {
+	id, title [2]int // [start, end) in the page buffer
+	t         todo.Todo
+}
+
+// scanTodo reads v, stored at offset off of the page buffer, into sc. It
+// reports false when v is not in the shape above.
+func scanTodo(v []byte, off int, sc *scanned) bool {
+	p := scanner{b: v}
+	var ok bool
+	if !p.lit(`{"ID":`) {
+		return false
+	}
+	if sc.id, ok = p.str(off); !ok || !p.lit(`,"UserID":`) {
+		return false
+	}
+	if _, ok = p.str(off); !ok || !p.lit(`,"Title":`) {
+		return false
+	}
+	if sc.title, ok = p.str(off); !ok || !p.lit(`,"Done":`) {
+		return false
+	}
+	switch {
+	case p.lit("true"):
+		sc.t.Done = true
+	case p.lit("false"):
+		sc.t.Done = false
+	default:
+		return false
+	}
+	if !p.lit(`,"CreatedAt":`) {
+		return false
+	}
+	if sc.t.CreatedAt, ok = p.time(); !ok || !p.lit(`,"UpdatedAt":`) {
+		return false
+	}
+	if sc.t.UpdatedAt, ok = p.time(); !ok || !p.lit(`,"Version":`) {
+		return false
+	}
+	if sc.t.Version, ok = p.int(); !ok || !p.lit("}") {
+		return false
+	}
+	return p.i == len(v)
+}
+
+// scanner reads a stored todo left to right.
+type scanner struct {
+	b []byte
+	i int
+}
+
+func (p *scanner) lit(s string) bool {
+	if len(p.b)-p.i >= len(s) && string(p.b[p.i:p.i+len(s)]) == s {
+		p.i += len(s)
+		return true
+	}
+	return false
+}
+
+// str reads a JSON string with no escape, no control character and no
+// invalid UTF-8 in it (json.Unmarshal would unescape, refuse or replace
+// those) and returns where its contents lie, plus off.
+func (p *scanner) str(off int) ([2]int, bool) {
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		return [2]int{}, false
+	}
+	start := p.i + 1
+	end := start
+	for ; end < len(p.b) && p.b[end] != '"'; end++ {
+		if c := p.b[end]; c < 0x20 || c == '\\' {
+			return [2]int{}, false
+		}
+	}
+	if end == len(p.b) || !utf8.Valid(p.b[start:end]) {
+		return [2]int{}, false
+	}
+	p.i = end + 1
+	return [2]int{off + start, off + end}, true
+}
+
+func (p *scanner) int() (int64, bool) {
+	start := p.i
+	if p.i < len(p.b) && p.b[p.i] == '-' {
+		p.i++
+	}
+	digits := p.i
+	for p.i < len(p.b) && '0' <= p.b[p.i] && p.b[p.i] <= '9' {
+		p.i++
+	}
+	if p.i-digits > 1 && p.b[digits] == '0' { // no leading zero in JSON
+		return 0, false
+	}
+	n, err := strconv.ParseInt(string(p.b[start:p.i]), 10, 64)
+	return n, err == nil
+}
+
+// time reads "YYYY-MM-DDTHH:MM:SS[.fraction]Z", as time.Time's
+// MarshalJSON writes a UTC time (RFC 3339 with up to nine fraction digits,
+// trailing zeros dropped).
+func (p *scanner) time() (time.Time, bool) {
+	b := p.b[p.i:]
+	if len(b) < 22 || b[0] != '"' || b[5] != '-' || b[8] != '-' || b[11] != 'T' || b[14] != ':' || b[17] != ':' {
+		return time.Time{}, false
+	}
+	year, month, day := digits(b[1:5]), digits(b[6:8]), digits(b[9:11])
+	hour, minute, sec := digits(b[12:14]), digits(b[15:17]), digits(b[18:20])
+	i, ns := 20, 0
+	if b[i] == '.' {
+		i++
+		n := 0
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			if n == 9 {
+				return time.Time{}, false
+			}
+			ns = ns*10 + int(b[i]-'0')
+			n++
+			i++
+		}
+		if n == 0 {
+			return time.Time{}, false
+		}
+		for ; n < 9; n++ {
+			ns *= 10
+		}
+	}
+	if i+1 >= len(b) || b[i] != 'Z' || b[i+1] != '"' || year < 0 || month < 1 || month > 12 ||
+		day < 1 || day > daysIn(month, year) || hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, false // time.Date would roll 31 February over; json.Unmarshal refuses it
+	}
+	p.i += i + 2
+	return time.Date(year, time.Month(month), day, hour, minute, sec, ns, time.UTC), true
+}
+
+// digits reads decimal digits, -1 if there is another byte among them.
+func digits(s []byte) int {
+	n := 0
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return -1
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// daysIn is the number of days of month (1 to 12) in year, in the
+// proleptic Gregorian calendar time.Parse uses.
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// decodeTodo reads a stored todo the slow, general way.
+func decodeTodo(k, v []byte) (todo.Todo, error) {
+	var t todo.Todo
+	if err := json.Unmarshal(v, &t); err != nil {
+		return t, fmt.Errorf("bolt: decode todo %q: %w", k, err)
+	}
+	return t, nil
+}
+
+// storedDone reports whether the stored todo v is done. It looks for the
+// Done field's bytes: no string of the shape above can hold them, since a
+// '"' inside a JSON string is escaped. Another shape is decoded. (A record
+// broken elsewhere is counted by its Done bytes; reading it as a todo
+// reports it.)
+func storedDone(k, v []byte) (bool, error) {
+	if i := bytes.Index(v, []byte(`,"Done":`)); i >= 0 {
+		rest := v[i+len(`,"Done":`):]
+		switch {
+		case bytes.HasPrefix(rest, []byte("true,")):
+			return true, nil
+		case bytes.HasPrefix(rest, []byte("false,")):
+			return false, nil
+		}
+	}
+	t, err := decodeTodo(k, v)
+	return t.Done, err
+}
