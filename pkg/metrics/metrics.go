@@ -166,11 +166,18 @@ func (m *metrics) fcVersion(r *http.Request, line *MetricsLine) {
 func (m *metrics) write(line MetricsLine, at time.Time) {
 	bp := lineBuffers.Get().(*[]byte)
 	b := appendLine((*bp)[:0], &line, at, m.lambda)
-	m.mu.Lock()
-	_, _ = m.out.Write(b) // a log line that cannot be written is dropped, never the answer
-	m.mu.Unlock()
+	m.writeLocked(b)
 	*bp = b
 	lineBuffers.Put(bp)
+}
+
+// writeLocked writes b under m's lock, released by a defer so that a sink
+// that panics (recovered at the platform boundary, TestPanicInWrapperAnswers500)
+// does not leave every later request waiting for the lock.
+func (m *metrics) writeLocked(b []byte) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, _ = m.out.Write(b) // a log line that cannot be written is dropped, never the answer
 }
 
 // lineBuffers keeps line buffers between requests.
