@@ -14,10 +14,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/todofn/todofn/internal/devstack"
@@ -26,12 +24,7 @@ import (
 	"github.com/todofn/todofn/pkg/app/tables"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { devstack.Main(run) }
 
 // envInt is the integer in the environment variable name, or def.
 func envInt(name string, def int) int {
