@@ -24,7 +24,7 @@ var clouds = []cloudBuild{
 }
 
 // sizes builds every function for each cloud with build_fn, stripped, and
-// the cloud's SDK floor alike, zips each as cmd/pack does (Deflate, the
+// the cloud's SDK floor alike, zips each as cmd/pack does (Deflate at its best level, the
 // bootstrap alone, fixed times), and prints each function's excess over
 // its floor.
 func sizes(ctx context.Context, o options, r *report) error {

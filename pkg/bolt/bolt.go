@@ -96,15 +96,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = db.Update(func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{bucketUsers, bucketTodos, bucketKeys, bucketChanges, bucketMeta, bucketSessions} {
-			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := createBuckets(db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("bolt: create buckets: %w", err)
 	}
@@ -116,6 +108,39 @@ func Open(path string, opts Options) (*Store, error) {
 		s.db = db
 	}
 	return s, nil
+}
+
+// buckets are the store's buckets, created by Open.
+var buckets = [][]byte{bucketUsers, bucketTodos, bucketKeys, bucketChanges, bucketMeta, bucketSessions}
+
+// createBuckets creates the buckets db lacks. When it has them all (every
+// open but a file's first) it only reads: a bbolt write transaction
+// commits, and so syncs the file twice, even when it changes nothing
+// (go.etcd.io/bbolt tx.go, Commit: "write meta to disk" after "write dirty
+// pages", each followed by fdatasync unless DB.NoSync), which cost every
+// cold start on the embedded store two syncs before its first answer.
+// Buckets are never deleted, so a bucket seen in the read stays.
+func createBuckets(db *bbolt.DB) error {
+	missing := false
+	_ = db.View(func(tx *bbolt.Tx) error {
+		for _, b := range buckets {
+			if tx.Bucket(b) == nil {
+				missing = true
+			}
+		}
+		return nil
+	})
+	if !missing {
+		return nil
+	}
+	return db.Update(func(tx *bbolt.Tx) error {
+		for _, b := range buckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func (s *Store) openDB() (*bbolt.DB, error) {

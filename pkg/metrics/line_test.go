@@ -10,6 +10,42 @@ import (
 	"time"
 )
 
+// emfMeta is an EMF line's _aws member, and emfDirectives its
+// CloudWatchMetrics: the reference the constant emfMetricsJSON is held to.
+type emfMeta struct {
+	Timestamp int64          `json:"Timestamp"`
+	Metrics   []emfDirective `json:"CloudWatchMetrics"`
+}
+
+type emfDirective struct {
+	Namespace  string      `json:"Namespace"`
+	Dimensions [][]string  `json:"Dimensions"`
+	Metrics    []emfMetric `json:"Metrics"`
+}
+
+type emfMetric struct {
+	Name string `json:"Name"`
+	Unit string `json:"Unit"`
+}
+
+var emfDirectives = []emfDirective{{
+	Namespace:  MetricsNamespace,
+	Dimensions: [][]string{{"function", "version"}, {"function"}},
+	Metrics:    []emfMetric{{"requests", "Count"}, {"status5xx", "Count"}, {"latency", "Milliseconds"}},
+}}
+
+// TestEMFMetricsJSON: the constant CloudWatchMetrics member is what
+// json.Marshal writes for the directives.
+func TestEMFMetricsJSON(t *testing.T) {
+	want, err := json.Marshal(emfDirectives)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if emfMetricsJSON != string(want) {
+		t.Errorf("emfMetricsJSON is\n%s\njson.Marshal:\n%s", emfMetricsJSON, want)
+	}
+}
+
 // marshalled is the line as json.Marshal writes it, the reference
 // appendLine must equal.
 func marshalled(t *testing.T, line MetricsLine, at time.Time, emf bool) []byte {

@@ -22,6 +22,7 @@ import (
 // It returns the address the server listens on and a loopback URL to it.
 func runCustom(t *testing.T, h EventHandler) (net.Addr, string) {
 	t.Helper()
+	needServe(t)
 	port := strconv.Itoa(freePort(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	listening := make(chan net.Addr, 1)

@@ -169,3 +169,12 @@ func deadlineIn(t *testing.T, ctx context.Context, d time.Duration) {
 func withPanicLog(ctx context.Context, w io.Writer) context.Context {
 	return context.WithValue(ctx, panicLogKey{}, w)
 }
+
+// needServe skips a test that runs the plain HTTP server in a build that
+// has none (the deployed AWS flavour: serve.go).
+func needServe(t *testing.T) {
+	t.Helper()
+	if !hasServe {
+		t.Skip("this build has no plain HTTP server (tags lambda.norpc and no_bolt)")
+	}
+}

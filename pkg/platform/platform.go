@@ -30,7 +30,9 @@
 // AWS flavour (-tags lambda.norpc, or no_fc) leaves out fc-runtime-go-sdk,
 // the FC flavour (-tags no_dynamodb, or no_lambda) leaves out
 // aws-lambda-go; Run then refuses the missing platform with an error.
-// The plain HTTP server is in every build. internal/archtest checks both.
+// The plain HTTP server is in every build but the deployed AWS flavour
+// (lambda.norpc with no_bolt: serve.go, noserve.go). internal/archtest
+// checks the SDKs.
 package platform
 
 import (

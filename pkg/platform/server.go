@@ -1,10 +1,8 @@
 package platform
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -15,56 +13,14 @@ import (
 	"github.com/todofn/todofn/pkg/wire"
 )
 
-// Timeouts of the plain HTTP server.
 const (
-	readHeaderTimeout = 10 * time.Second
-	readTimeout       = 30 * time.Second
-	writeTimeout      = 60 * time.Second
-	idleTimeout       = 120 * time.Second
-	shutdownTimeout   = 10 * time.Second
-	maxHeaderBytes    = 64 << 10
+	// writeTimeout is the plain HTTP server's write timeout (serve.go),
+	// which also bounds a request's answer time (deadline.go).
+	writeTimeout = 60 * time.Second
 	// maxEventBytes bounds a POST /invoke body, as Lambda and FC bound
 	// event payloads.
 	maxEventBytes = 6 << 20
 )
-
-// serve runs h on addr until ctx is cancelled, then shuts down gracefully,
-// giving in-flight requests shutdownTimeout to finish.
-func serve(ctx context.Context, addr string, h http.Handler, o runOptions) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("platform: listen on %s: %w", addr, err)
-	}
-	if o.onListen != nil {
-		o.onListen(ln.Addr())
-	}
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return fmt.Errorf("platform: serve on %s: %w", addr, err)
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		_ = srv.Close()
-		return fmt.Errorf("platform: shut down server on %s: %w", addr, err)
-	}
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("platform: serve on %s: %w", addr, err)
-	}
-	return nil
-}
 
 // plainRequestID is the request ID of a plain HTTP request: FC's
 // x-fc-request-id on the FC custom runtime, else a well-formed client
