@@ -1,0 +1,42 @@
+package archtest
+
+import (
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestDeployedAWSBuildHasNoPlainServer builds one function as it is
+// deployed to AWS (GOOS=linux, the Makefile's AWS_TAGS) and reads its
+// symbols: net/http's Server is not linked (pkg/platform's noserve.go:
+// the deployed AWS build runs only under the Lambda runtime API), while
+// the FC build, whose custom runtime is a plain HTTP server, keeps it.
+// go list cannot tell this (net/http is imported for the client either
+// way); only the linker's output can.
+func TestDeployedAWSBuildHasNoPlainServer(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds two binaries")
+	}
+	for _, tt := range []struct {
+		tags, arch string
+		want       bool
+	}{
+		{"lambda.norpc,no_tablestore,no_bolt", "arm64", false},
+		{"no_dynamodb,no_bolt", "amd64", true},
+	} {
+		bin := filepath.Join(t.TempDir(), "bootstrap")
+		build := exec.Command("go", "build", "-tags", tt.tags, "-o", bin, "../../functions/todos-list")
+		build.Env = append(build.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+tt.arch)
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("build -tags %s: %v\n%s", tt.tags, err, out)
+		}
+		out, err := exec.Command("go", "tool", "nm", bin).Output()
+		if err != nil {
+			t.Fatalf("go tool nm: %v", err)
+		}
+		if got := strings.Contains(string(out), " net/http.(*Server).Serve\n"); got != tt.want {
+			t.Errorf("tags %s: net/http.(*Server).Serve linked = %v, want %v", tt.tags, got, tt.want)
+		}
+	}
+}
