@@ -1,9 +1,11 @@
 package main
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -68,5 +70,27 @@ func TestPercentile(t *testing.T) {
 	r.requests, r.elapsed = 100, 2*time.Second
 	if r.rps() != 50 {
 		t.Errorf("rps %v", r.rps())
+	}
+}
+
+// TestGoBenchWarmIsList50BesideACold: with list50 and list50-cold (cache
+// on, cache off), list50 is the warm figure, and the cache target compares
+// the two.
+func TestGoBenchWarmIsList50BesideACold(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "bench.txt")
+	text := "BenchmarkTodoRoutes/list50-2 \t 3000\t 50000 ns/op\t 29000 B/op\t 76 allocs/op\n" +
+		"BenchmarkTodoRoutes/list50-cold-2 \t 3000\t 200000 ns/op\t 33000 B/op\t 156 allocs/op\n"
+	if err := os.WriteFile(out, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := &report{w: io.Discard}
+	if err := goBench(options{gobench: out}, r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.targets) != 2 || !r.targets[0].met || !r.targets[1].met {
+		t.Fatalf("targets %+v, want both met (50 µs and 76 allocs warm; 150 µs saved)", r.targets)
+	}
+	if !strings.Contains(r.targets[1].figure, "cold 200.0 µs, warm 50.0 µs") {
+		t.Errorf("cache figure %q", r.targets[1].figure)
 	}
 }
