@@ -111,7 +111,7 @@ func ptr[T any](f func(c *Config) *T) func(c *Config) any {
 // interface: change one only with the README's changelog in mind.
 var settings = []Setting{
 	// store
-	{Name: "STORE", Default: "bolt", Fold: true, Group: GroupStore, Applies: "every function", Doc: "`bolt` (embedded file), `dynamodb` or `tablestore`; the engines built into the binary (`make run` builds only `bolt` in; `make run-services` and the function builds have the cloud engines)",
+	{Name: "STORE", Default: "bolt", Fold: true, Group: GroupStore, Applies: "every function", Doc: "`bolt` (embedded file), `dynamodb` or `tablestore`; the engines built into the binary (`make run` builds only `bolt` in, `make run-services` all three; a deployed function has its cloud's engine only, without `bolt`)",
 		field: ptr(func(c *Config) *string { return &c.Store })},
 	{Name: "DATA_DIR", Default: "data", Group: GroupStore, Applies: "`bolt`; local", Doc: "embedded store file, generated dev secrets, dev mail",
 		field: ptr(func(c *Config) *string { return &c.DataDir })},
@@ -169,7 +169,7 @@ var settings = []Setting{
 	{Name: "JWT_TTL", Default: "10m", Min: "1s", Max: "1h", Group: GroupTokens, Applies: "login, refresh", Doc: "access-token lifetime",
 		field: ptr(func(c *Config) *time.Duration { return &c.Tokens.TTL })},
 	{Name: "APP_SECRET", Secret: true, Group: GroupTokens, Applies: "every function", Local: "generated on `bolt`",
-		Doc:   "base64, ≥ 32 bytes: keys verification codes, paging cursors and recorded traffic (pkg/platform reads it too); never the cloud access key",
+		Doc:   "base64, ≥ 32 bytes: keys verification codes, paging cursors and recorded traffic (the traffic recorder derives its key from it); never the cloud access key",
 		Check: func(v string) string { return appSecretProblem(v) }, field: ptr(func(c *Config) *string { return &c.AppSecret })},
 
 	// web app and CORS
