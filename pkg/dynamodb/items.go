@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/todofn/todofn/pkg/todo"
@@ -33,7 +32,7 @@ type claimItem struct {
 // throttleItem is a failure counter in the keys table.
 type throttleItem struct {
 	Key         string `dynamodbav:"key"`
-	Failures    int    `dynamodbav:"failures"`
+	Failures    int64  `dynamodbav:"failures"`
 	WindowStart string `dynamodbav:"windowStart,omitempty"`
 	LockedUntil string `dynamodbav:"lockedUntil,omitempty"`
 	Expires     int64  `dynamodbav:"expires"` // epoch seconds, the TTL attribute
@@ -81,13 +80,21 @@ func epochCeil(t time.Time) int64 {
 func expired(expires int64, now time.Time) bool { return expires <= now.Unix() }
 
 // marshalItem returns v as an item: v itself (a copy) when it is one
-// already, as userItem builds them, else the SDK's marshalling of its
-// dynamodbav tags.
+// already, as userItem builds them, else its fields (fields.go).
 func marshalItem(v any) (map[string]types.AttributeValue, error) {
-	if item, ok := v.(map[string]types.AttributeValue); ok {
-		return maps.Clone(item), nil
+	switch v := v.(type) {
+	case map[string]types.AttributeValue:
+		return maps.Clone(v), nil
+	case todoItem:
+		return encodeFields(v.fields()), nil
+	case claimItem:
+		return encodeFields(v.fields()), nil
+	case throttleItem:
+		return encodeFields(v.fields()), nil
+	case sessionItem:
+		return encodeFields(v.fields()), nil
 	}
-	return attributevalue.MarshalMap(v)
+	return nil, fmt.Errorf("no item encoding for %T", v)
 }
 
 // userAttr is one attribute of a users-table item and the field of a
@@ -224,7 +231,7 @@ func newTodoItem(t *todo.Todo, version int64) todoItem {
 
 func decodeTodo(m map[string]types.AttributeValue) (*todo.Todo, error) {
 	var it todoItem
-	if err := attributevalue.UnmarshalMap(m, &it); err != nil {
+	if err := decodeFields(m, it.fields()); err != nil {
 		return nil, err
 	}
 	created, err := parseTime("createdAt", it.CreatedAt)

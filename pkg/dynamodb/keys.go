@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -66,7 +65,7 @@ func (s *Store) Claim(ctx context.Context, key, value string, expires time.Time)
 			return value, true, nil // this call's own claim, whose answer was lost
 		}
 		var held claimItem
-		if err := attributevalue.UnmarshalMap(old, &held); err != nil {
+		if err := decodeFields(old, held.fields()); err != nil {
 			return "", false, fmt.Errorf("dynamodb: claim: decode holder: %w", err)
 		}
 		if expired(held.Expires, s.now()) {
@@ -119,7 +118,7 @@ func (s *Store) Throttle(ctx context.Context, key string) (*todo.Throttle, error
 		return nil, todo.ErrCounterNotFound
 	}
 	var it throttleItem
-	if err := attributevalue.UnmarshalMap(item, &it); err != nil {
+	if err := decodeFields(item, it.fields()); err != nil {
 		return nil, fmt.Errorf("dynamodb: decode throttle: %w", err)
 	}
 	if expired(it.Expires, s.now()) {
@@ -127,7 +126,7 @@ func (s *Store) Throttle(ctx context.Context, key string) (*todo.Throttle, error
 	}
 	t := &todo.Throttle{
 		Key:      key,
-		Failures: it.Failures,
+		Failures: int(it.Failures),
 		Expires:  time.Unix(it.Expires, 0).UTC(),
 		Version:  it.Version,
 	}
@@ -159,7 +158,7 @@ func (s *Store) PutThrottle(ctx context.Context, t *todo.Throttle) error {
 	}
 	_, failed, err := s.put(ctx, "put throttle", throttleItem{
 		Key:         throttlePrefix + t.Key,
-		Failures:    t.Failures,
+		Failures:    int64(t.Failures),
 		WindowStart: formatTime(t.WindowStart),
 		LockedUntil: formatTime(t.LockedUntil),
 		Expires:     epochCeil(t.Expires),

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	ddb "github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -72,7 +71,7 @@ func newSessionItem(s *todo.Session, version int64) sessionItem {
 
 func decodeSession(m map[string]types.AttributeValue) (*todo.Session, error) {
 	var it sessionItem
-	if err := attributevalue.UnmarshalMap(m, &it); err != nil {
+	if err := decodeFields(m, it.fields()); err != nil {
 		return nil, err
 	}
 	var bad error // the first time attribute that does not parse
@@ -187,7 +186,7 @@ func (s *Store) DeleteSessions(ctx context.Context, userID, except string) (int,
 	now := s.now()
 	return s.purge(ctx, "delete sessions", s.sessions, userID, "expiresAt", func(item map[string]types.AttributeValue) (drop, count bool) {
 		var it sessionItem
-		if attributevalue.UnmarshalMap(item, &it) != nil {
+		if decodeFields(item, it.fields()) != nil {
 			return true, false // not a session: it goes, uncounted
 		}
 		if except != "" && it.ID == except {
