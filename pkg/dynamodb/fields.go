@@ -2,26 +2,28 @@ package dynamodb
 
 import (
 	"fmt"
-	"strconv"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
 // field is one attribute of an item and the Go value that holds it:
-// exactly one of str, num, flag and list is set. The items of the todos,
-// keys and sessions tables are encoded and decoded through their field
-// lists, without reflection, in the encoding the SDK's attributevalue
-// package gave them (TestFieldsAreAttributevalues holds the two to the
-// attribute), so items written before still read: a string is S, a number
-// N, a bool BOOL, a []string an L of S; an empty value of an omitEmpty
-// field is left out (a list only when nil), and a missing attribute reads
-// as the zero value.
+// exactly one of str, at, num, flag and list is set. Every item is encoded
+// and decoded through its field list, without reflection: the users
+// table's (userAttrs) and the todos, keys and sessions tables', these in
+// the encoding the SDK's attributevalue package gave them
+// (TestFieldsAreAttributevalues holds the two to the attribute), so items
+// written before still read: a string is S, a time an RFC 3339 S, a
+// number N, a bool BOOL, a []string an L of S; an empty value of an
+// omitEmpty field is left out (a list only when nil), and a missing
+// attribute reads as the zero value.
 // Linking attributevalue cost each AWS function about 100 KB and a
 // reflection pass per item.
 type field struct {
 	name      string
 	omitEmpty bool
 	str       *string
+	at        *time.Time // an RFC 3339 string (formatTime)
 	num       *int64
 	flag      *bool
 	list      *[]string
@@ -87,9 +89,13 @@ func encodeFields(fs []field) map[string]types.AttributeValue {
 			if !f.omitEmpty || *f.str != "" {
 				m[f.name] = str(*f.str)
 			}
+		case f.at != nil:
+			if !f.omitEmpty || !f.at.IsZero() {
+				m[f.name] = str(formatTime(*f.at))
+			}
 		case f.num != nil:
 			if !f.omitEmpty || *f.num != 0 {
-				m[f.name] = &types.AttributeValueMemberN{Value: strconv.FormatInt(*f.num, 10)}
+				m[f.name] = number(*f.num)
 			}
 		case f.flag != nil:
 			if !f.omitEmpty || *f.flag {
@@ -111,61 +117,52 @@ func encodeFields(fs []field) map[string]types.AttributeValue {
 
 // decodeFields sets fs from item m: a missing or NULL attribute leaves the
 // zero value; an attribute of another type than its field's is an error
-// naming it. Attributes no field names are ignored.
+// naming it (stringAttr, numberAttr). Attributes no field names are
+// ignored.
 func decodeFields(m map[string]types.AttributeValue, fs []field) error {
 	for _, f := range fs {
-		v, ok := m[f.name]
-		if !ok {
+		if _, null := m[f.name].(*types.AttributeValueMemberNULL); null || m[f.name] == nil {
 			continue
 		}
-		if _, null := v.(*types.AttributeValueMemberNULL); null {
-			continue
-		}
-		if err := decodeField(f, v); err != nil {
-			return fmt.Errorf("attribute %s: %w", f.name, err)
+		if err := decodeField(m, f); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func decodeField(f field, v types.AttributeValue) error {
+func decodeField(m map[string]types.AttributeValue, f field) error {
+	var err error
 	switch {
 	case f.str != nil:
-		s, ok := v.(*types.AttributeValueMemberS)
-		if !ok {
-			return fmt.Errorf("is %T, want a string", v)
+		*f.str, err = stringAttr(m, f.name)
+	case f.at != nil:
+		var s string
+		if s, err = stringAttr(m, f.name); err == nil {
+			*f.at, err = parseTime(f.name, s)
 		}
-		*f.str = s.Value
 	case f.num != nil:
-		n, ok := v.(*types.AttributeValueMemberN)
-		if !ok {
-			return fmt.Errorf("is %T, want a number", v)
-		}
-		i, err := strconv.ParseInt(n.Value, 10, 64)
-		if err != nil {
-			return err
-		}
-		*f.num = i
+		*f.num, err = numberAttr(m, f.name)
 	case f.flag != nil:
-		b, ok := v.(*types.AttributeValueMemberBOOL)
+		b, ok := m[f.name].(*types.AttributeValueMemberBOOL)
 		if !ok {
-			return fmt.Errorf("is %T, want a bool", v)
+			return fmt.Errorf("attribute %s is %T, want a bool", f.name, m[f.name])
 		}
 		*f.flag = b.Value
 	case f.list != nil:
-		l, ok := v.(*types.AttributeValueMemberL)
+		l, ok := m[f.name].(*types.AttributeValueMemberL)
 		if !ok {
-			return fmt.Errorf("is %T, want a list", v)
+			return fmt.Errorf("attribute %s is %T, want a list", f.name, m[f.name])
 		}
 		out := make([]string, len(l.Value))
 		for i, e := range l.Value {
 			s, ok := e.(*types.AttributeValueMemberS)
 			if !ok {
-				return fmt.Errorf("element %d is %T, want a string", i, e)
+				return fmt.Errorf("attribute %s: element %d is %T, want a string", f.name, i, e)
 			}
 			out[i] = s.Value
 		}
 		*f.list = out
 	}
-	return nil
+	return err
 }

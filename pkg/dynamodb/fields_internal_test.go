@@ -72,9 +72,9 @@ func TestDecodeFieldsRefusesOtherTypes(t *testing.T) {
 		item map[string]types.AttributeValue
 		want string
 	}{
-		{map[string]types.AttributeValue{"version": str("1")}, "attribute version: is *types.AttributeValueMemberS, want a number"},
-		{map[string]types.AttributeValue{"done": str("true")}, "attribute done: is *types.AttributeValueMemberS, want a bool"},
-		{map[string]types.AttributeValue{"id": &types.AttributeValueMemberN{Value: "1"}}, "attribute id: is *types.AttributeValueMemberN, want a string"},
+		{map[string]types.AttributeValue{"version": str("1")}, "attribute version is *types.AttributeValueMemberS, want a number"},
+		{map[string]types.AttributeValue{"done": str("true")}, "attribute done is *types.AttributeValueMemberS, want a bool"},
+		{map[string]types.AttributeValue{"id": &types.AttributeValueMemberN{Value: "1"}}, "attribute id is *types.AttributeValueMemberN, want a string"},
 		{map[string]types.AttributeValue{"version": &types.AttributeValueMemberN{Value: "x"}}, "attribute version: strconv.ParseInt"},
 	} {
 		var it todoItem

@@ -97,21 +97,13 @@ func marshalItem(v any) (map[string]types.AttributeValue, error) {
 	return nil, fmt.Errorf("no item encoding for %T", v)
 }
 
-// userAttr is one attribute of a users-table item and the field of a
-// todo.User it holds: exactly one of str, at and num is set.
-type userAttr struct {
-	name string
-	str  *string
-	at   *time.Time // an RFC 3339 string
-	num  *int64
-}
-
 // userAttrs is the one list of a user's attributes besides email and
 // version (the key and the condition attribute): userItem writes it,
 // decodeUser reads it, and the stream decoder reads the same shape. Empty
-// and zero values are left out of the item.
-func userAttrs(u *todo.User) []userAttr {
-	return []userAttr{
+// and zero values are left out of the item (omitEmpty on each, set by
+// userAttrs).
+func userAttrs(u *todo.User) []field {
+	fs := []field{
 		{name: "id", str: &u.ID},
 		{name: "name", str: &u.Name},
 		{name: "passwordHash", str: &u.PasswordHash},
@@ -133,21 +125,16 @@ func userAttrs(u *todo.User) []userAttr {
 		{name: "verifiedAt", at: &u.VerifiedAt},
 		{name: "credGen", num: &u.CredGen}, // absent on items written before it: 0
 	}
+	for i := range fs {
+		fs[i].omitEmpty = true
+	}
+	return fs
 }
 
 // userItem is u as a users-table item at version.
 func userItem(u *todo.User, version int64) map[string]types.AttributeValue {
-	item := map[string]types.AttributeValue{"email": str(u.Email), "version": number(version)}
-	for _, a := range userAttrs(u) {
-		switch {
-		case a.str != nil && *a.str != "":
-			item[a.name] = str(*a.str)
-		case a.at != nil && !a.at.IsZero():
-			item[a.name] = str(formatTime(*a.at))
-		case a.num != nil && *a.num != 0:
-			item[a.name] = number(*a.num)
-		}
-	}
+	item := encodeFields(userAttrs(u))
+	item["email"], item["version"] = str(u.Email), number(version)
 	return item
 }
 
@@ -159,21 +146,8 @@ func decodeUser(m map[string]types.AttributeValue) (*todo.User, error) {
 	if u.Email, err = stringAttr(m, "email"); err != nil {
 		return nil, err
 	}
-	for _, a := range userAttrs(u) {
-		switch {
-		case a.str != nil:
-			*a.str, err = stringAttr(m, a.name)
-		case a.at != nil:
-			var s string
-			if s, err = stringAttr(m, a.name); err == nil {
-				*a.at, err = parseTime(a.name, s)
-			}
-		case a.num != nil:
-			*a.num, err = numberAttr(m, a.name)
-		}
-		if err != nil {
-			return nil, err
-		}
+	if err := decodeFields(m, userAttrs(u)); err != nil {
+		return nil, err
 	}
 	for _, req := range []struct{ attr, value string }{{"email", u.Email}, {"id", u.ID}} {
 		if req.value == "" {
