@@ -6,6 +6,9 @@
 package benchtest
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -21,7 +24,16 @@ const (
 	Read  = "read"
 	Write = "write"
 	Other = "other" // table management and anything not listed below
+	// Session is a read of the sessions table: the session check that every
+	// authenticated call makes before its route runs (pkg/api's auth), the
+	// same for every route. It is counted apart from the route's own calls
+	// (see SessionOp).
+	Session = "session"
 )
+
+// sessionPrefix marks a counted operation as a session check: a read of
+// the Counter's SessionTable is counted as "session:GetItem".
+const sessionPrefix = "session:"
 
 // kinds classifies the store API's operations a route may make. DynamoDB's
 // names are the X-Amz-Target suffixes of its JSON protocol
@@ -43,6 +55,9 @@ var kinds = map[string]string{
 // Kind says whether op (such as "GetItem" or "PutRow") reads, writes or
 // does neither.
 func Kind(op string) string {
+	if strings.HasPrefix(op, sessionPrefix) {
+		return Session
+	}
 	if k, ok := kinds[op]; ok {
 		return k
 	}
@@ -56,6 +71,10 @@ func Kind(op string) string {
 type Counter struct {
 	// URL is the proxy's address: point the engine's endpoint at it.
 	URL string
+	// SessionTable names the sessions table: a read of it is counted as a
+	// session check (kind Session), apart from the route's calls. Empty:
+	// none is.
+	SessionTable string
 
 	srv  *httptest.Server
 	mu   sync.Mutex
@@ -90,10 +109,51 @@ func Operation(r *http.Request) string {
 }
 
 func (c *Counter) count(r *http.Request) {
+	op := Operation(r)
+	if c.SessionTable != "" && Kind(op) == Read && r.Body != nil {
+		body, err := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if err == nil && tableOf(body) == c.SessionTable {
+			op = sessionPrefix + op
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.ops[Operation(r)]++
+	c.ops[op]++
 	c.last = time.Now()
+}
+
+// tableOf returns the table a read request names: DynamoDB's JSON field
+// TableName (GetItem, Query:
+// https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_GetItem.html),
+// or field 1 of Tablestore's protobuf request (GetRowRequest and
+// GetRangeRequest both start with "required string table_name = 1", the
+// SDK's tablestore/otsprotocol/table_store.proto): tag 0x0a, a varint
+// length, the name. Anything else is "".
+func tableOf(body []byte) string {
+	if len(body) > 0 && body[0] == '{' {
+		var req struct{ TableName string }
+		if json.Unmarshal(body, &req) == nil {
+			return req.TableName
+		}
+		return ""
+	}
+	if len(body) < 2 || body[0] != 0x0a {
+		return ""
+	}
+	n, shift, i := 0, 0, 1
+	for ; i < len(body) && shift < 28; i++ {
+		n |= int(body[i]&0x7f) << shift
+		shift += 7
+		if body[i] < 0x80 {
+			i++
+			if i+n <= len(body) {
+				return string(body[i : i+n])
+			}
+			return ""
+		}
+	}
+	return ""
 }
 
 // Close stops the proxy.
