@@ -31,10 +31,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// endpoint is a layer in front of the shared dynalite.
-func endpoint(t *testing.T) string {
-	t.Helper()
-	return layer(t, dynamotx.Options{})
+// endpoint is dynalite as every test and tool reaches it: through
+// internal/devstack's StartDynalite, which serves it behind the layer.
+func endpoint(tb testing.TB) string {
+	tb.Helper()
+	return dynalitetest.Endpoint(tb)
 }
 
 // client is the real SDK client the engines use, without retries so that
@@ -429,7 +430,7 @@ func (c *clock) add(d time.Duration) {
 // transactions go to dynalite as plain calls), with options.
 func layer(t *testing.T, o dynamotx.Options) string {
 	t.Helper()
-	h, err := dynamotx.New(dynalitetest.Endpoint(t), o)
+	h, err := dynamotx.New(endpoint(t), o)
 	if err != nil {
 		t.Fatal(err)
 	}
