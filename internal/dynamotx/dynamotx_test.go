@@ -294,14 +294,17 @@ func TestSeveralFail(t *testing.T) {
 	put(t, c, tb, counter("a", 0))
 	put(t, c, tb, counter("b", 4))
 	put(t, c, tb, counter("c", 0))
+	put(t, c, tb, counter("p", 0))
 	err := write(c,
 		add(tb, "a", -1, "n > :zero", true),
 		add(tb, "b", -1, "n > :zero", true),
 		add(tb, "c", -1, "n > :zero", false),
 		add(tb, "missing", 1, "attribute_exists(pk)", true),
+		types.TransactWriteItem{Put: &types.Put{TableName: aws.String(tb), Item: counter("p", 7),
+			ConditionExpression: aws.String("attribute_not_exists(pk)"), ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld}},
 	)
-	wantReasons(t, cancelled(t, err), "ConditionalCheckFailed:0", "None", "ConditionalCheckFailed", "ConditionalCheckFailed")
-	for pk, want := range map[string]int{"a": 0, "b": 4, "c": 0} {
+	wantReasons(t, cancelled(t, err), "ConditionalCheckFailed:0", "None", "ConditionalCheckFailed", "ConditionalCheckFailed", "ConditionalCheckFailed:0")
+	for pk, want := range map[string]int{"a": 0, "b": 4, "c": 0, "p": 0} {
 		if got := num(t, get(t, c, tb, key(pk)), "n"); got != want {
 			t.Errorf("%s: n = %d, want %d", pk, got, want)
 		}
@@ -644,5 +647,107 @@ func TestRefusedShapes(t *testing.T) {
 	}
 	if code, body := post(t, url, "TransactWriteItems", `{"TransactItems":`); code != http.StatusBadRequest || !strings.Contains(body, "SerializationException") {
 		t.Errorf("broken JSON: %d %s, want a SerializationException", code, body)
+	}
+}
+
+// TestTableRecreated: the key schema a transaction reads is forgotten when
+// a table is deleted or created through the layer, so a table that comes
+// back under its name with a sort key has its items told apart by it.
+func TestTableRecreated(t *testing.T) {
+	c := client(endpoint(t))
+	ctx := context.Background()
+	tb := newTable(t, c, false)
+	if err := write(c, add(tb, "a", 1, "", false)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.DeleteTable(ctx, &ddb.DeleteTableInput{TableName: aws.String(tb)}); err != nil {
+		t.Fatal(err)
+	}
+	w := ddb.NewTableNotExistsWaiter(c, func(o *ddb.TableNotExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 10*time.Millisecond, 100*time.Millisecond
+	})
+	if err := w.Wait(ctx, &ddb.DescribeTableInput{TableName: aws.String(tb)}, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateTable(ctx, &ddb.CreateTableInput{
+		TableName: aws.String(tb), BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String("pk"), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String("sk"), AttributeType: types.ScalarAttributeTypeN}},
+		KeySchema: []types.KeySchemaElement{{AttributeName: aws.String("pk"), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String("sk"), KeyType: types.KeyTypeRange}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	wc := ddb.NewTableExistsWaiter(c, func(o *ddb.TableExistsWaiterOptions) {
+		o.MinDelay, o.MaxDelay = 10*time.Millisecond, 100*time.Millisecond
+	})
+	if err := wc.Wait(ctx, &ddb.DescribeTableInput{TableName: aws.String(tb)}, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	item := func(sk int) types.TransactWriteItem {
+		return types.TransactWriteItem{Put: &types.Put{TableName: aws.String(tb), Item: map[string]types.AttributeValue{"pk": s("a"), "sk": n(sk)}}}
+	}
+	if err := write(c, item(1), item(2)); err != nil {
+		t.Fatalf("two items that differ by their sort key: %v", err)
+	}
+}
+
+// TestCapacity: ConsumedCapacity with INDEXES carries the table's part;
+// a replay under its token reports read units, one per item.
+func TestCapacity(t *testing.T) {
+	c := client(endpoint(t))
+	tb := newTable(t, c, false)
+	in := &ddb.TransactWriteItemsInput{
+		ClientRequestToken: aws.String("capacity"), ReturnConsumedCapacity: types.ReturnConsumedCapacityIndexes,
+		TransactItems: []types.TransactWriteItem{add(tb, "a", 1, "", false), add(tb, "b", 1, "", false)},
+	}
+	out, err := c.TransactWriteItems(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.ConsumedCapacity) != 1 || out.ConsumedCapacity[0].Table == nil || aws.ToFloat64(out.ConsumedCapacity[0].CapacityUnits) != 4 ||
+		aws.ToFloat64(out.ConsumedCapacity[0].Table.CapacityUnits) != 4 {
+		t.Errorf("ConsumedCapacity = %+v, want 4 units (2 small items at 2 each), the table's too", out.ConsumedCapacity)
+	}
+	out, err = c.TransactWriteItems(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.ConsumedCapacity) != 1 || aws.ToFloat64(out.ConsumedCapacity[0].ReadCapacityUnits) != 2 {
+		t.Errorf("replay: ConsumedCapacity = %+v, want 2 read units", out.ConsumedCapacity)
+	}
+	if got := num(t, get(t, c, tb, key("a")), "n"); got != 1 {
+		t.Errorf("a: n = %d, want 1", got)
+	}
+}
+
+func TestNewRefusesABadUpstream(t *testing.T) {
+	for _, u := range []string{"", "127.0.0.1:8000", "ftp://host", "http://"} {
+		if _, err := dynamotx.New(u, dynamotx.Options{}); err == nil {
+			t.Errorf("New(%q) = nil error", u)
+		}
+	}
+}
+
+// TestListen: a Server serves on its URL until Close, which may be called
+// again.
+func TestListen(t *testing.T) {
+	srv, err := dynamotx.Listen("127.0.0.1:0", endpoint(t), dynamotx.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := client(srv.URL)
+	tb := newTable(t, c, false)
+	if err := write(c, add(tb, "a", 1, "", false)); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if _, err := http.Get(srv.URL); err == nil {
+		t.Error("the layer still answers after Close")
 	}
 }
