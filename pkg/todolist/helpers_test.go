@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -40,6 +41,8 @@ type flaky struct {
 	create func(ctx context.Context, st *bolt.Store, t *todo.Todo) error
 	delete func(ctx context.Context, st *bolt.Store, userID, id string) error
 	notx   bool
+	// scratch is an empty store on which AtomicWrite plays create.
+	scratch *bolt.Store
 }
 
 // InTransaction implements todo.Transactor unless notx.
@@ -56,6 +59,48 @@ func (f *flaky) InTransaction(ctx context.Context, fn func(todo.Store) error) er
 type callByCall struct{ *flaky }
 
 func (callByCall) InTransaction() {} // hides flaky's: not a todo.Transactor
+
+// noAtomic is flaky without atomic writes (a store that is no
+// todo.AtomicWriter: Tablestore), and noAtomicCallByCall without
+// transactions either.
+type (
+	noAtomic           struct{ *flaky }
+	noAtomicCallByCall struct{ *flaky }
+)
+
+func (noAtomic) AtomicWrite()             {} // hides flaky's
+func (noAtomicCallByCall) AtomicWrite()   {}
+func (noAtomicCallByCall) InTransaction() {}
+
+// AtomicWrite is the store's, with the fault of create: a create among ws
+// plays the fault on scratch, an empty store, first, to learn what it
+// does. A fault that stores the todo stands for an atomic write applied
+// whose answer is the fault's (lost, when it is an error): ws is applied,
+// if the store does not refuse it. One that stores nothing and fails with
+// a Conflict is the store refusing that write; one that fails otherwise
+// is an atomic write that stored nothing and whose outcome the caller
+// cannot know.
+func (f *flaky) AtomicWrite(ctx context.Context, ws []todo.Write) error {
+	if f.delete != nil {
+		panic("test: the fault of delete is not played in an atomic write")
+	}
+	i := slices.IndexFunc(ws, func(w todo.Write) bool { return w.Op == todo.OpCreateTodo })
+	if f.create == nil || i < 0 {
+		return f.Store.AtomicWrite(ctx, ws)
+	}
+	t := ws[i].Todo
+	err := f.create(ctx, f.scratch, &t)
+	if _, gerr := f.scratch.Todo(ctx, t.UserID, t.ID); gerr != nil {
+		if todo.ErrorCode(err) == todo.Conflict {
+			return &todo.Refusal{Failed: []int{i}}
+		}
+		return err
+	}
+	if aerr := f.Store.AtomicWrite(ctx, ws); aerr != nil {
+		return aerr
+	}
+	return err
+}
 
 func (f *flaky) DeleteTodo(ctx context.Context, userID, id string) error {
 	if f.delete != nil {
@@ -90,19 +135,35 @@ func newFixture(t *testing.T, quota int, writes limit.Budget) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	f := &fixture{store: store, todos: &flaky{Store: store}, clock: newClock()}
-	f.svc = &todolist.Service{Todos: f.todos, Claims: f.todos, Throttles: f.todos, Quota: quota, Writes: writes, Now: f.clock.Now}
-	if callByCallMode {
-		f.todos.notx = true
-		cc := callByCall{f.todos}
-		f.svc.Todos, f.svc.Claims, f.svc.Throttles = cc, cc, cc
+	scratch, err := bolt.Open(filepath.Join(t.TempDir(), "scratch.db"), bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
+	t.Cleanup(func() { scratch.Close() })
+	f := &fixture{store: store, todos: &flaky{Store: store, scratch: scratch}, clock: newClock()}
+	f.svc = &todolist.Service{Todos: f.todos, Claims: f.todos, Throttles: f.todos, Quota: quota, Writes: writes, Now: f.clock.Now}
+	var st interface {
+		todo.Store
+	}
+	switch {
+	case atomicMode && callByCallMode:
+		st = callByCall{f.todos}
+	case atomicMode:
+		st = f.todos
+	case callByCallMode:
+		st = noAtomicCallByCall{f.todos}
+	default:
+		st = noAtomic{f.todos}
+	}
+	f.todos.notx = callByCallMode
+	f.svc.Todos, f.svc.Claims, f.svc.Throttles = st, st, st
 	return f
 }
 
-// callByCallMode runs the fixtures without transactions (TestMain runs the
-// package's tests in both modes).
-var callByCallMode bool
+// callByCallMode runs the fixtures without transactions, atomicMode with
+// the store's atomic writes: the service's fast path (TestMain runs the
+// package's tests in the four modes).
+var callByCallMode, atomicMode bool
 
 func ptr[T any](v T) *T { return &v }
 
