@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -43,6 +44,8 @@ type flaky struct {
 	notx   bool
 	// scratch is an empty store on which AtomicWrite plays create.
 	scratch *bolt.Store
+	// applied counts the atomic writes the store applied.
+	applied *atomic.Int32
 }
 
 // InTransaction implements todo.Transactor unless notx.
@@ -86,7 +89,11 @@ func (f *flaky) AtomicWrite(ctx context.Context, ws []todo.Write) error {
 	}
 	i := slices.IndexFunc(ws, func(w todo.Write) bool { return w.Op == todo.OpCreateTodo })
 	if f.create == nil || i < 0 {
-		return f.Store.AtomicWrite(ctx, ws)
+		err := f.Store.AtomicWrite(ctx, ws)
+		if err == nil {
+			f.applied.Add(1)
+		}
+		return err
 	}
 	t := ws[i].Todo
 	err := f.create(ctx, f.scratch, &t)
@@ -140,7 +147,7 @@ func newFixture(t *testing.T, quota int, writes limit.Budget) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { scratch.Close() })
-	f := &fixture{store: store, todos: &flaky{Store: store, scratch: scratch}, clock: newClock()}
+	f := &fixture{store: store, todos: &flaky{Store: store, scratch: scratch, applied: new(atomic.Int32)}, clock: newClock()}
 	f.svc = &todolist.Service{Todos: f.todos, Claims: f.todos, Throttles: f.todos, Quota: quota, Writes: writes, Now: f.clock.Now}
 	var st interface {
 		todo.Store
