@@ -152,3 +152,65 @@ func TestAtomicWritesRaceTheBudget(t *testing.T) {
 	}
 	f.wantApplied(t, 1)
 }
+
+// TestAtomicBulk: Clear and MarkAll write each batch in atomic writes of
+// at most todo.MaxAtomicWrites (the take in the first); a todo changed
+// between the batch's read and its write is left as it is and the rest
+// are written (the refusal names it: dropped, and the rest sent again).
+func TestAtomicBulk(t *testing.T) {
+	f := newFixture(t, 500, limit.Budget{Max: 3, Window: time.Hour})
+	ctx := context.Background()
+	for i := range 150 {
+		if err := f.store.CreateTodo(ctx, &todo.Todo{ID: idAt(f.clock.Now().Add(time.Duration(i) * time.Millisecond)),
+			UserID: "ann", Title: fmt.Sprint("t", i), CreatedAt: f.clock.Now(), UpdatedAt: f.clock.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// One todo is renamed while MarkAll's first batch is on its way.
+	var renamed string
+	f.todos.before = func(ws []todo.Write) {
+		if renamed != "" || ws[len(ws)-1].Op != todo.OpUpdateTodo {
+			return
+		}
+		td, err := f.store.Todo(ctx, "ann", ws[len(ws)-1].Todo.ID)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		td.Title, renamed = "renamed", td.ID
+		if err := f.store.UpdateTodo(ctx, td); err != nil {
+			t.Error(err)
+		}
+	}
+	res, err := f.svc.MarkAll(ctx, "ann", true)
+	f.todos.before = nil
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Changed != 150 || res.More {
+		// The renamed todo is read again by the next batch and marked then.
+		t.Fatalf("MarkAll = %+v, want 150 changed", res)
+	}
+	if atomicMode { // (call by call, no atomic write to run before)
+		if got, err := f.store.Todo(ctx, "ann", renamed); err != nil || !got.Done || got.Title != "renamed" {
+			t.Fatalf("the renamed todo: %+v, %v; want it renamed and done", got, err)
+		}
+	}
+	// Batches of 100 and 51: 98 of the first 99 todos (the renamed one's
+	// write refused, the rest sent again), the 100th, then the other 50
+	// and the renamed one, read again.
+	f.wantApplied(t, 3)
+	res, err = f.svc.Clear(ctx, "ann")
+	if err != nil || res.Changed != 150 {
+		t.Fatalf("Clear = %+v, %v; want 150 changed", res, err)
+	}
+	// Each young todo is a delete and its mark: 48 per atomic write.
+	f.wantApplied(t, 5)
+	if n := f.stored(t, "ann"); n != 0 {
+		t.Fatalf("%d todos left", n)
+	}
+	// One write of the budget each: the third write is the last.
+	f.mustAdd(t, "ann", "the third write", "")
+	_, _, err = f.add(t, "ann", "a fourth", "")
+	wantCode(t, err, todo.RateLimited)
+}

@@ -46,6 +46,8 @@ type flaky struct {
 	scratch *bolt.Store
 	// applied counts the atomic writes the store applied.
 	applied *atomic.Int32
+	// before, when set, runs before each atomic write is made.
+	before func(ws []todo.Write)
 }
 
 // InTransaction implements todo.Transactor unless notx.
@@ -86,6 +88,9 @@ func (noAtomicCallByCall) InTransaction() {}
 func (f *flaky) AtomicWrite(ctx context.Context, ws []todo.Write) error {
 	if f.delete != nil {
 		panic("test: the fault of delete is not played in an atomic write")
+	}
+	if f.before != nil {
+		f.before(ws)
 	}
 	i := slices.IndexFunc(ws, func(w todo.Write) bool { return w.Op == todo.OpCreateTodo })
 	if f.create == nil || i < 0 {
