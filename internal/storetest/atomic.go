@@ -292,3 +292,31 @@ func testAtomicConcurrent(t *testing.T, open Opener) {
 	}
 	t.Logf("%d contention refusals", contended.Load())
 }
+
+// testAtomicLostAnswer: an atomic write whose answer is lost after the
+// store applied it reports success (not a refusal of its own writes), and
+// each of its writes was applied once.
+func testAtomicLostAnswer(t *testing.T, open Opener) {
+	s, ctx := open(t, nil), context.Background()
+	a := atomicWriter(t, s)
+	exp := time.Now().Add(time.Hour)
+	td := NewTodo("u-lost", "buy milk", 0)
+	_, _, err := s.AddCount(ctx, "quota:u-lost", 1, 0, 10, exp)
+	mustNil(t, err)
+	check := loseNext(t, s)
+	mustNil(t, a.AtomicWrite(ctx, []todo.Write{
+		todo.CountWrite("quota:u-lost", 1, 1, 10, exp, false),
+		todo.CountWrite("writes:u-lost", 1, 5, 10, exp, true),
+		todo.CreateWrite(td),
+		todo.ClaimWrite("idem:u-lost:k", "done", exp),
+	}))
+	check()
+	td.Version = 1
+	storedTodo(t, ctx, s, td)
+	if q, w := count(t, s, "quota:u-lost"), count(t, s, "writes:u-lost"); q != 2 || w != 6 {
+		t.Fatalf("counters after a lost answer: %d and %d, want 2 and 6 (each counted once)", q, w)
+	}
+	if held, fresh, err := s.Claim(ctx, "idem:u-lost:k", "other", exp); err != nil || fresh || held != "done" {
+		t.Fatalf("claim = %q, fresh %v, %v; want done, held", held, fresh, err)
+	}
+}
