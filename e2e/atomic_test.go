@@ -110,7 +110,7 @@ func raceAdds(t *testing.T, base, tok string, n int, key string) map[string]int 
 			}
 			defer res.Body.Close()
 			var out struct {
-				ID    string `json:"id"`
+				ID    string                `json:"id"`
 				Error struct{ Code string } `json:"error"`
 			}
 			_ = json.NewDecoder(res.Body).Decode(&out)
