@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/todofn/todofn/internal/dynamotx"
 )
 
 // MailpitVersion is the Mailpit release the tests are written against;
@@ -63,7 +65,7 @@ func port(p int) (int, error) {
 // DynaliteOptions configures StartDynalite.
 type DynaliteOptions struct {
 	Root string // the repository, whose node_modules/.bin holds dynalite
-	Port int    // 0 picks a free one
+	Port int    // the Endpoint's (the transaction layer's); 0 picks a free one
 	Path string // a folder to keep the tables in; empty keeps them in memory
 	// Fast makes table creation, deletion and updates take 50 ms instead
 	// of dynalite's default 500 ms, for tests.
@@ -72,15 +74,41 @@ type DynaliteOptions struct {
 	Out  io.Writer // also gets its output, if not nil (a dev tool's console)
 }
 
-// Dynalite is a running dynalite, an in-memory DynamoDB-API server from npm.
+// Dynalite is a running dynalite, an in-memory DynamoDB-API server from npm,
+// served through internal/dynamotx, which adds the TransactWriteItems and
+// TransactGetItems dynalite lacks.
 type Dynalite struct {
-	Endpoint string // such as http://127.0.0.1:PORT
+	Endpoint string // the transaction layer, such as http://127.0.0.1:PORT
+	Direct   string // dynalite itself, without transactions
 	*Proc
+	tx *dynamotx.Server
 }
 
-// StartDynalite runs dynalite and waits until it answers HTTP. It fails
-// with ErrMissing when dynalite or node is not installed.
+// Stop stops dynalite and its transaction layer.
+func (d *Dynalite) Stop() {
+	d.Proc.Stop()
+	d.tx.Close()
+}
+
+// StartDynalite runs dynalite and waits until it answers HTTP, then serves
+// it through the transaction layer (on o.Port; dynalite itself takes a free
+// port), which closes when dynalite exits. It fails with ErrMissing when
+// dynalite or node is not installed.
 func StartDynalite(ctx context.Context, o DynaliteOptions) (*Dynalite, error) {
+	d, err := startDynalite(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	if d.tx, err = dynamotx.Listen("127.0.0.1:"+strconv.Itoa(o.Port), d.Endpoint, dynamotx.Options{}); err != nil {
+		d.Proc.Stop()
+		return nil, fmt.Errorf("dynalite: %w", err)
+	}
+	go func() { <-d.Exited(); d.tx.Close() }()
+	d.Direct, d.Endpoint = d.Endpoint, d.tx.URL
+	return d, nil
+}
+
+func startDynalite(ctx context.Context, o DynaliteOptions) (*Dynalite, error) {
 	bin := cmp.Or(o.Bin, filepath.Join(o.Root, "node_modules", ".bin", "dynalite"))
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("dynalite %w at %s: run make tools (or npm install at the repository root)", ErrMissing, bin)
@@ -88,8 +116,8 @@ func StartDynalite(ctx context.Context, o DynaliteOptions) (*Dynalite, error) {
 	if _, err := exec.LookPath("node"); err != nil {
 		return nil, fmt.Errorf("node %w: dynalite needs Node.js", ErrMissing)
 	}
-	return retry(o.Port == 0, func() (*Dynalite, error) {
-		p, err := port(o.Port)
+	return retry(true, func() (*Dynalite, error) {
+		p, err := FreePort()
 		if err != nil {
 			return nil, err
 		}
