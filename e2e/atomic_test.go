@@ -15,9 +15,9 @@ import (
 	"github.com/todofn/todofn/pkg/app/tables"
 )
 
-// TestFastPathRaces races the todo writes that the stores with atomic
-// writes (the embedded store's transaction, DynamoDB's TransactWriteItems)
-// make in one write each, over real HTTP against the local server, from
+// TestFastPathRaces races the todo writes that are one write each (one
+// transaction on the embedded store, one TransactWriteItems on DynamoDB:
+// pkg/todolist's atomic.go), over real HTTP against the local server, from
 // several client addresses at once: adds racing for the last slots of the
 // quota take exactly those, and racing retries of one keyed add store one
 // todo and all answer it.

@@ -9,8 +9,8 @@ import (
 )
 
 // The fast path. Where the store is a todo.AtomicWriter (DynamoDB's
-// TransactWriteItems, one transaction of the embedded store) and keeps the
-// todos, the claims and the counters alike, a write's changes (the write
+// TransactWriteItems) and keeps the todos, the claims and the counters
+// alike, a write's changes (the write
 // budget's take, the quota's slot, the Idempotency-Key's claim, the mark of
 // a deleted todo, the todo) go to the store as one atomic write: one write
 // request instead of one per change. Its conditions are the ones the
@@ -22,12 +22,19 @@ import (
 // whose outcome is unknown (the atomic write may have been applied) is
 // returned as it is, never followed by the other path, which could then
 // write a second time.
+//
+// A store that runs several calls in one transaction (todo.Transactor: the
+// embedded store, which is an AtomicWriter too) keeps the call-by-call
+// path in that transaction (tx.go): it is one commit already, whatever the
+// calls decide, where an atomic write refused for a condition would be a
+// transaction tried in vain before it.
 
-// atomicWriter returns the store's todo.AtomicWriter if it has one and
-// keeps the todos, the claims and the counters.
+// atomicWriter returns the store's todo.AtomicWriter if it has one, has no
+// transactions, and keeps the todos, the claims and the counters.
 func (s *Service) atomicWriter() todo.AtomicWriter {
 	a, ok := s.Todos.(todo.AtomicWriter)
-	if !ok || !sameStore(s.Todos, s.Claims) || (s.Throttles != nil && !sameStore(s.Todos, s.Throttles)) {
+	if _, tx := s.Todos.(todo.Transactor); !ok || tx ||
+		!sameStore(s.Todos, s.Claims) || (s.Throttles != nil && !sameStore(s.Todos, s.Throttles)) {
 		return nil
 	}
 	return a

@@ -65,16 +65,11 @@ type callByCall struct{ *flaky }
 
 func (callByCall) InTransaction() {} // hides flaky's: not a todo.Transactor
 
-// noAtomic is flaky without atomic writes (a store that is no
-// todo.AtomicWriter: Tablestore), and noAtomicCallByCall without
-// transactions either.
-type (
-	noAtomic           struct{ *flaky }
-	noAtomicCallByCall struct{ *flaky }
-)
+// noAtomicCallByCall is flaky with neither transactions nor atomic
+// writes (a store that is no todo.AtomicWriter: Tablestore).
+type noAtomicCallByCall struct{ *flaky }
 
-func (noAtomic) AtomicWrite()             {} // hides flaky's
-func (noAtomicCallByCall) AtomicWrite()   {}
+func (noAtomicCallByCall) AtomicWrite()   {} // hides flaky's
 func (noAtomicCallByCall) InTransaction() {}
 
 // AtomicWrite is the store's, with the fault of create: a create among ws
@@ -158,23 +153,21 @@ func newFixture(t *testing.T, quota int, writes limit.Budget) *fixture {
 		todo.Store
 	}
 	switch {
-	case atomicMode && callByCallMode:
+	case atomicMode: // (call by call: a store with transactions keeps them, see atomic.go)
 		st = callByCall{f.todos}
-	case atomicMode:
-		st = f.todos
 	case callByCallMode:
 		st = noAtomicCallByCall{f.todos}
-	default:
-		st = noAtomic{f.todos}
+	default: // both, as the embedded store: the service keeps to its transactions
+		st = f.todos
 	}
 	f.todos.notx = callByCallMode
 	f.svc.Todos, f.svc.Claims, f.svc.Throttles = st, st, st
 	return f
 }
 
-// callByCallMode runs the fixtures without transactions, atomicMode with
-// the store's atomic writes: the service's fast path (TestMain runs the
-// package's tests in the four modes).
+// callByCallMode runs the fixtures without transactions, atomicMode (with
+// callByCallMode) with the store's atomic writes: the service's fast path
+// (TestMain runs the package's tests in three modes).
 var callByCallMode, atomicMode bool
 
 func ptr[T any](v T) *T { return &v }
