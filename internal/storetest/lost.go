@@ -164,6 +164,7 @@ func testLostAnswers(t *testing.T, open Opener) {
 			t.Fatalf("stored throttle = %+v", got)
 		}
 	})
+	t.Run("AtomicWrite", func(t *testing.T) { testAtomicLostAnswer(t, open) })
 	t.Run("AddCount", func(t *testing.T) {
 		s, ctx := open(t, nil), context.Background()
 		for i, want := range []int64{1, 2} {

@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 	t.Run("TodosConcurrentUpdate", func(t *testing.T) { testTodosConcurrent(t, open) })
 	runList(t, open)
 	runBulk(t, open)
+	runAtomic(t, open)
 	t.Run("Claims", func(t *testing.T) { testClaims(t, open) })
 	t.Run("Throttles", func(t *testing.T) { testThrottles(t, open) })
 	t.Run("Counters", func(t *testing.T) { testCounters(t, open) })

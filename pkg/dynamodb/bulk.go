@@ -17,9 +17,9 @@ const bulkWorkers = 8
 
 // ClearTodos implements todo.TodoStore with one conditional delete per
 // todo (DeleteTodoIf: a GetItem, then a DeleteItem on condition of the
-// version), bulkWorkers at a time. A batch is not one transaction:
-// TransactWriteItems would make it one, but dynalite, the local test
-// server, does not implement it, so it could not be tested here; and it
+// version), bulkWorkers at a time. A batch is not one transaction here
+// (the todo service's fast path writes it in TransactWriteItems calls
+// through AtomicWrite, and comes here only when those are refused); it
 // need not be, since each write is atomic and is made only if the todo is
 // still as it was read. A crash leaves each todo deleted or not, and a
 // repeat reads what is left. A delete reports a todo deleted as

@@ -1,7 +1,9 @@
 // Package dynamodb is the Amazon DynamoDB storage engine. It implements every
-// todo store interface on four tables, using only single-item conditional
-// writes (no transactions; a purge of one user's todos or sessions deletes
-// in unconditional batches), and decodes the users table's stream records into
+// todo store interface on four tables with single-item conditional writes
+// (a purge of one user's todos or sessions deletes in unconditional
+// batches), and todo.AtomicWriter with one TransactWriteItems call
+// (atomic.go: the todo service's fast path, one write request per todo
+// write), and decodes the users table's stream records into
 // todo.UserChange values for the mailer.
 //
 // # Tables

@@ -167,6 +167,29 @@ func (l *Limiter) Take(ctx context.Context, key string, b Budget, message string
 	return int(n - sp.floor), nil
 }
 
+// Step is one counter change of a budget: the arguments of
+// todo.CounterStore.AddCount (Key, Delta, Floor, Ceiling, Expires).
+type Step struct {
+	Key            string
+	Delta          int64
+	Floor, Ceiling int64
+	Expires        time.Time
+}
+
+// TakeStep returns the counter change that Take makes to take one event
+// from key's budget b now, for a caller that makes it inside a larger
+// atomic write (todo.AtomicWriter's count writes) rather than by Take; ok
+// is false when b is off (nothing to take). Applied, it takes exactly what
+// Take takes; refused, the caller calls Take, which answers the
+// RateLimited error and its wait.
+func (l *Limiter) TakeStep(key string, b Budget) (st Step, ok bool) {
+	if b.Off() {
+		return Step{}, false
+	}
+	sp := l.span(key, b, l.now())
+	return Step{Key: sp.key, Delta: 1, Floor: sp.floor, Ceiling: sp.ceiling, Expires: sp.expires}, true
+}
+
 // Give gives back one event taken from key's budget b (a request that
 // turned out not to count, such as a log-in that succeeded, or a take that
 // lost a later race). It is exact: the count goes down by one unless the

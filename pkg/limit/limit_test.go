@@ -238,3 +238,49 @@ func TestParseBudget(t *testing.T) {
 		})
 	}
 }
+
+// TestTakeStepIsTake: the change TakeStep returns, made by AddCount, takes
+// what Take takes: takes through either count in one budget, the budget
+// refuses both at the same count, and a refill lets both through again.
+func TestTakeStepIsTake(t *testing.T) {
+	ctx := context.Background()
+	for _, b := range []limit.Budget{{Max: 4, Window: time.Minute}, {Max: 4, Window: time.Hour, Fixed: true}} {
+		t.Run(b.String(), func(t *testing.T) {
+			l, c := newLimiter(t)
+			step := func() bool {
+				st, ok := l.TakeStep("k", b)
+				if !ok || st.Delta != 1 {
+					t.Fatalf("TakeStep = %+v, %v", st, ok)
+				}
+				_, took, err := l.Store.AddCount(ctx, st.Key, st.Delta, st.Floor, st.Ceiling, st.Expires)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return took
+			}
+			for i := range 4 {
+				if i%2 == 0 {
+					if !step() {
+						t.Fatalf("step %d refused", i)
+					}
+				} else {
+					take(t, l, "k", b, i+1, 0)
+				}
+			}
+			if step() {
+				t.Fatal("a step took from a spent budget")
+			}
+			if n, err := l.Count(ctx, "k", b); err != nil || n != 4 {
+				t.Fatalf("Count = %d, %v; want 4", n, err)
+			}
+			c.Add(b.Window)
+			if !step() {
+				t.Fatal("a step was refused after the refill")
+			}
+			take(t, l, "k", b, 2, 0)
+		})
+	}
+	if _, ok := (&limit.Limiter{}).TakeStep("k", limit.Budget{}); ok {
+		t.Fatal("TakeStep of an off budget has a step")
+	}
+}

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -40,6 +42,12 @@ type flaky struct {
 	create func(ctx context.Context, st *bolt.Store, t *todo.Todo) error
 	delete func(ctx context.Context, st *bolt.Store, userID, id string) error
 	notx   bool
+	// scratch is an empty store on which AtomicWrite plays create.
+	scratch *bolt.Store
+	// applied counts the atomic writes the store applied.
+	applied *atomic.Int32
+	// before, when set, runs before each atomic write is made.
+	before func(ws []todo.Write)
 }
 
 // InTransaction implements todo.Transactor unless notx.
@@ -56,6 +64,50 @@ func (f *flaky) InTransaction(ctx context.Context, fn func(todo.Store) error) er
 type callByCall struct{ *flaky }
 
 func (callByCall) InTransaction() {} // hides flaky's: not a todo.Transactor
+
+// noAtomicCallByCall is flaky with neither transactions nor atomic
+// writes (a store that is no todo.AtomicWriter: Tablestore).
+type noAtomicCallByCall struct{ *flaky }
+
+func (noAtomicCallByCall) AtomicWrite()   {} // hides flaky's
+func (noAtomicCallByCall) InTransaction() {}
+
+// AtomicWrite is the store's, with the fault of create: a create among ws
+// plays the fault on scratch, an empty store, first, to learn what it
+// does. A fault that stores the todo stands for an atomic write applied
+// whose answer is the fault's (lost, when it is an error): ws is applied,
+// if the store does not refuse it. One that stores nothing and fails with
+// a Conflict is the store refusing that write; one that fails otherwise
+// is an atomic write that stored nothing and whose outcome the caller
+// cannot know.
+func (f *flaky) AtomicWrite(ctx context.Context, ws []todo.Write) error {
+	if f.delete != nil {
+		panic("test: the fault of delete is not played in an atomic write")
+	}
+	if f.before != nil {
+		f.before(ws)
+	}
+	i := slices.IndexFunc(ws, func(w todo.Write) bool { return w.Op == todo.OpCreateTodo })
+	if f.create == nil || i < 0 {
+		err := f.Store.AtomicWrite(ctx, ws)
+		if err == nil {
+			f.applied.Add(1)
+		}
+		return err
+	}
+	t := ws[i].Todo
+	err := f.create(ctx, f.scratch, &t)
+	if _, gerr := f.scratch.Todo(ctx, t.UserID, t.ID); gerr != nil {
+		if todo.ErrorCode(err) == todo.Conflict {
+			return &todo.Refusal{Failed: []int{i}}
+		}
+		return err
+	}
+	if aerr := f.Store.AtomicWrite(ctx, ws); aerr != nil {
+		return aerr
+	}
+	return err
+}
 
 func (f *flaky) DeleteTodo(ctx context.Context, userID, id string) error {
 	if f.delete != nil {
@@ -90,19 +142,33 @@ func newFixture(t *testing.T, quota int, writes limit.Budget) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	f := &fixture{store: store, todos: &flaky{Store: store}, clock: newClock()}
-	f.svc = &todolist.Service{Todos: f.todos, Claims: f.todos, Throttles: f.todos, Quota: quota, Writes: writes, Now: f.clock.Now}
-	if callByCallMode {
-		f.todos.notx = true
-		cc := callByCall{f.todos}
-		f.svc.Todos, f.svc.Claims, f.svc.Throttles = cc, cc, cc
+	scratch, err := bolt.Open(filepath.Join(t.TempDir(), "scratch.db"), bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
+	t.Cleanup(func() { scratch.Close() })
+	f := &fixture{store: store, todos: &flaky{Store: store, scratch: scratch, applied: new(atomic.Int32)}, clock: newClock()}
+	f.svc = &todolist.Service{Todos: f.todos, Claims: f.todos, Throttles: f.todos, Quota: quota, Writes: writes, Now: f.clock.Now}
+	var st interface {
+		todo.Store
+	}
+	switch {
+	case atomicMode: // (call by call: a store with transactions keeps them, see atomic.go)
+		st = callByCall{f.todos}
+	case callByCallMode:
+		st = noAtomicCallByCall{f.todos}
+	default: // both, as the embedded store: the service keeps to its transactions
+		st = f.todos
+	}
+	f.todos.notx = callByCallMode
+	f.svc.Todos, f.svc.Claims, f.svc.Throttles = st, st, st
 	return f
 }
 
-// callByCallMode runs the fixtures without transactions (TestMain runs the
-// package's tests in both modes).
-var callByCallMode bool
+// callByCallMode runs the fixtures without transactions, atomicMode (with
+// callByCallMode) with the store's atomic writes: the service's fast path
+// (TestMain runs the package's tests in three modes).
+var callByCallMode, atomicMode bool
 
 func ptr[T any](v T) *T { return &v }
 

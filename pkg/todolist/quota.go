@@ -47,6 +47,24 @@ import (
 // next one). That check is a read before the decrement: only a whole
 // recount (stamp, listing and lowering) run between the two could still
 // leave the count one too low.
+//
+// Where the store writes atomically (atomic.go), an add takes its slot and
+// stores its todo in one write, on condition that the todos are counted
+// (the counter holds at least 1) and below the quota; a missing or full
+// count refuses it, and the call-by-call add above counts or recounts. It
+// does not enter "adding": that count guards the time between a slot taken
+// and its todo written, which is none when both land in one write, or
+// neither. So the recount's reasoning holds with both kinds of add: when
+// it finds nobody adding, every slot the count holds belongs to a todo
+// already written (an atomic add's, or a call-by-call add's that left),
+// and the listing sees it unless it is deleted meanwhile, which the
+// stamp settles as for any delete. An atomic delete gives its slot back in
+// the write that deletes the todo, on condition that the stamp still holds
+// the time it read, so for it even a whole recount between the read and
+// the decrement changes nothing: the write is refused, and the delete
+// made call by call gives nothing back. An atomic write whose outcome is
+// unknown took its slot exactly if it stored its todo: the count does not
+// drift.
 const (
 	counterTTL = 90 * 24 * time.Hour
 	// settleWindow is longer than any add runs (the functions time out

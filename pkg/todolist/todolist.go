@@ -90,6 +90,14 @@ func (s *Service) Add(ctx context.Context, userID string, in todo.TodoInput, key
 	now := s.now()
 	t = &todo.Todo{ID: ulid.MustNew(ulid.Timestamp(now), ulid.DefaultEntropy()).String(),
 		UserID: userID, Title: title, Done: done, CreatedAt: now, UpdatedAt: now}
+	if a := s.atomicWriter(); a != nil {
+		if ok, err := s.addAtomic(ctx, a, t, key); ok {
+			if err != nil {
+				return nil, false, err
+			}
+			return t, false, nil
+		}
+	}
 	var out *todo.Todo
 	err = s.inTx(ctx, func(s *Service) (err error) {
 		if key == "" {
@@ -171,6 +179,11 @@ func (s *Service) UpdateIf(ctx context.Context, userID, id string, in todo.TodoI
 			return nil, err
 		}
 	}
+	if a := s.atomicWriter(); a != nil {
+		if t, ok, err := s.updateIfAtomic(ctx, a, userID, id, in, title, match); ok {
+			return t, err
+		}
+	}
 	var out *todo.Todo
 	err = s.inTx(ctx, func(s *Service) (err error) {
 		out, err = s.updateIf(ctx, userID, id, in, title, match)
@@ -228,6 +241,11 @@ func (s *Service) DeleteIf(ctx context.Context, userID, id string, match []int64
 	id, err := s.todoID(id)
 	if err != nil {
 		return err
+	}
+	if a := s.atomicWriter(); a != nil {
+		if ok, err := s.deleteIfAtomic(ctx, a, userID, id, match); ok {
+			return err
+		}
 	}
 	return s.inTx(ctx, func(s *Service) error { return s.deleteIf(ctx, userID, id, match) })
 }
