@@ -70,7 +70,7 @@ func (h *Handler) getItems(c *caller, body []byte) *answer {
 		}
 		caps.add(out.ConsumedCapacity)
 		acts[i] = &action{}
-		json.Unmarshal(it.Get["TableName"], &acts[i].table) //nolint:errcheck // the server took it
+		_ = json.Unmarshal(it.Get["TableName"], &acts[i].table) // the server took it
 	}
 	out := map[string]any{"Responses": responses}
 	if in.ReturnConsumedCapacity == "TOTAL" || in.ReturnConsumedCapacity == "INDEXES" {
