@@ -97,12 +97,12 @@ var deploys = map[string]Deploy{
 	"todos-delete": {Description: "DELETE /todos/{id}", Policy: []Grant{
 		{"TodosTable.Arn", []string{"dynamodb:DeleteItem", "dynamodb:GetItem"}, "the todo is read, then deleted on condition of the version read"},
 		{"SessionsTable.Arn", []string{"dynamodb:GetItem"}, "the bearer token's session must still exist"},
-		{"KeysTable.Arn", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, "the write budget and the list's counter"},
+		{"KeysTable.Arn", []string{"dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, "the write budget and the list's counter; the transaction checks the counter's stamp (ConditionCheckItem)"},
 	}},
 	"todos-clear": {Description: "DELETE /todos with done=true (the completed todos)", Policy: []Grant{
 		{"TodosTable.Arn", []string{"dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:Query"}, "a page of done todos, each read and deleted on condition of its version"},
 		{"SessionsTable.Arn", []string{"dynamodb:GetItem"}, "the bearer token's session must still exist"},
-		{"KeysTable.Arn", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, "the write budget, the list's counter and the marks of deleted todos"},
+		{"KeysTable.Arn", []string{"dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}, "the write budget, the list's counter and the marks of deleted todos; the transaction checks the counter's stamp (ConditionCheckItem)"},
 	}},
 	"todos-mark-all": {Description: "PATCH /todos", Policy: []Grant{
 		{"TodosTable.Arn", []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"}, "a page of todos, each put on condition of its version"},
