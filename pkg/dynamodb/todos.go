@@ -196,10 +196,11 @@ func (s *Store) Todos(ctx context.Context, userID string, q todo.TodoQuery) (tod
 // countTodos counts the owner's todos by state with a strongly consistent
 // Query of the owner's partition that projects only "done", following
 // LastEvaluatedKey to the end. It is a counting read, not a counter kept
-// beside each write: keeping counters exact needs each todo write and its
-// counter update in one TransactWriteItems, which dynalite (the local
-// test server) does not implement, so it could not be tested here. A read
-// is exact for the moment each item is read, whatever failed or crashed
+// beside each write: keeping counters exact would put a counter update in
+// each todo write's TransactWriteItems (the writes of the atomic path,
+// atomic.go, could carry it), but the counts would then also have to be
+// made for todos written before them, and a todo write on the
+// call-by-call path would need its own. A read is exact for the moment each item is read, whatever failed or crashed
 // before. Its cost: a Query is charged by the size of the items it reads,
 // not of what it returns, in 4 KB units summed over the items read per
 // page (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/read-write-operations.html#read-operation-consumption),
