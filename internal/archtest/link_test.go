@@ -73,3 +73,37 @@ func TestLinkerKeepsMethodDeadCode(t *testing.T) {
 		}
 	}
 }
+
+// TestNoAddressNoIDNA builds logout, an account function that never
+// normalises an address, as deployed to AWS: it links package account,
+// yet not the IDNA profile's mapping (pkg/account/idna.go makes the
+// profile on first use, not at init), and not NFKC (no password package:
+// pkg/app/accountsvc). go list cannot tell this (the packages are
+// imported); only the linker's output can.
+func TestNoAddressNoIDNA(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a binary")
+	}
+	bin := filepath.Join(t.TempDir(), "bootstrap")
+	build := exec.Command("go", "build", "-tags", "lambda.norpc,no_tablestore,no_bolt", "-o", bin, "../../functions/logout")
+	build.Env = append(build.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	out, err := exec.Command("go", "tool", "nm", bin).Output()
+	if err != nil {
+		t.Fatalf("go tool nm: %v", err)
+	}
+	syms := string(out)
+	if !strings.Contains(syms, " github.com/todofn/todofn/pkg/account.") {
+		t.Fatal("logout links no pkg/account: the test no longer tests anything")
+	}
+	// " golang.org/...": the module's copies, not the standard library's
+	// vendored ones (vendor/golang.org/x/...), which net/http links. (The
+	// packages' init still keeps a few small tables.)
+	for _, sym := range []string{" golang.org/x/net/idna.validateAndMap", " golang.org/x/text/unicode/bidi.", " golang.org/x/text/unicode/norm.decomps"} {
+		if strings.Contains(syms, sym) {
+			t.Errorf("logout links%s…", sym)
+		}
+	}
+}
