@@ -6,14 +6,14 @@ import (
 )
 
 // ECDSA signatures are malleable: if (R, S) signs a message, so does
-// (R, N-S), and crypto/ecdsa.Verify accepts both. So anyone holding a token could mint a second, different
-// string for it, which defeats any use of the token's text as an
-// identifier (a denylist, a cache key, a log correlation). Tokens here are
-// "low-S" only, as Bitcoin's BIP 146 (LOW_S) and Ethereum's EIP-2 require:
-// the issuer normalises S to the lower half after signing and the verifier
-// refuses S above N/2 before checking the signature. The signature format
-// is JWS's for ES256, R and S as two 32-byte big-endian integers (RFC 7518
-// §3.4).
+// (R, N-S), and crypto/ecdsa.Verify accepts both. So anyone holding a
+// token could mint a second, different string for it, which defeats any
+// use of the token's text as an identifier (a denylist, a cache key, a
+// log correlation). Tokens here are "low-S" only, as Bitcoin's BIP 146
+// (LOW_S) and Ethereum's EIP-2 require: the issuer normalises S to the
+// lower half after signing and the verifier refuses S above N/2 before
+// checking the signature. The signature format is JWS's for ES256, R and
+// S as two 32-byte big-endian integers (RFC 7518 §3.4).
 
 // p256N and halfN: the curve's order N and (N-1)/2, the largest low S.
 var (
