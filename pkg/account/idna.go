@@ -2,6 +2,7 @@ package account
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -10,14 +11,31 @@ import (
 	"github.com/todofn/todofn/pkg/todo"
 )
 
-// idnaLookup turns an internationalised domain into A-labels as a mail
+// idnaLookup returns the profile that turns an internationalised domain
+// into A-labels as a mail
 // client looking it up would: UTS 46 mapping (case, width, NFC),
 // non-transitional (ß and ς stay themselves, as IDNA2008 and today's
 // browsers have it), the bidi rule (RFC 5893), hyphen and joiner checks,
 // and DNS's length limits. It is golang.org/x/net/idna, the package the
 // standard library vendors for net/http's own host names.
-var idnaLookup = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.Transitional(false),
-	idna.CheckHyphens(true), idna.CheckJoiners(true), idna.VerifyDNSLength(true))
+//
+// The profile is made on first use, not at package init: made at init
+// (idna.New in a package variable, or in a sync.OnceValue closure, which
+// init creates) it made every function importing this package link the
+// UTS 46 mapping, the bidi rule and their tables, about 54 KB in logout,
+// which never normalises an address.
+func idnaLookup() *idna.Profile {
+	idnaOnce.Do(func() {
+		idnaProfile = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.Transitional(false),
+			idna.CheckHyphens(true), idna.CheckJoiners(true), idna.VerifyDNSLength(true))
+	})
+	return idnaProfile
+}
+
+var (
+	idnaOnce    sync.Once
+	idnaProfile *idna.Profile
+)
 
 // normalizeEmail is todo.NormalizeEmail after the address's domain, when
 // it is internationalised (a label beyond ASCII, or an A-label to check),
@@ -35,7 +53,7 @@ var idnaLookup = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.Transitiona
 // checks that the todos-* functions do not).
 func normalizeEmail(s string) (string, error) {
 	if at := strings.LastIndexByte(s, '@'); at >= 0 && internationalised(s[at+1:]) {
-		domain, err := idnaLookup.ToASCII(strings.TrimSpace(s[at+1:]))
+		domain, err := idnaLookup().ToASCII(strings.TrimSpace(s[at+1:]))
 		if err != nil {
 			return "", todo.FieldError("email", "The part after @ is not a valid domain name.")
 		}

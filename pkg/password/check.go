@@ -19,17 +19,46 @@ import (
 //go:embed common-passwords.txt
 var commonList string
 
-// common is commonList lower-cased, as a set; built on first use so that a
-// binary that never checks a new password does not pay for it.
-var common = sync.OnceValue(func() map[string]struct{} {
-	set := make(map[string]struct{}, 10000)
-	for line := range strings.Lines(commonList) {
+// longCommonList holds the lines of commonList that have at least
+// todo.MinPasswordLen characters after Normalize, in the list's order
+// (TestLongCommonList derives it from commonList again): the only entries
+// Check can find, since it refuses a shorter password by its length first.
+// Check reads it alone, so a function binary links these 24 lines (320
+// bytes) instead of the whole list (76,508 bytes), which only IsCommon
+// reads; Check's answer is the same for every entry of the whole list
+// (TestCheckRefusesTheWholeList).
+//
+//go:embed common-passwords-long.txt
+var longCommonList string
+
+// common and longCommon are the lists lower-cased, as sets, built on first
+// use (not at init, which would link both lists into every binary that
+// imports this package).
+func common() map[string]struct{} {
+	commonOnce.Do(func() { commonSet = lowerSet(commonList) })
+	return commonSet
+}
+
+func longCommon() map[string]struct{} {
+	longOnce.Do(func() { longSet = lowerSet(longCommonList) })
+	return longSet
+}
+
+var (
+	commonOnce, longOnce sync.Once
+	commonSet, longSet   map[string]struct{}
+)
+
+// lowerSet returns the lines of list, lower-cased, as a set.
+func lowerSet(list string) map[string]struct{} {
+	set := make(map[string]struct{}, strings.Count(list, "\n")+1)
+	for line := range strings.Lines(list) {
 		if line = strings.TrimRight(line, "\r\n"); line != "" {
 			set[strings.ToLower(line)] = struct{}{}
 		}
 	}
 	return set
-})
+}
 
 // Normalize returns p in Unicode normalisation form NFKC, so that the same
 // password typed on another keyboard or system (composed or decomposed
@@ -85,7 +114,7 @@ func Check(p string) error {
 	if err := todo.CheckPassword(p); err != nil {
 		return err
 	}
-	if IsCommon(p) {
+	if _, ok := longCommon()[strings.ToLower(p)]; ok { // IsCommon, for a password of this length
 		return todo.FieldError("password", "This password is too common; choose another.")
 	}
 	return nil

@@ -1,6 +1,7 @@
 package password_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -79,5 +80,40 @@ func TestCommonList(t *testing.T) {
 	if lines != 10000 || long != 24 {
 		t.Fatalf("the list has %d lines, %d of them of %d characters or more; want 10000 and 24 as published",
 			lines, long, todo.MinPasswordLen)
+	}
+}
+
+// TestLongCommonList: common-passwords-long.txt is exactly the lines of
+// the published list that have at least todo.MinPasswordLen characters
+// after Normalize, in order (regenerate it when the minimum changes:
+// awk 'length($0)>=12' common-passwords.txt, the list being ASCII).
+func TestLongCommonList(t *testing.T) {
+	var want strings.Builder
+	for line := range strings.Lines(password.CommonList()) {
+		if utf8.RuneCountInString(password.Normalize(strings.TrimSuffix(line, "\n"))) >= todo.MinPasswordLen {
+			want.WriteString(line)
+		}
+	}
+	if got := password.LongCommonList(); got != want.String() {
+		t.Fatalf("common-passwords-long.txt is\n%s\nwant\n%s", got, want.String())
+	}
+}
+
+// TestCheckRefusesTheWholeList: Check, which reads only the long entries,
+// refuses every entry of the whole list, in its case and upper-cased, as
+// it did when it read the whole list: an entry too short for the length
+// rule with the length message, any other as too common.
+func TestCheckRefusesTheWholeList(t *testing.T) {
+	for line := range strings.Lines(password.CommonList()) {
+		line = strings.TrimSuffix(line, "\n")
+		for _, p := range []string{line, strings.ToUpper(line)} {
+			want := "This password is too common; choose another."
+			if utf8.RuneCountInString(password.Normalize(p)) < todo.MinPasswordLen {
+				want = fmt.Sprintf("Use at least %d characters.", todo.MinPasswordLen)
+			}
+			if err := password.Check(p); todo.ErrorMessage(err) != want || !password.IsCommon(p) {
+				t.Fatalf("Check(%q) = %v, IsCommon %v; want %q", p, err, password.IsCommon(p), want)
+			}
+		}
 	}
 }

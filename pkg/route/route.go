@@ -118,11 +118,17 @@ var table = []Function{
 func All() []Function {
 	out := make([]Function, len(table))
 	for i, f := range table {
-		f.Routes = slices.Clone(f.Routes)
-		f.Deploy = deploys[f.Name].clone()
-		out[i] = f
+		out[i] = f.filled()
 	}
 	return out
+}
+
+// filled returns f, an entry of table, with its Deploy and with copies of
+// its slices, as All and Lookup return it.
+func (f Function) filled() Function {
+	f.Routes = slices.Clone(f.Routes)
+	f.Deploy = deploys[f.Name].clone()
+	return f
 }
 
 // HTTPFunctions returns the functions served over HTTP.
@@ -139,11 +145,13 @@ func Names(fns []Function) []string {
 	return out
 }
 
-// Lookup returns the function with that name.
+// Lookup returns the function with that name, as All has it. It copies
+// that one entry only: every function's start calls it (api.Server.Mount),
+// several times.
 func Lookup(name string) (Function, bool) {
-	for _, f := range All() {
+	for _, f := range table {
 		if f.Name == name {
-			return f, true
+			return f.filled(), true
 		}
 	}
 	return Function{}, false

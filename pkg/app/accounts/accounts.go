@@ -1,47 +1,26 @@
-// Package accounts builds the account service (sign-up, verify, log-in)
-// from the App, for the register, verify and login functions. It is the
-// only part that links password hashing.
+// Package accounts builds the account service (sign-up, verify, log-in,
+// password reset and change, account deletion) from the App, with
+// password hashing, for the account functions that hash, verify or check
+// a password. It is the only part that links password hashing; the
+// others (logout, refresh, password-forgot) use package accountsvc.
 package accounts
 
 import (
 	"github.com/todofn/todofn/pkg/account"
 	"github.com/todofn/todofn/pkg/app"
-	"github.com/todofn/todofn/pkg/app/apiserver"
-	"github.com/todofn/todofn/pkg/limit"
+	"github.com/todofn/todofn/pkg/app/accountsvc"
 	"github.com/todofn/todofn/pkg/password"
 )
 
-// New returns the account service on a's store, hashing with argon2id's
-// default parameters and, where JWT_SIGNING_KEYS is set (login and
-// refresh), issuing tokens with a's JWT settings.
+// New returns accountsvc.New's service hashing with argon2id's default
+// parameters and checking new passwords against the policy.
 func New(a *app.App) (*account.Service, error) {
-	// Only login and refresh hold a signing key; the other account
-	// functions issue no tokens.
-	var tokens account.TokenIssuer
-	if a.Config.Tokens.SigningKeys != "" {
-		issuer, err := apiserver.Issuer(a)
-		if err != nil {
-			return nil, err
-		}
-		tokens = issuer
+	svc, err := accountsvc.New(a)
+	if err != nil {
+		return nil, err
 	}
-	return &account.Service{Users: a.Store, Throttles: a.Store, Sessions: a.Store, Deleter: a.Store, Todos: a.Store,
-		Hasher: hasher(a.Config), CheckPassword: password.Check, Tokens: tokens, Codes: account.NewCodes(a.Secret()),
-		Sealer: account.NewSealer(a.Secret()), Policy: policy(a.Config.Limits)}, nil
-}
-
-// policy is the account policy with the configured limits.
-func policy(l app.Limits) account.Policy {
-	p := account.DefaultPolicy
-	p.CodeMailsPerDay, p.CodeTriesPerDay = l.CodeMailsPerDay, l.CodeTriesPerDay
-	p.ResetMailsPerDay = l.CodeMailsPerDay  // the same number, a budget of its own
-	p.LoginAccountFailures = l.LoginAccount // per address: RATE_LIMITS=off leaves it on
-	p.LoginBackoffAfter, p.LoginBackoffMax, p.LoginAlert = l.LoginBackoffAfter, l.LoginBackoffMax, l.LoginAlert
-	p.IPLoginFailures = limit.Budget{} // RATE_LIMITS=off: the per-address limits stay
-	if l.PerIP {
-		p.IPLoginFailures = l.IPLoginFailures
-	}
-	return p
+	svc.Hasher, svc.CheckPassword = hasher(a.Config), password.Check
+	return svc, nil
 }
 
 // hasher returns the argon2id hasher with the default parameters, running
