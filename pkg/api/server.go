@@ -228,22 +228,35 @@ func (s *Server) cors(methods []string) *cors.Cors {
 	return cors.New(opts)
 }
 
+// The values of the headers every answer carries, shared by all answers
+// rather than allocated per request (http.Header.Set makes a new slice
+// each time). They are never changed in place: net/http only reads header
+// values, a handler's Set replaces the slice, and an Add appends to a full
+// slice, which copies it (TestSharedHeaderValues). The keys are in
+// canonical form (textproto.CanonicalMIMEHeaderKey), as Set would make
+// them.
+var (
+	nosniff = []string{"nosniff"}
+	noStore = []string{"no-store"}
+)
+
 // middleware gives every request an ID (the platform's, a well-formed
 // client X-Request-Id, or a fresh one), sets the headers every answer
 // carries, recovers a panic as a 500 and has Requests write its one line.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		id := wire.RequestID(r.Context())
+		ctx := r.Context()
+		id := wire.RequestID(ctx)
 		if id == "" {
-			r = r.WithContext(wire.WithRequestID(r.Context(), r.Header.Get(wire.RequestIDHeader)))
-			id = wire.RequestID(r.Context())
+			ctx = wire.WithRequestID(ctx, r.Header.Get(wire.RequestIDHeader))
+			id = wire.RequestID(ctx)
 		}
-		r = r.WithContext(todo.WithClientIP(r.Context(), wire.ClientIP(r, s.TrustedProxies)))
+		r = r.WithContext(todo.WithClientIP(ctx, wire.ClientIP(r, s.TrustedProxies))) // one copy of r
 		h := w.Header()
-		h.Set(wire.RequestIDHeader, id)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Cache-Control", "no-store")
+		h[wire.RequestIDHeader] = []string{id}
+		h["X-Content-Type-Options"] = nosniff
+		h["Cache-Control"] = noStore
 		sw := &wire.StatusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
