@@ -15,7 +15,7 @@ import (
 // being written, or the next) sees another's values; and their keys are
 // canonical, as Set would write them.
 func TestSharedHeaderValues(t *testing.T) {
-	for _, k := range []string{wire.RequestIDHeader, "X-Content-Type-Options", "Cache-Control"} {
+	for _, k := range []string{wire.RequestIDHeader, "X-Content-Type-Options", "Cache-Control", "Content-Type", "Content-Length"} {
 		if textproto.CanonicalMIMEHeaderKey(k) != k {
 			t.Errorf("%q is not canonical", k)
 		}

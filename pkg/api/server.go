@@ -236,8 +236,9 @@ func (s *Server) cors(methods []string) *cors.Cors {
 // canonical form (textproto.CanonicalMIMEHeaderKey), as Set would make
 // them.
 var (
-	nosniff = []string{"nosniff"}
-	noStore = []string{"no-store"}
+	nosniff         = []string{"nosniff"}
+	noStore         = []string{"no-store"}
+	jsonContentType = []string{"application/json; charset=utf-8"}
 )
 
 // middleware gives every request an ID (the platform's, a well-formed
