@@ -24,10 +24,11 @@ import (
 // CloudWatch Logs turns it into the metrics requests, status5xx and latency
 // in namespace todofn, by (function, version) and by function: no SDK call
 // and no wait
-// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html:
-// "the root node" holds the _aws metadata and the members its directives
-// name; any other member is kept in the log event as it is, so route,
-// method and path ride along). On FC the same fields are plain structured
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html,
+// "Root node": it must hold the _aws metadata and every target member the
+// directives name, and "MAY contain any other members not included in the
+// requirements above", so route, method and path ride along in the log
+// event). On FC the same fields are plain structured
 // log fields, for Log Service queries and for cmd/graywindow's window on a
 // gray release (docs/release.md). On a plain HTTP server (make run) the
 // line is the access log line log/slog's JSON or text handler wrote before
@@ -79,6 +80,10 @@ type Config struct {
 	// FCInvocation); nil, or ok false, falls back to the headers.
 	FCInvocation func(ctx context.Context) (function, version, qualifier string, ok bool)
 	Out          io.Writer // stdout in the cloud; the log's writer on a plain server
+	// Batch lets a plain server's lines (JSON, Text) go out in batches
+	// (batch.go) instead of one write each; EMF and FCLog lines are always
+	// written before LogRequest returns.
+	Batch bool
 }
 
 // ConfigFromEnv is the Config for format from the runtime's environment
@@ -111,6 +116,12 @@ type MetricsLine struct {
 type Log struct {
 	c  Config
 	mu sync.Mutex // one line at a time (FC and a plain server serve requests concurrently)
+
+	batch   bool       // c.Batch with a plain format
+	cond    *sync.Cond // on mu: a batch was taken, or the writer stopped
+	pending []byte     // lines not yet taken by the writer
+	spare   []byte     // the writer's last batch, for reuse
+	writing bool       // a writer goroutine runs
 }
 
 // New returns the Log c describes, or nil for Format Off.
@@ -118,7 +129,9 @@ func New(c Config) *Log {
 	if c.Format == Off {
 		return nil
 	}
-	return &Log{c: c}
+	l := &Log{c: c, batch: c.Batch && (c.Format == JSON || c.Format == Text)}
+	l.cond = sync.NewCond(&l.mu)
+	return l
 }
 
 // LogRequest writes the line of r, which route answered with status (0
@@ -127,6 +140,10 @@ func New(c Config) *Log {
 // never the answer.
 func (l *Log) LogRequest(r *http.Request, route string, status int, start, end time.Time) {
 	if l == nil {
+		return
+	}
+	if l.batch {
+		l.logBatched(r, cmp.Or(route, "-"), cmp.Or(status, http.StatusOK), start, end)
 		return
 	}
 	bp := lineBuffers.Get().(*[]byte)

@@ -83,8 +83,8 @@ func noPlatform(string) string { return "" }
 // on FC the Log Service line, to stdout, at every LOG_LEVEL, since the
 // deploy metrics, the canary alarms and the gray window are made from it;
 // on a plain HTTP server the access line, in LOG_FORMAT, where a.Log
-// writes, and none (nil) when LOG_LEVEL is above info. stdout nil is
-// os.Stdout.
+// writes (in batches when that is a file, such as stderr), and none (nil)
+// when LOG_LEVEL is above info. stdout nil is os.Stdout.
 func RequestLog(a *app.App, env func(string) string, stdout io.Writer) *metrics.Log {
 	if stdout == nil {
 		stdout = os.Stdout
@@ -104,6 +104,9 @@ func RequestLog(a *app.App, env func(string) string, stdout io.Writer) *metrics.
 		if a.Config.LogFormat == "text" {
 			c.Format = metrics.Text
 		}
+		// Batched where a write is a system call (a terminal or a pipe):
+		// see package metrics' batch.go.
+		_, c.Batch = c.Out.(*os.File)
 	}
 	return metrics.New(c)
 }
