@@ -52,7 +52,9 @@ func TestBatchedLinesAllArrive(t *testing.T) {
 	}
 }
 
-func itoa(i int) string { return string(rune('0'+i/100)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10)) }
+func itoa(i int) string {
+	return string(rune('0'+i/100)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10))
+}
 
 // gatedWriter blocks every write until open is closed.
 type gatedWriter struct {
