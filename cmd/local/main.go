@@ -82,7 +82,7 @@ func run() error {
 	}
 	go sweep(ctx, a)
 	site := newSite(a, origin, getenv("MAILBOX_URL", ""), getenv("WEB_DIR", "web"))
-	return platform.Run(ctx, env, apiserver.Wrap(a, env, site.handler(apiHandler)), platform.OnListen(func(net.Addr) {
+	return platform.Run(ctx, env, apiserver.Wrap(a, site.handler(apiHandler)), platform.OnListen(func(net.Addr) {
 		fmt.Printf("listening on %s\n  web app:  %s/\n  mailbox:  %s\n  data:     %s (%s store)\n",
 			origin, origin, site.mailboxNote, a.Config.DataDir, a.Config.Store)
 	}))

@@ -22,6 +22,7 @@ import (
 	"github.com/todofn/todofn/pkg/bolt"
 	"github.com/todofn/todofn/pkg/keyset"
 	"github.com/todofn/todofn/pkg/limit"
+	"github.com/todofn/todofn/pkg/metrics"
 	"github.com/todofn/todofn/pkg/password"
 	"github.com/todofn/todofn/pkg/route"
 	"github.com/todofn/todofn/pkg/todo"
@@ -62,7 +63,7 @@ func newEnv(t testing.TB) *env {
 	logs := new(bytes.Buffer)
 	srv := &api.Server{Tokens: verifier, Cursors: api.NewCursors(secret),
 		AppURL: "https://app.example/", AllowedOrigins: []string{"https://app.example"},
-		Log: slog.New(slog.NewJSONHandler(logs, nil)),
+		Log: slog.New(slog.NewJSONHandler(logs, nil)), Requests: metrics.New(metrics.Config{Format: metrics.JSON, Out: logs}),
 	}
 	acc := &account.Service{Users: store, Throttles: store, Sessions: store, Deleter: store, Todos: store,
 		Sealer: account.NewSealer(secret), Tokens: tokens, Codes: codes, Policy: account.DefaultPolicy,
@@ -574,8 +575,8 @@ func TestEveryFunctionHasEveryRouteHandler(t *testing.T) {
 
 // BenchmarkTodoRoutes measures the handler path of the hot routes (JWT
 // check, strict JSON, store) on the embedded store, without the network,
-// with the access log written as JSON (to io.Discard, as a deployment's
-// goes to its log pipe). list50 is GET /todos with 50 of 60 todos and the
+// with the request line written as JSON (pkg/metrics, to io.Discard, as a
+// deployment's goes to its log pipe). list50 is GET /todos with 50 of 60 todos and the
 // counts, with the token cache warm (as every request after a client's
 // first); list50-cold turns the cache off, so each call checks the ES256
 // signature; list50-session adds the session read the deployed functions
@@ -588,6 +589,7 @@ func BenchmarkTodoRoutes(b *testing.B) {
 		e.do("POST", "/todos", token, map[string]any{"title": "seed"})
 	}
 	e.srv.Log = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	e.srv.Requests = metrics.New(metrics.Config{Format: metrics.JSON, Out: io.Discard})
 	run := func(method, path string, body string) func(*testing.B) {
 		return func(b *testing.B) {
 			b.ReportAllocs()
@@ -625,9 +627,7 @@ func BenchmarkTodoRoutes(b *testing.B) {
 	b.Run("list50", list)
 	b.Run("list50-cold", with(func(s *api.Server) { s.Tokens = cold }, list))
 	b.Run("list50-session", with(func(s *api.Server) { s.Sessions = e.store }, list))
-	b.Run("list50-nolog", with(func(s *api.Server) {
-		s.Log = slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelError}))
-	}, list))
+	b.Run("list50-nolog", with(func(s *api.Server) { s.Requests = nil }, list))
 	b.Run("add", run("POST", "/todos", `{"title":"Buy milk"}`))
 
 	// add-limits is an add as deployed: with an Idempotency-Key, the

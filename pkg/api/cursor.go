@@ -4,7 +4,9 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"hash"
 	"strings"
+	"sync"
 
 	"github.com/todofn/todofn/pkg/keyset"
 	"github.com/todofn/todofn/pkg/todo"
@@ -13,7 +15,18 @@ import (
 // Cursors seals paging cursors: the client sees an opaque token bound to its
 // user and its list's filter, and any change to it is detected.
 type Cursors struct {
-	key []byte
+	key  []byte
+	macs sync.Pool // of *macState keyed with key
+}
+
+// macState is an HMAC-SHA256 keyed once and Reset for each use (hmac's
+// Reset restores the keyed state instead of hashing the key again), and a
+// scratch buffer for its input: a list's cursor costs no allocation but
+// its string.
+type macState struct {
+	h   hash.Hash
+	in  []byte
+	sum [sha256.Size]byte
 }
 
 // NewCursors returns Cursors keyed by secret, separated from the secret's
@@ -26,16 +39,26 @@ func NewCursors(secret []byte) *Cursors {
 // in only when there is one, so a cursor of the unfiltered list keeps the
 // MAC it had before filters existed; a user ID and a filter never hold a
 // NUL byte, so no two (user, filter, after) give the same input.
-func (c *Cursors) mac(userID, filter, after string) []byte {
-	m := hmac.New(sha256.New, c.key)
-	m.Write([]byte(userID))
-	m.Write([]byte{0})
-	if filter != "" {
-		m.Write([]byte("filter=" + filter))
-		m.Write([]byte{0})
+func (c *Cursors) mac(userID, filter, after string) (out [16]byte) {
+	m, _ := c.macs.Get().(*macState)
+	if m == nil {
+		m = &macState{h: hmac.New(sha256.New, c.key)}
+	} else {
+		m.h.Reset()
 	}
-	m.Write([]byte(after))
-	return m.Sum(nil)[:16]
+	in := append(m.in[:0], userID...)
+	in = append(in, 0)
+	if filter != "" {
+		in = append(in, "filter="...)
+		in = append(in, filter...)
+		in = append(in, 0)
+	}
+	in = append(in, after...)
+	m.h.Write(in)
+	copy(out[:], m.h.Sum(m.sum[:0]))
+	m.in = in
+	c.macs.Put(m)
+	return out
 }
 
 // Seal returns the cursor for the page after the todo ID after of the list
@@ -43,7 +66,11 @@ func (c *Cursors) mac(userID, filter, after string) []byte {
 // filter, the same for Seal and Open).
 func (c *Cursors) Seal(userID, filter, after string) string {
 	b64 := base64.RawURLEncoding
-	return b64.EncodeToString([]byte(after)) + "." + b64.EncodeToString(c.mac(userID, filter, after))
+	mac := c.mac(userID, filter, after)
+	b := make([]byte, 0, b64.EncodedLen(len(after))+1+b64.EncodedLen(len(mac)))
+	b = b64.AppendEncode(b, []byte(after))
+	b = append(b, '.')
+	return string(b64.AppendEncode(b, mac[:]))
 }
 
 // Open returns the todo ID a cursor names, or an InvalidCursor error if the
@@ -57,7 +84,8 @@ func (c *Cursors) Open(userID, filter, cursor string) (string, error) {
 	}
 	after, err1 := b64.DecodeString(p)
 	mac, err2 := b64.DecodeString(m)
-	if err1 != nil || err2 != nil || !hmac.Equal(mac, c.mac(userID, filter, string(after))) {
+	want := c.mac(userID, filter, string(after))
+	if err1 != nil || err2 != nil || !hmac.Equal(mac, want[:]) {
 		return "", bad
 	}
 	return string(after), nil

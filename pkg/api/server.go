@@ -8,7 +8,6 @@
 package api
 
 import (
-	"cmp"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -40,7 +39,12 @@ type Server struct {
 	// AllowedOrigins are the browser origins allowed to call the API
 	// cross-origin ("*" for any); none means same-origin only.
 	AllowedOrigins []string
-	Log            *slog.Logger // nil means slog.Default()
+	// Log takes the rare lines: internal errors, unavailable dependencies,
+	// panics. nil means slog.Default().
+	Log *slog.Logger
+	// Requests writes the one line of each request (package metrics: the
+	// access line, and in the cloud the deploy metrics); nil writes none.
+	Requests RequestLogger
 
 	// TrustedProxies are the peers whose X-Forwarded-For names the client
 	// (see wire.ClientIP); the client IP is in every request's context
@@ -52,6 +56,14 @@ type Server struct {
 	// function, by function name (sign-up and verify); a function not in it
 	// has none.
 	PerIP map[string]limit.Budget
+}
+
+// RequestLogger writes the one line of a request, once its handler has
+// returned: r as the handler saw it (its request ID in the context), the
+// function of the route table that served it ("" if none did), the status
+// written (0 if nothing was), and when it started and ended.
+type RequestLogger interface {
+	LogRequest(r *http.Request, route string, status int, start, end time.Time)
 }
 
 func (s *Server) log() *slog.Logger {
@@ -95,8 +107,8 @@ func (s *Server) Handler(fns ...Handlers) http.Handler {
 // Mount serves fns on their routes from the route table: other paths get
 // a 404 and other methods a 405 (with Allow), both as JSON errors; HEAD is
 // served by a GET handler. It answers CORS preflights for AllowedOrigins,
-// recovers panics as 500s and logs one line per request with the request ID,
-// route, status and latency.
+// recovers panics as 500s and hands every request to Requests, for its one
+// line with the request ID, route, status and latency.
 //
 // Mount fails, at start-up, when a function or a PerIP budget names no
 // HTTP function of the route table, or a function has no handler for any
@@ -216,31 +228,44 @@ func (s *Server) cors(methods []string) *cors.Cors {
 	return cors.New(opts)
 }
 
+// The values of the headers every answer carries, shared by all answers
+// rather than allocated per request (http.Header.Set makes a new slice
+// each time). They are never changed in place: net/http only reads header
+// values, a handler's Set replaces the slice, and an Add appends to a full
+// slice, which copies it (TestSharedHeaderValues). The keys are in
+// canonical form (textproto.CanonicalMIMEHeaderKey), as Set would make
+// them.
+var (
+	nosniff         = []string{"nosniff"}
+	noStore         = []string{"no-store"}
+	jsonContentType = []string{"application/json; charset=utf-8"}
+)
+
 // middleware gives every request an ID (the platform's, a well-formed
 // client X-Request-Id, or a fresh one), sets the headers every answer
-// carries, recovers a panic as a 500 and logs one access line.
+// carries, recovers a panic as a 500 and has Requests write its one line.
 func (s *Server) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		id := wire.RequestID(r.Context())
+		ctx := r.Context()
+		id := wire.RequestID(ctx)
 		if id == "" {
-			r = r.WithContext(wire.WithRequestID(r.Context(), r.Header.Get(wire.RequestIDHeader)))
-			id = wire.RequestID(r.Context())
+			ctx = wire.WithRequestID(ctx, r.Header.Get(wire.RequestIDHeader))
+			id = wire.RequestID(ctx)
 		}
-		r = r.WithContext(todo.WithClientIP(r.Context(), wire.ClientIP(r, s.TrustedProxies)))
+		r = r.WithContext(todo.WithClientIP(ctx, wire.ClientIP(r, s.TrustedProxies))) // one copy of r
 		h := w.Header()
-		h.Set(wire.RequestIDHeader, id)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Cache-Control", "no-store")
+		h[wire.RequestIDHeader] = []string{id}
+		h["X-Content-Type-Options"] = nosniff
+		h["Cache-Control"] = noStore
 		sw := &wire.StatusWriter{ResponseWriter: w}
 		defer func() {
 			if p := recover(); p != nil {
 				s.recovered(sw, r, p)
 			}
-			s.log().LogAttrs(r.Context(), slog.LevelInfo, "request",
-				slog.String("request_id", id), slog.String("route", cmp.Or(sw.Route, "-")), slog.String("method", r.Method),
-				slog.String("path", r.URL.Path), slog.Int("status", sw.Status),
-				slog.Float64("latency_ms", float64(time.Since(start).Microseconds())/1000))
+			if s.Requests != nil {
+				s.Requests.LogRequest(r, sw.Route, sw.Status, start, time.Now())
+			}
 		}()
 		next.ServeHTTP(sw, r)
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -140,7 +141,11 @@ func (s *Server) ListTodos(svc TodoLister) Handlers {
 		http.MethodGet: s.requireUser(func(w http.ResponseWriter, r *http.Request) error {
 			uid := todo.UserID(r.Context())
 			q := todo.TodoQuery{Limit: todo.DefaultPageSize}
-			filter := r.URL.Query().Get("done")
+			var params url.Values // parsed once, and not at all when there are none (a nil map's Get is "")
+			if r.URL.RawQuery != "" {
+				params = r.URL.Query()
+			}
+			filter := params.Get("done")
 			switch filter {
 			case "":
 			case "true", "false":
@@ -149,14 +154,14 @@ func (s *Server) ListTodos(svc TodoLister) Handlers {
 			default:
 				return &todo.Error{Code: todo.Invalid, Field: "done", Message: "done must be true or false."}
 			}
-			if v := r.URL.Query().Get("limit"); v != "" {
+			if v := params.Get("limit"); v != "" {
 				n, err := strconv.Atoi(v)
 				if err != nil {
 					n = -1 // refused by the service with the rule it checks
 				}
 				q.Limit = n
 			}
-			if c := r.URL.Query().Get("cursor"); c != "" {
+			if c := params.Get("cursor"); c != "" {
 				after, err := s.Cursors.Open(uid, filter, c)
 				if err != nil {
 					return err

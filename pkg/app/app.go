@@ -24,6 +24,7 @@ type App struct {
 
 	engine *engine
 	secret []byte
+	logOut io.Writer
 }
 
 // Open validates cfg and opens its store. On a local configuration (the
@@ -39,7 +40,7 @@ func OpenWithLog(cfg Config, w io.Writer) (*App, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	a := &App{Config: cfg, Log: newLogger(cfg, w), engine: lookupEngine(cfg.Store)}
+	a := &App{Config: cfg, Log: newLogger(cfg, w), engine: lookupEngine(cfg.Store), logOut: w}
 	if cfg.needsDevSecrets() {
 		if err := a.devSecrets(); err != nil {
 			return nil, err
@@ -61,6 +62,15 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 		return slog.New(slog.NewTextHandler(w, opts))
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// LogWriter is where Log writes (stderr, or OpenWithLog's writer): a
+// plain server's per-request access lines go there too.
+func (a *App) LogWriter() io.Writer {
+	if a.logOut == nil {
+		return os.Stderr
+	}
+	return a.logOut
 }
 
 // Secret is APP_SECRET decoded: the key of verification codes and paging

@@ -1,7 +1,10 @@
-// Package metrics is the deploy metrics middleware: one JSON line per
-// request, after the handler returns, with the function, the version that
-// served it, the status and the handler's latency. The composition root
-// adds it on Lambda and FC (see Config); it imports no cloud SDK.
+// Package metrics writes the one line of each request an HTTP function
+// answers: the access log and, in the cloud, the deploy metrics, in one
+// hand-appended JSON (or, on a plain server, text) line with no reflection
+// and no allocation. The API server (package api) calls LogRequest once
+// per request, after the handler returns; the composition root
+// (apiserver) picks the Format from the platform and LOG_FORMAT. It
+// imports no cloud SDK and no log/slog.
 package metrics
 
 import (
@@ -21,15 +24,26 @@ import (
 // CloudWatch Logs turns it into the metrics requests, status5xx and latency
 // in namespace todofn, by (function, version) and by function: no SDK call
 // and no wait
-// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html).
-// On FC the same fields are plain structured log fields, for Log Service
-// queries and for cmd/graywindow's window on a gray release
-// (docs/release.md). A plain HTTP server (make run) gets no middleware: the
-// access log has the same facts and there is one version.
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html,
+// "Root node": it must hold the _aws metadata and every target member the
+// directives name, and "MAY contain any other members not included in the
+// requirements above", so route, method and path ride along in the log
+// event). On FC the same fields are plain structured
+// log fields, for Log Service queries and for cmd/graywindow's window on a
+// gray release (docs/release.md). On a plain HTTP server (make run) the
+// line is the access log line log/slog's JSON or text handler wrote before
+// (the same members, in the same order, so a reader of either sees no
+// change): there is no function or version to report.
+//
+// In the cloud the line is written at every LOG_LEVEL, because the
+// metrics, the canary alarms and the gray window are made from it (the
+// metrics line of old was written at every level too); on a plain server it
+// is an access line at level INFO, and apiserver leaves it out when
+// LOG_LEVEL is warn or error.
 const (
 	// MetricsNamespace is the CloudWatch namespace of the EMF lines.
 	MetricsNamespace = "todofn"
-	// MetricsMsg is the msg of every metrics line: the filter of
+	// MetricsMsg is the msg of every request line: the filter of
 	// CloudWatch Logs, SLS and cmd/graywindow.
 	MetricsMsg = "request"
 	// EnvLambdaFunctionVersion is the version Lambda runs ($LATEST or a number).
@@ -43,14 +57,18 @@ const (
 // Format is the shape of the lines.
 type Format int
 
-// The formats: none (no middleware), EMF for Lambda, plain JSON for FC.
+// The formats: none, EMF for Lambda, plain JSON with the function's
+// version for FC, and on a plain HTTP server the access line in
+// LOG_FORMAT's shape, JSON or text.
 const (
 	Off Format = iota
 	EMF
 	FCLog
+	JSON
+	Text
 )
 
-// Config is what Requests needs from the platform.
+// Config is what New needs from the platform.
 type Config struct {
 	Format Format
 	// Function and Version name the function; Version is Lambda's
@@ -61,7 +79,11 @@ type Config struct {
 	// qualifier of the invocation in ctx (package platform's
 	// FCInvocation); nil, or ok false, falls back to the headers.
 	FCInvocation func(ctx context.Context) (function, version, qualifier string, ok bool)
-	Out          io.Writer // stdout in production
+	Out          io.Writer // stdout in the cloud; the log's writer on a plain server
+	// Batch lets a plain server's lines (JSON, Text) go out in batches
+	// (batch.go) instead of one write each; EMF and FCLog lines are always
+	// written before LogRequest returns.
+	Batch bool
 }
 
 // ConfigFromEnv is the Config for format from the runtime's environment
@@ -71,64 +93,98 @@ func ConfigFromEnv(env func(string) string, format Format, out io.Writer) Config
 		Version: env(EnvLambdaFunctionVersion)}
 }
 
-// MetricsLine is the JSON of one metrics line (the EMF metadata aside).
+// MetricsLine is the JSON of one cloud line (the EMF metadata aside), in
+// the order of its members.
 type MetricsLine struct {
 	Msg       string  `json:"msg"`
 	Function  string  `json:"function"`
 	Version   string  `json:"version"`             // Lambda's version; FC's version id, else its qualifier
 	Qualifier string  `json:"qualifier,omitempty"` // FC: the alias or version the caller named (live)
+	Route     string  `json:"route"`               // the function of the route table that served it; "-" if none did
+	Method    string  `json:"method"`
+	Path      string  `json:"path"`
 	Status    int     `json:"status"`
 	Requests  int     `json:"requests"`  // always 1: summed by the metric
 	Status5xx int     `json:"status5xx"` // 1 for a 5xx answer, else 0
 	Latency   float64 `json:"latency"`   // milliseconds, to 0.01
 	RequestID string  `json:"requestId,omitempty"`
-	Time      string  `json:"time,omitempty"` // FC only; EMF has its own timestamp
+	Time      string  `json:"time,omitempty"` // FC only (the end, UTC, RFC 3339 with nanoseconds); EMF has its own timestamp
 }
 
-// Requests wraps h so that each request writes its metrics line to c.Out;
-// with Format Off it returns h itself.
-func Requests(h http.Handler, c Config) http.Handler {
+// Log writes one line per request to its Config's Out. It is safe for
+// concurrent use; the nil *Log writes nothing.
+type Log struct {
+	c  Config
+	mu sync.Mutex // one line at a time (FC and a plain server serve requests concurrently)
+
+	batch   bool       // c.Batch with a plain format
+	cond    *sync.Cond // on mu: a batch was taken, or the writer stopped
+	pending []byte     // lines not yet taken by the writer
+	spare   []byte     // the writer's last batch, for reuse
+	writing bool       // a writer goroutine runs
+}
+
+// New returns the Log c describes, or nil for Format Off.
+func New(c Config) *Log {
 	if c.Format == Off {
-		return h
+		return nil
 	}
-	return &metrics{h: h, out: c.Out, lambda: c.Format == EMF, now: time.Now,
-		function: c.Function, version: c.Version, fc: c.FCInvocation}
+	l := &Log{c: c, batch: c.Batch && (c.Format == JSON || c.Format == Text)}
+	l.cond = sync.NewCond(&l.mu)
+	return l
 }
 
-type metrics struct {
-	h        http.Handler
-	out      io.Writer
-	mu       sync.Mutex // one line at a time (FC serves requests concurrently)
-	lambda   bool
-	function string
-	version  string
-	fc       func(ctx context.Context) (function, version, qualifier string, ok bool)
-	now      func() time.Time
+// LogRequest writes the line of r, which route answered with status (0
+// counts as the 200 net/http sends when a handler writes nothing), started
+// at start and done at end. A line that cannot be written is dropped,
+// never the answer.
+func (l *Log) LogRequest(r *http.Request, route string, status int, start, end time.Time) {
+	if l == nil {
+		return
+	}
+	if l.batch {
+		l.logBatched(r, cmp.Or(route, "-"), cmp.Or(status, http.StatusOK), start, end)
+		return
+	}
+	bp := lineBuffers.Get().(*[]byte)
+	b := l.appendRequest((*bp)[:0], r, cmp.Or(route, "-"), cmp.Or(status, http.StatusOK), start, end)
+	l.writeLocked(b)
+	*bp = b
+	lineBuffers.Put(bp)
 }
 
-func (m *metrics) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := m.now()
-	sw := &wire.StatusWriter{ResponseWriter: w}
-	m.h.ServeHTTP(sw, r)
-	end := m.now()
-	line := MetricsLine{Msg: MetricsMsg, Function: m.function, Version: m.version, Status: cmp.Or(sw.Status, http.StatusOK),
-		Requests: 1, Latency: math.Round(float64(end.Sub(start).Microseconds())/10) / 100, RequestID: wire.RequestID(r.Context())}
-	if line.Status >= 500 {
+func (l *Log) appendRequest(b []byte, r *http.Request, route string, status int, start, end time.Time) []byte {
+	id := wire.RequestID(r.Context())
+	switch l.c.Format {
+	case JSON:
+		return appendAccessJSON(b, end, id, route, r.Method, r.URL.Path, status, accessLatency(start, end))
+	case Text:
+		return appendAccessText(b, end, id, route, r.Method, r.URL.Path, status, accessLatency(start, end))
+	}
+	line := MetricsLine{Msg: MetricsMsg, Function: l.c.Function, Version: l.c.Version, Route: route, Method: r.Method,
+		Path: r.URL.Path, Status: status, Requests: 1, Latency: math.Round(float64(end.Sub(start).Microseconds())/10) / 100, RequestID: id}
+	if status >= 500 {
 		line.Status5xx = 1
 	}
-	if !m.lambda {
-		m.fcVersion(r, &line)
-		line.Time = end.UTC().Format(time.RFC3339Nano)
+	emf := l.c.Format == EMF
+	if !emf {
+		l.fcVersion(r, &line)
 	}
-	m.write(line, end)
+	return appendLine(b, &line, end, emf)
+}
+
+// accessLatency is the plain line's latency_ms: milliseconds to the
+// microsecond, as the slog access line had it.
+func accessLatency(start, end time.Time) float64 {
+	return float64(end.Sub(start).Microseconds()) / 1000
 }
 
 // fcVersion fills in FC's function, version and qualifier: from the FC3
 // runtime's context (the Go runtime), else from the headers FC sends a
 // custom runtime.
-func (m *metrics) fcVersion(r *http.Request, line *MetricsLine) {
-	if m.fc != nil {
-		if function, version, qualifier, ok := m.fc(r.Context()); ok {
+func (l *Log) fcVersion(r *http.Request, line *MetricsLine) {
+	if l.c.FCInvocation != nil {
+		if function, version, qualifier, ok := l.c.FCInvocation(r.Context()); ok {
 			line.Function = cmp.Or(function, line.Function)
 			line.Version, line.Qualifier = cmp.Or(version, qualifier), qualifier
 			return
@@ -139,21 +195,13 @@ func (m *metrics) fcVersion(r *http.Request, line *MetricsLine) {
 	line.Version = cmp.Or(r.Header.Get("x-fc-version-id"), line.Qualifier)
 }
 
-func (m *metrics) write(line MetricsLine, at time.Time) {
-	bp := lineBuffers.Get().(*[]byte)
-	b := appendLine((*bp)[:0], &line, at, m.lambda)
-	m.writeLocked(b)
-	*bp = b
-	lineBuffers.Put(bp)
-}
-
-// writeLocked writes b under m's lock, released by a defer so that a sink
+// writeLocked writes b under l's lock, released by a defer so that a sink
 // that panics (recovered at the platform boundary, TestPanicInWrapperAnswers500)
 // does not leave every later request waiting for the lock.
-func (m *metrics) writeLocked(b []byte) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	_, _ = m.out.Write(b) // a log line that cannot be written is dropped, never the answer
+func (l *Log) writeLocked(b []byte) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	_, _ = l.c.Out.Write(b) // a log line that cannot be written is dropped, never the answer
 }
 
 // lineBuffers keeps line buffers between requests.
@@ -172,8 +220,10 @@ const emfMetricsJSON = `[{"Namespace":"` + MetricsNamespace + `","Dimensions":[[
 
 // appendLine appends line and a newline as json.Marshal writes it (on
 // Lambda, the EMF struct that embeds it: _aws first), appended by hand so
-// that a request's metrics line costs no reflection and no allocation;
-// TestMetricsLineIsEncodingJSON holds the two to the byte.
+// that a request's line costs no reflection and no allocation;
+// TestMetricsLineIsEncodingJSON holds the two to the byte. The times come
+// from at: EMF's Timestamp, and on FC the time member (line.Time is not
+// read, so that no string is formatted per request).
 func appendLine(b []byte, line *MetricsLine, at time.Time, emf bool) []byte {
 	b = append(b, '{')
 	if emf {
@@ -193,6 +243,12 @@ func appendLine(b []byte, line *MetricsLine, at time.Time, emf bool) []byte {
 		b = append(b, `,"qualifier":`...)
 		b = wire.AppendString(b, line.Qualifier)
 	}
+	b = append(b, `,"route":`...)
+	b = wire.AppendString(b, line.Route)
+	b = append(b, `,"method":`...)
+	b = wire.AppendString(b, line.Method)
+	b = append(b, `,"path":`...)
+	b = wire.AppendString(b, line.Path)
 	b = append(b, `,"status":`...)
 	b = strconv.AppendInt(b, int64(line.Status), 10)
 	b = append(b, `,"requests":`...)
@@ -205,9 +261,10 @@ func appendLine(b []byte, line *MetricsLine, at time.Time, emf bool) []byte {
 		b = append(b, `,"requestId":`...)
 		b = wire.AppendString(b, line.RequestID)
 	}
-	if line.Time != "" {
-		b = append(b, `,"time":`...)
-		b = wire.AppendString(b, line.Time)
+	if !emf {
+		b = append(b, `,"time":"`...)
+		b = at.UTC().AppendFormat(b, time.RFC3339Nano)
+		b = append(b, '"')
 	}
 	return append(b, "}\n"...)
 }

@@ -2,6 +2,10 @@ package password
 
 import (
 	"context"
+	"reflect"
+	"runtime"
+	"runtime/metrics"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,4 +101,72 @@ func TestDefaultConcurrency(t *testing.T) {
 	if got := cap(NewHasher(DefaultParams, WithConcurrency(0)).slots); got != 1 {
 		t.Fatalf("WithConcurrency(0) gives %d slots, want 1", got)
 	}
+}
+
+// TestHeapGoalAfterHash: the collection after the last running hash
+// frees the heap goal from its buffer. A hash of 32 MiB, whose allocation
+// starts a collection that finds the buffer live (a goal of about 64 MiB),
+// leaves a goal under 32 MiB once that collection is done, Hash and Verify
+// alike. (The collection runs here on the caller's goroutine, to know when
+// it is done.)
+func TestHeapGoalAfterHash(t *testing.T) {
+	h := NewHasher(Params{Memory: 32 * 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32})
+	h.collect = runtime.GC
+	goal := func() uint64 {
+		s := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}}
+		metrics.Read(s)
+		return s[0].Value.Uint64()
+	}
+	hash, err := h.Hash("correct horse battery staple")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := goal(); g >= 32<<20 {
+		t.Errorf("heap goal after Hash: %d MiB, want under 32", g>>20)
+	}
+	if ok, err := h.Verify(hash, "correct horse battery staple"); !ok || err != nil {
+		t.Fatalf("Verify: %v %v", ok, err)
+	}
+	if g := goal(); g >= 32<<20 {
+		t.Errorf("heap goal after Verify: %d MiB, want under 32", g>>20)
+	}
+}
+
+// TestCollectsAfterTheLastHash: a hash that ends while another still runs
+// starts no collection; the last one to end starts one; a refused call
+// (busy, or a password too long) starts none. And the Hasher's own collect
+// is the background one.
+func TestCollectsAfterTheLastHash(t *testing.T) {
+	h := NewHasher(fastParams, WithConcurrency(2), WithMaxWait(time.Millisecond))
+	if reflect.ValueOf(h.collect).Pointer() != reflect.ValueOf(collectInBackground).Pointer() {
+		t.Error("a new Hasher does not collect in the background")
+	}
+	collections := 0
+	h.collect = func() { collections++ }
+	release, err := h.acquire(context.Background()) // another hash running
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Hash("correct horse battery staple"); err != nil || collections != 0 {
+		t.Fatalf("a hash beside another: %v, %d collections, want 0", err, collections)
+	}
+	release()
+	if collections != 1 {
+		t.Fatalf("the last hash done: %d collections, want 1", collections)
+	}
+	if _, err := h.Hash("correct horse battery staple"); err != nil || collections != 2 {
+		t.Fatalf("a hash alone: %v, %d collections, want 2", err, collections)
+	}
+	if _, err := h.Hash(strings.Repeat("x", 4096)); err == nil || collections != 2 {
+		t.Fatalf("a refused password: %v, %d collections, want 2", err, collections)
+	}
+	r1, _ := h.acquire(context.Background())
+	r2, _ := h.acquire(context.Background())
+	_, err = h.Hash("correct horse battery staple")
+	wantBusy(t, err)
+	if collections != 2 {
+		t.Fatalf("a busy refusal: %d collections, want 2", collections)
+	}
+	r1()
+	r2()
 }

@@ -51,6 +51,7 @@ type Hasher struct {
 	dummy   string        // a hash of the same cost, verified against for unknown accounts
 	slots   chan struct{} // one token per running hash
 	maxWait time.Duration
+	collect func() // after the last running hash (release); tests wait for it
 }
 
 // An Option configures a Hasher.
@@ -70,7 +71,7 @@ func WithMaxWait(d time.Duration) Option {
 
 // NewHasher returns a Hasher using p.
 func NewHasher(p Params, opts ...Option) *Hasher {
-	h := &Hasher{p: p, maxWait: DefaultMaxWait}
+	h := &Hasher{p: p, maxWait: DefaultMaxWait, collect: collectInBackground}
 	for _, o := range opts {
 		o(h)
 	}

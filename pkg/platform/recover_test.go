@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aliyun/fc-runtime-go-sdk/events"
 	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
@@ -21,17 +22,23 @@ import (
 	"github.com/todofn/todofn/pkg/metrics"
 )
 
-// panicWriter is a metrics sink that panics: the metrics wrapper then
-// panics after the handler (and the API's own recover) are done.
+// panicWriter is a request-line sink that panics: the line is written
+// after the handler has answered, in the API's middleware after its own
+// recover has run, so the panic reaches the platform.
 type panicWriter struct{}
 
 func (panicWriter) Write([]byte) (int, error) { panic("metrics sink broke") }
 
-// A panic in a wrapper around the handler (here the metrics line, which
-// runs after the handler has answered) becomes a 500 in the one envelope,
-// logged once, on Lambda and on FC go1.
+// A panic in a wrapper around the handler (here the request line, which
+// is written after the handler has answered) becomes a 500 in the one
+// envelope, logged once, on Lambda and on FC go1.
 func TestPanicInWrapperAnswers500(t *testing.T) {
-	h := metrics.Requests(echoHandler(), metrics.Config{Format: metrics.EMF, Function: "todofn-login", Out: panicWriter{}})
+	line := metrics.New(metrics.Config{Format: metrics.EMF, Function: "todofn-login", Out: panicWriter{}})
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		echoHandler().ServeHTTP(w, r)
+		line.LogRequest(r, "login", http.StatusOK, start, time.Now())
+	})
 
 	t.Run("Lambda function URL", func(t *testing.T) {
 		var log bytes.Buffer

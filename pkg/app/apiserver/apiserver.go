@@ -1,12 +1,14 @@
 // Package apiserver builds the HTTP API's shared server (CORS, token
-// checks, paging cursors, the access log) from the App, for every HTTP
-// function.
+// checks, paging cursors, the one line per request) from the App, for
+// every HTTP function.
 package apiserver
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 
@@ -25,7 +27,8 @@ import (
 // tokens with JWT_PUBLIC_KEYS (and JWT_SIGNING_KEYS' public halves) and
 // finds each token's session in the store (SESSIONS_TABLE), seals cursors with APP_SECRET, reads client IPs
 // through TRUSTED_PROXIES and, unless RATE_LIMITS=off, keeps the per-IP
-// budgets of sign-up and verify.
+// budgets of sign-up and verify. Each request's line is a plain server's
+// access line (RequestLog); Handler puts the cloud's in its place.
 func New(a *app.App) (*api.Server, error) {
 	verifier, err := Verifier(a)
 	if err != nil {
@@ -34,6 +37,9 @@ func New(a *app.App) (*api.Server, error) {
 	c := a.Config
 	srv := &api.Server{Tokens: verifier, Sessions: a.Store, Cursors: api.NewCursors(a.Secret()),
 		AppURL: c.AppURL, AllowedOrigins: c.AllowedOrigins, Log: a.Log, TrustedProxies: c.TrustedProxies}
+	if l := RequestLog(a, noPlatform, nil); l != nil {
+		srv.Requests = l
+	}
 	if c.Limits.PerIP {
 		srv.Limiter = &limit.Limiter{Store: a.Store}
 		srv.PerIP = map[string]limit.Budget{route.Register: c.Limits.IPSignups, route.Verify: c.Limits.IPVerifies,
@@ -69,27 +75,52 @@ func Issuer(a *app.App) (*auth.Issuer, error) {
 	return auth.NewIssuer(auth.IssuerConfig{Keys: keys, Issuer: c.Tokens.Issuer, Audience: c.Tokens.Audience, TTL: c.Tokens.TTL})
 }
 
-// Wrap adds the middleware the configuration asks for around an HTTP
-// function's handler h: the traffic recorder (TRAFFIC_SAMPLE above 0, keyed
-// by APP_SECRET; lines to stderr) inside, and outside it, on Lambda and FC
-// as platform.Detect sees them in env, one deploy metrics line per request
-// to stdout (EMF on Lambda). A plain HTTP server gets no metrics.
-func Wrap(a *app.App, env func(string) string, h http.Handler) http.Handler {
-	return wrap(a, env, h, os.Stdout, os.Stderr)
-}
+// noPlatform is the environment of a plain HTTP server, for RequestLog.
+func noPlatform(string) string { return "" }
 
-func wrap(a *app.App, env func(string) string, h http.Handler, stdout, stderr io.Writer) http.Handler {
-	h = record.Traffic(h, a.Config.TrafficSample, a.Secret(), stderr)
-	format := metrics.Off
+// RequestLog is the writer of each request's one line (package metrics)
+// on the platform platform.Detect sees in env: on Lambda the EMF line and
+// on FC the Log Service line, to stdout, at every LOG_LEVEL, since the
+// deploy metrics, the canary alarms and the gray window are made from it;
+// on a plain HTTP server the access line, in LOG_FORMAT, where a.Log
+// writes (in batches when that is a file, such as stderr), and none (nil)
+// when LOG_LEVEL is above info. stdout nil is os.Stdout.
+func RequestLog(a *app.App, env func(string) string, stdout io.Writer) *metrics.Log {
+	if stdout == nil {
+		stdout = os.Stdout
+	}
+	c := metrics.ConfigFromEnv(env, metrics.Off, stdout)
+	c.FCInvocation = platform.FCInvocation
 	switch platform.Detect(env) {
 	case platform.Lambda:
-		format = metrics.EMF
+		c.Format = metrics.EMF
 	case platform.FC, platform.FCCustom:
-		format = metrics.FCLog
+		c.Format = metrics.FCLog
+	default:
+		if !a.Log.Enabled(context.Background(), slog.LevelInfo) {
+			return nil
+		}
+		c.Format, c.Out = metrics.JSON, a.LogWriter()
+		if a.Config.LogFormat == "text" {
+			c.Format = metrics.Text
+		}
+		// Batched where a write is a system call (a terminal or a pipe):
+		// see package metrics' batch.go.
+		_, c.Batch = c.Out.(*os.File)
 	}
-	c := metrics.ConfigFromEnv(env, format, stdout)
-	c.FCInvocation = platform.FCInvocation
-	return metrics.Requests(h, c)
+	return metrics.New(c)
+}
+
+// Wrap adds the middleware the configuration asks for around an HTTP
+// function's handler h: the traffic recorder (TRAFFIC_SAMPLE above 0, keyed
+// by APP_SECRET; lines to stderr). Each request's line is not written here
+// but by the api.Server (RequestLog), which knows its route.
+func Wrap(a *app.App, h http.Handler) http.Handler {
+	return wrap(a, h, os.Stderr)
+}
+
+func wrap(a *app.App, h http.Handler, stderr io.Writer) http.Handler {
+	return record.Traffic(h, a.Config.TrafficSample, a.Secret(), stderr)
 }
 
 // Part builds an HTTP function's handlers from the App and the shared
@@ -109,15 +140,24 @@ func Start(name string, part Part) {
 	platform.Start(h)
 }
 
-// Handler is Start's testable part: the api.Server for a (New), the
+// Handler is Start's testable part: the api.Server for a (New) writing
+// each request's line for the platform env names (RequestLog), the
 // function part builds, mounted by the route table (api.Server.Mount) and
-// wrapped in the middleware the configuration asks for (Wrap, reading the
-// platform from env). It fails when part fails or builds a function other
-// than name, or when Mount refuses the function.
+// wrapped in the middleware the configuration asks for (Wrap). It fails
+// when part fails or builds a function other than name, or when Mount
+// refuses the function.
 func Handler(a *app.App, env func(string) string, name string, part Part) (http.Handler, error) {
+	return handler(a, env, name, part, os.Stdout, os.Stderr)
+}
+
+func handler(a *app.App, env func(string) string, name string, part Part, stdout, stderr io.Writer) (http.Handler, error) {
 	srv, err := New(a)
 	if err != nil {
 		return nil, err
+	}
+	srv.Requests = nil
+	if l := RequestLog(a, env, stdout); l != nil {
+		srv.Requests = l
 	}
 	fn, err := part(a, srv)
 	if err != nil {
@@ -130,5 +170,5 @@ func Handler(a *app.App, env func(string) string, name string, part Part) (http.
 	if err != nil {
 		return nil, err
 	}
-	return Wrap(a, env, h), nil
+	return wrap(a, h, stderr), nil
 }
