@@ -230,9 +230,9 @@ var settings = []Setting{
 		field: ptr(func(c *Config) *limit.Budget { return &c.Limits.UserWrites })},
 
 	// runtime and logs
-	{Name: "LOG_FORMAT", Default: "json", Local: "`text`", Choices: []string{"json", "text"}, Group: GroupRuntime, Applies: "every function", Doc: "structured logs (`log/slog`) with request id, route, status, latency",
+	{Name: "LOG_FORMAT", Default: "json", Local: "`text`", Choices: []string{"json", "text"}, Group: GroupRuntime, Applies: "every function", Doc: "a plain server's lines: one per request (request id, route, method, path, status, latency, in `log/slog`'s shape) and errors through `log/slog`; in the cloud the request line is EMF (Lambda) or JSON (FC) whatever this says",
 		field: ptr(func(c *Config) *string { return &c.LogFormat })},
-	{Name: "LOG_LEVEL", Default: "info", Choices: []string{"debug", "info", "warn", "error"}, Group: GroupRuntime, Applies: "every function", Doc: "the least level logged",
+	{Name: "LOG_LEVEL", Default: "info", Choices: []string{"debug", "info", "warn", "error"}, Group: GroupRuntime, Applies: "every function", Doc: "the least level logged; `warn` drops a plain server's request lines, while the cloud writes them at every level (its metrics, alarms and gray-release window are made from them)",
 		field: ptr(func(c *Config) *string { return &c.LogLevel })},
 	{Name: "MEMORY_MB", Default: "1024", Min: "64", Max: "1048576", Fallbacks: []string{"AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "FC_FUNCTION_MEMORY_SIZE"}, Group: GroupRuntime, Applies: "login, register, password-reset",
 		Doc:   "the memory the process may use: sizes how many password hashes run at once (unset: Lambda's or FC's memory setting, else 1024)",
