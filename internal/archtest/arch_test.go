@@ -253,6 +253,24 @@ func TestFCFlavourLinksNoRegexp(t *testing.T) {
 	}
 }
 
+// TestAWSFlavourLinksNoSchemaSerde: no AWS function links the DynamoDB
+// client's schema-based serialisation (service/dynamodb/schemas, from
+// v1.69.0 on), whose package init builds a schema for every shape of the
+// API: 0.45 ms of every cold start and about 450 KB of every bootstrap here
+// (docs/performance.md). go.mod keeps service/dynamodb at v1.68.0, the last
+// version with generated serialisers; this fails on an upgrade past it.
+func TestAWSFlavourLinksNoSchemaSerde(t *testing.T) {
+	const schemas = "github.com/aws/aws-sdk-go-v2/service/dynamodb/schemas"
+	for _, f := range route.All() {
+		for _, dep := range list(t, "lambda.norpc,no_tablestore,no_bolt", "./functions/"+f.Name)[module+"/functions/"+f.Name].Deps {
+			if under(dep, schemas) {
+				t.Errorf("tags lambda.norpc,no_tablestore,no_bolt: %s links %s", f.Name, dep)
+				break
+			}
+		}
+	}
+}
+
 // TestMiddlewareKnowsNoPlatform: the recorder and the metrics middleware
 // that the composition root adds import neither pkg/platform nor any
 // SDK, so platform stays the one place that knows the clouds.
