@@ -1,9 +1,5 @@
 // Package auth issues and verifies the access tokens (JWT, ES256) that the
-// todo routes require. The tokens are written and read by jws.go with the
-// standard library only; golang-jwt (which this package used until it was
-// measured to cost each function about 0.1 MiB) is imported by its tests
-// alone, as an independent implementation that forges the bad tokens and
-// checks that both agree (jws_test.go).
+// todo routes require. It is the only importer of golang-jwt.
 //
 // An Issuer holds private keys (only the functions that log users in get
 // any) and signs with the first; a Verifier holds public keys only, so a

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/todofn/todofn/pkg/keyset"
 )
 
@@ -85,17 +87,27 @@ func (is *Issuer) Issue(userID, sessionID string) (token string, expires time.Ti
 		return "", time.Time{}, fmt.Errorf("auth: token id: %w", err)
 	}
 	c := claims{
-		Issuer:    is.cfg.Issuer,
-		Subject:   userID,
-		Audience:  audience{is.cfg.Audience},
-		IssuedAt:  &numericDate{now},
-		ExpiresAt: &numericDate{exp},
-		ID:        base64.RawURLEncoding.EncodeToString(jti),
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer:    is.cfg.Issuer,
+			Subject:   userID,
+			Audience:  jwt.ClaimStrings{is.cfg.Audience},
+			IssuedAt:  jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(exp),
+			ID:        base64.RawURLEncoding.EncodeToString(jti),
+		},
 		SessionID: sessionID,
 	}
-	s, err := sign(is.signer.ID, &c, is.signer.Private) // low S only (lows.go)
+	tok := jwt.NewWithClaims(es256LowS{jwt.SigningMethodES256}, c) // low S only (lows.go)
+	tok.Header["kid"] = is.signer.ID
+	s, err := tok.SignedString(is.signer.Private)
 	if err != nil {
 		return "", time.Time{}, fmt.Errorf("auth: sign: %w", err)
 	}
 	return s, exp, nil
+}
+
+// claims are the access token's claims: the registered ones and sid.
+type claims struct {
+	jwt.RegisteredClaims
+	SessionID string `json:"sid,omitempty"`
 }

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/todofn/todofn/pkg/keyset"
 	"github.com/todofn/todofn/pkg/todo"
 )
@@ -33,10 +35,12 @@ type VerifierConfig struct {
 // Verifier checks access tokens with public keys only, so a function that
 // holds one cannot mint a token. It is safe for concurrent use.
 type Verifier struct {
-	cfg    VerifierConfig
-	keys   atomic.Pointer[map[string]*ecdsa.PublicKey]
-	cache  *tokenCache  // nil: off
-	checks atomic.Int64 // signature checks made (tests)
+	cfg       VerifierConfig
+	keys      atomic.Pointer[map[string]*ecdsa.PublicKey]
+	parser    *jwt.Parser
+	validator *jwt.Validator // the parser's claim checks, for a cached token
+	cache     *tokenCache    // nil: off
+	checks    atomic.Int64   // signature checks made (tests)
 }
 
 // NewVerifier checks cfg and returns a Verifier. It refuses an empty key
@@ -67,6 +71,20 @@ func NewVerifier(cfg VerifierConfig) (*Verifier, error) {
 	}
 	v := &Verifier{cfg: cfg, cache: newTokenCache(cfg.CacheSize)}
 	v.keys.Store(&keys)
+	opts := []jwt.ParserOption{
+		jwt.WithValidMethods([]string{jwt.SigningMethodES256.Alg()}),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithIssuer(cfg.Issuer),
+		jwt.WithAudience(cfg.Audience),
+		jwt.WithLeeway(cfg.Leeway),
+		jwt.WithTimeFunc(cfg.Now),
+	}
+	v.parser = jwt.NewParser(opts...)
+	// The same checks without the signature: jwt.Validator.Validate is
+	// what Parser.ParseWithClaims runs on the claims once the signature
+	// verified (golang-jwt/jwt v5 parser.go, validator.go).
+	v.validator = jwt.NewValidator(opts...)
 	return v, nil
 }
 
@@ -149,15 +167,31 @@ func (v *Verifier) Verify(token string) (todo.TokenClaims, error) {
 	hit := v.cache.get(token)
 	if hit != nil && keys[hit.kid] == hit.key {
 		// Read only, so shared by concurrent hits.
-		out, err := v.check(&hit.claims, v.validate(&hit.claims))
+		out, err := v.check(&hit.claims, v.validator.Validate(&hit.claims))
 		if err != nil {
 			v.cache.drop(token)
 		}
 		return out, err
 	}
-	out, e, err := v.verify(token, keys)
+	var c claims
+	e := &verified{}
+	_, err := v.parser.ParseWithClaims(token, &c, func(tok *jwt.Token) (any, error) {
+		v.checks.Add(1)
+		if !lowS(tok.Signature) {
+			return nil, errors.New("auth: not a low-S ES256 signature") // lows.go
+		}
+		kid, _ := tok.Header["kid"].(string)
+		pub, ok := keys[kid]
+		if !ok {
+			return nil, errors.New("auth: unknown key ID")
+		}
+		e.kid, e.key = kid, pub
+		return pub, nil
+	})
+	out, err := v.check(&c, err)
 	switch {
 	case err == nil:
+		e.claims = c
 		v.cache.put(token, e)
 	case hit != nil:
 		v.cache.drop(token) // its key left the set: forgotten, not just skipped
@@ -165,36 +199,11 @@ func (v *Verifier) Verify(token string) (todo.TokenClaims, error) {
 	return out, err
 }
 
-// verify checks token in full (jws.go): its form, its low-S ES256
-// signature by the key its kid names in keys, then its claims.
-func (v *Verifier) verify(token string, keys map[string]*ecdsa.PublicKey) (todo.TokenClaims, *verified, error) {
-	p, err := parse(token)
-	if err != nil {
-		return todo.TokenClaims{}, nil, errInvalid()
-	}
-	v.checks.Add(1)
-	pub, ok := keys[p.kid]
-	if !ok || !lowS(p.sig) || !verifySignature(pub, p.signed, p.sig) {
-		return todo.TokenClaims{}, nil, errInvalid()
-	}
-	out, err := v.check(&p.claims, v.validate(&p.claims))
-	if err != nil {
-		return out, nil, err
-	}
-	return out, &verified{claims: p.claims, kid: p.kid, key: pub}, nil
-}
-
-// validate runs the claim checks of jws.go's validate with v's settings
-// and clock.
-func (v *Verifier) validate(c *claims) error {
-	return validate(c, v.cfg.Now(), v.cfg.Leeway, v.cfg.Issuer, v.cfg.Audience)
-}
-
-// check turns the outcome err of validate on c into Verify's answer,
-// adding this package's own rules.
+// check turns the outcome err of the library's checks of c into Verify's
+// answer, adding this package's own rules.
 func (v *Verifier) check(c *claims, err error) (todo.TokenClaims, error) {
 	switch {
-	case errors.Is(err, errExpiredToken):
+	case errors.Is(err, jwt.ErrTokenExpired):
 		return todo.TokenClaims{}, errExpired()
 	case err != nil, c.IssuedAt == nil, c.Subject == "", c.SessionID == "":
 		return todo.TokenClaims{}, errInvalid()
