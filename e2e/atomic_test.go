@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/todofn/todofn/internal/devstack"
 	"github.com/todofn/todofn/internal/dynalitetest"
 	"github.com/todofn/todofn/pkg/app"
 	"github.com/todofn/todofn/pkg/app/tables"
@@ -30,14 +31,7 @@ func TestFastPathRaces(t *testing.T) {
 		{"dynamodb", func(t *testing.T) []string {
 			env := []string{"STORE=dynamodb", "AWS_REGION=us-east-1", "DYNAMODB_ENDPOINT=" + dynalitetest.Endpoint(t),
 				"USERS_TABLE=race_users", "TODOS_TABLE=race_todos", "KEYS_TABLE=race_keys", "SESSIONS_TABLE=race_sessions"}
-			cfg := app.ConfigFrom(func(k string) string {
-				for _, kv := range env {
-					if name, v, _ := strings.Cut(kv, "="); name == k {
-						return v
-					}
-				}
-				return ""
-			})
+			cfg := app.ConfigFrom(func(k string) string { return devstack.Lookup(env, k) })
 			if err := tables.Create(context.Background(), cfg); err != nil {
 				t.Fatalf("create tables: %v", err)
 			}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/todofn/todofn/internal/devstack"
 	"github.com/todofn/todofn/internal/dynalitetest"
 	"github.com/todofn/todofn/internal/mailpittest"
 	"github.com/todofn/todofn/internal/tablestoretest"
@@ -87,14 +88,7 @@ func runFaults(t *testing.T, upstream string, engine func(endpoint string) []str
 		"USERS_TABLE=fault_users", "TODOS_TABLE=fault_todos", "KEYS_TABLE=fault_keys", "SESSIONS_TABLE=fault_sessions",
 		"STORE_CALL_TIMEOUT="+faultCallTimeout.String(), "STORE_ATTEMPT_TIMEOUT="+faultAttemptTimeout.String(),
 		"RATE_LIMITS=off", "USER_WRITE_LIMIT=off")
-	cfg := app.ConfigFrom(func(k string) string {
-		for _, kv := range env {
-			if name, v, _ := strings.Cut(kv, "="); name == k {
-				return v
-			}
-		}
-		return ""
-	})
+	cfg := app.ConfigFrom(func(k string) string { return devstack.Lookup(env, k) })
 	if err := tables.Create(context.Background(), cfg); err != nil {
 		t.Fatalf("create tables: %v", err)
 	}
