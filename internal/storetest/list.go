@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ func runList(t *testing.T, open Opener) {
 	t.Run("TodosCountsConcurrent", func(t *testing.T) { testTodosCountsConcurrent(t, open) })
 	t.Run("TodosIfMatchRace", func(t *testing.T) { testTodosIfMatchRace(t, open) })
 	t.Run("DeleteTodoIf", func(t *testing.T) { testDeleteTodoIf(t, open) })
+	t.Run("TodosRawAnswers", func(t *testing.T) { testTodosRawAnswers(t, open) })
 }
 
 // pageAll pages through the owner's todos with q and returns the IDs, newest
@@ -41,11 +43,80 @@ func pageAll(t *testing.T, s todo.Store, uid string, q todo.TodoQuery, maxPages 
 		if page.Next != "" && len(page.Items) < q.Limit {
 			t.Fatalf("a short page (%d of %d) that is not the last", len(page.Items), q.Limit)
 		}
+		checkRaw(t, &page)
 		got = append(got, page.Items...)
 		if page.Next == "" {
 			return got
 		}
 		q.After = page.Next
+	}
+}
+
+// checkRaw fails unless each of the page's ready-made answers
+// (todo.TodoPage.Raw, which an engine may leave nil or "") is its item as
+// GET /todos writes it: the fields in the answer's order, with its names,
+// the times in UTC to the millisecond. (Package api's
+// TestRawIsTheAPIsEncoding holds the embedded engine's to the byte.)
+func checkRaw(t *testing.T, page *todo.TodoPage) {
+	t.Helper()
+	if page.Raw == nil {
+		return
+	}
+	if len(page.Raw) != len(page.Items) {
+		t.Fatalf("%d raw answers for %d items", len(page.Raw), len(page.Items))
+	}
+	const ms = "2006-01-02T15:04:05.000Z07:00"
+	for i, raw := range page.Raw {
+		if raw == "" {
+			continue
+		}
+		it := &page.Items[i]
+		want, err := json.Marshal(struct {
+			ID        string `json:"id"`
+			Title     string `json:"title"`
+			Done      bool   `json:"done"`
+			CreatedAt string `json:"createdAt"`
+			UpdatedAt string `json:"updatedAt"`
+			Version   int64  `json:"version"`
+		}{it.ID, it.Title, it.Done, it.CreatedAt.UTC().Format(ms), it.UpdatedAt.UTC().Format(ms), it.Version})
+		mustNil(t, err)
+		if raw != string(want) {
+			t.Fatalf("raw answer of item %d:\n%s\nwant\n%s", i, raw, want)
+		}
+	}
+}
+
+// testTodosRawAnswers lists todos whose titles need every kind of escape
+// in JSON, or none, and whose times carry every precision, and holds the
+// page to what it stored: the items, and any ready-made answers (checkRaw,
+// in pageAll).
+func testTodosRawAnswers(t *testing.T, open Opener) {
+	s, ctx := open(t, nil), context.Background()
+	uid := ulid.Make().String()
+	titles := []string{"Buy milk", "Grüße, 日本, 🎉", `quote " and \ back`, "<script>&amp;</script>", "tab\tnew\nline",
+		"\x01 control", "sep \u2028 \u2029 end", "x"}
+	precisions := []time.Duration{1, time.Microsecond, time.Millisecond, 10 * time.Millisecond, 100 * time.Millisecond, time.Second}
+	want := map[string]*todo.Todo{}
+	for i, title := range titles {
+		for j, p := range precisions {
+			td := NewTodo(uid, title, time.Duration(i*len(precisions)+j)*time.Second+123456789)
+			td.CreatedAt = td.CreatedAt.Truncate(p)
+			td.UpdatedAt = td.CreatedAt.Add(time.Duration(j) * 1001 * time.Microsecond)
+			td.Done = j%2 == 0
+			mustNil(t, s.CreateTodo(ctx, td))
+			want[td.ID] = td
+		}
+	}
+	got := pageAll(t, s, uid, todo.TodoQuery{Limit: 7}, len(want))
+	if len(got) != len(want) {
+		t.Fatalf("listed %d todos, stored %d", len(got), len(want))
+	}
+	for _, it := range got {
+		w := want[it.ID]
+		if w == nil || it.Title != w.Title || it.Done != w.Done || it.Version != 1 ||
+			!it.CreatedAt.Equal(w.CreatedAt) || !it.UpdatedAt.Equal(w.UpdatedAt) {
+			t.Fatalf("listed %+v, stored %+v", it, w)
+		}
 	}
 }
 

@@ -46,7 +46,8 @@ func checkScan(t *testing.T, v []byte, byHand bool) {
 // gives for every todo encoding/json writes (titles of every kind, times
 // with and without fractions, versions), and declines, for json.Unmarshal
 // to read, whatever it does not read exactly: escapes, zones other than
-// UTC, stray bytes.
+// UTC, stray bytes, and what the API's answer escapes (<, >, &, U+2028,
+// U+2029), which encoding/json writes escaped anyway.
 func TestScanTodoIsUnmarshal(t *testing.T) {
 	at := time.Date(2026, 12, 6, 8, 5, 9, 123456789, time.UTC)
 	titles := []string{"Buy milk", "", "Grüße, 日本, 🎉", `quote "`, `back\slash`, "<&>", "tab\t", "bad \xff", "\u2028",
@@ -79,6 +80,9 @@ func TestScanTodoIsUnmarshal(t *testing.T) {
 		`{"UserID":"u","ID":"a","Title":"t","Done":true,"CreatedAt":"2026-12-06T08:05:09Z","UpdatedAt":"2026-12-06T08:05:09Z","Version":1}`,
 		"{\"ID\":\"a\",\"UserID\":\"u\",\"Title\":\"t\x01\",\"Done\":true,\"CreatedAt\":\"2026-12-06T08:05:09Z\",\"UpdatedAt\":\"2026-12-06T08:05:09Z\",\"Version\":1}",
 		"{\"ID\":\"a\",\"UserID\":\"u\",\"Title\":\"t\xff\",\"Done\":false,\"CreatedAt\":\"2026-12-06T08:05:09Z\",\"UpdatedAt\":\"2026-12-06T08:05:09Z\",\"Version\":1}",
+		`{"ID":"a","UserID":"u","Title":"raw <","Done":true,"CreatedAt":"2026-12-06T08:05:09Z","UpdatedAt":"2026-12-06T08:05:09Z","Version":1}`,
+		`{"ID":"a&","UserID":"u","Title":"t","Done":true,"CreatedAt":"2026-12-06T08:05:09Z","UpdatedAt":"2026-12-06T08:05:09Z","Version":1}`,
+		"{\"ID\":\"a\",\"UserID\":\"u\",\"Title\":\"raw \u2029\",\"Done\":true,\"CreatedAt\":\"2026-12-06T08:05:09Z\",\"UpdatedAt\":\"2026-12-06T08:05:09Z\",\"Version\":1}",
 		`{"ID":"a","UserID":"u","Title":"t","Done":true}`,
 		`not json`,
 	}

@@ -113,10 +113,11 @@ func (s *Store) deleteTodo(userID, id string, version int64) error {
 // of the read and agree with the page: the scan reads the todos it keeps
 // and, with q.Count, walks the owner's whole range once more to count.
 //
-// The kept todos are read by hand (todocodec.go): their IDs and titles are
-// copied into one strings.Builder, and the page's are slices of the one
-// string it holds, so a page costs a few allocations, not a dozen per
-// todo.
+// The kept todos are read by hand (todocodec.go) and written, as the API
+// sends them, into one buffer that becomes one string: the page's Raw
+// entries are slices of it, and so are its todos' IDs and titles (the
+// answer holds them as they are), so a page costs a few allocations, not a
+// dozen per todo, and the API copies the answer rather than encoding it.
 func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.TodoPage, error) {
 	limit := q.Limit
 	if limit <= 0 || limit > todo.MaxPageSize {
@@ -124,8 +125,9 @@ func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.
 	}
 	prefix := todoKey(userID, "")
 	var page todo.TodoPage
-	var buf strings.Builder // the IDs and titles of the todos read by hand, back to back
-	var spans [][2][2]int   // per kept todo: its ID and title in buf; {{-1}} if json.Unmarshal read it
+	var buf strings.Builder // the answer's JSON of the todos read by hand, back to back
+	var one []byte          // one todo's, on its way into buf
+	var spans [][3][2]int   // per kept todo: its JSON, ID and title in buf; {{-1}} if json.Unmarshal read it
 	err := s.view(func(tx *bbolt.Tx) error {
 		if q.Count {
 			counts, err := countTodos(tx, prefix)
@@ -155,14 +157,19 @@ func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.
 			}
 			if page.Items == nil {
 				page.Items = make([]todo.Todo, 0, limit)
-				spans = make([][2][2]int, 0, limit)
-				buf.Grow(limit * 64) // a ULID and a title of up to 38 bytes each, without growing
+				spans = make([][3][2]int, 0, limit)
+				buf.Grow(limit * 192) // todos with titles of up to 60 bytes, without growing
+				one = make([]byte, 0, 256)
 			}
 			var sc scanned
 			if scanTodo(v, 0, &sc) {
 				if q.Done == nil || sc.t.Done == *q.Done {
 					page.Items = append(page.Items, sc.t)
-					spans = append(spans, [2][2]int{copyTo(&buf, v, sc.id), copyTo(&buf, v, sc.title)})
+					var id, title [2]int
+					one, id, title = appendWire(one[:0], v, &sc)
+					at := buf.Len()
+					buf.Write(one)
+					spans = append(spans, [3][2]int{{at, buf.Len()}, {at + id[0], at + id[1]}, {at + title[0], at + title[1]}})
 				}
 				continue
 			}
@@ -172,7 +179,7 @@ func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.
 			}
 			if q.Done == nil || t.Done == *q.Done {
 				page.Items = append(page.Items, t)
-				spans = append(spans, [2][2]int{{-1}})
+				spans = append(spans, [3][2]int{{-1}})
 			}
 		}
 		return nil
@@ -180,24 +187,21 @@ func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.
 	if err != nil {
 		return todo.TodoPage{}, err
 	}
-	str := buf.String() // no copy: the builder's bytes, never written again
-	for i, sp := range spans {
-		if sp[0][0] >= 0 {
-			t := &page.Items[i]
-			t.ID, t.Title, t.UserID = str[sp[0][0]:sp[0][1]], str[sp[1][0]:sp[1][1]], userID
+	if len(spans) > 0 {
+		str := buf.String() // no copy: the builder's bytes, never written again
+		page.Raw = make([]string, len(spans))
+		for i, sp := range spans {
+			if sp[0][0] >= 0 {
+				t := &page.Items[i]
+				page.Raw[i] = str[sp[0][0]:sp[0][1]]
+				t.ID, t.Title, t.UserID = str[sp[1][0]:sp[1][1]], str[sp[2][0]:sp[2][1]], userID
+			}
 		}
 	}
 	if page.Next != "" {
 		page.Next = page.Items[len(page.Items)-1].ID
 	}
 	return page, nil
-}
-
-// copyTo appends v[span[0]:span[1]] to buf and returns where it lies there.
-func copyTo(buf *strings.Builder, v []byte, span [2]int) [2]int {
-	start := buf.Len()
-	buf.Write(v[span[0]:span[1]])
-	return [2]int{start, buf.Len()}
 }
 
 // countTodos counts the todos under prefix by state.

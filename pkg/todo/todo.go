@@ -101,6 +101,12 @@ type TodoPage struct {
 	Items  []Todo
 	Next   string
 	Counts *TodoCounts
+	// Raw, when an engine fills it (it may leave it nil), has one entry
+	// per item: Raw[i] is Items[i] as JSON, exactly the bytes GET /todos
+	// writes for it (package api's list encoder), or "" where the engine
+	// leaves that item to the API. An engine that keeps the bytes it will
+	// send fills it so the list is a copy rather than an encoding.
+	Raw []string
 }
 
 // TodoCounts is how many todos an owner has in each state: Active are not
