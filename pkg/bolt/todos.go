@@ -111,7 +111,9 @@ func (s *Store) deleteTodo(userID, id string, version int64) error {
 // Todos implements todo.TodoStore. The page, the filter and the counts
 // come from one read transaction, so the counts are exact for the moment
 // of the read and agree with the page: the scan reads the todos it keeps
-// and, with q.Count, walks the owner's whole range once more to count.
+// and, with q.Count, counts the owner's whole range (on the first page in
+// the same walk, which starts at the newest todo and then goes on to the
+// oldest; on a later page in a walk of its own).
 //
 // The kept todos are read by hand (todocodec.go) and written, as the API
 // sends them, into one buffer that becomes one string: the page's Raw
@@ -129,12 +131,27 @@ func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.
 	var one []byte          // one todo's, on its way into buf
 	var spans [][3][2]int   // per kept todo: its JSON, ID and title in buf; {{-1}} if json.Unmarshal read it
 	err := s.view(func(tx *bbolt.Tx) error {
-		if q.Count {
+		// The first page's walk starts at the owner's newest todo, so it
+		// counts them as it goes: the kept ones as it reads them, the rest
+		// by their Done bytes once the page is full. A later page's walk
+		// starts in the middle, so the count is a walk of its own.
+		tally := q.Count && q.After == ""
+		switch {
+		case tally:
+			page.Counts = &todo.TodoCounts{}
+		case q.Count:
 			counts, err := countTodos(tx, prefix)
 			if err != nil {
 				return err
 			}
 			page.Counts = counts
+		}
+		count := func(done bool) {
+			if done {
+				page.Counts.Completed++
+			} else {
+				page.Counts.Active++
+			}
 		}
 		c := tx.Bucket(bucketTodos).Cursor()
 		// Start at the newest key below After (or below the end of the
@@ -153,7 +170,15 @@ func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.
 		for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
 			if len(page.Items) == limit {
 				page.Next = "-" // the last kept todo's ID, once it is a string
-				return nil
+				if !tally {
+					return nil
+				}
+				done, err := storedDone(k, v)
+				if err != nil {
+					return err
+				}
+				count(done)
+				continue
 			}
 			if page.Items == nil {
 				page.Items = make([]todo.Todo, 0, limit)
@@ -163,6 +188,9 @@ func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.
 			}
 			var sc scanned
 			if scanTodo(v, 0, &sc) {
+				if tally {
+					count(sc.t.Done)
+				}
 				if q.Done == nil || sc.t.Done == *q.Done {
 					page.Items = append(page.Items, sc.t)
 					var id, title [2]int
@@ -176,6 +204,9 @@ func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.
 			t, err := decodeTodo(k, v)
 			if err != nil {
 				return err
+			}
+			if tally {
+				count(t.Done)
 			}
 			if q.Done == nil || t.Done == *q.Done {
 				page.Items = append(page.Items, t)
