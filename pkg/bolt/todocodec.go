@@ -192,7 +192,28 @@ func (p *scanner) time() (time.Time, bool) {
 		return time.Time{}, false // time.Date would roll 31 February over; json.Unmarshal refuses it
 	}
 	p.i += i + 2
-	return time.Date(year, time.Month(month), day, hour, minute, sec, ns, time.UTC), true
+	// What time.Date(…, time.UTC) gives, without its normalisation: the
+	// fields are in range, checked above.
+	unix := daysSinceEpoch(year, month, day)*86400 + int64(hour*3600+minute*60+sec)
+	return time.Unix(unix, int64(ns)).UTC(), true
+}
+
+// daysSinceEpoch is the number of days from 1970-01-01 to the date, in the
+// proleptic Gregorian calendar (Howard Hinnant's days_from_civil,
+// https://howardhinnant.github.io/date_algorithms.html#days_from_civil).
+func daysSinceEpoch(year, month, day int) int64 {
+	y := year
+	if month <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 {
+		era = (y - 399) / 400
+	}
+	yoe := y - era*400                             // [0, 399]
+	doy := (153*((month+9)%12)+2)/5 + day - 1      // [0, 365], from 1 March
+	doe := yoe*365 + yoe/4 - yoe/100 + doy         // [0, 146096]
+	return int64(era)*146097 + int64(doe) - 719468 // 719468: days from 0000-03-01 to 1970-01-01
 }
 
 // digits reads decimal digits, -1 if there is another byte among them.

@@ -54,7 +54,10 @@ func TestScanTodoIsUnmarshal(t *testing.T) {
 		strings.Repeat("long ", 100)}
 	times := []time.Time{at, at.Truncate(time.Second), at.Truncate(time.Millisecond), at.Truncate(10 * time.Microsecond),
 		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
-		time.Date(2024, 2, 29, 12, 0, 0, 0, time.UTC), time.Date(2000, 2, 29, 0, 0, 0, 1, time.UTC)}
+		time.Date(2024, 2, 29, 12, 0, 0, 0, time.UTC), time.Date(2000, 2, 29, 0, 0, 0, 1, time.UTC),
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(0, 2, 29, 23, 59, 59, 0, time.UTC), time.Date(0, 3, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1969, 12, 31, 23, 59, 59, 999999999, time.UTC), time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(1900, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(2100, 12, 31, 0, 0, 0, 0, time.UTC)}
 	for i, title := range titles {
 		for j, ct := range times {
 			td := todo.Todo{ID: "01KBXID", UserID: "user-1", Title: title, Done: (i+j)%2 == 0,
@@ -88,5 +91,15 @@ func TestScanTodoIsUnmarshal(t *testing.T) {
 	}
 	for _, v := range declined {
 		checkScan(t, []byte(v), false)
+	}
+}
+
+// TestDaysSinceEpoch: the hand reader's calendar is time.Date's on every
+// day of the years a stored time has (0 to 9999).
+func TestDaysSinceEpoch(t *testing.T) {
+	for d := time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() < 10000; d = d.AddDate(0, 0, 1) {
+		if got, want := daysSinceEpoch(d.Year(), int(d.Month()), d.Day()), d.Unix()/86400; got != want {
+			t.Fatalf("daysSinceEpoch(%s) = %d, want %d", d.Format(time.DateOnly), got, want)
+		}
 	}
 }
