@@ -24,7 +24,7 @@ import (
 // json.Unmarshal.
 //
 // What the hand reader accepts it also writes as the API sends it
-// (appendWire), for TodoPage.Raw: its strings need no escape in the
+// (appendWire), for todo.TodoAnswer: its strings need no escape in the
 // answer either (it declines <, >, & and U+2028/U+2029, which
 // encoding/json writes escaped anyway), and its times are RFC 3339 in UTC,
 // so the answer's millisecond form is the stored text cut, not a time
@@ -246,17 +246,12 @@ func daysIn(month, year int) int {
 // appendWire appends the todo scanTodo read from v into sc as the API's
 // list writes it: {"id","title","done","createdAt","updatedAt","version"},
 // the times in UTC to the millisecond. The ID and title are v's bytes as
-// they are (str took only strings that need no escape); it returns where
-// they lie in the result.
-func appendWire(b, v []byte, sc *scanned) (out []byte, id, title [2]int) {
+// they are (str took only strings that need no escape).
+func appendWire(b, v []byte, sc *scanned) []byte {
 	b = append(b, `{"id":"`...)
-	id[0] = len(b)
 	b = append(b, v[sc.id[0]:sc.id[1]]...)
-	id[1] = len(b)
 	b = append(b, `","title":"`...)
-	title[0] = len(b)
 	b = append(b, v[sc.title[0]:sc.title[1]]...)
-	title[1] = len(b)
 	b = append(b, `","done":`...)
 	b = strconv.AppendBool(b, sc.t.Done)
 	b = append(b, `,"createdAt":"`...)
@@ -265,7 +260,7 @@ func appendWire(b, v []byte, sc *scanned) (out []byte, id, title [2]int) {
 	b = appendWireTime(b, v[sc.updated:])
 	b = append(b, `","version":`...)
 	b = strconv.AppendInt(b, sc.t.Version, 10)
-	return append(b, '}'), id, title
+	return append(b, '}')
 }
 
 // appendWireTime appends the time stored at the start of v, as scanner.time

@@ -115,21 +115,27 @@ func (s *Store) deleteTodo(userID, id string, version int64) error {
 // the same walk, which starts at the newest todo and then goes on to the
 // oldest; on a later page in a walk of its own).
 //
-// The kept todos are read by hand (todocodec.go) and written, as the API
-// sends them, into one buffer that becomes one string: the page's Raw
-// entries are slices of it, and so are its todos' IDs and titles (the
-// answer holds them as they are), so a page costs a few allocations, not a
-// dozen per todo, and the API copies the answer rather than encoding it.
+// The kept todos are read by hand (todocodec.go). With q.Answer, each is
+// written as the answer sends it straight into the caller's buffer, cut
+// from the stored JSON (appendWire), and the page has no Items: no todo is
+// built and nothing is allocated per todo. Without, their IDs and titles
+// are copied into one strings.Builder and the Items' are slices of the one
+// string it holds, so a page costs a few allocations, not a dozen per
+// todo.
 func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.TodoPage, error) {
 	limit := q.Limit
 	if limit <= 0 || limit > todo.MaxPageSize {
 		limit = todo.DefaultPageSize
 	}
 	prefix := todoKey(userID, "")
+	ans := q.Answer
+	var start int
+	if ans != nil {
+		start = len(ans.Buf)
+	}
 	var page todo.TodoPage
-	var buf strings.Builder // the answer's JSON of the todos read by hand, back to back
-	var one []byte          // one todo's, on its way into buf
-	var spans [][3][2]int   // per kept todo: its JSON, ID and title in buf; {{-1}} if json.Unmarshal read it
+	var buf strings.Builder // the IDs and titles of the Items read by hand, back to back
+	var spans [][2][2]int   // per item: its ID and title in buf; {{-1}} if json.Unmarshal read it
 	err := s.view(func(tx *bbolt.Tx) error {
 		// The first page's walk starts at the owner's newest todo, so it
 		// counts them as it goes: the kept ones as it reads them, the rest
@@ -167,9 +173,16 @@ func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.
 		} else {
 			k, v = c.Prev()
 		}
+		kept := 0
+		var last []byte // the last kept todo's key
 		for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
-			if len(page.Items) == limit {
-				page.Next = "-" // the last kept todo's ID, once it is a string
+			if kept == limit {
+				if page.Next == "" {
+					page.Next = "-" // the last kept todo's ID, once it is a string
+					if ans != nil {
+						page.Next = string(last[len(prefix):])
+					}
+				}
 				if !tally {
 					return nil
 				}
@@ -180,59 +193,78 @@ func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.
 				count(done)
 				continue
 			}
-			if page.Items == nil {
+			if ans == nil && page.Items == nil {
 				page.Items = make([]todo.Todo, 0, limit)
-				spans = make([][3][2]int, 0, limit)
-				buf.Grow(limit * 192) // todos with titles of up to 60 bytes, without growing
-				one = make([]byte, 0, 256)
+				spans = make([][2][2]int, 0, limit)
+				buf.Grow(limit * 64) // a ULID and a title of up to 38 bytes each, without growing
 			}
 			var sc scanned
-			if scanTodo(v, 0, &sc) {
-				if tally {
-					count(sc.t.Done)
+			var t todo.Todo
+			byHand := scanTodo(v, 0, &sc)
+			if byHand {
+				t = sc.t
+			} else {
+				var err error
+				if t, err = decodeTodo(k, v); err != nil {
+					return err
 				}
-				if q.Done == nil || sc.t.Done == *q.Done {
-					page.Items = append(page.Items, sc.t)
-					var id, title [2]int
-					one, id, title = appendWire(one[:0], v, &sc)
-					at := buf.Len()
-					buf.Write(one)
-					spans = append(spans, [3][2]int{{at, buf.Len()}, {at + id[0], at + id[1]}, {at + title[0], at + title[1]}})
-				}
-				continue
-			}
-			t, err := decodeTodo(k, v)
-			if err != nil {
-				return err
 			}
 			if tally {
 				count(t.Done)
 			}
-			if q.Done == nil || t.Done == *q.Done {
+			if q.Done != nil && t.Done != *q.Done {
+				continue
+			}
+			kept++
+			last = k
+			switch {
+			case ans != nil:
+				if kept > 1 {
+					ans.Buf = append(ans.Buf, ',')
+				}
+				if byHand {
+					ans.Buf = appendWire(ans.Buf, v, &sc)
+				} else {
+					ans.Buf = ans.Todo(ans.Buf, &t)
+				}
+			case byHand:
 				page.Items = append(page.Items, t)
-				spans = append(spans, [3][2]int{{-1}})
+				spans = append(spans, [2][2]int{copyTo(&buf, v, sc.id), copyTo(&buf, v, sc.title)})
+			default:
+				page.Items = append(page.Items, t)
+				spans = append(spans, [2][2]int{{-1}})
 			}
 		}
 		return nil
 	})
 	if err != nil {
+		if ans != nil {
+			ans.Buf = ans.Buf[:start]
+		}
 		return todo.TodoPage{}, err
 	}
-	if len(spans) > 0 {
-		str := buf.String() // no copy: the builder's bytes, never written again
-		page.Raw = make([]string, len(spans))
-		for i, sp := range spans {
-			if sp[0][0] >= 0 {
-				t := &page.Items[i]
-				page.Raw[i] = str[sp[0][0]:sp[0][1]]
-				t.ID, t.Title, t.UserID = str[sp[1][0]:sp[1][1]], str[sp[2][0]:sp[2][1]], userID
-			}
+	if ans != nil {
+		ans.Written = true
+		return page, nil
+	}
+	str := buf.String() // no copy: the builder's bytes, never written again
+	for i, sp := range spans {
+		if sp[0][0] >= 0 {
+			t := &page.Items[i]
+			t.ID, t.Title, t.UserID = str[sp[0][0]:sp[0][1]], str[sp[1][0]:sp[1][1]], userID
 		}
 	}
 	if page.Next != "" {
 		page.Next = page.Items[len(page.Items)-1].ID
 	}
 	return page, nil
+}
+
+// copyTo appends v[span[0]:span[1]] to buf and returns where it lies there.
+func copyTo(buf *strings.Builder, v []byte, span [2]int) [2]int {
+	start := buf.Len()
+	buf.Write(v[span[0]:span[1]])
+	return [2]int{start, buf.Len()}
 }
 
 // countTodos counts the todos under prefix by state.
