@@ -225,7 +225,8 @@ func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.
 				if byHand {
 					ans.Buf = appendWire(ans.Buf, v, &sc)
 				} else {
-					ans.Buf = ans.Todo(ans.Buf, &t)
+					dt := t // only this one escapes to the encoder, not each todo's t
+					ans.Buf = ans.Todo(ans.Buf, &dt)
 				}
 			case byHand:
 				page.Items = append(page.Items, t)
