@@ -37,6 +37,9 @@ type scanned struct {
 	id, title        [2]int // [start, end) in the page buffer
 	created, updated int    // where the times' opening quotes lie in v
 	t                todo.Todo
+	// noTimes, set before the scan, leaves t's times zero: they are
+	// checked, not converted (for appendWire, which copies them).
+	noTimes bool
 }
 
 // scanTodo reads v, stored at offset off of the page buffer, into sc. It
@@ -68,11 +71,11 @@ func scanTodo(v []byte, off int, sc *scanned) bool {
 		return false
 	}
 	sc.created = p.i
-	if sc.t.CreatedAt, ok = p.time(); !ok || !p.lit(`,"UpdatedAt":`) {
+	if sc.t.CreatedAt, ok = p.time(!sc.noTimes); !ok || !p.lit(`,"UpdatedAt":`) {
 		return false
 	}
 	sc.updated = p.i
-	if sc.t.UpdatedAt, ok = p.time(); !ok || !p.lit(`,"Version":`) {
+	if sc.t.UpdatedAt, ok = p.time(!sc.noTimes); !ok || !p.lit(`,"Version":`) {
 		return false
 	}
 	if sc.t.Version, ok = p.int(); !ok || !p.lit("}") {
@@ -160,8 +163,9 @@ func (p *scanner) int() (int64, bool) {
 
 // time reads "YYYY-MM-DDTHH:MM:SS[.fraction]Z", as time.Time's
 // MarshalJSON writes a UTC time (RFC 3339 with up to nine fraction digits,
-// trailing zeros dropped).
-func (p *scanner) time() (time.Time, bool) {
+// trailing zeros dropped), and returns it if convert is set, else the zero
+// Time (the text checked all the same).
+func (p *scanner) time(convert bool) (time.Time, bool) {
 	b := p.b[p.i:]
 	if len(b) < 22 || b[0] != '"' || b[5] != '-' || b[8] != '-' || b[11] != 'T' || b[14] != ':' || b[17] != ':' {
 		return time.Time{}, false
@@ -192,6 +196,9 @@ func (p *scanner) time() (time.Time, bool) {
 		return time.Time{}, false // time.Date would roll 31 February over; json.Unmarshal refuses it
 	}
 	p.i += i + 2
+	if !convert {
+		return time.Time{}, true
+	}
 	// What time.Date(…, time.UTC) gives, without its normalisation: the
 	// fields are in range, checked above.
 	unix := daysSinceEpoch(year, month, day)*86400 + int64(hour*3600+minute*60+sec)

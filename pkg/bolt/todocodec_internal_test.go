@@ -22,6 +22,11 @@ func checkScan(t *testing.T, v []byte, byHand bool) {
 	if ok != byHand {
 		t.Fatalf("scanTodo(%s) = %v, want %v", v, ok, byHand)
 	}
+	nt := scanned{noTimes: true} // the same but for the times
+	if scanTodo(v, off, &nt) != ok || ok && (nt.id != sc.id || nt.title != sc.title || nt.created != sc.created ||
+		nt.updated != sc.updated || nt.t != (todo.Todo{Done: sc.t.Done, Version: sc.t.Version})) {
+		t.Fatalf("scanTodo(%s) without the times = %+v, with: %+v", v, nt, sc)
+	}
 	if refErr != nil {
 		if ok {
 			t.Fatalf("%s: json.Unmarshal refuses it (%v), the hand reader took it", v, refErr)

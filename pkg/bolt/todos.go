@@ -198,7 +198,7 @@ func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.
 				spans = make([][2][2]int, 0, limit)
 				buf.Grow(limit * 64) // a ULID and a title of up to 38 bytes each, without growing
 			}
-			var sc scanned
+			sc := scanned{noTimes: ans != nil}
 			var t todo.Todo
 			byHand := scanTodo(v, 0, &sc)
 			if byHand {
