@@ -147,18 +147,27 @@ var plain = func() (t [256]bool) {
 
 func (p *scanner) int() (int64, bool) {
 	start := p.i
-	if p.i < len(p.b) && p.b[p.i] == '-' {
+	neg := p.i < len(p.b) && p.b[p.i] == '-'
+	if neg {
 		p.i++
 	}
 	digits := p.i
+	var n int64
 	for p.i < len(p.b) && '0' <= p.b[p.i] && p.b[p.i] <= '9' {
+		n = n*10 + int64(p.b[p.i]-'0')
 		p.i++
 	}
-	if p.i-digits > 1 && p.b[digits] == '0' { // no leading zero in JSON
+	switch nd := p.i - digits; {
+	case nd == 0, nd > 1 && p.b[digits] == '0': // no leading zero in JSON
 		return 0, false
+	case nd > 18: // it may not fit: strconv says
+		n, err := strconv.ParseInt(string(p.b[start:p.i]), 10, 64)
+		return n, err == nil
 	}
-	n, err := strconv.ParseInt(string(p.b[start:p.i]), 10, 64)
-	return n, err == nil
+	if neg {
+		n = -n
+	}
+	return n, true
 }
 
 // time reads "YYYY-MM-DDTHH:MM:SS[.fraction]Z", as time.Time's

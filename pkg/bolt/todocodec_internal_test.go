@@ -97,6 +97,12 @@ func TestScanTodoIsUnmarshal(t *testing.T) {
 	for _, v := range declined {
 		checkScan(t, []byte(v), false)
 	}
+	for _, version := range []string{"0", "-0", "7", "-7", "999999999999999999", "1000000000000000000", "-1000000000000000000",
+		"9223372036854775807", "-9223372036854775808", "9223372036854775808", "-9223372036854775809", "99999999999999999999"} {
+		v := `{"ID":"a","UserID":"u","Title":"t","Done":true,"CreatedAt":"2026-12-06T08:05:09Z","UpdatedAt":"2026-12-06T08:05:09Z","Version":` + version + `}`
+		var ref todo.Todo
+		checkScan(t, []byte(v), json.Unmarshal([]byte(v), &ref) == nil) // by hand unless it does not fit
+	}
 }
 
 // TestDaysSinceEpoch: the hand reader's calendar is time.Date's on every
