@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ func runList(t *testing.T, open Opener) {
 	t.Run("TodosCountsConcurrent", func(t *testing.T) { testTodosCountsConcurrent(t, open) })
 	t.Run("TodosIfMatchRace", func(t *testing.T) { testTodosIfMatchRace(t, open) })
 	t.Run("DeleteTodoIf", func(t *testing.T) { testDeleteTodoIf(t, open) })
+	t.Run("TodosAnswers", func(t *testing.T) { testTodosAnswers(t, open) })
 }
 
 // pageAll pages through the owner's todos with q and returns the IDs, newest
@@ -41,11 +43,99 @@ func pageAll(t *testing.T, s todo.Store, uid string, q todo.TodoQuery, maxPages 
 		if page.Next != "" && len(page.Items) < q.Limit {
 			t.Fatalf("a short page (%d of %d) that is not the last", len(page.Items), q.Limit)
 		}
+		checkAnswer(t, s, uid, q, &page)
 		got = append(got, page.Items...)
 		if page.Next == "" {
 			return got
 		}
 		q.After = page.Next
+	}
+}
+
+// checkAnswer reads the page q selects again, asking for it as answer
+// bytes (todo.TodoAnswer), and fails unless the engine either wrote, after
+// what the buffer held, exactly page's items as answerJSON writes them
+// (GET /todos's JSON: the answer's names and order, the times in UTC to the
+// millisecond), with the same Next and Counts and no Items, or left the
+// buffer alone and returned page itself. (Package api's
+// TestAnswerIsTheAPIsEncoding holds the embedded engine's bytes to the
+// API's encoder.)
+func checkAnswer(t *testing.T, s todo.Store, uid string, q todo.TodoQuery, page *todo.TodoPage) {
+	t.Helper()
+	const held = `{"items":[`
+	ans := &todo.TodoAnswer{Buf: []byte(held), Todo: answerJSON}
+	q.Answer = ans
+	got, err := s.Todos(context.Background(), uid, q)
+	mustNil(t, err)
+	if got.Next != page.Next || (got.Counts == nil) != (page.Counts == nil) || got.Counts != nil && *got.Counts != *page.Counts {
+		t.Fatalf("as an answer: next %q, counts %v; as items: next %q, counts %v", got.Next, got.Counts, page.Next, page.Counts)
+	}
+	if !ans.Written {
+		if string(ans.Buf) != held || len(got.Items) != len(page.Items) {
+			t.Fatalf("an answer not written: buffer %q, %d items; want %q, %d", ans.Buf, len(got.Items), held, len(page.Items))
+		}
+		return
+	}
+	want := []byte(held)
+	for i := range page.Items {
+		if i > 0 {
+			want = append(want, ',')
+		}
+		want = answerJSON(want, &page.Items[i])
+	}
+	if got.Items != nil || string(ans.Buf) != string(want) {
+		t.Fatalf("the answer (and %d items):\n%s\nwant\n%s", len(got.Items), ans.Buf, want)
+	}
+}
+
+// answerJSON appends it as GET /todos's answer carries a todo.
+func answerJSON(b []byte, it *todo.Todo) []byte {
+	const ms = "2006-01-02T15:04:05.000Z07:00"
+	j, err := json.Marshal(struct {
+		ID        string `json:"id"`
+		Title     string `json:"title"`
+		Done      bool   `json:"done"`
+		CreatedAt string `json:"createdAt"`
+		UpdatedAt string `json:"updatedAt"`
+		Version   int64  `json:"version"`
+	}{it.ID, it.Title, it.Done, it.CreatedAt.UTC().Format(ms), it.UpdatedAt.UTC().Format(ms), it.Version})
+	if err != nil {
+		panic(err) // no field of this struct fails to encode
+	}
+	return append(b, j...)
+}
+
+// testTodosAnswers lists todos whose titles need every kind of escape
+// in JSON, or none, and whose times carry every precision, and holds the
+// page to what it stored: the items, and the page as answer bytes (checkAnswer,
+// in pageAll).
+func testTodosAnswers(t *testing.T, open Opener) {
+	s, ctx := open(t, nil), context.Background()
+	uid := ulid.Make().String()
+	titles := []string{"Buy milk", "Grüße, 日本, 🎉", `quote " and \ back`, "<script>&amp;</script>", "tab\tnew\nline",
+		"\x01 control", "sep \u2028 \u2029 end", "x"}
+	precisions := []time.Duration{1, time.Microsecond, time.Millisecond, 10 * time.Millisecond, 100 * time.Millisecond, time.Second}
+	want := map[string]*todo.Todo{}
+	for i, title := range titles {
+		for j, p := range precisions {
+			td := NewTodo(uid, title, time.Duration(i*len(precisions)+j)*time.Second+123456789)
+			td.CreatedAt = td.CreatedAt.Truncate(p)
+			td.UpdatedAt = td.CreatedAt.Add(time.Duration(j) * 1001 * time.Microsecond)
+			td.Done = j%2 == 0
+			mustNil(t, s.CreateTodo(ctx, td))
+			want[td.ID] = td
+		}
+	}
+	got := pageAll(t, s, uid, todo.TodoQuery{Limit: 7}, len(want))
+	if len(got) != len(want) {
+		t.Fatalf("listed %d todos, stored %d", len(got), len(want))
+	}
+	for _, it := range got {
+		w := want[it.ID]
+		if w == nil || it.Title != w.Title || it.Done != w.Done || it.Version != 1 ||
+			!it.CreatedAt.Equal(w.CreatedAt) || !it.UpdatedAt.Equal(w.UpdatedAt) {
+			t.Fatalf("listed %+v, stored %+v", it, w)
+		}
 	}
 }
 
@@ -93,7 +183,9 @@ func testTodosFilterPaging(t *testing.T, open Opener) {
 // wantCounts lists the owner's first page with Count and compares.
 func wantCounts(t *testing.T, s todo.Store, uid string, active, completed int) {
 	t.Helper()
-	for _, q := range []todo.TodoQuery{{Limit: 1, Count: true}, {Limit: 100, Count: true, Done: new(bool)}} {
+	qs := []todo.TodoQuery{{Limit: 1, Count: true}, {Limit: 100, Count: true, Done: new(bool)}}
+	for i := 0; i < len(qs); i++ {
+		q := qs[i]
 		page, err := s.Todos(context.Background(), uid, q)
 		mustNil(t, err)
 		if page.Counts == nil {
@@ -101,6 +193,9 @@ func wantCounts(t *testing.T, s todo.Store, uid string, active, completed int) {
 		}
 		if got := *page.Counts; got != (todo.TodoCounts{Active: active, Completed: completed}) {
 			t.Fatalf("Todos(%+v): counts %+v, want active %d, completed %d", q, got, active, completed)
+		}
+		if i == 0 && page.Next != "" { // and on a later page, which starts in the middle
+			qs = append(qs, todo.TodoQuery{Limit: 1, Count: true, After: page.Next})
 		}
 	}
 	page, err := s.Todos(context.Background(), uid, todo.TodoQuery{Limit: 1})

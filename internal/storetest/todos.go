@@ -142,6 +142,7 @@ func testTodosPaging(t *testing.T, open Opener) {
 				if page.Next != "" && len(page.Items) < limit {
 					t.Fatalf("a short page (%d of %d) that is not the last", len(page.Items), limit)
 				}
+				checkAnswer(t, s, uid, q, &page)
 				for _, it := range page.Items {
 					if it.UserID != uid {
 						t.Fatalf("foreign todo in list: %+v", it)

@@ -14,7 +14,9 @@ import (
 // through encoding/json's reflection: appendList writes exactly the bytes
 // json.NewEncoder(w).Encode(listBody{…}) writes (wire.WriteJSON), field
 // order, escaping and the trailing newline included. TestListJSONIsEncodingJSON
-// and FuzzListJSON hold the two to the byte.
+// and FuzzListJSON hold the two to the byte. An engine that keeps its
+// todos ready to send writes them into the answer itself
+// (todo.TodoAnswer), exactly as appendTodo would (TestAnswerIsTheAPIsEncoding).
 
 // listBuffers keeps answer buffers between requests; one that grew past
 // maxPooledBuffer is left to the collector.
@@ -22,11 +24,40 @@ var listBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); retu
 
 const maxPooledBuffer = 256 << 10
 
+// listOpening is the answer's JSON before its first todo.
+const listOpening = `{"items":[`
+
+// listAnswer takes a pooled buffer with the answer's opening in it, for the
+// engine to write the todos into; writeAnswer or dropAnswer gives it back.
+func listAnswer() (*[]byte, *todo.TodoAnswer) {
+	bp := listBuffers.Get().(*[]byte)
+	return bp, &todo.TodoAnswer{Buf: append((*bp)[:0], listOpening...), Todo: appendTodo}
+}
+
+// dropAnswer gives an answer's buffer back unsent.
+func dropAnswer(bp *[]byte, ans *todo.TodoAnswer) {
+	if cap(ans.Buf) <= maxPooledBuffer {
+		*bp = ans.Buf[:0]
+		listBuffers.Put(bp)
+	}
+}
+
 // writeList writes a page of todos as GET /todos answers it, with the
 // headers and status wire.WriteJSON sets (TestListJSONIsEncodingJSON).
 func writeList(w http.ResponseWriter, page *todo.TodoPage, cursor *string) {
-	bp := listBuffers.Get().(*[]byte)
-	b := appendList((*bp)[:0], page, cursor)
+	bp, ans := listAnswer()
+	writeAnswer(w, bp, ans, page, cursor)
+}
+
+// writeAnswer finishes the answer listAnswer began (the page's Items
+// unless the engine wrote the todos into ans, then the cursor and the
+// counts), writes it as writeList does, and gives the buffer back.
+func writeAnswer(w http.ResponseWriter, bp *[]byte, ans *todo.TodoAnswer, page *todo.TodoPage, cursor *string) {
+	b := ans.Buf
+	if !ans.Written {
+		b = appendItems(b, page.Items)
+	}
+	b = appendListEnd(b, page, cursor)
 	h := w.Header()
 	h["Content-Type"] = jsonContentType // shared values, as the middleware's (server.go)
 	h["Cache-Control"] = noStore
@@ -37,22 +68,31 @@ func writeList(w http.ResponseWriter, page *todo.TodoPage, cursor *string) {
 	h["Content-Length"] = []string{strconv.Itoa(len(b))}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b) // the client went away: nothing to do
-	if cap(b) <= maxPooledBuffer {
-		*bp = b
-		listBuffers.Put(bp)
-	}
+	ans.Buf = b
+	dropAnswer(bp, ans)
 }
 
 // appendList appends the JSON of listBody for page and cursor (nil: null)
 // and a newline.
 func appendList(b []byte, page *todo.TodoPage, cursor *string) []byte {
-	b = append(b, `{"items":[`...)
-	for i := range page.Items {
+	b = append(b, listOpening...)
+	b = appendItems(b, page.Items)
+	return appendListEnd(b, page, cursor)
+}
+
+// appendItems appends the todos' JSON, comma-separated.
+func appendItems(b []byte, items []todo.Todo) []byte {
+	for i := range items {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendTodo(b, &page.Items[i])
+		b = appendTodo(b, &items[i])
 	}
+	return b
+}
+
+// appendListEnd appends what follows the todos in listBody's JSON.
+func appendListEnd(b []byte, page *todo.TodoPage, cursor *string) []byte {
 	b = append(b, `],"nextCursor":`...)
 	if cursor == nil {
 		b = append(b, "null"...)

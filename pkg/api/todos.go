@@ -168,8 +168,11 @@ func (s *Server) ListTodos(svc TodoLister) Handlers {
 				}
 				q.After = after
 			}
+			bp, ans := listAnswer() // the store may write the todos into it (todo.TodoAnswer)
+			q.Answer = ans
 			page, err := svc.List(r.Context(), uid, q)
 			if err != nil {
+				dropAnswer(bp, ans)
 				return err
 			}
 			var next *string
@@ -177,7 +180,7 @@ func (s *Server) ListTodos(svc TodoLister) Handlers {
 				c := s.Cursors.Seal(uid, filter, page.Next)
 				next = &c
 			}
-			writeList(w, &page, next) // listBody's JSON, appended by hand (listjson.go)
+			writeAnswer(w, bp, ans, &page, next) // listBody's JSON, appended by hand (listjson.go)
 			return nil
 		})}}
 }

@@ -111,10 +111,15 @@ func (s *Store) deleteTodo(userID, id string, version int64) error {
 // Todos implements todo.TodoStore. The page, the filter and the counts
 // come from one read transaction, so the counts are exact for the moment
 // of the read and agree with the page: the scan reads the todos it keeps
-// and, with q.Count, walks the owner's whole range once more to count.
+// and, with q.Count, counts the owner's whole range (on the first page in
+// the same walk, which starts at the newest todo and then goes on to the
+// oldest; on a later page in a walk of its own).
 //
-// The kept todos are read by hand (todocodec.go): their IDs and titles are
-// copied into one strings.Builder, and the page's are slices of the one
+// The kept todos are read by hand (todocodec.go). With q.Answer, each is
+// written as the answer sends it straight into the caller's buffer, cut
+// from the stored JSON (appendWire), and the page has no Items: no todo is
+// built and nothing is allocated per todo. Without, their IDs and titles
+// are copied into one strings.Builder and the Items' are slices of the one
 // string it holds, so a page costs a few allocations, not a dozen per
 // todo.
 func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.TodoPage, error) {
@@ -123,16 +128,36 @@ func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.
 		limit = todo.DefaultPageSize
 	}
 	prefix := todoKey(userID, "")
+	ans := q.Answer
+	var start int
+	if ans != nil {
+		start = len(ans.Buf)
+	}
 	var page todo.TodoPage
-	var buf strings.Builder // the IDs and titles of the todos read by hand, back to back
-	var spans [][2][2]int   // per kept todo: its ID and title in buf; {{-1}} if json.Unmarshal read it
+	var buf strings.Builder // the IDs and titles of the Items read by hand, back to back
+	var spans [][2][2]int   // per item: its ID and title in buf; {{-1}} if json.Unmarshal read it
 	err := s.view(func(tx *bbolt.Tx) error {
-		if q.Count {
+		// The first page's walk starts at the owner's newest todo, so it
+		// counts them as it goes: the kept ones as it reads them, the rest
+		// by their Done bytes once the page is full. A later page's walk
+		// starts in the middle, so the count is a walk of its own.
+		tally := q.Count && q.After == ""
+		switch {
+		case tally:
+			page.Counts = &todo.TodoCounts{}
+		case q.Count:
 			counts, err := countTodos(tx, prefix)
 			if err != nil {
 				return err
 			}
 			page.Counts = counts
+		}
+		count := func(done bool) {
+			if done {
+				page.Counts.Completed++
+			} else {
+				page.Counts.Active++
+			}
 		}
 		c := tx.Bucket(bucketTodos).Cursor()
 		// Start at the newest key below After (or below the end of the
@@ -148,29 +173,65 @@ func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.
 		} else {
 			k, v = c.Prev()
 		}
+		kept := 0
+		var last []byte // the last kept todo's key
 		for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
-			if len(page.Items) == limit {
-				page.Next = "-" // the last kept todo's ID, once it is a string
-				return nil
+			if kept == limit {
+				if page.Next == "" {
+					page.Next = "-" // the last kept todo's ID, once it is a string
+					if ans != nil {
+						page.Next = string(last[len(prefix):])
+					}
+				}
+				if !tally {
+					return nil
+				}
+				done, err := storedDone(k, v)
+				if err != nil {
+					return err
+				}
+				count(done)
+				continue
 			}
-			if page.Items == nil {
+			if ans == nil && page.Items == nil {
 				page.Items = make([]todo.Todo, 0, limit)
 				spans = make([][2][2]int, 0, limit)
 				buf.Grow(limit * 64) // a ULID and a title of up to 38 bytes each, without growing
 			}
-			var sc scanned
-			if scanTodo(v, 0, &sc) {
-				if q.Done == nil || sc.t.Done == *q.Done {
-					page.Items = append(page.Items, sc.t)
-					spans = append(spans, [2][2]int{copyTo(&buf, v, sc.id), copyTo(&buf, v, sc.title)})
+			sc := scanned{noTimes: ans != nil}
+			var t todo.Todo
+			byHand := scanTodo(v, 0, &sc)
+			if byHand {
+				t = sc.t
+			} else {
+				var err error
+				if t, err = decodeTodo(k, v); err != nil {
+					return err
 				}
+			}
+			if tally {
+				count(t.Done)
+			}
+			if q.Done != nil && t.Done != *q.Done {
 				continue
 			}
-			t, err := decodeTodo(k, v)
-			if err != nil {
-				return err
-			}
-			if q.Done == nil || t.Done == *q.Done {
+			kept++
+			last = k
+			switch {
+			case ans != nil:
+				if kept > 1 {
+					ans.Buf = append(ans.Buf, ',')
+				}
+				if byHand {
+					ans.Buf = appendWire(ans.Buf, v, &sc)
+				} else {
+					dt := t // only this one escapes to the encoder, not each todo's t
+					ans.Buf = ans.Todo(ans.Buf, &dt)
+				}
+			case byHand:
+				page.Items = append(page.Items, t)
+				spans = append(spans, [2][2]int{copyTo(&buf, v, sc.id), copyTo(&buf, v, sc.title)})
+			default:
 				page.Items = append(page.Items, t)
 				spans = append(spans, [2][2]int{{-1}})
 			}
@@ -178,7 +239,14 @@ func (s *Store) Todos(_ context.Context, userID string, q todo.TodoQuery) (todo.
 		return nil
 	})
 	if err != nil {
+		if ans != nil {
+			ans.Buf = ans.Buf[:start]
+		}
 		return todo.TodoPage{}, err
+	}
+	if ans != nil {
+		ans.Written = true
+		return page, nil
 	}
 	str := buf.String() // no copy: the builder's bytes, never written again
 	for i, sp := range spans {

@@ -92,6 +92,9 @@ type TodoQuery struct {
 	// Count asks for TodoPage.Counts: the owner's todos counted by state,
 	// all of them whatever Done and After select.
 	Count bool
+	// Answer, when not nil, asks for the kept todos as answer bytes
+	// rather than as Items (see TodoAnswer); an engine may ignore it.
+	Answer *TodoAnswer
 }
 
 // TodoPage is one page of todos. Next is the ID to pass as TodoQuery.After
@@ -101,6 +104,21 @@ type TodoPage struct {
 	Items  []Todo
 	Next   string
 	Counts *TodoCounts
+}
+
+// TodoAnswer asks an engine to write a page's todos straight into the
+// answer that will carry them (TodoQuery.Answer), so that listing is a copy
+// rather than a decoding and an encoding. An engine that keeps its todos in
+// a form it can copy the answer from (the embedded one) appends the kept
+// todos' JSON to Buf, in page order with a comma between two, exactly as
+// Todo would append each (and by Todo for any it cannot copy), sets
+// Written, and returns the page without Items; Next and Counts are as
+// ever. An engine that does not leaves Written false and Buf as it was,
+// and returns Items. On an error Buf is as it was.
+type TodoAnswer struct {
+	Buf     []byte
+	Todo    func(b []byte, t *Todo) []byte // appends t's JSON: the caller's encoding
+	Written bool
 }
 
 // TodoCounts is how many todos an owner has in each state: Active are not
