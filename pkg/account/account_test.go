@@ -139,8 +139,13 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	// Noon UTC: the daily limits' day does not turn during a test.
-	c := &clock{t: time.Now().UTC().Truncate(24 * time.Hour).Add(12 * time.Hour)}
+	// Noon UTC tomorrow: the daily limits' day does not turn during a test,
+	// and the test's time is ahead of the machine's whatever the hour. The
+	// store and the notifier's leases read the machine's clock, so with
+	// today's noon a run in the afternoon found every budget expired as
+	// soon as it was taken (its expiry, on the test's clock, was already
+	// past on the machine's).
+	c := &clock{t: time.Now().UTC().Truncate(24 * time.Hour).Add(36 * time.Hour)}
 	key, _ := keyset.Generate("k1")
 	tokens, err := auth.NewIssuer(auth.IssuerConfig{Keys: []keyset.SigningKey{key}, Issuer: "todofn", Audience: "todofn-api", Now: c.Now})
 	if err != nil {
