@@ -238,7 +238,7 @@ func mixed(ctx context.Context, o options, r *report) error {
 			return err
 		}
 		defer os.RemoveAll(data)
-		srv, err := startLocal(ctx, s.bin, data)
+		srv, err := startLocal(ctx, s.bin, data, nil)
 		if err != nil {
 			return err
 		}

@@ -74,6 +74,32 @@ func TestStartReadyLineAndStop(t *testing.T) {
 	p.Stop() // a second Stop is harmless
 }
 
+// TestStartStderrToFile: with Spec.Stderr the child's standard error goes
+// to the file and only, while its standard output is still kept.
+func TestStartStderrToFile(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "stderr.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := devstack.Start(context.Background(), devstack.Spec{Name: "sh", Bin: "/bin/sh",
+		Args: []string{"-c", "echo to-the-log >&2; echo ready"}, Ready: "ready", Stderr: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-p.Exited()
+	b, err := os.ReadFile(f.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != "to-the-log\n" {
+		t.Errorf("the file holds %q, want the child's standard error", b)
+	}
+	if out := p.Output(); out != "ready" {
+		t.Errorf("kept output %q, want only the standard output", out)
+	}
+}
+
 // TestStartChildExitsEarly: a child that exits before its ready line is an
 // error carrying its output.
 func TestStartChildExitsEarly(t *testing.T) {

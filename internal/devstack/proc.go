@@ -89,6 +89,11 @@ type Spec struct {
 	// Out, if not nil, also gets every output line (a dev tool shows the
 	// server's log).
 	Out io.Writer
+	// Stderr, if not nil, takes the child's standard error straight, as a
+	// deployment's log file would: its lines are neither kept nor copied
+	// to Out. A load test sends a server's log there, so that reading the
+	// log costs the test's own process nothing.
+	Stderr *os.File
 	// Group runs the child in a process group of its own, and Stop stops
 	// the whole group with SIGTERM, then SIGKILL (where there are process
 	// groups): a runtime emulator's bootstrap stops with it.
@@ -122,6 +127,9 @@ func Start(ctx context.Context, spec Spec) (*Proc, error) {
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, spec.Env...)
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, pw
+	if spec.Stderr != nil {
+		cmd.Stderr = spec.Stderr
+	}
 	// A grandchild that outlives the child keeps its output open; os/exec's
 	// WaitDelay ("the time to wait for I/O pipes to close after the process
 	// exits") bounds how long Wait, and so Exited, waits for it.

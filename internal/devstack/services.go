@@ -258,6 +258,7 @@ type ServerOptions struct {
 	// server's /healthz); empty waits for the port to accept connections.
 	Health string
 	Out    io.Writer // also gets its output, if not nil
+	Stderr *os.File  // if not nil, takes its standard error (Spec.Stderr)
 }
 
 // Server is a running HTTP server of ours.
@@ -280,7 +281,7 @@ func StartServer(ctx context.Context, o ServerOptions) (*Server, error) {
 		// HOST and PORT come last, so that they win over o.Env's.
 		env := append(slices.Clip(o.Env), "HOST=127.0.0.1", "PORT="+strconv.Itoa(p))
 		s := &Server{URL: "http://" + addr}
-		if s.Proc, err = Start(ctx, Spec{Name: o.Name, Bin: o.Bin, Dir: o.Dir, Env: env, Out: o.Out}); err != nil {
+		if s.Proc, err = Start(ctx, Spec{Name: o.Name, Bin: o.Bin, Dir: o.Dir, Env: env, Out: o.Out, Stderr: o.Stderr}); err != nil {
 			return nil, err
 		}
 		wctx, cancel := context.WithTimeout(ctx, readyTimeout)
