@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -209,11 +210,11 @@ func throughput(ctx context.Context, o options, r *report) error {
 	// lines are all in the files.
 	local.Stop()
 	quiet.Stop()
-	logged, err := countRequestLines(loggedLog.Name())
+	logged, err := countRequestLines(loggedLog)
 	if err != nil {
 		return err
 	}
-	silent, err := countRequestLines(quietLog.Name())
+	silent, err := countRequestLines(quietLog)
 	if err != nil {
 		return err
 	}
@@ -261,9 +262,12 @@ func tokenAudience(token string) (iss, aud string, err error) {
 }
 
 // countRequestLines counts the access lines (msg=request, the local
-// server's text format) in the log file at path.
-func countRequestLines(path string) (int, error) {
-	b, err := os.ReadFile(path)
+// server's text format) in the log file f, from its start.
+func countRequestLines(f *os.File) (int, error) {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return 0, err
+	}
+	b, err := io.ReadAll(f)
 	if err != nil {
 		return 0, err
 	}

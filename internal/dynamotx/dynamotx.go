@@ -7,7 +7,10 @@
 // fails, in the shapes the API reference gives
 // (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html,
 // https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactGetItems.html)
-// and the AWS SDK for Go v2 decodes.
+// and the AWS SDK for Go v2 decodes. It also runs the single-item writes
+// that ask for the item a failed condition saw
+// (ReturnValuesOnConditionCheckFailure ALL_OLD), which dynalite ignores
+// (single.go).
 //
 // Isolation comes from one sync.RWMutex: an ordinary request holds it
 // shared until the server has answered it, a transaction holds it alone
@@ -117,14 +120,25 @@ func New(upstream string, o Options) (*Handler, error) {
 	return h, nil
 }
 
-// ServeHTTP runs TransactWriteItems and TransactGetItems and passes every
-// other request to the server unchanged.
+// ServeHTTP runs TransactWriteItems and TransactGetItems, and the
+// single-item writes that ask for ReturnValuesOnConditionCheckFailure
+// ALL_OLD (single.go), and passes every other request to the server
+// unchanged.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op, _ := strings.CutPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
 	if r.Method == http.MethodPost && (op == "TransactWriteItems" || op == "TransactGetItems") {
 		h.transact(w, r, op)
 		return
 	}
+	if r.Method == http.MethodPost && singleWrites[op] {
+		h.single(w, r, op)
+		return
+	}
+	h.passThrough(w, r, op)
+}
+
+// passThrough hands r to the server under the shared lock.
+func (h *Handler) passThrough(w http.ResponseWriter, r *http.Request, op string) {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	if op == "CreateTable" || op == "DeleteTable" {

@@ -20,10 +20,12 @@ import (
 
 // Real DynamoDB returns the item that failed a condition when asked with
 // ReturnValuesOnConditionCheckFailure=ALL_OLD; dynalite ignores that
-// parameter, so the conformance run covers only the fallback read. These
-// cases answer with a canned ConditionalCheckFailedException carrying the
-// old item, in DynamoDB's documented JSON error format, and check that the
-// store asks for it and uses it without a second request.
+// parameter, and internal/dynamotx, through which the tests reach it, adds
+// the item (TestConformanceWithoutOldItems takes it out again, for the
+// fallback read). These cases answer with a canned
+// ConditionalCheckFailedException carrying the old item, in DynamoDB's
+// documented JSON error format, and check that the store asks for it and
+// uses it without a second request, whatever server is behind.
 
 func TestConditionFailureWithOldItem(t *testing.T) {
 	future := time.Now().Add(time.Hour).Unix()
