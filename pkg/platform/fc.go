@@ -99,10 +99,10 @@ func fcHTTP(h http.Handler) fcHandler {
 // The request gets the method from requestContext.http.method, rawPath, the
 // queryParameters map as the raw query (sorted by key; a value FC joined
 // from a repeated parameter stays one value, unsplit), the headers, Host,
-// the source IP as RemoteAddr and the body (base64-decoded when
-// isBase64Encoded). The response carries the status, the headers with
-// multi-values joined by ", " and the body, base64-encoded unless it is valid
-// UTF-8 with a textual Content-Type.
+// the source IP (when it is an IP address) as RemoteAddr and the body
+// (base64-decoded when isBase64Encoded). The response carries the status,
+// the headers with multi-values joined by ", " and the body, base64-encoded
+// unless it is valid UTF-8 with a textual Content-Type.
 //
 // FC3's response shape has one string per header name, so several
 // Set-Cookie headers are joined into one value with ", ", which browsers do

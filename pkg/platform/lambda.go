@@ -66,10 +66,11 @@ func (l lambdaHTTP) Invoke(ctx context.Context, payload []byte) ([]byte, error) 
 //
 // The request gets the method, raw path and query, the headers (multi-values
 // stay comma-joined as Lambda sends them), the cookies as one Cookie header,
-// Host, the source IP as RemoteAddr and the body (base64-decoded when
-// isBase64Encoded). The response carries the status, the headers
-// (multi-values joined with ", "), every Set-Cookie in cookies, and the body,
-// base64-encoded unless it is valid UTF-8 with a textual Content-Type. A
+// Host, the source IP (when it is an IP address) as RemoteAddr and the body
+// (base64-decoded when isBase64Encoded). The response carries the status,
+// the headers (multi-values joined with ", "), every Set-Cookie in cookies,
+// and the body, base64-encoded unless it is valid UTF-8 with a textual
+// Content-Type. A
 // malformed event gets a 400 invalid_request response; h is not called. A
 // panic in h is logged and answered with a 500 internal response.
 func ServeFunctionURL(ctx context.Context, h http.Handler, payload []byte) ([]byte, error) {

@@ -8,8 +8,8 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"unicode/utf8"
@@ -35,7 +35,8 @@ type inbound struct {
 var errBadEvent = errors.New("platform: malformed event")
 
 // request builds the *http.Request a handler sees, as net/http's server
-// would: Host moved out of Header, RequestURI set, RemoteAddr host:port.
+// would: Host moved out of Header, RequestURI set, RemoteAddr host:port
+// (empty when the source IP is no IP address).
 func (in inbound) request(ctx context.Context) (*http.Request, error) {
 	if !validMethod(in.method) {
 		return nil, fmt.Errorf("%w: missing or invalid HTTP method %q", errBadEvent, in.method)
@@ -85,8 +86,12 @@ func (in inbound) request(ctx context.Context) (*http.Request, error) {
 	if len(body) > 0 {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
-	if in.sourceIP != "" {
-		r.RemoteAddr = net.JoinHostPort(in.sourceIP, "0")
+	// The cloud sets the source IP from the connection, so it is always an
+	// address; anything else (only a forged or broken event carries it)
+	// leaves RemoteAddr empty, as no client address, rather than a
+	// host:port that net.SplitHostPort refuses.
+	if ip, err := netip.ParseAddr(in.sourceIP); err == nil {
+		r.RemoteAddr = netip.AddrPortFrom(ip, 0).String()
 	}
 	return r.WithContext(ctx), nil
 }
