@@ -70,9 +70,9 @@ func (l lambdaHTTP) Invoke(ctx context.Context, payload []byte) ([]byte, error) 
 // (base64-decoded when isBase64Encoded). The response carries the status,
 // the headers (multi-values joined with ", "), every Set-Cookie in cookies,
 // and the body, base64-encoded unless it is valid UTF-8 with a textual
-// Content-Type. A
-// malformed event gets a 400 invalid_request response; h is not called. A
-// panic in h is logged and answered with a 500 internal response.
+// Content-Type. A malformed event gets a 400 invalid_request response; h is
+// not called. A panic in h is logged and answered with a 500 internal
+// response.
 func ServeFunctionURL(ctx context.Context, h http.Handler, payload []byte) ([]byte, error) {
 	var ev events.LambdaFunctionURLRequest
 	var out outbound
