@@ -150,17 +150,28 @@ func (h *Handler) passThrough(w http.ResponseWriter, r *http.Request, op string)
 	h.proxy.ServeHTTP(w, r)
 }
 
-// maxBody bounds a transaction's request body: dynalite refuses more than
-// 16 MB (its MAX_REQUEST_BYTES) and DynamoDB a transaction over 4 MB.
+// maxBody bounds the body of a request the Handler reads itself: dynalite
+// refuses more than 16 MB (its MAX_REQUEST_BYTES) and DynamoDB a
+// transaction over 4 MB.
 const maxBody = 16 << 20
 
-func (h *Handler) transact(w http.ResponseWriter, r *http.Request, op string) {
+// readBody reads r's body, at most maxBody bytes. It answers 413 for a
+// longer one and reports false then, or when the client is gone.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
-		return // the client is gone
+		return nil, false // the client is gone
 	}
 	if len(body) > maxBody {
 		w.WriteHeader(http.StatusRequestEntityTooLarge)
+		return nil, false
+	}
+	return body, true
+}
+
+func (h *Handler) transact(w http.ResponseWriter, r *http.Request, op string) {
+	body, ok := readBody(w, r)
+	if !ok {
 		return
 	}
 	c := &caller{h: h, auth: authHeaders(r.Header)}

@@ -38,12 +38,8 @@ type singleInput struct {
 // single serves a single-item write: itself when it asks for ALL_OLD, by
 // the server otherwise.
 func (h *Handler) single(w http.ResponseWriter, r *http.Request, op string) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil {
-		return // the client is gone
-	}
-	if len(body) > maxBody {
-		w.WriteHeader(http.StatusRequestEntityTooLarge)
+	body, ok := readBody(w, r)
+	if !ok {
 		return
 	}
 	var in singleInput

@@ -46,27 +46,37 @@ func newLossyProxy(tb testing.TB, upstream string) *lossyProxy {
 	return p
 }
 
-func (p *lossyProxy) serve(w http.ResponseWriter, r *http.Request) {
+// forward sends r to upstream through transport and reads the whole
+// answer. On a failure it answers 502 itself and reports false.
+func forward(w http.ResponseWriter, r *http.Request, transport http.RoundTripper, upstream string) (*http.Response, []byte, bool) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
+		return nil, nil, false
 	}
-	req, err := http.NewRequestWithContext(r.Context(), r.Method, p.upstream+r.URL.RequestURI(), bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, upstream+r.URL.RequestURI(), bytes.NewReader(body))
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
+		return nil, nil, false
 	}
 	req.Header = r.Header.Clone()
-	resp, err := p.transport.RoundTrip(req)
+	resp, err := transport.RoundTrip(req)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
+		return nil, nil, false
 	}
 	defer resp.Body.Close()
 	out, err := io.ReadAll(resp.Body)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
+		return nil, nil, false
+	}
+	return resp, out, true
+}
+
+func (p *lossyProxy) serve(w http.ResponseWriter, r *http.Request) {
+	resp, out, ok := forward(w, r, p.transport, p.upstream)
+	if !ok {
 		return
 	}
 	if resp.StatusCode == http.StatusOK && p.take(r.Header.Get("X-Amz-Target")) {

@@ -1,10 +1,8 @@
 package dynamodb_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"hash/crc32"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -42,26 +40,8 @@ func newOldItemDropper(tb testing.TB, upstream string, dropped *atomic.Int64) st
 }
 
 func (p *oldItemDropper) serve(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	req, err := http.NewRequestWithContext(r.Context(), r.Method, p.upstream+r.URL.RequestURI(), bytes.NewReader(body))
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	req.Header = r.Header.Clone()
-	resp, err := p.transport.RoundTrip(req)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
-		return
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadGateway)
+	resp, out, ok := forward(w, r, p.transport, p.upstream)
+	if !ok {
 		return
 	}
 	var e map[string]json.RawMessage
